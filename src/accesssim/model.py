@@ -1,0 +1,214 @@
+"""The system model: typed, frozen classes that mirror the YAML format (docs/model-format.md).
+
+The JSON Schema shipped in ``data/model.schema.json`` is generated from these classes, so the
+documented format and the code cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
+
+FORMAT_VERSION = 1
+
+OrgKind = Literal["grid", "retail", "contractor", "government", "other"]
+DataClass = Literal["non-public", "public"]
+Masking = Literal["clear", "policy", "masked"]
+Purpose = Literal[
+    "disaster",
+    "disaster-lending",
+    "outage-workaround",
+    "temporary-display",
+    "encoding-omission",
+    "maintenance",
+    "other",
+]
+
+
+class _Element(BaseModel):
+    """Base of every YAML mapping: frozen, strict about unknown keys, remembers its line."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    line: SkipJsonSchema[int] = Field(default=0, alias="__line__", exclude=True)
+
+
+class Validity(_Element):
+    """An inclusive date window; an open end means 'always' on that side."""
+
+    start: dt.date | None = Field(default=None, alias="from")
+    until: dt.date | None = None
+
+    def contains(self, day: dt.date) -> bool:
+        return (self.start is None or self.start <= day) and (
+            self.until is None or day <= self.until
+        )
+
+
+class _Guarded(_Element):
+    """An element that may exist only in some modes, during some dates, for some purpose."""
+
+    valid: Validity | None = None
+    modes: list[str] | None = Field(
+        default=None, description="Modes in which the element exists; all modes when omitted."
+    )
+    purpose: Purpose | None = None
+    note: str | None = None
+
+    def active(self, mode: str, day: dt.date) -> bool:
+        return (self.modes is None or mode in self.modes) and (
+            self.valid is None or self.valid.contains(day)
+        )
+
+
+class Organization(_Element):
+    id: str
+    name: str
+    kind: OrgKind
+    affiliated_with: str | None = Field(
+        default=None, description="For a retailer: the grid company it is affiliated with."
+    )
+    works_for: list[str] = Field(
+        default_factory=list, description="For a contractor: the organizations it works for."
+    )
+
+
+class TrustGrant(_Guarded):
+    """An exception to the default boundary: these orgs/people may see these fields."""
+
+    orgs: list[str] = Field(default_factory=list)
+    people: list[str] = Field(default_factory=list)
+    systems: list[str]
+    fields: list[str] | None = Field(
+        default=None, description="Field ids; every field of the systems when omitted."
+    )
+
+
+class FormerOrg(_Element):
+    org: str
+    until: dt.date | None = None
+
+
+class Person(_Guarded):
+    """A single person or a group of people who share the same situation."""
+
+    id: str
+    name: str | None = None
+    org: str
+    headcount: int = Field(default=1, ge=1)
+    locations: list[str] = Field(default_factory=list)
+    former_orgs: list[FormerOrg] = Field(default_factory=list)
+
+
+class Location(_Guarded):
+    id: str
+    name: str | None = None
+    owner: str
+    open_to: list[str] = Field(
+        default_factory=list, description="Organizations whose staff can enter."
+    )
+
+
+class Account(_Guarded):
+    """A login; its roles come from the Casbin policy (the account id is the Casbin subject)."""
+
+    id: str
+    holder: str
+    systems: list[str] = Field(min_length=1)
+    known_by: list[str] = Field(
+        default_factory=list, description="People who also know the credential."
+    )
+    issued_by: str | None = Field(
+        default=None, description="Organization that issued the account, if not the system owner."
+    )
+
+
+class Terminal(_Guarded):
+    id: str
+    location: str
+    owner: str
+    assigned_to: list[str] = Field(default_factory=list)
+    open: bool = Field(
+        default=False, description="Anyone who can be at the location can use it."
+    )
+    systems: list[str] = Field(min_length=1)
+    accounts: list[str] | Literal["any"] = "any"
+
+
+class DataField(_Element):
+    id: str
+    name: str | None = None
+    data_class: DataClass = "non-public"
+    concerns: list[str] = Field(
+        default_factory=list,
+        description="Organizations whose own customers these are (they may see it); "
+        "empty means every retailer's customers.",
+    )
+
+
+class FieldDisplay(_Guarded):
+    field: str
+    masking: Masking
+
+
+class Screen(_Guarded):
+    id: str
+    name: str | None = None
+    menu: bool = Field(default=True, description="Reachable from the menu (an entry point).")
+    shows: list[FieldDisplay] = Field(default_factory=list)
+
+
+class Transition(_Guarded):
+    source: str = Field(alias="from")
+    target: str = Field(alias="to")
+    checked: bool = True
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}->{self.target}"
+
+
+class System(_Element):
+    id: str
+    name: str | None = None
+    owner: str
+    fields: list[DataField] = Field(default_factory=list)
+    screens: list[Screen] = Field(default_factory=list)
+    transitions: list[Transition] = Field(default_factory=list)
+
+
+class CasbinFiles(_Element):
+    model: str = Field(description="Path to the Casbin model .conf, relative to this file.")
+    policy: str = Field(description="Path to the Casbin policy .csv, relative to this file.")
+    role_purposes: dict[str, Purpose] = Field(
+        default_factory=dict,
+        description="Purpose of Casbin roles, e.g. {retail_disaster: disaster}.",
+    )
+
+
+class SystemModel(_Element):
+    """The whole file."""
+
+    accesssim: Literal[1] = Field(description="Format version.")
+    name: str
+    description: str | None = None
+    modes: list[str] = Field(default_factory=lambda: ["normal", "disaster"], min_length=1)
+    organizations: list[Organization]
+    trust: list[TrustGrant] = Field(default_factory=list)
+    people: list[Person] = Field(default_factory=list)
+    locations: list[Location] = Field(default_factory=list)
+    accounts: list[Account] = Field(default_factory=list)
+    terminals: list[Terminal] = Field(default_factory=list)
+    systems: list[System]
+    casbin: CasbinFiles
+
+
+def json_schema() -> dict[str, object]:
+    """The JSON Schema of the model format (what ``accesssim schema`` prints)."""
+    schema = SystemModel.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://accesssim.invalid/schema/model-v1.json"
+    return schema

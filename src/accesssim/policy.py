@@ -1,0 +1,298 @@
+"""Load a Casbin model and policy the way Casbin does, but refuse what Casbin would drop quietly.
+
+Casbin's file adapter silently drops a first line that starts with a UTF-8 BOM and any line
+whose ptype the model does not define; a wrong field count or a broken matcher only fails at
+the first ``enforce``. We read the CSV ourselves first (same tokenizer as Casbin), keep the
+line number of every rule for provenance, and do a trial ``enforce`` at load time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import casbin
+from casbin.model import Model
+from casbin.persist.adapter import _extract_tokens
+from casbin.persist.adapters import FileAdapter
+
+from accesssim.errors import InputError, Problem
+
+#: Request tokens the engine knows how to fill.
+KNOWN_REQUEST_TOKENS = ("sub", "dom", "obj", "act", "mode", "date")
+OPEN = "open"
+UNMASK = "unmask"
+ANY = "*"
+
+
+@dataclass(frozen=True)
+class PolicyLine:
+    """One rule of the policy CSV, with where it came from."""
+
+    ptype: str
+    values: tuple[str, ...]
+    line: int
+
+    def get(self, token: str, tokens: tuple[str, ...]) -> str | None:
+        try:
+            return self.values[tokens.index(token)]
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class MatcherShape:
+    """What the engine may assume about the matcher (see docs/model-format.md, 'Casbin')."""
+
+    obj_equal: bool
+    dom_equal: bool
+    g_arity: int  # 0: no g() in matcher; 2: g(r.sub, p.sub); 3: g(r.sub, p.sub, r.dom)
+
+    @property
+    def understood(self) -> bool:
+        return self.obj_equal and self.g_arity in (2, 3)
+
+
+@dataclass
+class LoadedPolicy:
+    """The Casbin files, parsed and checked, and an enforcer built from them."""
+
+    model_path: Path
+    policy_path: Path
+    model_display: str
+    policy_display: str
+    request_tokens: tuple[str, ...]
+    p_tokens: tuple[str, ...]
+    rules: list[PolicyLine]
+    groupings: list[PolicyLine]
+    shape: MatcherShape
+    enforcer: casbin.Enforcer
+    matcher_line: int
+    warnings: list[str] = field(default_factory=list)
+
+    def request(self, sub: str, dom: str, obj: str, act: str, mode: str, day: dt.date) -> list[str]:
+        """The request vector in the model's own token order."""
+        values = {"sub": sub, "dom": dom, "obj": obj, "act": act, "mode": mode,
+                  "date": day.isoformat()}
+        return [values[t] for t in self.request_tokens]
+
+    def enforce(self, sub: str, dom: str, obj: str, act: str, mode: str, day: dt.date) -> bool:
+        return bool(self.enforcer.enforce(*self.request(sub, dom, obj, act, mode, day)))
+
+
+def _strip_spaces(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def matcher_shape(matcher: str) -> MatcherShape:
+    """Recognise the matcher parts the engine relies on (Casbin stores ``r.x`` as ``r_x``)."""
+    m = re.sub(r"\b([rp])_(\w+)", r"\1.\2", _strip_spaces(matcher))
+    obj_equal = "r.obj==p.obj" in m or "p.obj==r.obj" in m
+    dom_equal = "r.dom==p.dom" in m or "p.dom==r.dom" in m
+    if "g(r.sub,p.sub,r.dom)" in m:
+        arity = 3
+    elif "g(r.sub,p.sub)" in m:
+        arity = 2
+    else:
+        arity = 0
+    return MatcherShape(obj_equal, dom_equal, arity)
+
+
+def _line_of(text: str, pattern: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.match(pattern, line.strip()):
+            return number
+    return 0
+
+
+def load_policy(
+    model_path: Path,
+    policy_path: Path,
+    model_display: str,
+    policy_display: str,
+    modes: list[str],
+) -> LoadedPolicy:
+    """Parse and check both files, build the enforcer, and prove it can decide a request."""
+    try:
+        conf_text = model_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError.single(model_display, 0, f"cannot read Casbin model: {exc}") from None
+    model = Model()
+    try:
+        model.load_model_from_text(conf_text)
+    except Exception as exc:  # casbin raises bare exceptions for malformed .conf
+        raise InputError.single(model_display, 0, f"broken Casbin model: {exc}") from None
+    problems = []
+    for sec, name in (("r", "request_definition"), ("p", "policy_definition"),
+                      ("e", "policy_effect"), ("m", "matchers")):
+        if sec not in model.keys():
+            problems.append(Problem(model_display, 0, f"missing [{name}] section"))
+    if problems:
+        raise InputError(problems)
+    request_tokens = tuple(t.removeprefix("r_") for t in model["r"]["r"].tokens)
+    p_tokens = tuple(t.removeprefix("p_") for t in model["p"]["p"].tokens)
+    r_line = _line_of(conf_text, r"r\s*=")
+    for tok in request_tokens:
+        if tok not in KNOWN_REQUEST_TOKENS:
+            problems.append(Problem(
+                model_display, r_line,
+                f"request token {tok!r} is not one the engine can fill "
+                f"(use names from: {', '.join(KNOWN_REQUEST_TOKENS)})"))
+    for needed in ("sub", "obj", "act"):
+        if needed not in request_tokens:
+            problems.append(Problem(model_display, r_line, f"request definition lacks {needed!r}"))
+    if problems:
+        raise InputError(problems)
+
+    definitions: dict[str, int] = {}
+    for sec in ("p", "g"):
+        if sec in model.keys():
+            for key, assertion in model[sec].items():
+                definitions[key] = len(assertion.tokens) if sec == "p" else assertion.value.count("_")
+    rules, groupings = read_policy_csv(policy_path, policy_display, definitions, p_tokens, modes)
+
+    matcher = model["m"]["m"].value
+    matcher_line = _line_of(conf_text, r"m\s*=")
+    enforcer = _build_enforcer(model_path, policy_path, matcher_shape(matcher), p_tokens)
+    loaded_rules = sum(len(a.policy) for a in enforcer.model["p"].values())
+    loaded_groups = sum(len(a.policy) for a in enforcer.model["g"].values()) if "g" in enforcer.model.keys() else 0
+    if loaded_rules != len(rules) or loaded_groups != len(groupings):
+        raise InputError.single(
+            policy_display, 0,
+            f"Casbin loaded {loaded_rules} p and {loaded_groups} g rules but the file has "
+            f"{len(rules)} and {len(groupings)}: some lines were dropped silently")
+    policy = LoadedPolicy(
+        model_path, policy_path, model_display, policy_display, request_tokens, p_tokens,
+        rules, groupings, matcher_shape(matcher), enforcer, matcher_line,
+    )
+    _trial_enforce(policy, model_display, matcher_line)
+    if not policy.shape.understood:
+        policy.warnings.append(
+            f"{model_display}:{matcher_line}: matcher shape not recognised "
+            "(needs r.obj == p.obj and g(r.sub, p.sub[, r.dom])); deciding every "
+            "account x screen request, which is slow on large models")
+    return policy
+
+
+def read_policy_csv(
+    path: Path,
+    shown: str,
+    definitions: dict[str, int],
+    p_tokens: tuple[str, ...],
+    modes: list[str],
+) -> tuple[list[PolicyLine], list[PolicyLine]]:
+    """Every rule with its line; every problem Casbin would hide, reported with its line."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError.single(shown, 0, f"cannot read policy: {exc.strerror}") from None
+    problems: list[Problem] = []
+    if raw.startswith(b"\xef\xbb\xbf"):
+        problems.append(Problem(shown, 1, "file starts with a UTF-8 BOM: Casbin would drop this "
+                                          "line silently; save the file without a BOM"))
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError.single(shown, 0, f"not UTF-8 text ({exc.reason})") from None
+    rules: list[PolicyLine] = []
+    groupings: list[PolicyLine] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        tokens = _extract_tokens(line.strip())
+        if tokens is None:
+            continue
+        ptype, values = tokens[0], tuple(tokens[1:])
+        if ptype not in definitions:
+            known = ", ".join(sorted(definitions))
+            problems.append(Problem(shown, number, f"unknown ptype {ptype!r} (the model defines: "
+                                                   f"{known}); Casbin would drop this line"))
+            continue
+        if len(values) != definitions[ptype]:
+            problems.append(Problem(shown, number, f"{ptype} needs {definitions[ptype]} fields, "
+                                                   f"this line has {len(values)}"))
+            continue
+        if any(v == "" for v in values):
+            problems.append(Problem(shown, number, "empty field"))
+            continue
+        entry = PolicyLine(ptype, values, number)
+        if ptype.startswith("p"):
+            problems.extend(_check_rule(entry, p_tokens, modes, shown))
+            rules.append(entry)
+        else:
+            groupings.append(entry)
+    if problems:
+        raise InputError(problems)
+    return rules, groupings
+
+
+def _check_rule(rule: PolicyLine, p_tokens: tuple[str, ...], modes: list[str], shown: str) -> list[Problem]:
+    problems = []
+    eft = rule.get("eft", p_tokens)
+    if eft is not None and eft not in ("allow", "deny"):
+        problems.append(Problem(shown, rule.line, f"eft must be allow or deny, not {eft!r}"))
+    mode = rule.get("mode", p_tokens)
+    if mode is not None and mode != ANY and mode not in modes:
+        problems.append(Problem(shown, rule.line, f"unknown mode {mode!r} (model modes: "
+                                                  f"{', '.join(modes)}, or *)"))
+    for token in ("valid_from", "valid_until"):
+        value = rule.get(token, p_tokens)
+        if value is not None and value != ANY:
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                problems.append(Problem(shown, rule.line, f"{token} {value!r} is not a date "
+                                                          "(YYYY-MM-DD) or *"))
+    return problems
+
+
+def _build_enforcer(model_path: Path, policy_path: Path, shape: MatcherShape,
+                    p_tokens: tuple[str, ...]) -> casbin.Enforcer:
+    """An enforcer over exactly these files, built without Casbin's quadratic role-link step.
+
+    With a recognised matcher it is a ``FastEnforcer`` that pre-filters rows on (dom, obj):
+    rows with another dom or obj can never match, so the decisions are the same.
+    """
+    logging.getLogger("casbin").setLevel(logging.ERROR)
+    keys = []
+    if shape.dom_equal and "dom" in p_tokens:
+        keys.append(p_tokens.index("dom"))
+    if shape.obj_equal:
+        keys.append(p_tokens.index("obj"))
+    try:
+        enforcer = (casbin.FastEnforcer(str(model_path), None, cache_key_order=keys) if keys
+                    else casbin.Enforcer(str(model_path), None))
+        _disable_trivial_matching(enforcer)
+        enforcer.set_adapter(FileAdapter(str(policy_path)))
+        enforcer.load_policy()
+    except Exception as exc:
+        raise InputError.single(str(model_path), 0, f"Casbin refused the files: {exc}") from None
+    return enforcer
+
+
+def _disable_trivial_matching(enforcer: casbin.Enforcer) -> None:
+    """Drop the default equality 'pattern' that makes domain role links quadratic to build.
+
+    ``DomainManagerBase`` installs ``lambda a, b: a == b`` as matching function; with it set,
+    every ``add_link`` scans all roles seen so far. Equality adds nothing, and we install no
+    pattern functions of our own, so removing it keeps every decision (tests prove it).
+    """
+    for rm in enforcer.rm_map.values():
+        if getattr(rm, "matching_func", None) is not None:
+            rm.matching_func = None
+
+
+def _trial_enforce(policy: LoadedPolicy, shown: str, line: int) -> None:
+    """Casbin only evaluates the matcher at the first enforce: make that happen now."""
+    sample = policy.rules[0] if policy.rules else None
+    sub = sample.get("sub", policy.p_tokens) if sample else "nobody"
+    dom = sample.get("dom", policy.p_tokens) if sample else "none"
+    obj = sample.get("obj", policy.p_tokens) if sample else "none"
+    act = sample.get("act", policy.p_tokens) if sample else "open"
+    try:
+        policy.enforce(sub or "nobody", dom or "none", obj or "none", act or "open",
+                       "normal", dt.date(2000, 1, 1))
+    except Exception as exc:
+        raise InputError.single(shown, line, f"the matcher fails to evaluate: {exc}") from None
