@@ -235,6 +235,8 @@ def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
             yield from need("person", p, term.line, "assigned_to")
         for s in term.systems:
             yield from need("system", s, term.line, "systems")
+        for a in term.logged_in:
+            yield from need("account", a, term.line, "logged_in")
         if term.accounts != "any":
             for a in term.accounts:
                 yield from need("account", a, term.line, "accounts")

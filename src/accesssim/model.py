@@ -135,7 +135,13 @@ class Terminal(_Guarded):
         default=False, description="Anyone who can be at the location can use it."
     )
     systems: list[str] = Field(min_length=1)
-    accounts: list[str] | Literal["any"] = "any"
+    accounts: list[str] | Literal["any"] = Field(
+        default="any", description="Accounts that can log in on it (any account when 'any')."
+    )
+    logged_in: list[str] = Field(
+        default_factory=list,
+        description="Accounts whose session stays open on it: whoever uses it uses them.",
+    )
 
 
 class DataField(_Element):

@@ -1,0 +1,541 @@
+"""Search the access graph for paths from people outside the boundary to non-public fields.
+
+A person outside the boundary *can see* a field when (docs/architecture.md):
+person -> account (holds / knows the credential / left logged in on the terminal)
+-> terminal (assigned, or open at a location the person can be at) that reaches the system
+-> menu screen the policy lets the account open -> transitions (checked: the policy must let
+the account open the target; unchecked: nothing) -> a screen showing the field in clear
+(masking ``clear``, or ``policy`` with an unmask allow).
+
+Paths are grouped by root cause: the set of defective elements on the path with the fewest
+defects. Screen walks depend only on the account's decision class, so they are computed once
+per class, side of the boundary of the account holder, and slice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import heapq
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from accesssim.boundary import Boundary
+from accesssim.decisions import OPEN, UNMASK, Decisions
+from accesssim.graph import Node, Slice, active_edges, class_node, compile_graph
+from accesssim.loader import LoadedModel
+from accesssim.model import Account, FieldDisplay, Person, Terminal, Transition
+from accesssim.policy import LoadedPolicy, PolicyLine
+from accesssim.results import (
+    Defect,
+    ExposedGroup,
+    FailureType,
+    Finding,
+    Hop,
+    Report,
+    Source,
+    Window,
+)
+from accesssim.timeline import Epoch, boundaries, epochs, merge_epochs
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Access:
+    """How a person gets an account onto a system through a terminal."""
+
+    person: str
+    account: str
+    system: str
+    terminal: str
+    way: str  # holds | knows | logged-in
+    location: str | None  # None when the terminal is assigned to the person
+    defects: frozenset[Defect]
+    hops: tuple[Hop, ...]
+
+
+@dataclass(frozen=True)
+class Walk:
+    """From a menu screen over transitions to a screen that shows a field in clear."""
+
+    field: str
+    entry: str
+    transitions: tuple[Transition, ...]
+    screen: str
+    display: FieldDisplay
+    defects: frozenset[Defect]
+
+    @property
+    def length(self) -> int:
+        return len(self.transitions) + 2
+
+
+@dataclass
+class _Root:
+    exposures: set[tuple[str, str]] = field(default_factory=set)
+    slices: set[int] = field(default_factory=set)
+    witness: tuple[tuple[object, ...], Access, Walk, Slice] | None = None
+
+
+class Analyzer:
+    """Holds one compiled model; ``run`` and ``explain`` are its two questions."""
+
+    def __init__(self, loaded: LoadedModel, policy: LoadedPolicy, *, modes: Iterable[str],
+                 at: dt.date | None = None):
+        self.loaded = loaded
+        self.model = loaded.model
+        self.policy = policy
+        self.at = at
+        self.boundary = Boundary(self.model)
+        self.people = {p.id: p for p in self.model.people}
+        self.accounts = {a.id: a for a in self.model.accounts}
+        self.terminals = {t.id: t for t in self.model.terminals}
+        self.systems = {s.id: s for s in self.model.systems}
+        self.orgs = {o.id: o for o in self.model.organizations}
+        self.fields = {f.id: f for s in self.model.systems for f in s.fields}
+        self.screens = {x.id: x for s in self.model.systems for x in s.screens}
+        self.role_purposes = dict(self.model.casbin.role_purposes)
+        self.slices = build_slices(loaded, policy, list(modes), at)
+        objects = {s.id: {OPEN: frozenset(x.id for x in s.screens),
+                          UNMASK: frozenset(f.id for f in s.fields)} for s in self.model.systems}
+        self.decisions = Decisions(policy, objects)
+        self.graph: nx.MultiDiGraph = compile_graph(
+            self.model, loaded.display_path, policy.policy_display, self.decisions, self.slices,
+            self._relevant_accounts())
+        self._walk_memo: dict[tuple[Node, bool, int], dict[str, Walk]] = {}
+        self._open_memo: dict[tuple[Node, str, str, int], frozenset[Defect]] = {}
+
+    # -- setup --------------------------------------------------------------------------------
+    def _relevant_accounts(self) -> set[str]:
+        """Accounts someone outside a system's default boundary could use."""
+        core = self.boundary.core
+        relevant: set[str] = set()
+        for acc in self.model.accounts:
+            users = [acc.holder, *acc.known_by]
+            if any(self.people[u].org not in core[s] for u in users for s in acc.systems):
+                relevant.add(acc.id)
+        for term in self.model.terminals:
+            relevant.update(term.logged_in)
+        return relevant
+
+    def _outsiders(self) -> list[Person]:
+        core = self.boundary.core
+        secret = [s.id for s in self.model.systems if self.boundary.non_public(s.id)]
+        return sorted((p for p in self.model.people if any(p.org not in core[s] for s in secret)),
+                      key=lambda p: p.id)
+
+    # -- the search ---------------------------------------------------------------------------
+    def run(self, progress: Progress | None = None) -> Report:
+        roots: dict[frozenset[Defect], _Root] = defaultdict(_Root)
+        outsiders = self._outsiders()
+        total = len(self.slices) * max(len(outsiders), 1)
+        done = 0
+        for sl in self.slices:
+            for person in outsiders:
+                self._search_person(person, sl, roots)
+                done += 1
+                if progress and done % 200 == 0:
+                    progress(done, total)
+        if progress:
+            progress(total, total)
+        findings = sorted((self._finding(root, data) for root, data in roots.items()),
+                          key=lambda f: (-f.headcount, f.id))
+        return Report(
+            model_name=self.model.name,
+            model_file=self.loaded.display_path,
+            casbin_model=self.policy.model_display,
+            casbin_policy=self.policy.policy_display,
+            modes=tuple(sorted({s.mode for s in self.slices})),
+            at=self.at,
+            findings=tuple(findings),
+            untrusted_headcount=self.boundary.untrusted_headcount(),
+            slices=len(self.slices),
+            enforce_calls=self.decisions.enforce_calls,
+            warnings=tuple(self.policy.warnings),
+        )
+
+    def _search_person(self, person: Person, sl: Slice,
+                       roots: dict[frozenset[Defect], _Root]) -> None:
+        seen: set[tuple[Node, bool, frozenset[Defect]]] = set()
+        for access in self.accesses(person.id, sl):
+            cnode = class_node(self.graph, access.account, access.system)
+            if cnode is None:
+                continue
+            outside = not self.boundary.inside(self.accounts[access.account].holder,
+                                               access.system, sl.mode, sl.day)
+            key = (cnode, outside, access.defects)
+            if key in seen:
+                continue
+            seen.add(key)
+            for field_id, walk in self.walks(cnode, outside, sl).items():
+                if self.boundary.trusted(person, field_id, sl.mode, sl.day):
+                    continue
+                root = roots[access.defects | walk.defects]
+                root.exposures.add((person.id, field_id))
+                root.slices.add(sl.index)
+                rank = (len(access.hops) + walk.length, person.id, field_id, access.terminal,
+                        access.account, sl.index)
+                if root.witness is None or rank < root.witness[0]:
+                    root.witness = (rank, access, walk, sl)
+
+    def accesses(self, person_id: str, sl: Slice) -> list[Access]:
+        """Every (account, terminal, system) the person can put together in this slice."""
+        G = self.graph
+        person = self.people[person_id]
+        if not person.active(sl.mode, sl.day):
+            return []
+        pnode = ("person", person_id)
+        own: dict[str, str] = {}
+        for relation in ("holds", "knows"):
+            for acc_node, _ in active_edges(G, pnode, relation, sl):
+                own.setdefault(acc_node[1], relation)
+        reachable: dict[str, tuple[str | None, tuple[Source, ...]]] = {}
+        for t_node, _ in active_edges(G, pnode, "assigned", sl):
+            reachable[t_node[1]] = (None, ())
+        for loc_node, data in active_edges(G, pnode, "can-be-at", sl):
+            if not self._located(loc_node[1], sl):
+                continue
+            for t_node, _ in active_edges(G, loc_node, "hosts", sl):
+                if self.terminals[t_node[1]].open:
+                    reachable.setdefault(t_node[1], (loc_node[1], data["sources"]))
+        result = []
+        for term_id in sorted(reachable):
+            term = self.terminals[term_id]
+            location, at_sources = reachable[term_id]
+            usable = {a: way for a, way in own.items()
+                      if term.accounts == "any" or a in term.accounts}
+            for acc_node, _ in active_edges(G, ("terminal", term_id), "logged-in", sl):
+                usable.setdefault(acc_node[1], "logged-in")
+            for sys_node, _ in active_edges(G, ("terminal", term_id), "reaches", sl):
+                for acc_id in sorted(usable):
+                    acc = self.accounts[acc_id]
+                    if sys_node[1] in acc.systems and acc.active(sl.mode, sl.day):
+                        result.append(self._access(person, acc, term, sys_node[1],
+                                                   usable[acc_id], location, at_sources, sl))
+        return result
+
+    def _located(self, loc_id: str, sl: Slice) -> bool:
+        return bool(self.graph.nodes[("location", loc_id)]["element"].active(sl.mode, sl.day))
+
+    def _access(self, person: Person, acc: Account, term: Terminal, system: str, way: str,
+                location: str | None, at_sources: tuple[Source, ...], sl: Slice) -> Access:
+        src = self.loaded.display_path
+        acc_src, term_src = Source(src, acc.line), Source(src, term.line)
+        defects: set[Defect] = set()
+        hops: list[Hop] = []
+        holder = self.people[acc.holder]
+        if way == "holds":
+            hops.append(Hop(f"{_who(person)} holds account {acc.id}", (acc_src,)))
+        elif way == "knows":
+            text = (f"{_who(person)} knows the ID/password of account {acc.id}, "
+                    f"held by {_who(holder)}")
+            formers = [f.org for f in person.former_orgs]
+            if holder.org in formers:
+                text += f" (learned while at {holder.org})"
+            d = Defect(FailureType.CREDENTIAL_MISUSE, f"credential:{acc.id}",
+                       f"credential of {acc.id} ({holder.org}) known outside the boundary",
+                       acc_src)
+            defects.add(d)
+            hops.append(Hop(text, (acc_src,), d.type))
+        if acc.issued_by and person.id != acc.holder and acc.issued_by != person.org:
+            d = Defect(FailureType.EXTERNAL_ACCOUNT, f"external-account:{acc.id}",
+                       f"account {acc.id} issued by {acc.issued_by} to {holder.org} is used by "
+                       f"{person.org}", acc_src)
+            defects.add(d)
+            hops.append(Hop(f"account {acc.id} was issued by {acc.issued_by} to {holder.org}",
+                            (acc_src,), d.type))
+        if acc.purpose == "disaster" and not self.boundary.inside(acc.holder, system, sl.mode,
+                                                                  sl.day):
+            d = Defect(FailureType.EMERGENCY_RIGHTS, f"account:{acc.id}",
+                       f"disaster account {acc.id} usable in {sl.mode} mode", acc_src)
+            defects.add(d)
+            hops.append(Hop(f"account {acc.id} is meant for disaster response only",
+                            (acc_src,), d.type))
+        term_defect = self._terminal_defect(person, term, system, location, sl)
+        if location is None:
+            hops.append(Hop(f"terminal {term.id} (owned by {term.owner}) is assigned to "
+                            f"{_who(person)}", (term_src,), term_defect and term_defect.type))
+        else:
+            hops.append(Hop(f"{_who(person)} can be at {location}", at_sources))
+            hops.append(Hop(f"terminal {term.id} (owned by {term.owner}) stands at {location}, "
+                            "usable by anyone there", (term_src,),
+                            term_defect and term_defect.type))
+        if term_defect:
+            defects.add(term_defect)
+        if way == "logged-in":
+            text = f"terminal {term.id} is left logged in as account {acc.id}"
+            if person.id != acc.holder and not term_defect and not self.boundary.inside(
+                    person.id, system, sl.mode, sl.day):
+                d = Defect(FailureType.CREDENTIAL_MISUSE, f"session:{term.id}:{acc.id}",
+                           f"session of {acc.id} left open on {term.id}", term_src)
+                defects.add(d)
+                hops.append(Hop(text, (term_src,), d.type))
+            else:
+                hops.append(Hop(text, (term_src,)))
+        hops.append(Hop(f"terminal {term.id} reaches system {system} and accepts {acc.id}",
+                        (term_src,)))
+        return Access(person.id, acc.id, system, term.id, way, location, frozenset(defects),
+                      tuple(hops))
+
+    def _terminal_defect(self, person: Person, term: Terminal, system: str,
+                         location: str | None, sl: Slice) -> Defect | None:
+        """An insider's terminal in an outsider's hands: name the way it got there."""
+        if term.owner not in self.boundary.core[system]:
+            return None
+        if self.boundary.inside(person.id, system, sl.mode, sl.day):
+            return None
+        if term.purpose == "disaster-lending":
+            kind, what = FailureType.DISASTER_LENDING, "lent for disaster response, still usable"
+        elif term.purpose == "outage-workaround":
+            kind, what = FailureType.OUTAGE_WORKAROUND, "set up during an outage, still usable"
+        elif location is None:
+            kind, what = FailureType.TERMINAL_MISDISTRIBUTION, f"handed to {person.org} staff"
+        else:
+            kind, what = FailureType.TERMINAL_PLACEMENT, f"placed where {person.org} staff can use it"
+        return Defect(kind, f"terminal:{term.id}", f"terminal {term.id} of {term.owner} {what}",
+                      Source(self.loaded.display_path, term.line))
+
+    # -- screen walks ------------------------------------------------------------------------
+    def walks(self, cnode: Node, outside: bool, sl: Slice) -> dict[str, Walk]:
+        """Best walk to every non-public field the class sees in clear (fewest defects)."""
+        key = (cnode, outside, sl.index)
+        if key in self._walk_memo:
+            return self._walk_memo[key]
+        G = self.graph
+        opens = {n[1] for n, _ in active_edges(G, cnode, OPEN, sl)}
+        unmasks = {n[1] for n, _ in active_edges(G, cnode, UNMASK, sl)}
+        heap: list[tuple[int, int, str, int, str, tuple[Transition, ...], frozenset[Defect]]] = []
+        counter = 0
+        for screen_id in sorted(opens):
+            screen = self.screens[screen_id]
+            if screen.menu and screen.active(sl.mode, sl.day):
+                d = self._open_defects(cnode, screen_id, OPEN, outside, sl)
+                heap.append((len(d), 0, screen_id, counter, screen_id, (), d))
+                counter += 1
+        heapq.heapify(heap)
+        best: dict[str, tuple[str, tuple[Transition, ...], frozenset[Defect]]] = {}
+        while heap:
+            _, hops, screen_id, _, entry, path, defects = heapq.heappop(heap)
+            if screen_id in best:
+                continue
+            best[screen_id] = (entry, path, defects)
+            for target, data in active_edges(G, ("screen", screen_id), "transition", sl):
+                if target[1] in best or not self.screens[target[1]].active(sl.mode, sl.day):
+                    continue
+                tr: Transition = data["transition"]
+                if target[1] in opens:
+                    step = self._open_defects(cnode, target[1], OPEN, outside, sl)
+                elif not tr.checked:
+                    step = frozenset({self._transition_defect(cnode[1].system, tr)})
+                else:
+                    continue
+                total = defects | step
+                counter += 1
+                heapq.heappush(heap, (len(total), hops + 1, target[1], counter, entry,
+                                      (*path, tr), total))
+        result: dict[str, tuple[tuple[int, int, str], Walk]] = {}
+        for screen_id, (entry, path, defects) in sorted(best.items()):
+            for field_node, data in active_edges(G, ("screen", screen_id), "shows", sl):
+                field_id = field_node[1]
+                if self.fields[field_id].data_class != "non-public":
+                    continue
+                display: FieldDisplay = data["display"]
+                if display.masking == "masked":
+                    continue
+                if display.masking == "policy":
+                    if field_id not in unmasks:
+                        continue
+                    shown = self._open_defects(cnode, field_id, UNMASK, outside, sl)
+                elif outside and screen_id in opens:
+                    # The policy means this account to be here, so the screen had to mask.
+                    shown = frozenset({self._display_defect(screen_id, display)})
+                else:
+                    shown = frozenset()
+                walk = Walk(field_id, entry, path, screen_id, display, defects | shown)
+                rank = (len(walk.defects), walk.length, screen_id)
+                if field_id not in result or rank < result[field_id][0]:
+                    result[field_id] = (rank, walk)
+        walks = {f: w for f, (_, w) in sorted(result.items())}
+        self._walk_memo[key] = walks
+        return walks
+
+    def _grounds_rule(self, cnode: Node, obj: str, act: str, sl: Slice
+                      ) -> tuple[PolicyLine | None, tuple[str, ...]]:
+        cls = cnode[1]
+        rep = self.decisions.representative(cls)
+        grounds = self.decisions.grounds(rep, cls.system, obj, act, sl.mode, sl.day,
+                                         self.role_purposes)
+        if grounds is None:
+            return None, ()
+        sub = grounds.rule.get("sub", self.policy.p_tokens) or ""
+        return grounds.rule, (*grounds.roles, sub)
+
+    def _open_defects(self, cnode: Node, obj: str, act: str, outside: bool, sl: Slice
+                      ) -> frozenset[Defect]:
+        """Defects an allow itself carries: emergency rights, or unmasking for outsiders."""
+        if not outside:
+            return frozenset()
+        key = (cnode, obj, act, sl.index)
+        if key not in self._open_memo:
+            rule, roles = self._grounds_rule(cnode, obj, act, sl)
+            flagged = sorted(r for r in roles if self.role_purposes.get(r) == "disaster")
+            policy_file = self.policy.policy_display
+            defects: set[Defect] = set()
+            element = (f"policy:{rule.ptype}, {', '.join(rule.values)}" if rule
+                       else f"policy:{cnode[1].system}:{act}:{obj}")
+            source = Source(policy_file, rule.line if rule else 0)
+            if flagged:
+                defects.add(Defect(FailureType.EMERGENCY_RIGHTS, element,
+                                   f"disaster role {flagged[0]} may {act} {obj} in {sl.mode} "
+                                   "mode", source))
+            elif act == UNMASK:
+                defects.add(Defect(FailureType.MASKING_DEFECT, element,
+                                   f"policy unmasks {obj} for accounts outside the boundary",
+                                   source))
+            self._open_memo[key] = frozenset(defects)
+        return self._open_memo[key]
+
+    def _transition_defect(self, system: str, tr: Transition) -> Defect:
+        return Defect(FailureType.UNCHECKED_TRANSITION, f"transition:{system}:{tr.key}",
+                      f"transition {tr.source} -> {tr.target} does not check access to "
+                      f"{tr.target}", Source(self.loaded.display_path, tr.line))
+
+    def _display_defect(self, screen: str, display: FieldDisplay) -> Defect:
+        kind = {"temporary-display": FailureType.TEMPORARY_DISPLAY,
+                "encoding-omission": FailureType.ENCODING_OMISSION}.get(
+                    display.purpose or "", FailureType.MASKING_DEFECT)
+        return Defect(kind, f"display:{screen}:{kind.value}",
+                      f"screen {screen} shows non-public data in clear to everyone on it",
+                      Source(self.loaded.display_path, display.line))
+
+    # -- rendering ----------------------------------------------------------------------------
+    def walk_hops(self, access: Access, walk: Walk, sl: Slice) -> tuple[Hop, ...]:
+        """The screen part of a witness, in plain words, for this very account."""
+        acc, system, src = access.account, access.system, self.loaded.display_path
+        pol = self.policy.policy_display
+        hops: list[Hop] = []
+        links = self.decisions.direct_links(acc, system)
+        if links:
+            roles = ", ".join(sorted({g.values[1] for g in links}))
+            hops.append(Hop(f"account {acc} has role {roles} on {system}",
+                            tuple(Source(pol, g.line) for g in links)))
+        hops.append(self._allow_hop(acc, system, walk.entry, OPEN,
+                                    f"policy lets {acc} open menu screen {walk.entry}", sl))
+        for tr in walk.transitions:
+            tr_src = Source(src, tr.line)
+            if self.decisions.allowed(self.decisions.class_of(acc, system), tr.target, OPEN,
+                                      sl.mode, sl.day):
+                hops.append(self._allow_hop(
+                    acc, system, tr.target, OPEN,
+                    f"{tr.source} -> {tr.target} ({'checked' if tr.checked else 'unchecked'}); "
+                    f"policy lets {acc} open {tr.target}", sl, extra=(tr_src,)))
+            else:
+                hops.append(Hop(f"{tr.source} -> {tr.target} is not checked, though the policy "
+                                f"does not let {acc} open {tr.target}", (tr_src,),
+                                FailureType.UNCHECKED_TRANSITION))
+        disp_src = Source(src, walk.display.line)
+        field_name = self.fields[walk.field].name or walk.field
+        if walk.display.masking == "policy":
+            hops.append(self._allow_hop(
+                acc, system, walk.field, UNMASK,
+                f"{walk.screen} shows {walk.field} ({field_name}) masked unless allowed; "
+                f"policy unmasks it for {acc}", sl, extra=(disp_src,)))
+        else:
+            defect = next((d.type for d in walk.defects if d.element.startswith("display:")), None)
+            hops.append(Hop(f"{walk.screen} shows {walk.field} ({field_name}) in clear",
+                            (disp_src,), defect))
+        return tuple(hops)
+
+    def _allow_hop(self, acc: str, system: str, obj: str, act: str, text: str, sl: Slice,
+                   extra: tuple[Source, ...] = ()) -> Hop:
+        grounds = self.decisions.grounds(acc, system, obj, act, sl.mode, sl.day,
+                                         self.role_purposes)
+        pol = self.policy.policy_display
+        sources = (*extra, Source(pol, grounds.rule.line)) if grounds else (
+            *extra, Source(self.policy.model_display, self.policy.matcher_line))
+        flagged = grounds and any(self.role_purposes.get(r) == "disaster"
+                                  for r in (*grounds.roles, grounds.rule.values[0]))
+        outside = not self.boundary.inside(self.accounts[acc].holder, system, sl.mode, sl.day)
+        defect = None
+        if outside and flagged:
+            defect = FailureType.EMERGENCY_RIGHTS
+        elif outside and act == UNMASK:
+            defect = FailureType.MASKING_DEFECT
+        return Hop(text, sources, defect)
+
+    def _finding(self, root: frozenset[Defect], data: _Root) -> Finding:
+        assert data.witness is not None
+        _, access, walk, sl = data.witness
+        people = sorted({p for p, _ in data.exposures})
+        groups = tuple(ExposedGroup(p, self.people[p].name or p, self.people[p].org,
+                                    self.people[p].headcount) for p in people)
+        headcount = sum(g.headcount for g in groups)
+        untrusted = self.boundary.untrusted_headcount()
+        defects = tuple(sorted(root))
+        order = list(FailureType)
+        types = tuple(sorted({d.type for d in defects}, key=order.index))
+        digest = hashlib.sha256("\n".join(d.element for d in defects).encode()).hexdigest()
+        by_mode: dict[str, list[Epoch]] = defaultdict(list)
+        for index in data.slices:
+            by_mode[self.slices[index].mode].append(self.slices[index].epoch)
+        windows = tuple(Window(mode, e.start, e.end) for mode in sorted(by_mode)
+                        for e in merge_epochs(by_mode[mode]))
+        return Finding(
+            id=f"ASIM-{digest[:10]}",
+            failure_types=types,
+            defects=defects,
+            people=groups,
+            fields=tuple(sorted({f for _, f in data.exposures})),
+            headcount=headcount,
+            share=headcount / untrusted if untrusted else 0.0,
+            witness=(*access.hops, *self.walk_hops(access, walk, sl)),
+            windows=windows,
+        )
+
+
+def _who(person: Person) -> str:
+    count = f", {person.headcount} people" if person.headcount > 1 else ""
+    return f"{person.id} ({person.org}{count})"
+
+
+def build_slices(loaded: LoadedModel, policy: LoadedPolicy, modes: list[str],
+                 at: dt.date | None) -> list[Slice]:
+    """One slice per mode and epoch (or the one epoch holding ``at``)."""
+    windows: list[tuple[dt.date | None, dt.date | None]] = []
+    model = loaded.model
+
+    def visit(obj: object) -> None:
+        valid = getattr(obj, "valid", None)
+        if valid is not None:
+            windows.append((valid.start, valid.until))
+        for name in type(obj).model_fields if hasattr(type(obj), "model_fields") else ():
+            value = getattr(obj, name)
+            if isinstance(value, list):
+                for item in value:
+                    if hasattr(type(item), "model_fields"):
+                        visit(item)
+            elif hasattr(type(value), "model_fields") and name != "valid":
+                visit(value)
+
+    visit(model)
+    tokens = policy.p_tokens
+    for rule in policy.rules:
+        start = rule.get("valid_from", tokens)
+        until = rule.get("valid_until", tokens)
+        windows.append((None if start in (None, "*") else dt.date.fromisoformat(start),  # type: ignore[arg-type]
+                        None if until in (None, "*") else dt.date.fromisoformat(until)))  # type: ignore[arg-type]
+    cuts = boundaries(windows)
+    all_epochs = epochs(cuts)
+    if at is not None:
+        chosen = [(e, at) for e in all_epochs if e.contains(at)]
+    else:
+        chosen = [(e, e.representative()) for e in all_epochs]
+    result = []
+    for mode in modes:
+        for epoch, day in chosen:
+            result.append(Slice(len(result), mode, epoch, day))
+    return result

@@ -1,0 +1,186 @@
+"""Casbin decisions for the engine, asked once per class of equivalent accounts.
+
+Accounts with the same direct roles in a system get the same decisions when the policy names
+neither of them directly (docs/architecture.md). For such a class we only ask about objects
+that some allow rule of its roles names (with ``r.obj == p.obj`` in the matcher nothing else
+can be allowed), and every answer comes from ``Enforcer.enforce`` itself, so deny rules,
+modes, dates and the rest of the matcher apply exactly as Casbin applies them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict, deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from accesssim.policy import ANY, OPEN, UNMASK, LoadedPolicy, PolicyLine
+from accesssim.timeline import boundaries, epoch_index
+
+__all__ = ["OPEN", "UNMASK", "AccountClass", "Decisions", "Grounds"]
+
+
+@dataclass(frozen=True, order=True)
+class AccountClass:
+    """Accounts that Casbin cannot tell apart in one system."""
+
+    system: str
+    roles: tuple[str, ...]
+    account: str | None  # set when the policy names this account directly (a class of one)
+
+
+@dataclass(frozen=True)
+class Grounds:
+    """Why an allow holds: the allow rule and the g lines from the account to its subject."""
+
+    rule: PolicyLine
+    chain: tuple[PolicyLine, ...]
+    roles: tuple[str, ...]
+
+
+def _date(value: str | None) -> dt.date | None:
+    return None if value in (None, ANY) else dt.date.fromisoformat(value)  # type: ignore[arg-type]
+
+
+class Decisions:
+    """Memoised, class-level access to ``Enforcer.enforce``; counts what it asks."""
+
+    def __init__(self, policy: LoadedPolicy, objects: dict[str, dict[str, frozenset[str]]]):
+        """``objects[system][act]``: the screens (open) or fields (unmask) of each system."""
+        self.policy = policy
+        self.objects = objects
+        self.enforce_calls = 0
+        tokens = policy.p_tokens
+        self._tok = {name: (tokens.index(name) if name in tokens else None)
+                     for name in ("sub", "dom", "obj", "act", "eft", "mode", "valid_from",
+                                  "valid_until")}
+        self._links: dict[str | None, dict[str, list[PolicyLine]]] = defaultdict(
+            lambda: defaultdict(list))
+        for g in policy.groupings:
+            if g.ptype != "g":
+                continue
+            dom = g.values[2] if len(g.values) > 2 else None
+            self._links[dom][g.values[0]].append(g)
+        self._rules_by_sub: dict[str | None, list[PolicyLine]] = defaultdict(list)
+        for r in policy.rules:
+            self._rules_by_sub[self._val(r, "sub")].append(r)
+        self._named_subjects = set(self._rules_by_sub)
+        self._rules_by: dict[tuple[str | None, str | None], list[PolicyLine]] = defaultdict(list)
+        dom_equal = policy.shape.dom_equal
+        for r in policy.rules:
+            self._rules_by[(self._val(r, "dom") if dom_equal else None, self._val(r, "obj"))].append(r)
+        self._cuts: dict[tuple[str | None, str | None], list[dt.date]] = {}
+        self._memo: dict[tuple[AccountClass, str, str, str, int], bool] = {}
+        self._reach_memo: dict[AccountClass, dict[str, tuple[PolicyLine, ...]]] = {}
+        self._candidates_memo: dict[tuple[AccountClass, str], frozenset[str]] = {}
+        self._representative: dict[AccountClass, str] = {}
+
+    def _val(self, rule: PolicyLine, name: str) -> str | None:
+        index = self._tok[name]
+        return None if index is None else rule.values[index]
+
+    # -- classes ---------------------------------------------------------------------------
+    def direct_links(self, account: str, system: str) -> list[PolicyLine]:
+        return sorted(self._links[system].get(account, []) + self._links[None].get(account, []),
+                      key=lambda g: g.line)
+
+    def class_of(self, account: str, system: str) -> AccountClass:
+        understood = self.policy.shape.understood
+        roles = tuple(sorted({g.values[1] for g in self.direct_links(account, system)}))
+        named = not understood or account in self._named_subjects
+        cls = AccountClass(system, roles, account if named else None)
+        self._representative.setdefault(cls, account)
+        return cls
+
+    def representative(self, cls: AccountClass) -> str:
+        """An account of the class: asking Casbin about it answers for all of them."""
+        return self._representative[cls]
+
+    def _reach(self, cls: AccountClass) -> dict[str, tuple[PolicyLine, ...]]:
+        """Every subject the class inherits from, with the shortest g chain from its roles."""
+        if cls not in self._reach_memo:
+            self._reach_memo[cls] = self._reach_for_account(self._representative[cls], cls.system)
+        return self._reach_memo[cls]
+
+    def candidates(self, cls: AccountClass, act: str) -> frozenset[str]:
+        """Objects that can possibly be allowed to this class for ``act``."""
+        key = (cls, act)
+        if key not in self._candidates_memo:
+            known = self.objects.get(cls.system, {}).get(act, frozenset())
+            if not self.policy.shape.understood:
+                found = known
+            else:
+                subjects = self._reach(cls)
+                found = frozenset(
+                    obj for sub in subjects for r in self._rules_by_sub.get(sub, ())
+                    if (obj := self._val(r, "obj")) in known
+                    and self._val(r, "act") in (act, None)
+                    and (not self.policy.shape.dom_equal
+                         or self._val(r, "dom") in (cls.system, None))
+                    and self._val(r, "eft") in ("allow", None)
+                )
+            self._candidates_memo[key] = found
+        return self._candidates_memo[key]
+
+    # -- decisions -------------------------------------------------------------------------
+    def _local_cuts(self, system: str, obj: str) -> list[dt.date]:
+        """Days on which a rule that can affect (system, obj) starts or stops."""
+        key = (system, obj) if self.policy.shape.understood else (None, None)
+        if key not in self._cuts:
+            if self.policy.shape.understood:
+                rows: Iterable[PolicyLine] = (
+                    self._rules_by.get((system, obj), []) + self._rules_by.get((None, obj), []))
+            else:
+                rows = self.policy.rules
+            self._cuts[key] = boundaries(
+                (_date(self._val(r, "valid_from")), _date(self._val(r, "valid_until")))
+                for r in rows)
+        return self._cuts[key]
+
+    def allowed(self, cls: AccountClass, obj: str, act: str, mode: str, day: dt.date) -> bool:
+        """What ``Enforcer.enforce`` answers for this class's accounts (asked once per epoch)."""
+        if obj not in self.candidates(cls, act):
+            return False
+        key = (cls, obj, act, mode, epoch_index(self._local_cuts(cls.system, obj), day))
+        answer = self._memo.get(key)
+        if answer is None:
+            self.enforce_calls += 1
+            answer = self.policy.enforce(self._representative[cls], cls.system, obj, act, mode, day)
+            self._memo[key] = answer
+        return answer
+
+    def grounds(self, account: str, system: str, obj: str, act: str, mode: str,
+                day: dt.date, role_purposes: dict[str, str]) -> Grounds | None:
+        """The allow rule (and role chain) that best explains an allow; fewest purposes first."""
+        best: tuple[tuple[int, int, int], Grounds] | None = None
+        chains = self._reach_for_account(account, system)
+        for r in self._rules_by.get((system, obj), []) + self._rules_by.get((None, obj), []):
+            sub = self._val(r, "sub")
+            if sub not in chains or self._val(r, "act") not in (act, None):
+                continue
+            if self._val(r, "eft") not in ("allow", None) or not self._rule_active(r, mode, day):
+                continue
+            chain = chains[sub]
+            roles = tuple(g.values[1] for g in chain)
+            flagged = sum(1 for role in roles if role in role_purposes)
+            rank = (flagged, len(chain), r.line)
+            if best is None or rank < best[0]:
+                best = (rank, Grounds(r, chain, roles))
+        return best[1] if best else None
+
+    def _reach_for_account(self, account: str, system: str) -> dict[str, tuple[PolicyLine, ...]]:
+        chains: dict[str, tuple[PolicyLine, ...]] = {account: ()}
+        queue = deque([account])
+        while queue:
+            name = queue.popleft()
+            for g in self._links[system].get(name, []) + self._links[None].get(name, []):
+                if g.values[1] not in chains:
+                    chains[g.values[1]] = (*chains[name], g)
+                    queue.append(g.values[1])
+        return chains
+
+    def _rule_active(self, rule: PolicyLine, mode: str, day: dt.date) -> bool:
+        rule_mode = self._val(rule, "mode")
+        start, until = _date(self._val(rule, "valid_from")), _date(self._val(rule, "valid_until"))
+        return (rule_mode in (None, ANY, mode) and (start is None or start <= day)
+                and (until is None or day <= until))

@@ -1,0 +1,201 @@
+"""Compile the model and the Casbin decisions into one typed networkx graph.
+
+Nodes are ``(kind, id)`` tuples with a ``kind`` and the model ``element``. Every edge has a
+``relation``, a ``guard`` (when it exists: modes, dates, or the analysis slices in which Casbin
+allowed it) and ``sources`` (the YAML or Casbin lines it rests on).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import networkx as nx
+
+from accesssim.decisions import OPEN, UNMASK, AccountClass, Decisions
+from accesssim.model import SystemModel
+from accesssim.results import Source
+from accesssim.timeline import Epoch
+
+Node = tuple[str, Any]
+
+
+@dataclass(frozen=True)
+class Slice:
+    """One mode and one epoch: the unit the analysis evaluates."""
+
+    index: int
+    mode: str
+    epoch: Epoch
+    day: dt.date
+
+
+class Guard(Protocol):
+    def holds(self, sl: Slice) -> bool: ...
+
+
+class _Active(Protocol):
+    def active(self, mode: str, day: dt.date) -> bool: ...
+
+
+@dataclass(frozen=True)
+class ElementGuard:
+    """Holds when every element it rests on exists in the slice's mode and day."""
+
+    elements: tuple[_Active, ...]
+
+    def holds(self, sl: Slice) -> bool:
+        return all(e.active(sl.mode, sl.day) for e in self.elements)
+
+
+@dataclass(frozen=True)
+class SliceGuard:
+    """Holds in the slices where Casbin answered allow."""
+
+    slices: frozenset[int]
+
+    def holds(self, sl: Slice) -> bool:
+        return sl.index in self.slices
+
+
+def guard(*elements: Any) -> ElementGuard:
+    return ElementGuard(tuple(e for e in elements if hasattr(e, "active")))
+
+
+def compile_graph(
+    model: SystemModel,
+    model_file: str,
+    policy_file: str,
+    decisions: Decisions,
+    slices: list[Slice],
+    relevant_accounts: Iterable[str],
+) -> nx.MultiDiGraph:
+    """Build the access graph; decisions are added for ``relevant_accounts`` only.
+
+    Notes: decision edges cost one ``enforce`` per class, candidate object and epoch of the
+    rules that name that object (see decisions.py), never the full account x screen grid.
+    """
+    G = nx.MultiDiGraph(model=model.name)
+
+    def src(line: int) -> tuple[Source, ...]:
+        return (Source(model_file, line),)
+
+    for org in model.organizations:
+        G.add_node(("org", org.id), kind="org", element=org, sources=src(org.line))
+    for loc in model.locations:
+        G.add_node(("location", loc.id), kind="location", element=loc, sources=src(loc.line))
+    for person in model.people:
+        node = ("person", person.id)
+        G.add_node(node, kind="person", element=person, sources=src(person.line))
+        G.add_edge(node, ("org", person.org), key="member", relation="member",
+                   guard=guard(person), sources=src(person.line))
+        for loc_id in person.locations:
+            G.add_edge(node, ("location", loc_id), key="can-be-at", relation="can-be-at",
+                       guard=guard(person), sources=src(person.line))
+    for loc in model.locations:
+        for person in model.people:
+            if person.org in loc.open_to and loc.id not in person.locations:
+                G.add_edge(("person", person.id), ("location", loc.id), key="can-be-at",
+                           relation="can-be-at", guard=guard(person, loc), sources=src(loc.line))
+    for system in model.systems:
+        G.add_node(("system", system.id), kind="system", element=system,
+                   sources=src(system.line))
+        for f in system.fields:
+            G.add_node(("field", f.id), kind="field", element=f, system=system.id,
+                       sources=src(f.line))
+        for screen in system.screens:
+            node = ("screen", screen.id)
+            G.add_node(node, kind="screen", element=screen, system=system.id,
+                       sources=src(screen.line))
+            G.add_edge(("system", system.id), node, key="has-screen", relation="has-screen",
+                       guard=guard(screen), sources=src(screen.line))
+            for index, shown in enumerate(screen.shows):
+                G.add_edge(node, ("field", shown.field), key=f"shows:{index}", relation="shows",
+                           display=shown, guard=guard(screen, shown), sources=src(shown.line))
+        for tr in system.transitions:
+            G.add_edge(("screen", tr.source), ("screen", tr.target), key=tr.key,
+                       relation="transition", transition=tr, guard=guard(tr),
+                       sources=src(tr.line))
+    for acc in model.accounts:
+        node = ("account", acc.id)
+        G.add_node(node, kind="account", element=acc, sources=src(acc.line))
+        G.add_edge(("person", acc.holder), node, key="holds", relation="holds",
+                   guard=guard(acc), sources=src(acc.line))
+        for knower in acc.known_by:
+            G.add_edge(("person", knower), node, key="knows", relation="knows",
+                       guard=guard(acc), sources=src(acc.line))
+        for system_id in acc.systems:
+            G.add_edge(node, ("system", system_id), key="logs-into", relation="logs-into",
+                       guard=guard(acc), sources=src(acc.line))
+    for term in model.terminals:
+        node = ("terminal", term.id)
+        G.add_node(node, kind="terminal", element=term, sources=src(term.line))
+        G.add_edge(("location", term.location), node, key="hosts", relation="hosts",
+                   guard=guard(term), sources=src(term.line))
+        for person_id in term.assigned_to:
+            G.add_edge(("person", person_id), node, key="assigned", relation="assigned",
+                       guard=guard(term), sources=src(term.line))
+        for system_id in term.systems:
+            G.add_edge(node, ("system", system_id), key="reaches", relation="reaches",
+                       guard=guard(term), sources=src(term.line))
+        if term.accounts != "any":
+            for acc_id in term.accounts:
+                G.add_edge(node, ("account", acc_id), key="accepts", relation="accepts",
+                           guard=guard(term), sources=src(term.line))
+        for acc_id in term.logged_in:
+            G.add_edge(node, ("account", acc_id), key="logged-in", relation="logged-in",
+                       guard=guard(term), sources=src(term.line))
+    _add_decisions(G, model, policy_file, decisions, slices, relevant_accounts)
+    return G
+
+
+def _add_decisions(
+    G: nx.MultiDiGraph,
+    model: SystemModel,
+    policy_file: str,
+    decisions: Decisions,
+    slices: list[Slice],
+    relevant_accounts: Iterable[str],
+) -> None:
+    accounts = {a.id: a for a in model.accounts}
+    for acc_id in sorted(set(relevant_accounts)):
+        for system_id in accounts[acc_id].systems:
+            cls = decisions.class_of(acc_id, system_id)
+            cnode = ("class", cls)
+            links = decisions.direct_links(acc_id, system_id)
+            G.add_edge(("account", acc_id), cnode, key=f"in-class:{system_id}",
+                       relation="in-class", guard=guard(accounts[acc_id]),
+                       sources=tuple(Source(policy_file, g.line) for g in links))
+            if cnode in G and G.nodes[cnode].get("decided"):
+                continue
+            G.add_node(cnode, kind="class", element=cls, decided=True, sources=())
+            for act, kind in ((OPEN, "screen"), (UNMASK, "field")):
+                for obj in sorted(decisions.candidates(cls, act)):
+                    allowed = frozenset(
+                        sl.index for sl in slices
+                        if decisions.allowed(cls, obj, act, sl.mode, sl.day))
+                    if allowed:
+                        G.add_edge(cnode, (kind, obj), key=act, relation=act,
+                                   guard=SliceGuard(allowed), sources=())
+
+
+def class_node(G: nx.MultiDiGraph, account: str, system: str) -> Node | None:
+    """The decision class of an account in a system, if decisions were compiled for it."""
+    for _, target, key in G.out_edges(("account", account), keys=True):
+        if key == f"in-class:{system}":
+            return target  # type: ignore[no-any-return]
+    return None
+
+
+def active_edges(G: nx.MultiDiGraph, node: Node, relation: str, sl: Slice
+                 ) -> list[tuple[Node, dict[str, Any]]]:
+    """Out-edges of ``node`` with this relation that exist in the slice, sorted by target."""
+    found = [(v, data) for _, v, data in G.out_edges(node, data=True)
+             if data["relation"] == relation and data["guard"].holds(sl)]
+    return sorted(found, key=lambda item: (str(item[0][1]), item[1].get("sources", ())))
+
+
+def classes_in(G: nx.MultiDiGraph) -> list[AccountClass]:
+    return sorted(n[1] for n, kind in G.nodes(data="kind") if kind == "class")

@@ -1,0 +1,128 @@
+"""Frozen result objects: what the engine returns and every output format reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class FailureType(str, Enum):
+    """The eleven failure types of the 2023 EGC paper (shared/incidents.md), in its order."""
+
+    MASKING_DEFECT = "masking-defect"
+    UNCHECKED_TRANSITION = "unchecked-transition"
+    TERMINAL_PLACEMENT = "terminal-placement"
+    TERMINAL_MISDISTRIBUTION = "terminal-misdistribution"
+    DISASTER_LENDING = "disaster-lending-left-in-place"
+    OUTAGE_WORKAROUND = "outage-workaround-left-open"
+    EMERGENCY_RIGHTS = "emergency-rights-in-normal-time"
+    CREDENTIAL_MISUSE = "credential-misuse"
+    TEMPORARY_DISPLAY = "temporary-display"
+    ENCODING_OMISSION = "encoding-omission"
+    EXTERNAL_ACCOUNT = "external-account-used-by-affiliates"
+
+    @property
+    def title(self) -> str:
+        return _TITLES[self]
+
+
+_TITLES = {
+    FailureType.MASKING_DEFECT: "masking defect",
+    FailureType.UNCHECKED_TRANSITION: "unchecked screen transition",
+    FailureType.TERMINAL_PLACEMENT: "terminal placement",
+    FailureType.TERMINAL_MISDISTRIBUTION: "terminal misdistribution",
+    FailureType.DISASTER_LENDING: "disaster-time lending left in place",
+    FailureType.OUTAGE_WORKAROUND: "access left open after an outage",
+    FailureType.EMERGENCY_RIGHTS: "emergency rights usable in normal time",
+    FailureType.CREDENTIAL_MISUSE: "credential misuse",
+    FailureType.TEMPORARY_DISPLAY: "temporary display",
+    FailureType.ENCODING_OMISSION: "encoding omission",
+    FailureType.EXTERNAL_ACCOUNT: "externally issued account used by affiliates",
+}
+
+
+@dataclass(frozen=True, order=True)
+class Source:
+    """Where a fact comes from: a model YAML line or a Casbin policy/model line."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True, order=True)
+class Defect:
+    """One element that should not have let the path through (a root-cause part)."""
+
+    type: FailureType
+    element: str  # stable key, e.g. "terminal:tohoku-t1" or "policy:p, retail, takuso, s1, ..."
+    description: str = field(compare=False)
+    source: Source = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step of a witness path, in plain words, with its provenance."""
+
+    text: str
+    sources: tuple[Source, ...]
+    defect: FailureType | None = None
+
+
+@dataclass(frozen=True, order=True)
+class Window:
+    """A mode and an inclusive date range (None = open end)."""
+
+    mode: str
+    start: dt.date | None
+    end: dt.date | None
+
+    def label(self) -> str:
+        if self.start is None and self.end is None:
+            return f"{self.mode}, at any date"
+        start = self.start.isoformat() if self.start else "…"
+        end = self.end.isoformat() if self.end else "…"
+        return f"{self.mode}, {start} to {end}"
+
+
+@dataclass(frozen=True, order=True)
+class ExposedGroup:
+    person: str
+    name: str
+    org: str
+    headcount: int
+
+
+@dataclass(frozen=True)
+class Finding:
+    """All person-field exposures that share one root cause (the same set of defects)."""
+
+    id: str
+    failure_types: tuple[FailureType, ...]
+    defects: tuple[Defect, ...]
+    people: tuple[ExposedGroup, ...]
+    fields: tuple[str, ...]
+    headcount: int
+    share: float
+    witness: tuple[Hop, ...]
+    windows: tuple[Window, ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything ``analyze`` found, plus what it covered."""
+
+    model_name: str
+    model_file: str
+    casbin_model: str
+    casbin_policy: str
+    modes: tuple[str, ...]
+    at: dt.date | None
+    findings: tuple[Finding, ...]
+    untrusted_headcount: int
+    slices: int
+    enforce_calls: int
+    warnings: tuple[str, ...] = field(default_factory=tuple)
