@@ -25,6 +25,7 @@ import networkx as nx
 
 from accesssim.boundary import Boundary
 from accesssim.decisions import OPEN, UNMASK, Decisions
+from accesssim.explain import Explanation, explain
 from accesssim.graph import Node, Slice, active_edges, class_node, compile_graph
 from accesssim.loader import LoadedModel
 from accesssim.model import Account, FieldDisplay, Person, Terminal, Transition
@@ -127,6 +128,10 @@ class Analyzer:
         secret = [s.id for s in self.model.systems if self.boundary.non_public(s.id)]
         return sorted((p for p in self.model.people if any(p.org not in core[s] for s in secret)),
                       key=lambda p: p.id)
+
+    def explain(self, person_id: str, field_id: str) -> Explanation:
+        """Why (or why not) this person can see this field; see explain.py."""
+        return explain(self, person_id, field_id)
 
     # -- the search ---------------------------------------------------------------------------
     def run(self, progress: Progress | None = None) -> Report:

@@ -126,3 +126,9 @@ class Report:
     slices: int
     enforce_calls: int
     warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def exposed_headcount(self) -> int:
+        """People exposed by at least one finding (each group counted once)."""
+        groups = {g.person: g.headcount for f in self.findings for g in f.people}
+        return sum(groups.values())

@@ -1,0 +1,227 @@
+"""The ``accesssim`` command. Each command: parse options, one library call, one formatter,
+an exit code from the result (0 pass, 1 findings, 2 bad input or incomplete analysis)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import IntEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from accesssim import __version__
+from accesssim.engine import Project, analyze, analyzer, load_project, resolve_modes
+from accesssim.errors import AccessSimError, InputError
+from accesssim.format import OutputFormat, render
+from accesssim.model import json_schema
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Exit(IntEnum):
+    CLEAN = 0
+    FINDINGS = 1
+    ERROR = 2
+
+
+def _handles_errors(fn: F) -> F:
+    """The one place that turns library errors into a message and exit code 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except InputError as exc:
+            for problem in exc.problems:
+                click.echo(f"error: {problem}", err=True)
+            click.echo(f"{len(exc.problems)} problem(s) found; nothing was analysed", err=True)
+            sys.exit(Exit.ERROR)
+        except AccessSimError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(Exit.ERROR)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _write_output(text: str, output: Path | None) -> None:
+    """Print, or replace ``output`` atomically: a failed run never leaves half a file."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr for long analyses, only when a person is watching."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=None) as bar:
+        task = bar.add_task("analysing", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+MODEL_ARG = click.argument("model", type=click.Path(path_type=Path, dir_okay=False))
+ROOT_OPT = click.option(
+    "--root", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
+    help="Project root; file references may not leave it (default: current directory).")
+FORMAT_OPT = click.option("--format", "fmt", type=click.Choice([f.value for f in OutputFormat]),
+                          default="text", show_default=True, help="Output format.")
+MODE_OPT = click.option("--mode", type=click.Choice(["normal", "disaster", "all"]), default="all",
+                        show_default=True, help="Which operating mode(s) to analyse.")
+AT_OPT = click.option("--at", "at", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                      help="Analyse one day (YYYY-MM-DD) instead of all dates.")
+
+
+def _day(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value else None
+
+
+def _modes(project: Project, mode: str) -> list[str]:
+    modes = resolve_modes(project, mode)
+    unknown = [m for m in modes if m not in project.loaded.model.modes]
+    if unknown:
+        raise InputError.single(project.loaded.display_path, 0,
+                                f"mode {unknown[0]!r} is not declared by the model")
+    return modes
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="accesssim")
+def main() -> None:
+    """Find every way staff outside a company boundary can see non-public data.
+
+    \b
+    Examples:
+      accesssim validate scenarios/kansai.yaml
+      accesssim analyze scenarios/kansai.yaml
+      accesssim analyze scenarios/chubu.yaml --mode normal --format json -o out/chubu.json
+      accesssim explain scenarios/chubu.yaml --who kmz_transferee --field phone
+    """
+
+
+@main.command()
+@MODEL_ARG
+@MODE_OPT
+@AT_OPT
+@FORMAT_OPT
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the report here instead of standard output.")
+@ROOT_OPT
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@_handles_errors
+def analyze_cmd(model: Path, mode: str, at: dt.datetime | None, fmt: str, output: Path | None,
+                root: Path | None, quiet: bool) -> None:
+    """Report every path from outside the boundary to a non-public field.
+
+    \b
+    Exit codes: 0 no finding, 1 findings, 2 bad input or incomplete analysis.
+    Examples:
+      accesssim analyze scenarios/kansai.yaml
+      accesssim analyze scenarios/kansai.yaml --mode normal --at 2022-12-01
+      accesssim analyze scenarios/reference.yaml --format json -o report.json
+    """
+    project = load_project(model, root)
+    with _progress(not quiet) as progress:
+        report = analyze(project, modes=_modes(project, mode), at=_day(at), progress=progress)
+    _write_output(render(report, OutputFormat(fmt)), output)
+    sys.exit(Exit.FINDINGS if report.findings else Exit.CLEAN)
+
+
+analyze_cmd.name = "analyze"
+
+
+@main.command()
+@MODEL_ARG
+@ROOT_OPT
+@FORMAT_OPT
+@_handles_errors
+def validate(model: Path, root: Path | None, fmt: str) -> None:
+    """Check the model and its Casbin files; report every problem with file and line.
+
+    \b
+    Examples:
+      accesssim validate scenarios/kansai.yaml
+      accesssim validate my-design.yaml --root .
+    """
+    project = load_project(model, root)
+    summary = {
+        "model": project.loaded.display_path,
+        "casbin_model": project.policy.model_display,
+        "casbin_policy": project.policy.policy_display,
+        "p_rules": len(project.policy.rules),
+        "g_rules": len(project.policy.groupings),
+        "warnings": project.policy.warnings,
+        "valid": True,
+    }
+    if fmt == OutputFormat.JSON.value:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        for w in project.policy.warnings:
+            click.echo(f"warning: {w}")
+        click.echo(f"{summary['model']}: valid ({summary['p_rules']} p and {summary['g_rules']} "
+                   f"g rules in {summary['casbin_policy']})")
+    sys.exit(Exit.CLEAN)
+
+
+@main.command()
+@MODEL_ARG
+@click.option("--who", required=True, help="Person or group id.")
+@click.option("--field", "field_id", required=True, help="Field id.")
+@MODE_OPT
+@AT_OPT
+@FORMAT_OPT
+@ROOT_OPT
+@_handles_errors
+def explain(model: Path, who: str, field_id: str, mode: str, at: dt.datetime | None, fmt: str,
+            root: Path | None) -> None:
+    """Why (or why not) a person can see a field.
+
+    \b
+    Exit codes: 0 cannot see it, 1 can see it, 2 bad input.
+    Examples:
+      accesssim explain scenarios/kansai.yaml --who kep_sales --field phone
+      accesssim explain scenarios/chubu.yaml --who kmz_transferee --field usage_kwh --mode normal
+    """
+    project = load_project(model, root)
+    engine = analyzer(project, modes=_modes(project, mode), at=_day(at))
+    result = engine.explain(who, field_id)
+    if fmt == OutputFormat.JSON.value:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(result.to_text(), nl=False)
+    sys.exit(Exit.FINDINGS if result.visible else Exit.CLEAN)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of the model format.
+
+    \b
+    Example:
+      accesssim schema > model.schema.json
+    """
+    click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))

@@ -1,0 +1,49 @@
+"""The library entry points: load a project and analyse it. The CLI is a thin layer on these."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from accesssim.analysis import Analyzer, Progress
+from accesssim.loader import LoadedModel, load_model
+from accesssim.policy import LoadedPolicy, load_policy
+from accesssim.results import Report
+
+
+@dataclass(frozen=True)
+class Project:
+    """A model file and the Casbin files it names, all checked."""
+
+    loaded: LoadedModel
+    policy: LoadedPolicy
+
+
+def load_project(model_path: Path, root: Path | None = None) -> Project:
+    """Load and check everything; raises InputError with every problem found."""
+    loaded = load_model(model_path, root)
+    policy = load_policy(
+        loaded.casbin_model_path,
+        loaded.casbin_policy_path,
+        loaded.display(loaded.casbin_model_path),
+        loaded.display(loaded.casbin_policy_path),
+        loaded.model.modes,
+    )
+    return Project(loaded, policy)
+
+
+def resolve_modes(project: Project, mode: str) -> list[str]:
+    """``all`` means every mode the model declares."""
+    return list(project.loaded.model.modes) if mode == "all" else [mode]
+
+
+def analyzer(project: Project, *, modes: Iterable[str], at: dt.date | None = None) -> Analyzer:
+    return Analyzer(project.loaded, project.policy, modes=modes, at=at)
+
+
+def analyze(project: Project, *, modes: Iterable[str], at: dt.date | None = None,
+            progress: Progress | None = None) -> Report:
+    """Every finding for the given modes (and day, or all time)."""
+    return analyzer(project, modes=modes, at=at).run(progress)

@@ -1,0 +1,109 @@
+"""Answer 'why (or why not) can this person see this field?' from the analyser's own search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from accesssim.errors import InputError
+from accesssim.format.json_format import _hop
+from accesssim.graph import class_node
+from accesssim.results import Defect, Hop
+
+if TYPE_CHECKING:
+    from accesssim.analysis import Analyzer
+
+
+@dataclass(frozen=True)
+class Way:
+    """One root cause by which the person sees the field, with a witness."""
+
+    slices: tuple[str, ...]
+    defects: tuple[Defect, ...]
+    hops: tuple[Hop, ...]
+
+
+@dataclass
+class Explanation:
+    person: str
+    field: str
+    ways: list[Way] = field(default_factory=list)
+    trusted_in: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def visible(self) -> bool:
+        return bool(self.ways)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "person": self.person, "field": self.field, "visible": self.visible,
+            "trusted_in": self.trusted_in,
+            "ways": [{"holds_in": list(w.slices),
+                      "defects": [{"type": d.type.value, "element": d.element,
+                                   "source": str(d.source)} for d in w.defects],
+                      "witness": [_hop(h) for h in w.hops]} for w in self.ways],
+            "reasons_not_visible": self.reasons,
+        }
+
+    def to_text(self) -> str:
+        lines = []
+        if self.ways:
+            lines.append(f"{self.person} CAN see {self.field}, in {len(self.ways)} way(s):")
+            for i, way in enumerate(self.ways, start=1):
+                types = ", ".join(sorted({d.type.title for d in way.defects}))
+                lines.append(f"  way {i}: {types}; holds in {'; '.join(way.slices)}")
+                for step, hop in enumerate(way.hops, start=1):
+                    where = ", ".join(str(s) for s in hop.sources)
+                    mark = f"  <-- {hop.defect.title}" if hop.defect else ""
+                    lines.append(f"    {step:>2}. {hop.text}  [{where}]{mark}")
+        else:
+            lines.append(f"{self.person} cannot see {self.field} (outside the allowed cases).")
+        for label in self.trusted_in:
+            lines.append(f"  inside the boundary for it in: {label}")
+        for reason in self.reasons:
+            lines.append(f"  - {reason}")
+        return "\n".join(lines) + "\n"
+
+
+def explain(engine: Analyzer, person_id: str, field_id: str) -> Explanation:
+    """Every root cause by which ``person_id`` sees ``field_id``, or why none exists."""
+    if person_id not in engine.people:
+        raise InputError.single(engine.loaded.display_path, 0, f"unknown person {person_id!r}")
+    if field_id not in engine.fields:
+        raise InputError.single(engine.loaded.display_path, 0, f"unknown field {field_id!r}")
+    person = engine.people[person_id]
+    result = Explanation(person_id, field_id)
+    ways: dict[frozenset[Defect], tuple[list[str], tuple[Hop, ...]]] = {}
+    reasons: set[str] = set()
+    if engine.fields[field_id].data_class == "public":
+        result.reasons.append(f"{field_id} is public data")
+        return result
+    for sl in engine.slices:
+        label = f"{sl.mode}, {sl.epoch.label()}"
+        if engine.boundary.trusted(person, field_id, sl.mode, sl.day):
+            result.trusted_in.append(label)
+            continue
+        accesses = engine.accesses(person_id, sl)
+        if not accesses:
+            reasons.add(f"{label}: no terminal on which {person_id} can use an account")
+        for access in accesses:
+            cnode = class_node(engine.graph, access.account, access.system)
+            holder = engine.accounts[access.account].holder
+            outside = not engine.boundary.inside(holder, access.system, sl.mode, sl.day)
+            walk = engine.walks(cnode, outside, sl).get(field_id) if cnode else None
+            if walk is None:
+                reasons.add(f"{label}: with {access.account} on {access.terminal}, no screen "
+                            f"it can reach shows {field_id} in clear")
+                continue
+            root = access.defects | walk.defects
+            if root not in ways:
+                ways[root] = ([], (*access.hops, *engine.walk_hops(access, walk, sl)))
+            if label not in ways[root][0]:
+                ways[root][0].append(label)
+    result.ways = [Way(tuple(labels), tuple(sorted(root)), hops)
+                   for root, (labels, hops) in sorted(ways.items(),
+                                                      key=lambda kv: sorted(kv[0]))]
+    if not result.ways:
+        result.reasons = sorted(reasons)
+    return result

@@ -1,0 +1,25 @@
+"""Output formats: each is a pure function of a Report."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from accesssim.format.json_format import report_to_dict, report_to_json
+from accesssim.format.text import report_to_text
+from accesssim.results import Report
+
+
+class OutputFormat(str, Enum):
+    TEXT = "text"
+    JSON = "json"
+
+
+def render(report: Report, fmt: OutputFormat) -> str:
+    if fmt is OutputFormat.TEXT:
+        return report_to_text(report)
+    if fmt is OutputFormat.JSON:
+        return report_to_json(report)
+    raise AssertionError(f"unhandled format {fmt}")  # pragma: no cover
+
+
+__all__ = ["OutputFormat", "render", "report_to_dict", "report_to_json", "report_to_text"]

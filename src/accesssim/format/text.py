@@ -1,0 +1,44 @@
+"""The human-readable report: one block per finding, witness hop by hop."""
+
+from __future__ import annotations
+
+from accesssim.results import Finding, Report
+
+
+def _finding(index: int, f: Finding) -> list[str]:
+    types = ", ".join(t.title for t in f.failure_types)
+    lines = [f"[{index}] {f.id}  {types}"]
+    groups = ", ".join(f"{g.person} ({g.org}, {g.headcount})" for g in f.people)
+    lines.append(f"    exposed: {f.headcount} people ({f.share:.1%} of untrusted staff): {groups}")
+    lines.append(f"    fields:  {', '.join(f.fields)}")
+    lines.append(f"    holds:   {'; '.join(w.label() for w in f.windows)}")
+    lines.append("    root cause:")
+    for d in f.defects:
+        lines.append(f"      - {d.type.title}: {d.description}  [{d.source}]")
+    lines.append("    witness:")
+    for step, hop in enumerate(f.witness, start=1):
+        mark = f"  <-- {hop.defect.title}" if hop.defect else ""
+        where = ", ".join(str(s) for s in hop.sources)
+        lines.append(f"      {step:>2}. {hop.text}  [{where}]{mark}")
+    return lines
+
+
+def report_to_text(report: Report) -> str:
+    lines = [f"accesssim: {report.model_name}",
+             f"model {report.model_file}; policy {report.casbin_policy} "
+             f"(model {report.casbin_model})",
+             f"modes: {', '.join(report.modes)}; "
+             + (f"at {report.at.isoformat()}" if report.at else "all dates")
+             + f"; {report.slices} slices, {report.enforce_calls} Casbin checks"]
+    for w in report.warnings:
+        lines.append(f"warning: {w}")
+    lines.append("")
+    for i, f in enumerate(report.findings, start=1):
+        lines.extend(_finding(i, f))
+        lines.append("")
+    if report.findings:
+        lines.append(f"{len(report.findings)} finding(s); {report.exposed_headcount} of "
+                     f"{report.untrusted_headcount} untrusted people exposed")
+    else:
+        lines.append("no findings: nobody outside the boundary can see a non-public field")
+    return "\n".join(lines) + "\n"
