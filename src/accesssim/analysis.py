@@ -388,19 +388,20 @@ class Analyzer:
         if key not in self._open_memo:
             rule, roles = self._grounds_rule(cnode, obj, act, sl)
             flagged = sorted(r for r in roles if self.role_purposes.get(r) == "disaster")
-            policy_file = self.policy.policy_display
+            system = cnode[1].system
+            source = Source(self.policy.policy_display, rule.line if rule else 0)
+            subject = roles[-1] if roles else "?"
             defects: set[Defect] = set()
-            element = (f"policy:{rule.ptype}, {', '.join(rule.values)}" if rule
-                       else f"policy:{cnode[1].system}:{act}:{obj}")
-            source = Source(policy_file, rule.line if rule else 0)
+            # Keyed by role, not rule line: the fix is per role (gate it, or take it away).
             if flagged:
-                defects.add(Defect(FailureType.EMERGENCY_RIGHTS, element,
-                                   f"disaster role {flagged[0]} may {act} {obj} in {sl.mode} "
-                                   "mode", source))
+                defects.add(Defect(FailureType.EMERGENCY_RIGHTS,
+                                   f"disaster-role:{system}:{flagged[0]}",
+                                   f"disaster role {flagged[0]} has rights outside disaster mode "
+                                   f"(e.g. {act} {obj})", source))
             elif act == UNMASK:
-                defects.add(Defect(FailureType.MASKING_DEFECT, element,
-                                   f"policy unmasks {obj} for accounts outside the boundary",
-                                   source))
+                defects.add(Defect(FailureType.MASKING_DEFECT, f"unmask-role:{system}:{subject}",
+                                   f"policy lets {subject} unmask non-public fields for accounts "
+                                   f"outside the boundary (e.g. {obj})", source))
             self._open_memo[key] = frozenset(defects)
         return self._open_memo[key]
 

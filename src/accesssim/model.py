@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 FORMAT_VERSION = 1
@@ -193,6 +193,14 @@ class CasbinFiles(_Element):
         default_factory=dict,
         description="Purpose of Casbin roles, e.g. {retail_disaster: disaster}.",
     )
+
+    @field_validator("role_purposes", mode="before")
+    @classmethod
+    def _drop_line_key(cls, value: object) -> object:
+        """A free-form mapping: the loader's line marker is not a role."""
+        if isinstance(value, dict):
+            return {k: v for k, v in value.items() if k != "__line__"}
+        return value
 
 
 class SystemModel(_Element):

@@ -9,7 +9,8 @@ def _finding(index: int, f: Finding) -> list[str]:
     types = ", ".join(t.title for t in f.failure_types)
     lines = [f"[{index}] {f.id}  {types}"]
     groups = ", ".join(f"{g.person} ({g.org}, {g.headcount})" for g in f.people)
-    lines.append(f"    exposed: {f.headcount} people ({f.share:.1%} of untrusted staff): {groups}")
+    people = "1 person" if f.headcount == 1 else f"{f.headcount} people"
+    lines.append(f"    exposed: {people} ({f.share:.2%} of untrusted staff): {groups}")
     lines.append(f"    fields:  {', '.join(f.fields)}")
     lines.append(f"    holds:   {'; '.join(w.label() for w in f.windows)}")
     lines.append("    root cause:")
