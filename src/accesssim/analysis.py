@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
+from pydantic import BaseModel
 
 from accesssim.boundary import Boundary
 from accesssim.decisions import OPEN, UNMASK, Decisions
@@ -261,14 +262,14 @@ class Analyzer:
             hops.append(Hop(f"account {acc.id} is meant for disaster response only",
                             (acc_src,), d.type))
         term_defect = self._terminal_defect(person, term, system, location, sl)
+        term_type = term_defect.type if term_defect else None
         if location is None:
             hops.append(Hop(f"terminal {term.id} (owned by {term.owner}) is assigned to "
-                            f"{_who(person)}", (term_src,), term_defect and term_defect.type))
+                            f"{_who(person)}", (term_src,), term_type))
         else:
             hops.append(Hop(f"{_who(person)} can be at {location}", at_sources))
             hops.append(Hop(f"terminal {term.id} (owned by {term.owner}) stands at {location}, "
-                            "usable by anyone there", (term_src,),
-                            term_defect and term_defect.type))
+                            "usable by anyone there", (term_src,), term_type))
         if term_defect:
             defects.add(term_defect)
         if way == "logged-in":
@@ -300,7 +301,8 @@ class Analyzer:
         elif location is None:
             kind, what = FailureType.TERMINAL_MISDISTRIBUTION, f"handed to {person.org} staff"
         else:
-            kind, what = FailureType.TERMINAL_PLACEMENT, f"placed where {person.org} staff can use it"
+            kind = FailureType.TERMINAL_PLACEMENT
+            what = f"placed where {person.org} staff can use it"
         return Defect(kind, f"terminal:{term.id}", f"terminal {term.id} of {term.owner} {what}",
                       Source(self.loaded.display_path, term.line))
 
@@ -508,39 +510,40 @@ def _who(person: Person) -> str:
     return f"{person.id} ({person.org}{count})"
 
 
+def _policy_date(value: str | None) -> dt.date | None:
+    return None if value is None or value == "*" else dt.date.fromisoformat(value)
+
+
 def build_slices(loaded: LoadedModel, policy: LoadedPolicy, modes: list[str],
                  at: dt.date | None) -> list[Slice]:
     """One slice per mode and epoch (or the one epoch holding ``at``)."""
     windows: list[tuple[dt.date | None, dt.date | None]] = []
     model = loaded.model
 
-    def visit(obj: object) -> None:
+    def visit(obj: BaseModel) -> None:
         valid = getattr(obj, "valid", None)
         if valid is not None:
             windows.append((valid.start, valid.until))
-        for name in type(obj).model_fields if hasattr(type(obj), "model_fields") else ():
+        for name in type(obj).model_fields:
             value = getattr(obj, name)
-            if isinstance(value, list):
-                for item in value:
-                    if hasattr(type(item), "model_fields"):
-                        visit(item)
-            elif hasattr(type(value), "model_fields") and name != "valid":
-                visit(value)
+            items = value if isinstance(value, list) else [value]
+            for item in items:
+                if isinstance(item, BaseModel) and name != "valid":
+                    visit(item)
 
     visit(model)
     tokens = policy.p_tokens
     for rule in policy.rules:
         start = rule.get("valid_from", tokens)
         until = rule.get("valid_until", tokens)
-        windows.append((None if start in (None, "*") else dt.date.fromisoformat(start),  # type: ignore[arg-type]
-                        None if until in (None, "*") else dt.date.fromisoformat(until)))  # type: ignore[arg-type]
+        windows.append((_policy_date(start), _policy_date(until)))
     cuts = boundaries(windows)
     all_epochs = epochs(cuts)
     if at is not None:
         chosen = [(e, at) for e in all_epochs if e.contains(at)]
     else:
         chosen = [(e, e.representative()) for e in all_epochs]
-    result = []
+    result: list[Slice] = []
     for mode in modes:
         for epoch, day in chosen:
             result.append(Slice(len(result), mode, epoch, day))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from accesssim.policy import ANY, OPEN, UNMASK, LoadedPolicy, PolicyLine
@@ -39,7 +39,7 @@ class Grounds:
 
 
 def _date(value: str | None) -> dt.date | None:
-    return None if value in (None, ANY) else dt.date.fromisoformat(value)  # type: ignore[arg-type]
+    return None if value is None or value == ANY else dt.date.fromisoformat(value)
 
 
 class Decisions:
@@ -51,11 +51,13 @@ class Decisions:
         self.objects = objects
         self.enforce_calls = 0
         tokens = policy.p_tokens
-        self._tok = {name: (tokens.index(name) if name in tokens else None)
-                     for name in ("sub", "dom", "obj", "act", "eft", "mode", "valid_from",
-                                  "valid_until")}
+        self._tok = {
+            name: (tokens.index(name) if name in tokens else None)
+            for name in ("sub", "dom", "obj", "act", "eft", "mode", "valid_from", "valid_until")
+        }
         self._links: dict[str | None, dict[str, list[PolicyLine]]] = defaultdict(
-            lambda: defaultdict(list))
+            lambda: defaultdict(list)
+        )
         for g in policy.groupings:
             if g.ptype != "g":
                 continue
@@ -65,10 +67,13 @@ class Decisions:
         for r in policy.rules:
             self._rules_by_sub[self._val(r, "sub")].append(r)
         self._named_subjects = set(self._rules_by_sub)
-        self._rules_by: dict[tuple[str | None, str | None], list[PolicyLine]] = defaultdict(list)
+        self._rules_by: dict[tuple[str | None, str | None], list[PolicyLine]]
+        self._rules_by = defaultdict(list)
         dom_equal = policy.shape.dom_equal
         for r in policy.rules:
-            self._rules_by[(self._val(r, "dom") if dom_equal else None, self._val(r, "obj"))].append(r)
+            self._rules_by[
+                (self._val(r, "dom") if dom_equal else None, self._val(r, "obj"))
+            ].append(r)
         self._cuts: dict[tuple[str | None, str | None], list[dt.date]] = {}
         self._memo: dict[tuple[AccountClass, str, str, str, int], bool] = {}
         self._reach_memo: dict[AccountClass, dict[str, tuple[PolicyLine, ...]]] = {}
@@ -81,8 +86,10 @@ class Decisions:
 
     # -- classes ---------------------------------------------------------------------------
     def direct_links(self, account: str, system: str) -> list[PolicyLine]:
-        return sorted(self._links[system].get(account, []) + self._links[None].get(account, []),
-                      key=lambda g: g.line)
+        return sorted(
+            self._links[system].get(account, []) + self._links[None].get(account, []),
+            key=lambda g: g.line,
+        )
 
     def class_of(self, account: str, system: str) -> AccountClass:
         understood = self.policy.shape.understood
@@ -112,11 +119,14 @@ class Decisions:
             else:
                 subjects = self._reach(cls)
                 found = frozenset(
-                    obj for sub in subjects for r in self._rules_by_sub.get(sub, ())
+                    obj
+                    for sub in subjects
+                    for r in self._rules_by_sub.get(sub, ())
                     if (obj := self._val(r, "obj")) in known
                     and self._val(r, "act") in (act, None)
-                    and (not self.policy.shape.dom_equal
-                         or self._val(r, "dom") in (cls.system, None))
+                    and (
+                        not self.policy.shape.dom_equal or self._val(r, "dom") in (cls.system, None)
+                    )
                     and self._val(r, "eft") in ("allow", None)
                 )
             self._candidates_memo[key] = found
@@ -128,13 +138,15 @@ class Decisions:
         key = (system, obj) if self.policy.shape.understood else (None, None)
         if key not in self._cuts:
             if self.policy.shape.understood:
-                rows: Iterable[PolicyLine] = (
-                    self._rules_by.get((system, obj), []) + self._rules_by.get((None, obj), []))
+                rows: Iterable[PolicyLine] = self._rules_by.get(
+                    (system, obj), []
+                ) + self._rules_by.get((None, obj), [])
             else:
                 rows = self.policy.rules
             self._cuts[key] = boundaries(
                 (_date(self._val(r, "valid_from")), _date(self._val(r, "valid_until")))
-                for r in rows)
+                for r in rows
+            )
         return self._cuts[key]
 
     def allowed(self, cls: AccountClass, obj: str, act: str, mode: str, day: dt.date) -> bool:
@@ -149,8 +161,16 @@ class Decisions:
             self._memo[key] = answer
         return answer
 
-    def grounds(self, account: str, system: str, obj: str, act: str, mode: str,
-                day: dt.date, role_purposes: dict[str, str]) -> Grounds | None:
+    def grounds(
+        self,
+        account: str,
+        system: str,
+        obj: str,
+        act: str,
+        mode: str,
+        day: dt.date,
+        role_purposes: Mapping[str, str],
+    ) -> Grounds | None:
         """The allow rule (and role chain) that best explains an allow; fewest purposes first."""
         best: tuple[tuple[int, int, int], Grounds] | None = None
         chains = self._reach_for_account(account, system)
@@ -182,5 +202,8 @@ class Decisions:
     def _rule_active(self, rule: PolicyLine, mode: str, day: dt.date) -> bool:
         rule_mode = self._val(rule, "mode")
         start, until = _date(self._val(rule, "valid_from")), _date(self._val(rule, "valid_until"))
-        return (rule_mode in (None, ANY, mode) and (start is None or start <= day)
-                and (until is None or day <= until))
+        return (
+            rule_mode in (None, ANY, mode)
+            and (start is None or start <= day)
+            and (until is None or day <= until)
+        )

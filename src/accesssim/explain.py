@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import TYPE_CHECKING, Any
 
 from accesssim.errors import InputError
@@ -27,9 +28,9 @@ class Way:
 class Explanation:
     person: str
     field: str
-    ways: list[Way] = field(default_factory=list)
-    trusted_in: list[str] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
+    ways: list[Way] = dc_field(default_factory=list)
+    trusted_in: list[str] = dc_field(default_factory=list)
+    reasons: list[str] = dc_field(default_factory=list)
 
     @property
     def visible(self) -> bool:
@@ -51,11 +52,11 @@ class Explanation:
         if self.ways:
             lines.append(f"{self.person} CAN see {self.field}, in {len(self.ways)} way(s):")
             for i, way in enumerate(self.ways, start=1):
-                types = ", ".join(sorted({d.type.title for d in way.defects}))
+                types = ", ".join(sorted({d.type.label for d in way.defects}))
                 lines.append(f"  way {i}: {types}; holds in {'; '.join(way.slices)}")
                 for step, hop in enumerate(way.hops, start=1):
                     where = ", ".join(str(s) for s in hop.sources)
-                    mark = f"  <-- {hop.defect.title}" if hop.defect else ""
+                    mark = f"  <-- {hop.defect.label}" if hop.defect else ""
                     lines.append(f"    {step:>2}. {hop.text}  [{where}]{mark}")
         else:
             lines.append(f"{self.person} cannot see {self.field} (outside the allowed cases).")

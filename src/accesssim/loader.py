@@ -88,7 +88,7 @@ def read_yaml(path: Path, shown: str) -> Any:
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
@@ -114,7 +114,8 @@ def line_at(data: Any, loc: Iterable[Any]) -> int:
 def _validation_problems(exc: ValidationError, data: Any, shown: str) -> list[Problem]:
     problems = []
     for err in exc.errors():
-        loc = [p for p in err["loc"] if not (isinstance(p, str) and p in {"list[str]", "literal['any']"})]
+        union_tags = {"list[str]", "literal['any']"}
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and p in union_tags)]
         where = ".".join(str(p) for p in loc) or "(top level)"
         message = err["msg"]
         if err["type"] == "extra_forbidden":
@@ -160,7 +161,7 @@ def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
     """Unknown or duplicate ids and dangling references, each with its line."""
     ids: dict[str, set[str]] = {}
     owners: list[tuple[str, str, int]] = []
-    for kind, items in (
+    groups: list[tuple[str, list[Any]]] = [
         ("organization", model.organizations),
         ("person", model.people),
         ("location", model.locations),
@@ -169,14 +170,17 @@ def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
         ("system", model.systems),
         *(("field", s.fields) for s in model.systems),
         *(("screen", s.screens) for s in model.systems),
-    ):
+    ]
+    for kind, items in groups:
         for item in items:
-            owners.append((kind, item.id, item.line))  # type: ignore[attr-defined]
+            owners.append((kind, item.id, item.line))
     counts = Counter(i for _, i, _ in owners)
     first_line: dict[str, int] = {}
     for kind, ident, line in owners:
         if counts[ident] > 1 and ident in first_line:
-            yield Problem(shown, line, f"duplicate id {ident!r} (first at line {first_line[ident]})")
+            yield Problem(
+                shown, line, f"duplicate id {ident!r} (first at line {first_line[ident]})"
+            )
         first_line.setdefault(ident, line)
         ids.setdefault(kind, set()).add(ident)
 
@@ -187,7 +191,9 @@ def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
     def need_mode(modes: list[str] | None, line: int) -> Iterator[Problem]:
         for m in modes or []:
             if m not in model.modes:
-                yield Problem(shown, line, f"unknown mode {m!r} (declared: {', '.join(model.modes)})")
+                yield Problem(
+                    shown, line, f"unknown mode {m!r} (declared: {', '.join(model.modes)})"
+                )
 
     if "normal" not in model.modes:
         yield Problem(shown, model.line, "modes must include 'normal'")
@@ -203,22 +209,22 @@ def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
             yield from need("person", p, grant.line, "trust.people")
         for s in grant.systems:
             yield from need("system", s, grant.line, "trust.systems")
-        for f in grant.fields or []:
-            yield from need("field", f, grant.line, "trust.fields")
+        for field_id in grant.fields or []:
+            yield from need("field", field_id, grant.line, "trust.fields")
         if not grant.orgs and not grant.people:
             yield Problem(shown, grant.line, "a trust grant needs orgs or people")
     for person in model.people:
         yield from need_mode(person.modes, person.line)
         yield from need("organization", person.org, person.line, "org")
-        for loc in person.locations:
-            yield from need("location", loc, person.line, "locations")
+        for loc_id in person.locations:
+            yield from need("location", loc_id, person.line, "locations")
         for former in person.former_orgs:
             yield from need("organization", former.org, former.line, "former_orgs")
-    for loc in model.locations:
-        yield from need_mode(loc.modes, loc.line)
-        yield from need("organization", loc.owner, loc.line, "owner")
-        for o in loc.open_to:
-            yield from need("organization", o, loc.line, "open_to")
+    for place in model.locations:
+        yield from need_mode(place.modes, place.line)
+        yield from need("organization", place.owner, place.line, "owner")
+        for o in place.open_to:
+            yield from need("organization", o, place.line, "open_to")
     for acc in model.accounts:
         yield from need_mode(acc.modes, acc.line)
         yield from need("person", acc.holder, acc.line, "holder")
@@ -244,16 +250,17 @@ def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
         yield from need("organization", system.owner, system.line, "owner")
         own_fields = {f.id for f in system.fields}
         own_screens = {s.id for s in system.screens}
-        for f in system.fields:
-            for o in f.concerns:
-                yield from need("organization", o, f.line, "concerns")
+        for data_field in system.fields:
+            for o in data_field.concerns:
+                yield from need("organization", o, data_field.line, "concerns")
         for screen in system.screens:
             yield from need_mode(screen.modes, screen.line)
             for shown_field in screen.shows:
                 yield from need_mode(shown_field.modes, shown_field.line)
                 if shown_field.field not in own_fields:
                     yield Problem(
-                        shown, shown_field.line,
+                        shown,
+                        shown_field.line,
                         f"screen {screen.id!r} shows {shown_field.field!r}, "
                         f"which is not a field of system {system.id!r}",
                     )
@@ -262,7 +269,8 @@ def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
             for end in (tr.source, tr.target):
                 if end not in own_screens:
                     yield Problem(
-                        shown, tr.line,
+                        shown,
+                        tr.line,
                         f"transition {tr.key!r}: {end!r} is not a screen of system {system.id!r}",
                     )
     for role in model.casbin.role_purposes:

@@ -75,8 +75,14 @@ class LoadedPolicy:
 
     def request(self, sub: str, dom: str, obj: str, act: str, mode: str, day: dt.date) -> list[str]:
         """The request vector in the model's own token order."""
-        values = {"sub": sub, "dom": dom, "obj": obj, "act": act, "mode": mode,
-                  "date": day.isoformat()}
+        values = {
+            "sub": sub,
+            "dom": dom,
+            "obj": obj,
+            "act": act,
+            "mode": mode,
+            "date": day.isoformat(),
+        }
         return [values[t] for t in self.request_tokens]
 
     def enforce(self, sub: str, dom: str, obj: str, act: str, mode: str, day: dt.date) -> bool:
@@ -126,8 +132,12 @@ def load_policy(
     except Exception as exc:  # casbin raises bare exceptions for malformed .conf
         raise InputError.single(model_display, 0, f"broken Casbin model: {exc}") from None
     problems = []
-    for sec, name in (("r", "request_definition"), ("p", "policy_definition"),
-                      ("e", "policy_effect"), ("m", "matchers")):
+    for sec, name in (
+        ("r", "request_definition"),
+        ("p", "policy_definition"),
+        ("e", "policy_effect"),
+        ("m", "matchers"),
+    ):
         if sec not in model.keys():
             problems.append(Problem(model_display, 0, f"missing [{name}] section"))
     if problems:
@@ -137,10 +147,14 @@ def load_policy(
     r_line = _line_of(conf_text, r"r\s*=")
     for tok in request_tokens:
         if tok not in KNOWN_REQUEST_TOKENS:
-            problems.append(Problem(
-                model_display, r_line,
-                f"request token {tok!r} is not one the engine can fill "
-                f"(use names from: {', '.join(KNOWN_REQUEST_TOKENS)})"))
+            problems.append(
+                Problem(
+                    model_display,
+                    r_line,
+                    f"request token {tok!r} is not one the engine can fill "
+                    f"(use names from: {', '.join(KNOWN_REQUEST_TOKENS)})",
+                )
+            )
     for needed in ("sub", "obj", "act"):
         if needed not in request_tokens:
             problems.append(Problem(model_display, r_line, f"request definition lacks {needed!r}"))
@@ -151,29 +165,47 @@ def load_policy(
     for sec in ("p", "g"):
         if sec in model.keys():
             for key, assertion in model[sec].items():
-                definitions[key] = len(assertion.tokens) if sec == "p" else assertion.value.count("_")
+                definitions[key] = (
+                    len(assertion.tokens) if sec == "p" else assertion.value.count("_")
+                )
     rules, groupings = read_policy_csv(policy_path, policy_display, definitions, p_tokens, modes)
 
     matcher = model["m"]["m"].value
     matcher_line = _line_of(conf_text, r"m\s*=")
     enforcer = _build_enforcer(model_path, policy_path, matcher_shape(matcher), p_tokens)
     loaded_rules = sum(len(a.policy) for a in enforcer.model["p"].values())
-    loaded_groups = sum(len(a.policy) for a in enforcer.model["g"].values()) if "g" in enforcer.model.keys() else 0
+    loaded_groups = (
+        sum(len(a.policy) for a in enforcer.model["g"].values())
+        if "g" in enforcer.model.keys()
+        else 0
+    )
     if loaded_rules != len(rules) or loaded_groups != len(groupings):
         raise InputError.single(
-            policy_display, 0,
+            policy_display,
+            0,
             f"Casbin loaded {loaded_rules} p and {loaded_groups} g rules but the file has "
-            f"{len(rules)} and {len(groupings)}: some lines were dropped silently")
+            f"{len(rules)} and {len(groupings)}: some lines were dropped silently",
+        )
     policy = LoadedPolicy(
-        model_path, policy_path, model_display, policy_display, request_tokens, p_tokens,
-        rules, groupings, matcher_shape(matcher), enforcer, matcher_line,
+        model_path,
+        policy_path,
+        model_display,
+        policy_display,
+        request_tokens,
+        p_tokens,
+        rules,
+        groupings,
+        matcher_shape(matcher),
+        enforcer,
+        matcher_line,
     )
     _trial_enforce(policy, model_display, matcher_line)
     if not policy.shape.understood:
         policy.warnings.append(
             f"{model_display}:{matcher_line}: matcher shape not recognised "
             "(needs r.obj == p.obj and g(r.sub, p.sub[, r.dom])); deciding every "
-            "account x screen request, which is slow on large models")
+            "account x screen request, which is slow on large models"
+        )
     return policy
 
 
@@ -191,8 +223,14 @@ def read_policy_csv(
         raise InputError.single(shown, 0, f"cannot read policy: {exc.strerror}") from None
     problems: list[Problem] = []
     if raw.startswith(b"\xef\xbb\xbf"):
-        problems.append(Problem(shown, 1, "file starts with a UTF-8 BOM: Casbin would drop this "
-                                          "line silently; save the file without a BOM"))
+        problems.append(
+            Problem(
+                shown,
+                1,
+                "file starts with a UTF-8 BOM: Casbin would drop this "
+                "line silently; save the file without a BOM",
+            )
+        )
         raw = raw[3:]
     try:
         text = raw.decode("utf-8")
@@ -207,12 +245,23 @@ def read_policy_csv(
         ptype, values = tokens[0], tuple(tokens[1:])
         if ptype not in definitions:
             known = ", ".join(sorted(definitions))
-            problems.append(Problem(shown, number, f"unknown ptype {ptype!r} (the model defines: "
-                                                   f"{known}); Casbin would drop this line"))
+            problems.append(
+                Problem(
+                    shown,
+                    number,
+                    f"unknown ptype {ptype!r} (the model defines: "
+                    f"{known}); Casbin would drop this line",
+                )
+            )
             continue
         if len(values) != definitions[ptype]:
-            problems.append(Problem(shown, number, f"{ptype} needs {definitions[ptype]} fields, "
-                                                   f"this line has {len(values)}"))
+            problems.append(
+                Problem(
+                    shown,
+                    number,
+                    f"{ptype} needs {definitions[ptype]} fields, this line has {len(values)}",
+                )
+            )
             continue
         if any(v == "" for v in values):
             problems.append(Problem(shown, number, "empty field"))
@@ -228,28 +277,35 @@ def read_policy_csv(
     return rules, groupings
 
 
-def _check_rule(rule: PolicyLine, p_tokens: tuple[str, ...], modes: list[str], shown: str) -> list[Problem]:
+def _check_rule(
+    rule: PolicyLine, p_tokens: tuple[str, ...], modes: list[str], shown: str
+) -> list[Problem]:
     problems = []
     eft = rule.get("eft", p_tokens)
     if eft is not None and eft not in ("allow", "deny"):
         problems.append(Problem(shown, rule.line, f"eft must be allow or deny, not {eft!r}"))
     mode = rule.get("mode", p_tokens)
     if mode is not None and mode != ANY and mode not in modes:
-        problems.append(Problem(shown, rule.line, f"unknown mode {mode!r} (model modes: "
-                                                  f"{', '.join(modes)}, or *)"))
+        problems.append(
+            Problem(
+                shown, rule.line, f"unknown mode {mode!r} (model modes: {', '.join(modes)}, or *)"
+            )
+        )
     for token in ("valid_from", "valid_until"):
         value = rule.get(token, p_tokens)
         if value is not None and value != ANY:
             try:
                 dt.date.fromisoformat(value)
             except ValueError:
-                problems.append(Problem(shown, rule.line, f"{token} {value!r} is not a date "
-                                                          "(YYYY-MM-DD) or *"))
+                problems.append(
+                    Problem(shown, rule.line, f"{token} {value!r} is not a date (YYYY-MM-DD) or *")
+                )
     return problems
 
 
-def _build_enforcer(model_path: Path, policy_path: Path, shape: MatcherShape,
-                    p_tokens: tuple[str, ...]) -> casbin.Enforcer:
+def _build_enforcer(
+    model_path: Path, policy_path: Path, shape: MatcherShape, p_tokens: tuple[str, ...]
+) -> casbin.Enforcer:
     """An enforcer over exactly these files, built without Casbin's quadratic role-link step.
 
     With a recognised matcher it is a ``FastEnforcer`` that pre-filters rows on (dom, obj):
@@ -262,8 +318,11 @@ def _build_enforcer(model_path: Path, policy_path: Path, shape: MatcherShape,
     if shape.obj_equal:
         keys.append(p_tokens.index("obj"))
     try:
-        enforcer = (casbin.FastEnforcer(str(model_path), None, cache_key_order=keys) if keys
-                    else casbin.Enforcer(str(model_path), None))
+        enforcer = (
+            casbin.FastEnforcer(str(model_path), None, cache_key_order=keys)
+            if keys
+            else casbin.Enforcer(str(model_path), None)
+        )
         _disable_trivial_matching(enforcer)
         enforcer.set_adapter(FileAdapter(str(policy_path)))
         enforcer.load_policy()
@@ -292,7 +351,13 @@ def _trial_enforce(policy: LoadedPolicy, shown: str, line: int) -> None:
     obj = sample.get("obj", policy.p_tokens) if sample else "none"
     act = sample.get("act", policy.p_tokens) if sample else "open"
     try:
-        policy.enforce(sub or "nobody", dom or "none", obj or "none", act or "open",
-                       "normal", dt.date(2000, 1, 1))
+        policy.enforce(
+            sub or "nobody",
+            dom or "none",
+            obj or "none",
+            act or "open",
+            "normal",
+            dt.date(2000, 1, 1),
+        )
     except Exception as exc:
         raise InputError.single(shown, line, f"the matcher fails to evaluate: {exc}") from None

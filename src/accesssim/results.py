@@ -23,7 +23,7 @@ class FailureType(str, Enum):
     EXTERNAL_ACCOUNT = "external-account-used-by-affiliates"
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:
         return _TITLES[self]
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -53,7 +54,7 @@ def epochs(cuts: list[dt.date]) -> list[Epoch]:
     if not cuts:
         return [Epoch(None, None)]
     result = [Epoch(None, cuts[0] - ONE_DAY)]
-    result += [Epoch(a, b - ONE_DAY) for a, b in zip(cuts, cuts[1:], strict=False)]
+    result += [Epoch(a, b - ONE_DAY) for a, b in pairwise(cuts)]
     result.append(Epoch(cuts[-1], None))
     return result
 

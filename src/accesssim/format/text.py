@@ -6,7 +6,7 @@ from accesssim.results import Finding, Report
 
 
 def _finding(index: int, f: Finding) -> list[str]:
-    types = ", ".join(t.title for t in f.failure_types)
+    types = ", ".join(t.label for t in f.failure_types)
     lines = [f"[{index}] {f.id}  {types}"]
     groups = ", ".join(f"{g.person} ({g.org}, {g.headcount})" for g in f.people)
     people = "1 person" if f.headcount == 1 else f"{f.headcount} people"
@@ -15,10 +15,10 @@ def _finding(index: int, f: Finding) -> list[str]:
     lines.append(f"    holds:   {'; '.join(w.label() for w in f.windows)}")
     lines.append("    root cause:")
     for d in f.defects:
-        lines.append(f"      - {d.type.title}: {d.description}  [{d.source}]")
+        lines.append(f"      - {d.type.label}: {d.description}  [{d.source}]")
     lines.append("    witness:")
     for step, hop in enumerate(f.witness, start=1):
-        mark = f"  <-- {hop.defect.title}" if hop.defect else ""
+        mark = f"  <-- {hop.defect.label}" if hop.defect else ""
         where = ", ".join(str(s) for s in hop.sources)
         lines.append(f"      {step:>2}. {hop.text}  [{where}]{mark}")
     return lines
