@@ -37,6 +37,7 @@ from accesssim.results import (
     FailureType,
     Finding,
     Hop,
+    PathStep,
     Report,
     Source,
     Window,
@@ -502,7 +503,33 @@ class Analyzer:
             share=headcount / untrusted if untrusted else 0.0,
             witness=(*access.hops, *self.walk_hops(access, walk, sl)),
             windows=windows,
+            path=witness_path(access, walk),
         )
+
+
+def witness_path(access: Access, walk: Walk) -> tuple[PathStep, ...]:
+    """The entities of a witness, for pictures: person, account, terminal, screens, field."""
+
+    def kind_of(defects: frozenset[Defect], *prefixes: str) -> FailureType | None:
+        found = sorted(d.type for d in defects if d.element.startswith(prefixes))
+        return found[0] if found else None
+
+    steps = [
+        PathStep(f"person:{access.person}"),
+        PathStep(f"account:{access.account}",
+                 kind_of(access.defects, "credential:", "external-account:", "account:")),
+        PathStep(f"terminal:{access.terminal}",
+                 kind_of(access.defects, "terminal:", "session:")),
+        PathStep(f"system:{access.system}"),
+        PathStep(f"screen:{walk.entry}", kind_of(walk.defects, "disaster-role:")
+                 if not walk.transitions else None),
+    ]
+    for tr in walk.transitions:
+        transition_defect = kind_of(walk.defects, f"transition:{access.system}:{tr.key}")
+        steps.append(PathStep(f"screen:{tr.target}", transition_defect))
+    steps.append(PathStep(f"field:{walk.field}",
+                          kind_of(walk.defects, "display:", "unmask-role:", "disaster-role:")))
+    return tuple(steps)
 
 
 def _who(person: Person) -> str:

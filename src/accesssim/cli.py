@@ -88,8 +88,11 @@ MODEL_ARG = click.argument("model", type=click.Path(path_type=Path, dir_okay=Fal
 ROOT_OPT = click.option(
     "--root", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
     help="Project root; file references may not leave it (default: current directory).")
-FORMAT_OPT = click.option("--format", "fmt", type=click.Choice([f.value for f in OutputFormat]),
+FORMAT_OPT = click.option("--format", "fmt", type=click.Choice(["text", "json"]),
                           default="text", show_default=True, help="Output format.")
+REPORT_FORMAT_OPT = click.option(
+    "--format", "fmt", type=click.Choice([f.value for f in OutputFormat]), default="text",
+    show_default=True, help="Output format (dot: a Graphviz picture of the witness paths).")
 MODE_OPT = click.option("--mode", type=click.Choice(["normal", "disaster", "all"]), default="all",
                         show_default=True, help="Which operating mode(s) to analyse.")
 AT_OPT = click.option("--at", "at", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
@@ -127,7 +130,7 @@ def main() -> None:
 @MODEL_ARG
 @MODE_OPT
 @AT_OPT
-@FORMAT_OPT
+@REPORT_FORMAT_OPT
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write the report here instead of standard output.")
 @ROOT_OPT
@@ -143,6 +146,7 @@ def analyze_cmd(model: Path, mode: str, at: dt.datetime | None, fmt: str, output
       accesssim analyze scenarios/kansai.yaml
       accesssim analyze scenarios/kansai.yaml --mode normal --at 2022-12-01
       accesssim analyze scenarios/reference.yaml --format json -o report.json
+      accesssim analyze scenarios/chubu.yaml --format dot -o chubu.dot && dot -Tsvg -O chubu.dot
     """
     project = load_project(model, root)
     with _progress(not quiet) as progress:

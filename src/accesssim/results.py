@@ -72,6 +72,14 @@ class Hop:
     defect: FailureType | None = None
 
 
+@dataclass(frozen=True)
+class PathStep:
+    """One entity on the witness path (``kind:id``); ``defect`` marks a defective arrival."""
+
+    node: str
+    defect: FailureType | None = None
+
+
 @dataclass(frozen=True, order=True)
 class Window:
     """A mode and an inclusive date range (None = open end)."""
@@ -109,6 +117,7 @@ class Finding:
     share: float
     witness: tuple[Hop, ...]
     windows: tuple[Window, ...]
+    path: tuple[PathStep, ...] = ()
 
 
 @dataclass(frozen=True)

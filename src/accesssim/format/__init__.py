@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
+from accesssim.format.dot import report_to_dot
 from accesssim.format.json_format import report_to_dict, report_to_json
 from accesssim.format.text import report_to_text
 from accesssim.results import Report
@@ -12,6 +13,7 @@ from accesssim.results import Report
 class OutputFormat(str, Enum):
     TEXT = "text"
     JSON = "json"
+    DOT = "dot"
 
 
 def render(report: Report, fmt: OutputFormat) -> str:
@@ -19,7 +21,9 @@ def render(report: Report, fmt: OutputFormat) -> str:
         return report_to_text(report)
     if fmt is OutputFormat.JSON:
         return report_to_json(report)
+    if fmt is OutputFormat.DOT:
+        return report_to_dot(report)
     raise AssertionError(f"unhandled format {fmt}")  # pragma: no cover
 
 
-__all__ = ["OutputFormat", "render", "report_to_dict", "report_to_json", "report_to_text"]
+__all__ = ["OutputFormat", "render", "report_to_dot", "report_to_dict", "report_to_json", "report_to_text"]

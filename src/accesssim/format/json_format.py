@@ -45,6 +45,8 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
             "fields": list(f.fields),
         },
         "witness": [_hop(h) for h in f.witness],
+        "path": [{"node": s.node, "failure_type": s.defect.value if s.defect else None}
+                 for s in f.path],
         "holds_in": [_window(w) for w in f.windows],
     }
 
