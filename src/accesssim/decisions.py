@@ -123,7 +123,7 @@ class Decisions:
                     for sub in subjects
                     for r in self._rules_by_sub.get(sub, ())
                     if (obj := self._val(r, "obj")) in known
-                    and self._val(r, "act") in (act, None)
+                    and (not self.policy.shape.act_equal or self._val(r, "act") in (act, None))
                     and (
                         not self.policy.shape.dom_equal or self._val(r, "dom") in (cls.system, None)
                     )

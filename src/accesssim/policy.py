@@ -45,15 +45,21 @@ class PolicyLine:
 
 @dataclass(frozen=True)
 class MatcherShape:
-    """What the engine may assume about the matcher (see docs/model-format.md, 'Casbin')."""
+    """What the engine may assume about the matcher (see docs/model-format.md, 'Casbin').
+
+    Each flag is true only when the term is a top-level conjunct of the matcher, so no
+    ``||`` elsewhere can make the engine's shortcut unsound.
+    """
 
     obj_equal: bool
     dom_equal: bool
-    g_arity: int  # 0: no g() in matcher; 2: g(r.sub, p.sub); 3: g(r.sub, p.sub, r.dom)
+    act_equal: bool
+    g_arity: int  # 0: no g() conjunct; 2: g(r.sub, p.sub); 3: g(r.sub, p.sub, r.dom)
+    allow_needed: bool = True  # false for a deny-only effect, which allows by default
 
     @property
     def understood(self) -> bool:
-        return self.obj_equal and self.g_arity in (2, 3)
+        return self.obj_equal and self.g_arity in (2, 3) and self.allow_needed
 
 
 @dataclass
@@ -93,18 +99,55 @@ def _strip_spaces(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def matcher_shape(matcher: str) -> MatcherShape:
+def _conjuncts(expr: str) -> set[str]:
+    """Top-level ``&&`` terms of a space-free expression; empty if a top-level ``||`` exists."""
+    while expr.startswith("(") and expr.endswith(")") and _balanced(expr[1:-1]):
+        expr = expr[1:-1]
+    terms, depth, start = [], 0, 0
+    i = 0
+    while i < len(expr):
+        c = expr[i]
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif depth == 0 and expr.startswith("||", i):
+            return set()
+        elif depth == 0 and expr.startswith("&&", i):
+            terms.append(expr[start:i])
+            start = i + 2
+            i += 1
+        i += 1
+    terms.append(expr[start:])
+    return {t[1:-1] if t.startswith("(") and t.endswith(")") and _balanced(t[1:-1]) else t
+            for t in terms}
+
+
+def _balanced(expr: str) -> bool:
+    depth = 0
+    for c in expr:
+        depth += c == "("
+        depth -= c == ")"
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def matcher_shape(matcher: str, effect: str = "some(where (p.eft == allow))") -> MatcherShape:
     """Recognise the matcher parts the engine relies on (Casbin stores ``r.x`` as ``r_x``)."""
-    m = re.sub(r"\b([rp])_(\w+)", r"\1.\2", _strip_spaces(matcher))
-    obj_equal = "r.obj==p.obj" in m or "p.obj==r.obj" in m
-    dom_equal = "r.dom==p.dom" in m or "p.dom==r.dom" in m
-    if "g(r.sub,p.sub,r.dom)" in m:
+    terms = _conjuncts(re.sub(r"\b([rp])_(\w+)", r"\1.\2", _strip_spaces(matcher)))
+
+    def equal(name: str) -> bool:
+        return f"r.{name}==p.{name}" in terms or f"p.{name}==r.{name}" in terms
+
+    if "g(r.sub,p.sub,r.dom)" in terms:
         arity = 3
-    elif "g(r.sub,p.sub)" in m:
+    elif "g(r.sub,p.sub)" in terms:
         arity = 2
     else:
         arity = 0
-    return MatcherShape(obj_equal, dom_equal, arity)
+    deny_only = _strip_spaces(effect).replace("_", ".") == "!some(where(p.eft==deny))"
+    return MatcherShape(equal("obj"), equal("dom"), equal("act"), arity, not deny_only)
 
 
 def _line_of(text: str, pattern: str) -> int:
@@ -171,8 +214,9 @@ def load_policy(
     rules, groupings = read_policy_csv(policy_path, policy_display, definitions, p_tokens, modes)
 
     matcher = model["m"]["m"].value
+    effect = model["e"]["e"].value
     matcher_line = _line_of(conf_text, r"m\s*=")
-    enforcer = _build_enforcer(model_path, policy_path, matcher_shape(matcher), p_tokens)
+    enforcer = _build_enforcer(model_path, policy_path, matcher_shape(matcher, effect), p_tokens)
     loaded_rules = sum(len(a.policy) for a in enforcer.model["p"].values())
     loaded_groups = (
         sum(len(a.policy) for a in enforcer.model["g"].values())
@@ -195,7 +239,7 @@ def load_policy(
         p_tokens,
         rules,
         groupings,
-        matcher_shape(matcher),
+        matcher_shape(matcher, effect),
         enforcer,
         matcher_line,
     )
