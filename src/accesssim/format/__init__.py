@@ -26,4 +26,11 @@ def render(report: Report, fmt: OutputFormat) -> str:
     raise AssertionError(f"unhandled format {fmt}")  # pragma: no cover
 
 
-__all__ = ["OutputFormat", "render", "report_to_dot", "report_to_dict", "report_to_json", "report_to_text"]
+__all__ = [
+    "OutputFormat",
+    "render",
+    "report_to_dict",
+    "report_to_dot",
+    "report_to_json",
+    "report_to_text",
+]

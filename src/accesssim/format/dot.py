@@ -36,4 +36,5 @@ def report_to_dot(report: Report) -> str:
                     else:
                         cluster.edge(previous, node_id)
                 previous = node_id
-    return graph.source
+    source: str = graph.source
+    return source
