@@ -47,6 +47,10 @@ def _handles_errors(fn: F) -> F:
         except AccessSimError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(Exit.ERROR)
+        except Exception as exc:  # never let a crash look like exit 1 ("findings")
+            click.echo(f"internal error, analysis incomplete: {type(exc).__name__}: {exc}",
+                       err=True)
+            sys.exit(Exit.ERROR)
 
     return wrapper  # type: ignore[return-value]
 

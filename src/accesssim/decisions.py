@@ -14,6 +14,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from accesssim.errors import IncompleteAnalysisError
 from accesssim.policy import ANY, OPEN, UNMASK, LoadedPolicy, PolicyLine
 from accesssim.timeline import boundaries, epoch_index
 
@@ -157,7 +158,13 @@ class Decisions:
         answer = self._memo.get(key)
         if answer is None:
             self.enforce_calls += 1
-            answer = self.policy.enforce(self._representative[cls], cls.system, obj, act, mode, day)
+            rep = self._representative[cls]
+            try:
+                answer = self.policy.enforce(rep, cls.system, obj, act, mode, day)
+            except Exception as exc:  # a matcher can fail on some requests only
+                raise IncompleteAnalysisError(
+                    f"Casbin failed to decide ({rep}, {cls.system}, {obj}, {act}, {mode}, "
+                    f"{day.isoformat()}): {exc}") from exc
             self._memo[key] = answer
         return answer
 
