@@ -504,6 +504,7 @@ class Analyzer:
             witness=(*access.hops, *self.walk_hops(access, walk, sl)),
             windows=windows,
             path=witness_path(access, walk),
+            exposures=tuple(sorted(data.exposures)),
         )
 
 

@@ -97,8 +97,9 @@ FORMAT_OPT = click.option("--format", "fmt", type=click.Choice(["text", "json"])
 REPORT_FORMAT_OPT = click.option(
     "--format", "fmt", type=click.Choice([f.value for f in OutputFormat]), default="text",
     show_default=True, help="Output format (dot: a Graphviz picture of the witness paths).")
-MODE_OPT = click.option("--mode", type=click.Choice(["normal", "disaster", "all"]), default="all",
-                        show_default=True, help="Which operating mode(s) to analyse.")
+MODE_OPT = click.option("--mode", default="all", show_default=True, metavar="MODE|all",
+                        help="Which mode to analyse (normal, disaster or another the model "
+                             "declares), or all.")
 AT_OPT = click.option("--at", "at", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
                       help="Analyse one day (YYYY-MM-DD) instead of all dates.")
 
@@ -233,3 +234,27 @@ def schema() -> None:
       accesssim schema > model.schema.json
     """
     click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--preset", type=click.Choice(["small", "utility"]), default="small",
+              show_default=True, help="Model size: small (a few dozen of each) or utility scale.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Random seed; the same seed writes byte-identical files.")
+def generate(out_dir: Path, preset: str, seed: int) -> None:
+    """Write a synthetic model with planted defects (for benchmarks and tests).
+
+    Writes OUT_DIR/model.yaml, OUT_DIR/policy.csv and OUT_DIR/accesssim.conf.
+
+    \b
+    Examples:
+      accesssim generate out/small
+      accesssim generate out/utility --preset utility --seed 7
+      cd out/utility && accesssim analyze model.yaml --format json -o report.json
+    """
+    from accesssim.generate import generate as write_model
+
+    summary = write_model(out_dir, preset, seed)
+    for line in summary.lines():
+        click.echo(line)

@@ -17,9 +17,10 @@ import yaml
 from pydantic import ValidationError
 
 from accesssim.errors import InputError, Problem
-from accesssim.model import SystemModel
+from accesssim.model import EXPECTATION_KINDS, SystemModel
 
 LINE_KEY = "__line__"
+KEYS_KEY = "__keys__"
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -41,6 +42,7 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
             seen[key] = key_node.start_mark.line + 1
         mapping = super().construct_mapping(node, deep=deep)
         mapping[LINE_KEY] = node.start_mark.line + 1
+        mapping[KEYS_KEY] = {str(k): line for k, line in seen.items()}
         return mapping  # type: ignore[no-any-return]
 
 
@@ -92,16 +94,21 @@ def read_yaml(path: Path, shown: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
-        raise InputError.single(shown, line, f"YAML error: {exc.problem or exc}") from None
+        message = f"YAML error: {exc.problem or exc}"
+        if exc.context and exc.context_mark is not None:
+            message += f" ({exc.context} at line {exc.context_mark.line + 1})"
+        raise InputError.single(shown, line, message) from None
     except yaml.YAMLError as exc:
         raise InputError.single(shown, 0, f"YAML error: {exc}") from None
 
 
 def line_at(data: Any, loc: Iterable[Any]) -> int:
-    """The line of the deepest mapping along a validation-error location."""
+    """The line of the deepest key or mapping along a validation-error location."""
     line = data.get(LINE_KEY, 0) if isinstance(data, dict) else 0
     node = data
     for part in loc:
+        if isinstance(node, dict):
+            line = node.get(KEYS_KEY, {}).get(str(part), line)
         try:
             node = node[part]
         except (KeyError, IndexError, TypeError):
@@ -152,8 +159,8 @@ def load_model(path: Path, root: Path | None = None) -> LoadedModel:
     if problems:
         raise InputError(problems)
     base = path.resolve().parent
-    conf = _resolve_inside(base, model.casbin.model, root, shown, model.casbin.line)
-    csv = _resolve_inside(base, model.casbin.policy, root, shown, model.casbin.line)
+    conf = _resolve_inside(base, model.casbin.model, root, shown, model.casbin.line_of("model"))
+    csv = _resolve_inside(base, model.casbin.policy, root, shown, model.casbin.line_of("policy"))
     return LoadedModel(model, path.resolve(), root, shown, conf, csv)
 
 
@@ -198,74 +205,76 @@ def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
     if "normal" not in model.modes:
         yield Problem(shown, model.line, "modes must include 'normal'")
     for org in model.organizations:
-        yield from need("organization", org.affiliated_with, org.line, "affiliated_with")
+        yield from need(
+            "organization", org.affiliated_with, org.line_of("affiliated_with"), "affiliated_with"
+        )
         for w in org.works_for:
-            yield from need("organization", w, org.line, "works_for")
+            yield from need("organization", w, org.line_of("works_for"), "works_for")
     for grant in model.trust:
-        yield from need_mode(grant.modes, grant.line)
+        yield from need_mode(grant.modes, grant.line_of("modes"))
         for o in grant.orgs:
-            yield from need("organization", o, grant.line, "trust.orgs")
+            yield from need("organization", o, grant.line_of("orgs"), "trust.orgs")
         for p in grant.people:
-            yield from need("person", p, grant.line, "trust.people")
+            yield from need("person", p, grant.line_of("people"), "trust.people")
         for s in grant.systems:
-            yield from need("system", s, grant.line, "trust.systems")
+            yield from need("system", s, grant.line_of("systems"), "trust.systems")
         for field_id in grant.fields or []:
-            yield from need("field", field_id, grant.line, "trust.fields")
+            yield from need("field", field_id, grant.line_of("fields"), "trust.fields")
         if not grant.orgs and not grant.people:
             yield Problem(shown, grant.line, "a trust grant needs orgs or people")
     for person in model.people:
-        yield from need_mode(person.modes, person.line)
-        yield from need("organization", person.org, person.line, "org")
+        yield from need_mode(person.modes, person.line_of("modes"))
+        yield from need("organization", person.org, person.line_of("org"), "org")
         for loc_id in person.locations:
-            yield from need("location", loc_id, person.line, "locations")
+            yield from need("location", loc_id, person.line_of("locations"), "locations")
         for former in person.former_orgs:
-            yield from need("organization", former.org, former.line, "former_orgs")
+            yield from need("organization", former.org, former.line_of("org"), "former_orgs")
     for place in model.locations:
-        yield from need_mode(place.modes, place.line)
-        yield from need("organization", place.owner, place.line, "owner")
+        yield from need_mode(place.modes, place.line_of("modes"))
+        yield from need("organization", place.owner, place.line_of("owner"), "owner")
         for o in place.open_to:
-            yield from need("organization", o, place.line, "open_to")
+            yield from need("organization", o, place.line_of("open_to"), "open_to")
     for acc in model.accounts:
-        yield from need_mode(acc.modes, acc.line)
-        yield from need("person", acc.holder, acc.line, "holder")
+        yield from need_mode(acc.modes, acc.line_of("modes"))
+        yield from need("person", acc.holder, acc.line_of("holder"), "holder")
         for s in acc.systems:
-            yield from need("system", s, acc.line, "systems")
+            yield from need("system", s, acc.line_of("systems"), "systems")
         for p in acc.known_by:
-            yield from need("person", p, acc.line, "known_by")
-        yield from need("organization", acc.issued_by, acc.line, "issued_by")
+            yield from need("person", p, acc.line_of("known_by"), "known_by")
+        yield from need("organization", acc.issued_by, acc.line_of("issued_by"), "issued_by")
     for term in model.terminals:
-        yield from need_mode(term.modes, term.line)
-        yield from need("location", term.location, term.line, "location")
-        yield from need("organization", term.owner, term.line, "owner")
+        yield from need_mode(term.modes, term.line_of("modes"))
+        yield from need("location", term.location, term.line_of("location"), "location")
+        yield from need("organization", term.owner, term.line_of("owner"), "owner")
         for p in term.assigned_to:
-            yield from need("person", p, term.line, "assigned_to")
+            yield from need("person", p, term.line_of("assigned_to"), "assigned_to")
         for s in term.systems:
-            yield from need("system", s, term.line, "systems")
+            yield from need("system", s, term.line_of("systems"), "systems")
         for a in term.logged_in:
-            yield from need("account", a, term.line, "logged_in")
+            yield from need("account", a, term.line_of("logged_in"), "logged_in")
         if term.accounts != "any":
             for a in term.accounts:
-                yield from need("account", a, term.line, "accounts")
+                yield from need("account", a, term.line_of("accounts"), "accounts")
     for system in model.systems:
-        yield from need("organization", system.owner, system.line, "owner")
+        yield from need("organization", system.owner, system.line_of("owner"), "owner")
         own_fields = {f.id for f in system.fields}
         own_screens = {s.id for s in system.screens}
         for data_field in system.fields:
             for o in data_field.concerns:
-                yield from need("organization", o, data_field.line, "concerns")
+                yield from need("organization", o, data_field.line_of("concerns"), "concerns")
         for screen in system.screens:
-            yield from need_mode(screen.modes, screen.line)
+            yield from need_mode(screen.modes, screen.line_of("modes"))
             for shown_field in screen.shows:
-                yield from need_mode(shown_field.modes, shown_field.line)
+                yield from need_mode(shown_field.modes, shown_field.line_of("modes"))
                 if shown_field.field not in own_fields:
                     yield Problem(
                         shown,
-                        shown_field.line,
+                        shown_field.line_of("field"),
                         f"screen {screen.id!r} shows {shown_field.field!r}, "
                         f"which is not a field of system {system.id!r}",
                     )
         for tr in system.transitions:
-            yield from need_mode(tr.modes, tr.line)
+            yield from need_mode(tr.modes, tr.line_of("modes"))
             for end in (tr.source, tr.target):
                 if end not in own_screens:
                     yield Problem(
@@ -273,6 +282,60 @@ def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
                         tr.line,
                         f"transition {tr.key!r}: {end!r} is not a screen of system {system.id!r}",
                     )
+    yield from _check_expectations(model, shown, ids)
     for role in model.casbin.role_purposes:
         if not role:
             yield Problem(shown, model.casbin.line, "empty role name in role_purposes")
+
+
+def _check_expectations(
+    model: SystemModel, shown: str, ids: dict[str, set[str]]
+) -> Iterator[Problem]:
+    """Every expectation names one kind, known modes and existing elements."""
+    who = ids.get("organization", set()) | ids.get("person", set())
+    fields = ids.get("field", set())
+    seen: dict[str, int] = {}
+    for exp in model.expectations:
+        line = exp.line
+        if exp.id in seen:
+            yield Problem(
+                shown, line, f"duplicate expectation id {exp.id!r} (first at line {seen[exp.id]})"
+            )
+        seen.setdefault(exp.id, line)
+        kinds = [k for k in EXPECTATION_KINDS if getattr(exp, k) is not None]
+        if len(kinds) != 1:
+            yield Problem(
+                shown,
+                line,
+                f"expectation {exp.id!r} needs exactly one of "
+                f"{', '.join(EXPECTATION_KINDS)} (has {len(kinds)})",
+            )
+            continue
+        if exp.mode is not None and exp.mode not in model.modes:
+            yield Problem(shown, line, f"unknown mode {exp.mode!r}")
+        names: list[tuple[str, set[str], str]] = []
+        if exp.finding:
+            names += [(w, who, "from") for w in exp.finding.from_]
+            names += [(f, fields, "fields") for f in exp.finding.fields]
+        if exp.no_path:
+            names += [(w, who, "from") for w in exp.no_path.from_]
+            names += [(f, fields, "fields") for f in exp.no_path.fields or []]
+            names += [(s, ids.get("system", set()), "systems") for s in exp.no_path.systems or []]
+        if exp.exposed_fields:
+            names += [(exp.exposed_fields.group, who, "group")]
+            names += [(f, fields, "fields") for f in exp.exposed_fields.fields]
+        if exp.who_can_see:
+            names += [(exp.who_can_see.field, fields, "field")]
+            names += [(p, ids.get("person", set()), "people") for p in exp.who_can_see.people]
+        if exp.decision:
+            d = exp.decision
+            names += [
+                (d.account, ids.get("account", set()), "account"),
+                (d.system, ids.get("system", set()), "system"),
+                (d.object, fields | ids.get("screen", set()), "object"),
+            ]
+        for name, known, key in names:
+            if name not in known:
+                yield Problem(
+                    shown, line, f"expectation {exp.id!r}: {key} refers to unknown id {name!r}"
+                )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 FORMAT_VERSION = 1
@@ -34,6 +34,13 @@ class _Element(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     line: SkipJsonSchema[int] = Field(default=0, alias="__line__", exclude=True)
+    key_lines: SkipJsonSchema[dict[str, int]] = Field(
+        default_factory=dict, alias="__keys__", exclude=True
+    )
+
+    def line_of(self, key: str) -> int:
+        """The line of one key of this mapping (its first line if unknown)."""
+        return self.key_lines.get(key, self.line)
 
 
 class Validity(_Element):
@@ -41,6 +48,12 @@ class Validity(_Element):
 
     start: dt.date | None = Field(default=None, alias="from")
     until: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Validity:
+        if self.start is not None and self.until is not None and self.start > self.until:
+            raise ValueError(f"from {self.start} is after until {self.until}")
+        return self
 
     def contains(self, day: dt.date) -> bool:
         return (self.start is None or self.start <= day) and (
@@ -131,9 +144,7 @@ class Terminal(_Guarded):
     location: str
     owner: str
     assigned_to: list[str] = Field(default_factory=list)
-    open: bool = Field(
-        default=False, description="Anyone who can be at the location can use it."
-    )
+    open: bool = Field(default=False, description="Anyone who can be at the location can use it.")
     systems: list[str] = Field(min_length=1)
     accounts: list[str] | Literal["any"] = Field(
         default="any", description="Accounts that can log in on it (any account when 'any')."
@@ -199,8 +210,90 @@ class CasbinFiles(_Element):
     def _drop_line_key(cls, value: object) -> object:
         """A free-form mapping: the loader's line marker is not a role."""
         if isinstance(value, dict):
-            return {k: v for k, v in value.items() if k != "__line__"}
+            return {k: v for k, v in value.items() if k not in ("__line__", "__keys__")}
         return value
+
+
+FailureName = Literal[
+    "masking-defect",
+    "unchecked-transition",
+    "terminal-placement",
+    "terminal-misdistribution",
+    "disaster-lending-left-in-place",
+    "outage-workaround-left-open",
+    "emergency-rights-in-normal-time",
+    "credential-misuse",
+    "temporary-display",
+    "encoding-omission",
+    "external-account-used-by-affiliates",
+]
+
+
+class FindingExpectation(_Element):
+    """Some finding has at least these types, exposes someone in ``from``, and these fields."""
+
+    types: list[FailureName] = Field(default_factory=list)
+    from_: list[str] = Field(
+        default_factory=list,
+        alias="from",
+        description="Organization or person/group ids; any when empty.",
+    )
+    fields: list[str] = Field(default_factory=list)
+
+
+class NoPathExpectation(_Element):
+    """Nobody in ``from`` can see any of these fields (all non-public fields when omitted)."""
+
+    from_: list[str] = Field(alias="from", min_length=1)
+    fields: list[str] | None = None
+    systems: list[str] | None = Field(
+        default=None, description="Limit to the non-public fields of these systems."
+    )
+
+
+class ExposedFieldsExpectation(_Element):
+    """Exactly these fields are exposed to ``group`` (a person/group or organization id)."""
+
+    group: str
+    fields: list[str]
+
+
+class WhoCanSeeExpectation(_Element):
+    """Exactly these people/groups can see ``field`` (rewritten by ``accesssim test --update``)."""
+
+    field: str
+    people: list[str]
+
+
+class DecisionExpectation(_Element):
+    """One Casbin request and its expected answer."""
+
+    account: str
+    system: str
+    object: str = Field(description="Screen id (action open) or field id (action unmask).")
+    action: Literal["open", "unmask"] = "open"
+    expect: Literal["allow", "deny"]
+
+
+class Expectation(_Element):
+    """One checked statement about the scenario; exactly one kind key must be given."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.:-]+$")
+    note: str | None = None
+    mode: str | None = Field(default=None, description="Only this mode; every mode when omitted.")
+    at: dt.date | None = Field(default=None, description="Only this day; all dates when omitted.")
+    finding: FindingExpectation | None = None
+    no_path: NoPathExpectation | None = None
+    exposed_fields: ExposedFieldsExpectation | None = None
+    who_can_see: WhoCanSeeExpectation | None = None
+    decision: DecisionExpectation | None = None
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in EXPECTATION_KINDS if getattr(self, k) is not None)
+
+
+EXPECTATION_KINDS = ("finding", "no_path", "exposed_fields", "who_can_see", "decision")
 
 
 class SystemModel(_Element):
@@ -218,6 +311,9 @@ class SystemModel(_Element):
     terminals: list[Terminal] = Field(default_factory=list)
     systems: list[System]
     casbin: CasbinFiles
+    expectations: list[Expectation] = Field(
+        default_factory=list, description="What `accesssim test` checks (docs/expectations.md)."
+    )
 
 
 def json_schema() -> dict[str, object]:

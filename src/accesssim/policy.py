@@ -119,8 +119,10 @@ def _conjuncts(expr: str) -> set[str]:
             i += 1
         i += 1
     terms.append(expr[start:])
-    return {t[1:-1] if t.startswith("(") and t.endswith(")") and _balanced(t[1:-1]) else t
-            for t in terms}
+    return {
+        t[1:-1] if t.startswith("(") and t.endswith(")") and _balanced(t[1:-1]) else t
+        for t in terms
+    }
 
 
 def _balanced(expr: str) -> bool:
@@ -216,20 +218,13 @@ def load_policy(
     matcher = model["m"]["m"].value
     effect = model["e"]["e"].value
     matcher_line = _line_of(conf_text, r"m\s*=")
-    enforcer = _build_enforcer(model_path, policy_path, matcher_shape(matcher, effect), p_tokens)
-    loaded_rules = sum(len(a.policy) for a in enforcer.model["p"].values())
-    loaded_groups = (
-        sum(len(a.policy) for a in enforcer.model["g"].values())
-        if "g" in enforcer.model.keys()
-        else 0
+    shape = matcher_shape(matcher, effect)
+    _check_matcher_names(matcher, request_tokens, p_tokens, model, model_display, matcher_line)
+    keys = fast_cache_keys(shape, effect, request_tokens, p_tokens)
+    enforcer = _build_enforcer(model_path, policy_path, keys)
+    _check_nothing_dropped(
+        enforcer, rules, groupings, deduplicated=keys is not None, shown=policy_display
     )
-    if loaded_rules != len(rules) or loaded_groups != len(groupings):
-        raise InputError.single(
-            policy_display,
-            0,
-            f"Casbin loaded {loaded_rules} p and {loaded_groups} g rules but the file has "
-            f"{len(rules)} and {len(groupings)}: some lines were dropped silently",
-        )
     policy = LoadedPolicy(
         model_path,
         policy_path,
@@ -239,7 +234,7 @@ def load_policy(
         p_tokens,
         rules,
         groupings,
-        matcher_shape(matcher, effect),
+        shape,
         enforcer,
         matcher_line,
     )
@@ -339,6 +334,8 @@ def _check_rule(
         value = rule.get(token, p_tokens)
         if value is not None and value != ANY:
             try:
+                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                    raise ValueError(value)
                 dt.date.fromisoformat(value)
             except ValueError:
                 problems.append(
@@ -347,20 +344,46 @@ def _check_rule(
     return problems
 
 
-def _build_enforcer(
-    model_path: Path, policy_path: Path, shape: MatcherShape, p_tokens: tuple[str, ...]
-) -> casbin.Enforcer:
+ORDER_FREE_EFFECTS = frozenset(
+    {
+        "some(where(p.eft==allow))",
+        "!some(where(p.eft==deny))",
+        "some(where(p.eft==allow))&&!some(where(p.eft==deny))",
+    }
+)
+
+
+def fast_cache_keys(
+    shape: MatcherShape, effect: str, request_tokens: tuple[str, ...], p_tokens: tuple[str, ...]
+) -> list[int] | None:
+    """Positions for ``FastEnforcer``'s (dom, obj) row filter, or None when it is not exact.
+
+    ``FastEnforcer`` reads the same positions from the request and from each rule, keeps the
+    rules in a set (row order and duplicates are lost) and only works with two key levels. So
+    it is used only when dom and obj sit at the same positions in ``r`` and ``p``, both must
+    be equal by the matcher, and the effect does not depend on row order.
+    """
+    if not (shape.dom_equal and shape.obj_equal):
+        return None
+    if _strip_spaces(effect).replace("_", ".") not in ORDER_FREE_EFFECTS:
+        return None
+    keys = []
+    for name in ("dom", "obj"):
+        if name not in p_tokens or name not in request_tokens:
+            return None
+        if p_tokens.index(name) != request_tokens.index(name):
+            return None
+        keys.append(p_tokens.index(name))
+    return keys
+
+
+def _build_enforcer(model_path: Path, policy_path: Path, keys: list[int] | None) -> casbin.Enforcer:
     """An enforcer over exactly these files, built without Casbin's quadratic role-link step.
 
-    With a recognised matcher it is a ``FastEnforcer`` that pre-filters rows on (dom, obj):
-    rows with another dom or obj can never match, so the decisions are the same.
+    With ``keys`` it is a ``FastEnforcer`` that pre-filters rows on (dom, obj): rows with
+    another dom or obj can never match, so the decisions are the same (tests prove it).
     """
     logging.getLogger("casbin").setLevel(logging.ERROR)
-    keys = []
-    if shape.dom_equal and "dom" in p_tokens:
-        keys.append(p_tokens.index("dom"))
-    if shape.obj_equal:
-        keys.append(p_tokens.index("obj"))
     try:
         enforcer = (
             casbin.FastEnforcer(str(model_path), None, cache_key_order=keys)
@@ -405,3 +428,77 @@ def _trial_enforce(policy: LoadedPolicy, shown: str, line: int) -> None:
         )
     except Exception as exc:
         raise InputError.single(shown, line, f"the matcher fails to evaluate: {exc}") from None
+
+
+def _check_nothing_dropped(
+    enforcer: casbin.Enforcer,
+    rules: list[PolicyLine],
+    groupings: list[PolicyLine],
+    *,
+    deduplicated: bool,
+    shown: str,
+) -> None:
+    """Casbin must hold every rule we read (FastEnforcer keeps one copy of a duplicate)."""
+
+    def count(sec: str, lines: list[PolicyLine]) -> tuple[int, int]:
+        held = (
+            sum(len(a.policy) for a in enforcer.model[sec].values())
+            if (sec in enforcer.model.keys())
+            else 0
+        )
+        wanted = len({(r.ptype, r.values) for r in lines}) if deduplicated else len(lines)
+        return held, wanted
+
+    for sec, lines in (("p", rules), ("g", groupings)):
+        held, wanted = count(sec, lines)
+        if held != wanted:
+            raise InputError.single(
+                shown,
+                0,
+                f"Casbin loaded {held} {sec} rules but the file "
+                f"has {wanted}: some lines were dropped silently",
+            )
+
+
+_IDENT_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
+_TOKEN_REF = re.compile(r"\b([rp])_([A-Za-z0-9_]+)")
+
+
+def _check_matcher_names(
+    matcher: str,
+    request_tokens: tuple[str, ...],
+    p_tokens: tuple[str, ...],
+    model: Model,
+    shown: str,
+    line: int,
+) -> None:
+    """Every function the matcher calls and every r./p. token must exist.
+
+    A trial enforce cannot prove this: ``||`` and ``&&`` short-circuit, so a bad call in a
+    branch the trial request does not reach would only fail mid-analysis.
+    """
+    from casbin.model.function import FunctionMap
+
+    known = set(FunctionMap.load_function_map().get_functions())
+    if "g" in model.keys():
+        known |= set(model["g"].keys())
+    known |= {"eval"}
+    problems = []
+    text = re.sub(r'"[^"]*"', '""', matcher)
+    for name in sorted(set(_IDENT_CALL.findall(text))):
+        if name not in known:
+            problems.append(Problem(shown, line, f"the matcher calls unknown function {name!r}"))
+    tokens = {"r": set(request_tokens), "p": set(p_tokens)}
+    for kind, name in sorted(set(_TOKEN_REF.findall(text))):
+        if name not in tokens[kind]:
+            problems.append(
+                Problem(
+                    shown,
+                    line,
+                    f"the matcher uses {kind}.{name}, which the "
+                    f"{'request' if kind == 'r' else 'policy'} "
+                    "definition does not define",
+                )
+            )
+    if problems:
+        raise InputError(problems)

@@ -118,6 +118,7 @@ class Finding:
     witness: tuple[Hop, ...]
     windows: tuple[Window, ...]
     path: tuple[PathStep, ...] = ()
+    exposures: tuple[tuple[str, str], ...] = ()  # every (person, field) pair, sorted
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ def epochs(cuts: list[dt.date]) -> list[Epoch]:
     """The epochs that sorted boundary days cut the time line into."""
     if not cuts:
         return [Epoch(None, None)]
-    result = [Epoch(None, cuts[0] - ONE_DAY)]
+    result = [] if cuts[0] == dt.date.min else [Epoch(None, cuts[0] - ONE_DAY)]
     result += [Epoch(a, b - ONE_DAY) for a, b in pairwise(cuts)]
     result.append(Epoch(cuts[-1], None))
     return result
