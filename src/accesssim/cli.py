@@ -258,3 +258,42 @@ def generate(out_dir: Path, preset: str, seed: int) -> None:
     summary = write_model(out_dir, preset, seed)
     for line in summary.lines():
         click.echo(line)
+
+
+@main.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--junit", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Also write JUnit XML here (one testcase per expectation).")
+@click.option("--update", is_flag=True,
+              help="Rewrite who_can_see lists with what the analysis finds (review the diff).")
+@click.option("--coverage", "show_coverage", is_flag=True,
+              help="Show which policy lines, roles, screens, transitions and terminals no "
+                   "expectation exercised.")
+@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None,
+              help="Fail (exit 1) when coverage is below this percentage.")
+@ROOT_OPT
+@_handles_errors
+def test_cmd(paths: tuple[Path, ...], junit: Path | None, update: bool, show_coverage: bool,
+             min_coverage: float | None, root: Path | None) -> None:
+    """Check every scenario's expectations (default folder: scenarios/).
+
+    \b
+    Exit codes: 0 all pass, 1 any fails (or coverage below --min-coverage), 2 bad input.
+    Examples:
+      accesssim test
+      accesssim test scenarios/incidents --junit out/junit.xml
+      accesssim test --coverage --min-coverage 80
+      accesssim test scenarios/kansai.yaml --update
+    """
+    from accesssim.format.junit import results_to_junit
+    from accesssim.format.suite_text import suite_to_text
+    from accesssim.suite import run_suite
+
+    suite = run_suite(list(paths) or [Path("scenarios")], root, update=update)
+    if junit is not None:
+        _write_output(results_to_junit(suite.results), junit)
+    click.echo(suite_to_text(suite, coverage=show_coverage or min_coverage is not None), nl=False)
+    low = min_coverage is not None and suite.coverage.percent < min_coverage
+    if low:
+        click.echo(f"coverage {suite.coverage.percent:.1f}% is below {min_coverage}%", err=True)
+    sys.exit(Exit.FINDINGS if suite.failed or low else Exit.CLEAN)

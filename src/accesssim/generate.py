@@ -30,6 +30,7 @@ import json
 import random
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -322,7 +323,8 @@ class GenerateSummary:
             f"({self.headcount} people), {self.locations} locations, {self.accounts} accounts, "
             f"{self.terminals} terminals",
             f"  {self.systems} systems, {self.screens} screens, {self.transitions} transitions, "
-            f"{self.fields} fields, {self.roles} roles, {self.p_lines} p and {self.g_lines} g lines",
+            f"{self.fields} fields, {self.roles} roles, {self.p_lines} p and {self.g_lines} "
+            "g lines",
             f"  planted defects: {planted}",
         ]
 
@@ -670,27 +672,27 @@ class _Builder:
                               k=p.retail_accounts - 2 * len(self.disaster_groups))
         links: list[tuple[_Account, list[tuple[str, str]]]] = []
         for q in holders:
-            roles: list[tuple[str, str]]
+            wanted: list[tuple[str, str]]
             if q.org in RT_CONTRACTORS:
-                roles = [("rt_callcenter", "takuso")]
+                wanted = [("rt_callcenter", "takuso")]
             else:
                 role = rng.choices([r for r, _ in weights], weights=[w for _, w in weights])[0]
-                roles = [(role, "takuso")]
+                wanted = [(role, "takuso")]
                 r = rng.random()
                 if r < 0.08:
-                    roles.append(("rt_public_info", "outage"))
+                    wanted.append(("rt_public_info", "outage"))
                 elif r < 0.11:
                     meter_role = "rt_meter_inquiry" if rng.random() < 0.6 else "rt_meter_install"
-                    roles = [(meter_role, "meter")]
-            links.append((_Account("", q.id, sorted({s for _, s in roles})), roles))
+                    wanted = [(meter_role, "meter")]
+            links.append((_Account("", q.id, sorted({s for _, s in wanted})), wanted))
         for q in self.disaster_groups:
             links.append((_Account("", q.id, ["outage"]), [(DISASTER_ROLE, "outage")]))
             links.append((_Account("", q.id, ["outage", "takuso"]),
                           [("rt_disaster_lead", "outage"), ("rt_inquiry", "takuso")]))
-        for n, (acc, roles) in enumerate(links, start=1):
+        for n, (acc, wanted) in enumerate(links, start=1):
             acc.id = f"rt_a{n:05d}"
             self.accounts.append(acc)
-            for role, sid in roles:
+            for role, sid in wanted:
                 self.account_links.append((acc.id, role, sid))
 
     # -- terminals ---------------------------------------------------------------------------
@@ -703,8 +705,8 @@ class _Builder:
         for acc in self.accounts:
             nw_accounts[acc.holder].append(acc.id)
 
-        def place(owner: str, count: int, kinds: tuple[str, ...], systems_for, open_share: float
-                  ) -> None:
+        def place(owner: str, count: int, kinds: tuple[str, ...],
+                  systems_for: Callable[[_Location], list[str]], open_share: float) -> None:
             sites = [loc for loc in self._places_of(owner) if loc.kind in kinds]
             weights = [1 + sum(q.headcount for q in self.posted[loc.id]) for loc in sites]
             for loc in rng.choices(sites, weights=weights, k=count):
@@ -748,7 +750,7 @@ class _Builder:
 
     # -- planted defects ---------------------------------------------------------------------
     def plant(self) -> None:
-        n, rng = self.p.plants, self.rng
+        n = self.p.plants
         tk = self.system("takuso")
         rt_opens = set(self.role_opens["rt_inquiry"])
         retail_entry = [s for s in tk.screens if s.id in rt_opens and s.menu]
@@ -793,7 +795,8 @@ class _Builder:
         self.planted["masking-defect (2016 change)"] += 1
         # A field shown temporarily, and new demand points whose encoding was missed.
         screen = self._pick(retail_entry, 1)[0]
-        f = next(f for f in self._preferred(secret, reserved) if f.id not in {d.field for d in screen.shows})
+        shown = {d.field for d in screen.shows}
+        f = next(f for f in self._preferred(secret, reserved) if f.id not in shown)
         screen.shows.append(_Display(f.id, "clear", purpose="temporary-display",
                                      valid=(D_TEMP_FROM, D_TEMP_UNTIL),
                                      note="planted: FIT contract names shown for a period"))
@@ -1184,4 +1187,4 @@ e = some(where (p.eft == allow)) && !some(where (p.eft == deny))
 
 [matchers]
 m = g(r.sub, p.sub, r.dom) && r.dom == p.dom && r.obj == p.obj && r.act == p.act && (p.mode == "*" || p.mode == r.mode) && (p.valid_from == "*" || p.valid_from <= r.date) && (p.valid_until == "*" || r.date <= p.valid_until)
-"""
+"""  # noqa: E501
