@@ -45,6 +45,8 @@ from accesssim.results import (
 from accesssim.timeline import Epoch, boundaries, epochs, merge_epochs
 
 Progress = Callable[[int, int], None]
+#: The mode in which disaster-purpose elements serve their purpose (not a defect by themselves).
+DISASTER = "disaster"
 
 
 @dataclass(frozen=True)
@@ -255,7 +257,8 @@ class Analyzer:
             defects.add(d)
             hops.append(Hop(f"account {acc.id} was issued by {acc.issued_by} to {holder.org}",
                             (acc_src,), d.type))
-        if acc.purpose == "disaster" and not self.boundary.inside(acc.holder, system, sl.mode,
+        if acc.purpose == "disaster" and sl.mode != DISASTER and not self.boundary.inside(
+                acc.holder, system, sl.mode,
                                                                   sl.day):
             d = Defect(FailureType.EMERGENCY_RIGHTS, f"account:{acc.id}",
                        f"disaster account {acc.id} usable in {sl.mode} mode", acc_src)
@@ -295,6 +298,8 @@ class Analyzer:
             return None
         if self.boundary.inside(person.id, system, sl.mode, sl.day):
             return None
+        if term.purpose == "disaster-lending" and sl.mode == DISASTER:
+            return None  # lent for exactly this; the boundary decides what may be seen
         if term.purpose == "disaster-lending":
             kind, what = FailureType.DISASTER_LENDING, "lent for disaster response, still usable"
         elif term.purpose == "outage-workaround":
@@ -390,7 +395,8 @@ class Analyzer:
         key = (cnode, obj, act, sl.index)
         if key not in self._open_memo:
             rule, roles = self._grounds_rule(cnode, obj, act, sl)
-            flagged = sorted(r for r in roles if self.role_purposes.get(r) == "disaster")
+            flagged = sorted(r for r in roles if self.role_purposes.get(r) == "disaster"
+                             and sl.mode != DISASTER)
             system = cnode[1].system
             source = Source(self.policy.policy_display, rule.line if rule else 0)
             subject = roles[-1] if roles else "?"
@@ -419,7 +425,7 @@ class Analyzer:
                     display.purpose or "", FailureType.MASKING_DEFECT)
         return Defect(kind, f"display:{screen}:{kind.value}",
                       f"screen {screen} shows non-public data in clear to everyone on it",
-                      Source(self.loaded.display_path, display.line))
+                      Source(self.loaded.display_path, self.screens[screen].line))
 
     # -- rendering ----------------------------------------------------------------------------
     def walk_hops(self, access: Access, walk: Walk, sl: Slice) -> tuple[Hop, ...]:
@@ -432,16 +438,24 @@ class Analyzer:
             roles = ", ".join(sorted({g.values[1] for g in links}))
             hops.append(Hop(f"account {acc} has role {roles} on {system}",
                             tuple(Source(pol, g.line) for g in links)))
-        hops.append(self._allow_hop(acc, system, walk.entry, OPEN,
-                                    f"policy lets {acc} open menu screen {walk.entry}", sl))
+        cnode = class_node(self.graph, acc, system)
+        assert cnode is not None
+        outside = not self.boundary.inside(self.accounts[acc].holder, system, sl.mode, sl.day)
+
+        def allow_hop(obj: str, act: str, text: str, extra: tuple[Source, ...] = ()) -> Hop:
+            defects = sorted(d.type for d in self._open_defects(cnode, obj, act, outside, sl))
+            return self._allow_hop(acc, system, obj, act, text, sl, extra,
+                                   defects[0] if defects else None)
+
+        hops.append(allow_hop(walk.entry, OPEN, f"policy lets {acc} open menu screen {walk.entry}"))
         for tr in walk.transitions:
             tr_src = Source(src, tr.line)
             if self.decisions.allowed(self.decisions.class_of(acc, system), tr.target, OPEN,
                                       sl.mode, sl.day):
-                hops.append(self._allow_hop(
-                    acc, system, tr.target, OPEN,
+                hops.append(allow_hop(
+                    tr.target, OPEN,
                     f"{tr.source} -> {tr.target} ({'checked' if tr.checked else 'unchecked'}); "
-                    f"policy lets {acc} open {tr.target}", sl, extra=(tr_src,)))
+                    f"policy lets {acc} open {tr.target}", (tr_src,)))
             else:
                 hops.append(Hop(f"{tr.source} -> {tr.target} is not checked, though the policy "
                                 f"does not let {acc} open {tr.target}", (tr_src,),
@@ -449,10 +463,10 @@ class Analyzer:
         disp_src = Source(src, walk.display.line)
         field_name = self.fields[walk.field].name or walk.field
         if walk.display.masking == "policy":
-            hops.append(self._allow_hop(
-                acc, system, walk.field, UNMASK,
+            hops.append(allow_hop(
+                walk.field, UNMASK,
                 f"{walk.screen} shows {walk.field} ({field_name}) masked unless allowed; "
-                f"policy unmasks it for {acc}", sl, extra=(disp_src,)))
+                f"policy unmasks it for {acc}", (disp_src,)))
         else:
             defect = next((d.type for d in walk.defects if d.element.startswith("display:")), None)
             hops.append(Hop(f"{walk.screen} shows {walk.field} ({field_name}) in clear",
@@ -460,21 +474,13 @@ class Analyzer:
         return tuple(hops)
 
     def _allow_hop(self, acc: str, system: str, obj: str, act: str, text: str, sl: Slice,
-                   extra: tuple[Source, ...] = ()) -> Hop:
+                   extra: tuple[Source, ...], defect: FailureType | None) -> Hop:
+        """A hop resting on an allow: cite the rule that grants it (or the matcher)."""
         grounds = self.decisions.grounds(acc, system, obj, act, sl.mode, sl.day,
                                          self.role_purposes)
-        pol = self.policy.policy_display
-        sources = (*extra, Source(pol, grounds.rule.line)) if grounds else (
-            *extra, Source(self.policy.model_display, self.policy.matcher_line))
-        flagged = grounds and any(self.role_purposes.get(r) == "disaster"
-                                  for r in (*grounds.roles, grounds.rule.values[0]))
-        outside = not self.boundary.inside(self.accounts[acc].holder, system, sl.mode, sl.day)
-        defect = None
-        if outside and flagged:
-            defect = FailureType.EMERGENCY_RIGHTS
-        elif outside and act == UNMASK:
-            defect = FailureType.MASKING_DEFECT
-        return Hop(text, sources, defect)
+        rule_source = (Source(self.policy.policy_display, grounds.rule.line) if grounds
+                       else Source(self.policy.model_display, self.policy.matcher_line))
+        return Hop(text, (*extra, rule_source), defect)
 
     def _finding(self, root: frozenset[Defect], data: _Root) -> Finding:
         assert data.witness is not None

@@ -127,7 +127,7 @@ def main() -> None:
       accesssim validate scenarios/kansai.yaml
       accesssim analyze scenarios/kansai.yaml
       accesssim analyze scenarios/chubu.yaml --mode normal --format json -o out/chubu.json
-      accesssim explain scenarios/chubu.yaml --who kmz_transferee --field phone
+      accesssim explain scenarios/chubu.yaml --who miraiz_transferee --field phone
     """
 
 
@@ -213,7 +213,7 @@ def explain(model: Path, who: str, field_id: str, mode: str, at: dt.datetime | N
     Exit codes: 0 cannot see it, 1 can see it, 2 bad input.
     Examples:
       accesssim explain scenarios/kansai.yaml --who kep_sales --field phone
-      accesssim explain scenarios/chubu.yaml --who kmz_transferee --field usage_kwh --mode normal
+      accesssim explain scenarios/chubu.yaml --who miraiz_transferee --field usage_kwh --mode normal
     """
     project = load_project(model, root)
     engine = analyzer(project, modes=_modes(project, mode), at=_day(at))

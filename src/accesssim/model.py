@@ -161,8 +161,8 @@ class DataField(_Element):
     data_class: DataClass = "non-public"
     concerns: list[str] = Field(
         default_factory=list,
-        description="Organizations whose own customers these are (they may see it); "
-        "empty means every retailer's customers.",
+        description="Organizations whose own customers these are: they may see it too. "
+        "Empty: the data concerns other retailers' customers, no extra organization may see it.",
     )
 
 

@@ -488,6 +488,13 @@ def _check_matcher_names(
     for name in sorted(set(_IDENT_CALL.findall(text))):
         if name not in known:
             problems.append(Problem(shown, line, f"the matcher calls unknown function {name!r}"))
+    spaced = re.sub(r"\s+", "", re.sub(r"\b([rp])_(\w+)", r"\1.\2", text))
+    compared = set(re.findall(r"p\.(\w+)[<>=!]=?r\.date", spaced))
+    compared |= set(re.findall(r"r\.date[<>=!]=?p\.(\w+)", spaced))
+    for name in sorted(compared - {"valid_from", "valid_until"}):
+        problems.append(Problem(shown, line, f"the matcher compares r.date with p.{name}: name "
+                                             "date columns valid_from / valid_until so the "
+                                             "engine cuts time at them"))
     tokens = {"r": set(request_tokens), "p": set(p_tokens)}
     for kind, name in sorted(set(_TOKEN_REF.findall(text))):
         if name not in tokens[kind]:
