@@ -80,6 +80,7 @@ class Decisions:
         self._reach_memo: dict[AccountClass, dict[str, tuple[PolicyLine, ...]]] = {}
         self._candidates_memo: dict[tuple[AccountClass, str], frozenset[str]] = {}
         self._representative: dict[AccountClass, str] = {}
+        self._account_reach: dict[tuple[str, str], dict[str, tuple[PolicyLine, ...]]] = {}
 
     def _val(self, rule: PolicyLine, name: str) -> str | None:
         index = self._tok[name]
@@ -196,6 +197,9 @@ class Decisions:
         return best[1] if best else None
 
     def _reach_for_account(self, account: str, system: str) -> dict[str, tuple[PolicyLine, ...]]:
+        key = (account, system)
+        if key in self._account_reach:
+            return self._account_reach[key]
         chains: dict[str, tuple[PolicyLine, ...]] = {account: ()}
         queue = deque([account])
         while queue:
@@ -204,6 +208,7 @@ class Decisions:
                 if g.values[1] not in chains:
                     chains[g.values[1]] = (*chains[name], g)
                     queue.append(g.values[1])
+        self._account_reach[key] = chains
         return chains
 
     def _rule_active(self, rule: PolicyLine, mode: str, day: dt.date) -> bool:
