@@ -60,7 +60,12 @@ class Access:
     way: str  # holds | knows | logged-in
     location: str | None  # None when the terminal is assigned to the person
     defects: frozenset[Defect]
-    hops: tuple[Hop, ...]
+    at_sources: tuple[Source, ...] = ()  # why the person can be at the location
+
+    @property
+    def length(self) -> int:
+        """Hops of the access part of a witness (for choosing the shortest)."""
+        return 2 + (self.location is not None) + (self.way == "logged-in") + len(self.defects)
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,8 @@ class Analyzer:
             self.model, loaded.display_path, policy.policy_display, self.decisions, self.slices,
             self._relevant_accounts())
         self._walk_memo: dict[tuple[Node, bool, int], dict[str, Walk]] = {}
+        self._account_memo: dict[tuple[str, str, str, str, int], frozenset[Defect]] = {}
+        self._terminal_memo: dict[tuple[str, str, str, bool, int], Defect | None] = {}
         self._open_memo: dict[tuple[Node, str, str, int], frozenset[Defect]] = {}
 
     # -- setup --------------------------------------------------------------------------------
@@ -186,7 +193,7 @@ class Analyzer:
                 root = roots[access.defects | walk.defects]
                 root.exposures.add((person.id, field_id))
                 root.slices.add(sl.index)
-                rank = (len(access.hops) + walk.length, person.id, field_id, access.terminal,
+                rank = (access.length + walk.length, person.id, field_id, access.terminal,
                         access.account, sl.index)
                 if root.witness is None or rank < root.witness[0]:
                     root.witness = (rank, access, walk, sl)
@@ -219,81 +226,109 @@ class Analyzer:
                       if term.accounts == "any" or a in term.accounts}
             for acc_node, _ in active_edges(G, ("terminal", term_id), "logged-in", sl):
                 usable.setdefault(acc_node[1], "logged-in")
+            if not usable:
+                continue
             for sys_node, _ in active_edges(G, ("terminal", term_id), "reaches", sl):
+                system = sys_node[1]
+                term_defect = self._terminal_defect(person, term, system, location, sl)
                 for acc_id in sorted(usable):
                     acc = self.accounts[acc_id]
-                    if sys_node[1] in acc.systems and acc.active(sl.mode, sl.day):
-                        result.append(self._access(person, acc, term, sys_node[1],
-                                                   usable[acc_id], location, at_sources, sl))
+                    if system not in acc.systems or not acc.active(sl.mode, sl.day):
+                        continue
+                    way = usable[acc_id]
+                    defects = self._account_defects(person, acc, system, way, sl)
+                    if term_defect is not None:
+                        defects = defects | {term_defect}
+                    elif way == "logged-in" and acc.holder != person_id and not (
+                            self.boundary.inside(person_id, system, sl.mode, sl.day)):
+                        defects = defects | {Defect(
+                            FailureType.CREDENTIAL_MISUSE, f"session:{term_id}:{acc_id}",
+                            f"session of {acc_id} left open on {term_id} for people outside "
+                            "the boundary", Source(self.loaded.display_path, term.line))}
+                    result.append(Access(person_id, acc_id, system, term_id, way, location,
+                                         defects, at_sources))
         return result
 
     def _located(self, loc_id: str, sl: Slice) -> bool:
         return bool(self.graph.nodes[("location", loc_id)]["element"].active(sl.mode, sl.day))
 
-    def _access(self, person: Person, acc: Account, term: Terminal, system: str, way: str,
-                location: str | None, at_sources: tuple[Source, ...], sl: Slice) -> Access:
+    def _account_defects(self, person: Person, acc: Account, system: str, way: str,
+                         sl: Slice) -> frozenset[Defect]:
+        """What is wrong with this person using this account (memoised; hot path)."""
+        key = (person.id, acc.id, system, way, sl.index)
+        cached = self._account_memo.get(key)
+        if cached is not None:
+            return cached
         src = self.loaded.display_path
-        acc_src, term_src = Source(src, acc.line), Source(src, term.line)
-        defects: set[Defect] = set()
-        hops: list[Hop] = []
+        acc_src = Source(src, acc.line)
         holder = self.people[acc.holder]
-        if way == "holds":
+        defects: set[Defect] = set()
+        if way == "knows":
+            defects.add(Defect(FailureType.CREDENTIAL_MISUSE, f"credential:{acc.id}",
+                               f"credential of {acc.id} ({holder.org}) known outside the "
+                               "boundary", acc_src))
+        if acc.issued_by and person.id != acc.holder and acc.issued_by != person.org:
+            defects.add(Defect(FailureType.EXTERNAL_ACCOUNT, f"external-account:{acc.id}",
+                               f"account {acc.id} issued by {acc.issued_by} to {holder.org} is "
+                               f"used by {person.org}", acc_src))
+        if acc.purpose == "disaster" and sl.mode != DISASTER and not self.boundary.inside(
+                acc.holder, system, sl.mode, sl.day):
+            defects.add(Defect(FailureType.EMERGENCY_RIGHTS, f"account:{acc.id}",
+                               f"disaster account {acc.id} usable in {sl.mode} mode", acc_src))
+        result = frozenset(defects)
+        self._account_memo[key] = result
+        return result
+
+    def access_hops(self, access: Access) -> tuple[Hop, ...]:
+        """The first part of a witness, in plain words (built only for witnesses)."""
+        src = self.loaded.display_path
+        person = self.people[access.person]
+        acc = self.accounts[access.account]
+        term = self.terminals[access.terminal]
+        acc_src, term_src = Source(src, acc.line), Source(src, term.line)
+        holder = self.people[acc.holder]
+        by_element = {d.element.split(":")[0]: d.type for d in access.defects}
+        hops: list[Hop] = []
+        if access.way == "holds":
             hops.append(Hop(f"{_who(person)} holds account {acc.id}", (acc_src,)))
-        elif way == "knows":
+        elif access.way == "knows":
             text = (f"{_who(person)} knows the ID/password of account {acc.id}, "
                     f"held by {_who(holder)}")
-            formers = [f.org for f in person.former_orgs]
-            if holder.org in formers:
+            if holder.org in [f.org for f in person.former_orgs]:
                 text += f" (learned while at {holder.org})"
-            d = Defect(FailureType.CREDENTIAL_MISUSE, f"credential:{acc.id}",
-                       f"credential of {acc.id} ({holder.org}) known outside the boundary",
-                       acc_src)
-            defects.add(d)
-            hops.append(Hop(text, (acc_src,), d.type))
-        if acc.issued_by and person.id != acc.holder and acc.issued_by != person.org:
-            d = Defect(FailureType.EXTERNAL_ACCOUNT, f"external-account:{acc.id}",
-                       f"account {acc.id} issued by {acc.issued_by} to {holder.org} is used by "
-                       f"{person.org}", acc_src)
-            defects.add(d)
+            hops.append(Hop(text, (acc_src,), by_element.get("credential")))
+        if "external-account" in by_element:
             hops.append(Hop(f"account {acc.id} was issued by {acc.issued_by} to {holder.org}",
-                            (acc_src,), d.type))
-        if acc.purpose == "disaster" and sl.mode != DISASTER and not self.boundary.inside(
-                acc.holder, system, sl.mode,
-                                                                  sl.day):
-            d = Defect(FailureType.EMERGENCY_RIGHTS, f"account:{acc.id}",
-                       f"disaster account {acc.id} usable in {sl.mode} mode", acc_src)
-            defects.add(d)
+                            (acc_src,), by_element["external-account"]))
+        if "account" in by_element:
             hops.append(Hop(f"account {acc.id} is meant for disaster response only",
-                            (acc_src,), d.type))
-        term_defect = self._terminal_defect(person, term, system, location, sl)
-        term_type = term_defect.type if term_defect else None
-        if location is None:
+                            (acc_src,), by_element["account"]))
+        term_type = by_element.get("terminal")
+        if access.location is None:
             hops.append(Hop(f"terminal {term.id} (owned by {term.owner}) is assigned to "
                             f"{_who(person)}", (term_src,), term_type))
         else:
-            hops.append(Hop(f"{_who(person)} can be at {location}", at_sources))
-            hops.append(Hop(f"terminal {term.id} (owned by {term.owner}) stands at {location}, "
-                            "usable by anyone there", (term_src,), term_type))
-        if term_defect:
-            defects.add(term_defect)
-        if way == "logged-in":
-            text = f"terminal {term.id} is left logged in as account {acc.id}"
-            if person.id != acc.holder and not term_defect and not self.boundary.inside(
-                    person.id, system, sl.mode, sl.day):
-                d = Defect(FailureType.CREDENTIAL_MISUSE, f"session:{term.id}:{acc.id}",
-                           f"session of {acc.id} left open on {term.id}", term_src)
-                defects.add(d)
-                hops.append(Hop(text, (term_src,), d.type))
-            else:
-                hops.append(Hop(text, (term_src,)))
-        hops.append(Hop(f"terminal {term.id} reaches system {system} and accepts {acc.id}",
-                        (term_src,)))
-        return Access(person.id, acc.id, system, term.id, way, location, frozenset(defects),
-                      tuple(hops))
+            hops.append(Hop(f"{_who(person)} can be at {access.location}", access.at_sources))
+            hops.append(Hop(f"terminal {term.id} (owned by {term.owner}) stands at "
+                            f"{access.location}, usable by anyone there", (term_src,), term_type))
+        if access.way == "logged-in":
+            hops.append(Hop(f"terminal {term.id} is left logged in as account {acc.id}",
+                            (term_src,), by_element.get("session")))
+        hops.append(Hop(f"terminal {term.id} reaches system {access.system} and accepts "
+                        f"{acc.id}", (term_src,)))
+        return tuple(hops)
 
     def _terminal_defect(self, person: Person, term: Terminal, system: str,
                          location: str | None, sl: Slice) -> Defect | None:
         """An insider's terminal in an outsider's hands: name the way it got there."""
+        key = (person.id, term.id, system, location is None, sl.index)
+        if key not in self._terminal_memo:
+            self._terminal_memo[key] = self._find_terminal_defect(person, term, system,
+                                                                  location, sl)
+        return self._terminal_memo[key]
+
+    def _find_terminal_defect(self, person: Person, term: Terminal, system: str,
+                              location: str | None, sl: Slice) -> Defect | None:
         if term.owner not in self.boundary.core[system]:
             return None
         if self.boundary.inside(person.id, system, sl.mode, sl.day):
@@ -507,7 +542,7 @@ class Analyzer:
             fields=tuple(sorted({f for _, f in data.exposures})),
             headcount=headcount,
             share=headcount / untrusted if untrusted else 0.0,
-            witness=(*access.hops, *self.walk_hops(access, walk, sl)),
+            witness=(*self.access_hops(access), *self.walk_hops(access, walk, sl)),
             windows=windows,
             path=witness_path(access, walk),
             exposures=tuple(sorted(data.exposures)),

@@ -99,7 +99,8 @@ def explain(engine: Analyzer, person_id: str, field_id: str) -> Explanation:
                 continue
             root = access.defects | walk.defects
             if root not in ways:
-                ways[root] = ([], (*access.hops, *engine.walk_hops(access, walk, sl)))
+                hops = (*engine.access_hops(access), *engine.walk_hops(access, walk, sl))
+                ways[root] = ([], hops)
             if label not in ways[root][0]:
                 ways[root][0].append(label)
     result.ways = [Way(tuple(labels), tuple(sorted(root)), hops)

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import networkx as nx
 
 from accesssim.decisions import OPEN, UNMASK, AccountClass, Decisions
-from accesssim.model import SystemModel
+from accesssim.model import Guarded, SystemModel
 from accesssim.results import Source
 from accesssim.timeline import Epoch
 
@@ -61,7 +61,7 @@ class SliceGuard:
 
 
 def guard(*elements: Any) -> ElementGuard:
-    return ElementGuard(tuple(e for e in elements if hasattr(e, "active")))
+    return ElementGuard(tuple(e for e in elements if isinstance(e, Guarded)))
 
 
 def compile_graph(
@@ -162,10 +162,12 @@ def _add_decisions(
     role_purposes: Mapping[str, str],
 ) -> None:
     accounts = {a.id: a for a in model.accounts}
+    classes: dict[tuple[str, str], Node] = G.graph.setdefault("classes", {})
     for acc_id in sorted(set(relevant_accounts)):
         for system_id in accounts[acc_id].systems:
             cls = decisions.class_of(acc_id, system_id)
             cnode = ("class", cls)
+            classes[(acc_id, system_id)] = cnode
             links = decisions.direct_links(acc_id, system_id)
             G.add_edge(("account", acc_id), cnode, key=f"in-class:{system_id}",
                        relation="in-class", guard=guard(accounts[acc_id]),
@@ -189,18 +191,21 @@ def _add_decisions(
 
 def class_node(G: nx.MultiDiGraph, account: str, system: str) -> Node | None:
     """The decision class of an account in a system, if decisions were compiled for it."""
-    for _, target, key in G.out_edges(("account", account), keys=True):
-        if key == f"in-class:{system}":
-            return target  # type: ignore[no-any-return]
-    return None
+    classes: dict[tuple[str, str], Node] = G.graph["classes"]
+    return classes.get((account, system))
 
 
 def active_edges(G: nx.MultiDiGraph, node: Node, relation: str, sl: Slice
                  ) -> list[tuple[Node, dict[str, Any]]]:
-    """Out-edges of ``node`` with this relation that exist in the slice, sorted by target."""
-    found = [(v, data) for _, v, data in G.out_edges(node, data=True)
+    """Out-edges of ``node`` with this relation that exist in the slice, sorted by target.
+
+    Reads the adjacency dict directly: this is the analysis hot path.
+    """
+    found = [(v, data) for v, keyed in G._succ[node].items() for data in keyed.values()
              if data["relation"] == relation and data["guard"].holds(sl)]
-    return sorted(found, key=lambda item: (str(item[0][1]), item[1].get("sources", ())))
+    if len(found) > 1:
+        found.sort(key=lambda item: (str(item[0][1]), item[1].get("sources", ())))
+    return found
 
 
 def classes_in(G: nx.MultiDiGraph) -> list[AccountClass]:

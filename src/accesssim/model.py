@@ -61,7 +61,7 @@ class Validity(_Element):
         )
 
 
-class _Guarded(_Element):
+class Guarded(_Element):
     """An element that may exist only in some modes, during some dates, for some purpose."""
 
     valid: Validity | None = None
@@ -89,7 +89,7 @@ class Organization(_Element):
     )
 
 
-class TrustGrant(_Guarded):
+class TrustGrant(Guarded):
     """An exception to the default boundary: these orgs/people may see these fields."""
 
     orgs: list[str] = Field(default_factory=list)
@@ -105,7 +105,7 @@ class FormerOrg(_Element):
     until: dt.date | None = None
 
 
-class Person(_Guarded):
+class Person(Guarded):
     """A single person or a group of people who share the same situation."""
 
     id: str
@@ -116,7 +116,7 @@ class Person(_Guarded):
     former_orgs: list[FormerOrg] = Field(default_factory=list)
 
 
-class Location(_Guarded):
+class Location(Guarded):
     id: str
     name: str | None = None
     owner: str
@@ -125,7 +125,7 @@ class Location(_Guarded):
     )
 
 
-class Account(_Guarded):
+class Account(Guarded):
     """A login; its roles come from the Casbin policy (the account id is the Casbin subject)."""
 
     id: str
@@ -139,7 +139,7 @@ class Account(_Guarded):
     )
 
 
-class Terminal(_Guarded):
+class Terminal(Guarded):
     id: str
     location: str
     owner: str
@@ -166,19 +166,19 @@ class DataField(_Element):
     )
 
 
-class FieldDisplay(_Guarded):
+class FieldDisplay(Guarded):
     field: str
     masking: Masking
 
 
-class Screen(_Guarded):
+class Screen(Guarded):
     id: str
     name: str | None = None
     menu: bool = Field(default=True, description="Reachable from the menu (an entry point).")
     shows: list[FieldDisplay] = Field(default_factory=list)
 
 
-class Transition(_Guarded):
+class Transition(Guarded):
     source: str = Field(alias="from")
     target: str = Field(alias="to")
     checked: bool = True
