@@ -219,6 +219,9 @@ class Analyzer:
                 if self.terminals[t_node[1]].open:
                     reachable.setdefault(t_node[1], (loc_node[1], data["sources"]))
         result = []
+        # Terminals that differ only by id give the same exposures; the first (smallest id)
+        # also gives the smallest witness, so the others are skipped.
+        seen: set[tuple[str, str, str, bool, frozenset[Defect]]] = set()
         for term_id in sorted(reachable):
             term = self.terminals[term_id]
             location, at_sources = reachable[term_id]
@@ -245,6 +248,10 @@ class Analyzer:
                             FailureType.CREDENTIAL_MISUSE, f"session:{term_id}:{acc_id}",
                             f"session of {acc_id} left open on {term_id} for people outside "
                             "the boundary", Source(self.loaded.display_path, term.line))}
+                    key = (system, acc_id, way, location is None, defects)
+                    if key in seen:
+                        continue
+                    seen.add(key)
                     result.append(Access(person_id, acc_id, system, term_id, way, location,
                                          defects, at_sources))
         return result

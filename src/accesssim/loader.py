@@ -31,7 +31,8 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
+            key = (key_node.value if isinstance(key_node, yaml.ScalarNode)
+                   else self.construct_object(key_node, deep=deep))
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None,
