@@ -22,6 +22,12 @@ from accesssim.model import SystemModel
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = ("kansai", "chubu", "reference")
+#: Short names of the shipped scenarios the tests copy: (model, policy) below the repository.
+SCENARIO_FILES = {
+    "kansai": ("scenarios/incidents/01-kansai.yaml", "policies/incidents/01-kansai.csv"),
+    "chubu": ("scenarios/incidents/05-chubu.yaml", "policies/incidents/05-chubu.csv"),
+    "reference": ("scenarios/reference.yaml", "policies/reference.csv"),
+}
 
 
 @dataclass(frozen=True)
@@ -72,14 +78,14 @@ class Project:
 
 
 def make_project(tmp_path: Path, scenario: str = "kansai") -> Project:
-    """Copy ``scenarios/<scenario>.yaml`` and every policy file into ``tmp_path/proj``."""
+    """Copy a shipped scenario and every policy file into ``tmp_path/proj``, same layout."""
     root = tmp_path / "proj"
-    (root / "scenarios").mkdir(parents=True)
+    model_rel, policy_rel = SCENARIO_FILES[scenario]
     shutil.copytree(REPO / "policies", root / "policies")
-    model = root / "scenarios" / f"{scenario}.yaml"
-    shutil.copyfile(REPO / "scenarios" / f"{scenario}.yaml", model)
-    return Project(root, model, root / "policies" / "accesssim.conf",
-                   root / "policies" / f"{scenario}.csv")
+    model = root / model_rel
+    model.parent.mkdir(parents=True)
+    shutil.copyfile(REPO / model_rel, model)
+    return Project(root, model, root / "policies" / "accesssim.conf", root / policy_rel)
 
 
 def line_of(path: Path, needle: str, occurrence: int = 1) -> int:

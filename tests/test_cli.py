@@ -60,7 +60,7 @@ def test_validate_exit_0_and_json_summary(tmp_path: Path) -> None:
     data = _json(result)
     assert data["valid"] is True
     assert (data["p_rules"], data["g_rules"]) == (11, 4)
-    assert data["casbin_policy"] == "policies/kansai.csv"
+    assert data["casbin_policy"] == "policies/incidents/01-kansai.csv"
 
 
 def test_version() -> None:
@@ -223,7 +223,7 @@ def test_explain_exit_1_when_visible(tmp_path: Path) -> None:
     result = make_project(tmp_path).cli("explain", "--who", "kep_sales", "--field", "phone")
     assert result.exit_code == 1
     assert "kep_sales CAN see phone" in result.stdout
-    assert "scenarios/kansai.yaml:" in result.stdout
+    assert "scenarios/incidents/01-kansai.yaml:" in result.stdout
 
 
 @pytest.mark.parametrize(("who", "field", "extra"), [

@@ -17,7 +17,7 @@ import pytest
 from accesssim.engine import analyze, load_project
 from accesssim.format import OutputFormat, render, report_to_dict
 from accesssim.results import FailureType, Report
-from helpers import REPO, SCENARIOS, make_project
+from helpers import REPO, SCENARIO_FILES, SCENARIOS, make_project
 
 
 def _schema() -> dict[str, Any]:
@@ -32,7 +32,7 @@ def _validator() -> jsonschema.Draft202012Validator:
 
 
 def _report(name: str, **kwargs: Any) -> Report:
-    project = load_project(REPO / "scenarios" / f"{name}.yaml", REPO)
+    project = load_project(REPO / SCENARIO_FILES[name][0], REPO)
     return analyze(project, modes=kwargs.pop("modes", ("normal", "disaster")), **kwargs)
 
 
@@ -51,7 +51,7 @@ def test_output_does_not_depend_on_hash_seed(tmp_path: Path, fmt: str) -> None:
     outputs = []
     for seed in ("1", "2", "3"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        done = subprocess.run([exe, "analyze", "scenarios/chubu.yaml", "--format", fmt,
+        done = subprocess.run([exe, "analyze", "scenarios/incidents/05-chubu.yaml", "--format", fmt,
                                "--quiet"], cwd=REPO, env=env, capture_output=True, text=True,
                               check=False)
         assert done.returncode == 1, done.stderr
@@ -143,9 +143,9 @@ def test_json_has_no_absolute_paths_and_keeps_japanese(tmp_path: Path) -> None:
     assert str(tmp_path) not in result.stdout
     assert "関西電力" in result.stdout
     data = json.loads(result.stdout)
-    assert data["model"] == {"name": data["model"]["name"], "file": "scenarios/kansai.yaml",
+    assert data["model"] == {"name": data["model"]["name"], "file": "scenarios/incidents/01-kansai.yaml",
                              "casbin_model": "policies/accesssim.conf",
-                             "casbin_policy": "policies/kansai.csv"}
+                             "casbin_policy": "policies/incidents/01-kansai.csv"}
 
 
 def test_text_report_lists_findings_and_a_summary() -> None:
@@ -154,7 +154,7 @@ def test_text_report_lists_findings_and_a_summary() -> None:
     text = render(report, OutputFormat.TEXT)
     for i, finding in enumerate(report.findings, start=1):
         assert f"[{i}] {finding.id}" in text
-    assert "[scenarios/kansai.yaml:" in text and "[policies/kansai.csv:" in text
+    assert "[scenarios/incidents/01-kansai.yaml:" in text and "[policies/incidents/01-kansai.csv:" in text
     assert text.rstrip().endswith(
         f"{len(report.findings)} finding(s); {report.exposed_headcount} of "
         f"{report.untrusted_headcount} untrusted people exposed")

@@ -89,32 +89,32 @@ MODEL_ERRORS: dict[str, tuple[Mutation, str | None, str]] = {
         "!!python/object/apply", "python/object/apply",
     ),
     "missing-casbin-model": (
-        lambda p, _: p.edit_model("model: ../policies/accesssim.conf",
+        lambda p, _: p.edit_model("model: ../../policies/accesssim.conf",
                                   "model: ../policies/missing.conf"),
         "model: ../policies/missing.conf", "not found",
     ),
     "missing-casbin-policy": (
-        lambda p, _: p.edit_model("policy: ../policies/kansai.csv",
+        lambda p, _: p.edit_model("policy: ../../policies/incidents/01-kansai.csv",
                                   "policy: ../policies/missing.csv"),
         "policy: ../policies/missing.csv", "not found",
     ),
     "reference-escapes-root": (
-        lambda p, _: p.edit_model("model: ../policies/accesssim.conf",
-                                  "model: ../../outside.conf"),
-        "model: ../../outside.conf", "escapes the project root",
+        lambda p, _: p.edit_model("model: ../../policies/accesssim.conf",
+                                  "model: ../../../outside.conf"),
+        "model: ../../../outside.conf", "escapes the project root",
     ),
     "reference-dotdot-etc-passwd": (
-        lambda p, _: p.edit_model("model: ../policies/accesssim.conf",
+        lambda p, _: p.edit_model("model: ../../policies/accesssim.conf",
                                   "model: ../../../../../../../../etc/passwd"),
         "model: ../../../../", "escapes the project root",
     ),
     "reference-absolute": (
-        lambda p, outside: p.edit_model("model: ../policies/accesssim.conf",
+        lambda p, outside: p.edit_model("model: ../../policies/accesssim.conf",
                                         f"model: {outside / 'outside.conf'}"),
         "outside.conf", "escapes the project root",
     ),
     "reference-absolute-etc-passwd": (
-        lambda p, _: p.edit_model("model: ../policies/accesssim.conf", "model: /etc/passwd"),
+        lambda p, _: p.edit_model("model: ../../policies/accesssim.conf", "model: /etc/passwd"),
         "model: /etc/passwd", "escapes the project root",
     ),
 }
@@ -172,7 +172,7 @@ def test_symlink_out_of_root_is_refused(tmp_path: Path) -> None:
     outside = tmp_path / "outside.conf"
     outside.write_bytes(project.conf.read_bytes())
     os.symlink(outside, project.root / "policies" / "link.conf")
-    project.edit_model("model: ../policies/accesssim.conf", "model: ../policies/link.conf")
+    project.edit_model("model: ../../policies/accesssim.conf", "model: ../../policies/link.conf")
     assert_error(project.cli("validate"), "escapes the project root")
 
 
@@ -333,8 +333,8 @@ def test_load_model_resolves_casbin_files_next_to_the_model(tmp_path: Path) -> N
     loaded = load_model(project.model, project.root)
     assert loaded.casbin_model_path == project.conf.resolve()
     assert loaded.casbin_policy_path == project.csv.resolve()
-    assert loaded.display_path == "scenarios/kansai.yaml"
-    assert loaded.display(loaded.casbin_policy_path) == "policies/kansai.csv"
+    assert loaded.display_path == "scenarios/incidents/01-kansai.yaml"
+    assert loaded.display(loaded.casbin_policy_path) == "policies/incidents/01-kansai.csv"
 
 
 def test_loaded_elements_keep_their_lines(tmp_path: Path) -> None:
@@ -355,4 +355,4 @@ def test_loaded_elements_keep_their_lines(tmp_path: Path) -> None:
         line_of(project.model, "{field: address, masking: clear"),
         line_of(project.model, "{field: phone, masking: policy}"),
     ]
-    assert model.casbin.line == line_of(project.model, "model: ../policies/accesssim.conf")
+    assert model.casbin.line == line_of(project.model, "model: ../../policies/accesssim.conf")

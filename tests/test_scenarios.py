@@ -28,7 +28,7 @@ def _by_types(report: Report) -> dict[frozenset[FailureType], set[str]]:
 
 def test_kansai_masking_defect_and_unchecked_transition() -> None:
     """Kansai: retail staff and contractors see names via masking, usage via a transition."""
-    report = _report("kansai.yaml")
+    report = _report("incidents/01-kansai.yaml")
     found = _by_types(report)
     assert found[frozenset({FailureType.MASKING_DEFECT})] == {"customer_name", "address"}
     assert found[frozenset({FailureType.UNCHECKED_TRANSITION})] == {
@@ -40,19 +40,19 @@ def test_kansai_masking_defect_and_unchecked_transition() -> None:
 
 def test_kansai_masking_gap_starts_with_the_2016_change() -> None:
     """Before 2016-04 the contract screen masked names: only the transition path remains."""
-    before = _report("kansai.yaml", ("normal",), dt.date(2015, 6, 1))
+    before = _report("incidents/01-kansai.yaml", ("normal",), dt.date(2015, 6, 1))
     assert {t for f in before.findings for t in f.failure_types} == {
         FailureType.UNCHECKED_TRANSITION}
-    after = _report("kansai.yaml", ("normal",), dt.date(2022, 6, 1))
+    after = _report("incidents/01-kansai.yaml", ("normal",), dt.date(2022, 6, 1))
     assert FailureType.MASKING_DEFECT in {t for f in after.findings for t in f.failure_types}
 
 
 def test_kansai_witness_cites_the_transition_line() -> None:
     """The unchecked-transition witness cites the YAML line of that transition."""
-    report = _report("kansai.yaml")
+    report = _report("incidents/01-kansai.yaml")
     finding = next(f for f in report.findings
                    if f.failure_types == (FailureType.UNCHECKED_TRANSITION,))
-    text = (ROOT / "scenarios" / "kansai.yaml").read_text(encoding="utf-8").splitlines()
+    text = (ROOT / "scenarios" / "incidents" / "01-kansai.yaml").read_text(encoding="utf-8").splitlines()
     hop = next(h for h in finding.witness if h.defect is FailureType.UNCHECKED_TRANSITION)
     line = hop.sources[0].line
     assert "switching_detail" in text[line - 1] and "checked: false" in text[line - 1]
@@ -60,7 +60,7 @@ def test_kansai_witness_cites_the_transition_line() -> None:
 
 def test_chubu_two_mechanisms() -> None:
     """Chubu: masking defects expose all retail staff; the credential exposes the transferee."""
-    report = _report("chubu.yaml", ("normal",))
+    report = _report("incidents/05-chubu.yaml", ("normal",))
     found = _by_types(report)
     assert found[frozenset({FailureType.MASKING_DEFECT})] == {
         "customer_name", "phone", "contract_capacity"}
@@ -76,7 +76,7 @@ def test_reference_design_has_no_finding() -> None:
     assert _report("reference.yaml").findings == ()
 
 
-@pytest.mark.parametrize("name", ["kansai.yaml", "chubu.yaml", "reference.yaml"])
+@pytest.mark.parametrize("name", ["incidents/01-kansai.yaml", "incidents/05-chubu.yaml", "reference.yaml"])
 def test_finding_ids_are_stable_and_unique(name: str) -> None:
     """Two runs give the same ids; no two findings share one."""
     first = [f.id for f in _report(name).findings]

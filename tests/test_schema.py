@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from accesssim.model import json_schema
-from helpers import REPO, SCENARIOS, jsonable, run
+from helpers import REPO, SCENARIO_FILES, SCENARIOS, jsonable, run
 
 REGENERATE = ("the committed model schema is out of date; regenerate it with:\n"
               "    accesssim schema > src/accesssim/data/model.schema.json")
@@ -79,13 +79,13 @@ def test_shipped_schemas_forbid_unknown_keys(name: str) -> None:
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_shipped_scenarios_match_the_model_schema(scenario: str) -> None:
     """Every shipped scenario, as JSON, is valid against the model schema."""
-    data = yaml.safe_load((REPO / "scenarios" / f"{scenario}.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((REPO / SCENARIO_FILES[scenario][0]).read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(_load("model.schema.json")).validate(jsonable(data))
 
 
 def test_model_schema_refuses_what_the_loader_refuses() -> None:
     """An unknown key, a bad enum value or a missing required key fails the model schema."""
-    data = jsonable(yaml.safe_load((REPO / "scenarios" / "kansai.yaml").read_text("utf-8")))
+    data = jsonable(yaml.safe_load((REPO / SCENARIO_FILES["kansai"][0]).read_text("utf-8")))
     validator = jsonschema.Draft202012Validator(_load("model.schema.json"))
     validator.validate(data)
     for mutate in (

@@ -124,10 +124,10 @@ def main() -> None:
 
     \b
     Examples:
-      accesssim validate scenarios/kansai.yaml
-      accesssim analyze scenarios/kansai.yaml
-      accesssim analyze scenarios/chubu.yaml --mode normal --format json -o out/chubu.json
-      accesssim explain scenarios/chubu.yaml --who miraiz_transferee --field phone
+      accesssim validate scenarios/incidents/01-kansai.yaml
+      accesssim analyze scenarios/incidents/01-kansai.yaml
+      accesssim analyze scenarios/incidents/05-chubu.yaml --mode normal --format json -o out/chubu.json
+      accesssim explain scenarios/incidents/05-chubu.yaml --who miraiz_transferee --field phone
     """
 
 
@@ -148,10 +148,10 @@ def analyze_cmd(model: Path, mode: str, at: dt.datetime | None, fmt: str, output
     \b
     Exit codes: 0 no finding, 1 findings, 2 bad input or incomplete analysis.
     Examples:
-      accesssim analyze scenarios/kansai.yaml
-      accesssim analyze scenarios/kansai.yaml --mode normal --at 2022-12-01
+      accesssim analyze scenarios/incidents/01-kansai.yaml
+      accesssim analyze scenarios/incidents/01-kansai.yaml --mode normal --at 2022-12-01
       accesssim analyze scenarios/reference.yaml --format json -o report.json
-      accesssim analyze scenarios/chubu.yaml --format dot -o chubu.dot && dot -Tsvg -O chubu.dot
+      accesssim analyze scenarios/incidents/05-chubu.yaml --format dot -o chubu.dot && dot -Tsvg -O chubu.dot
     """
     project = load_project(model, root)
     with _progress(not quiet) as progress:
@@ -173,7 +173,7 @@ def validate(model: Path, root: Path | None, fmt: str) -> None:
 
     \b
     Examples:
-      accesssim validate scenarios/kansai.yaml
+      accesssim validate scenarios/incidents/01-kansai.yaml
       accesssim validate my-design.yaml --root .
     """
     project = load_project(model, root)
@@ -212,8 +212,8 @@ def explain(model: Path, who: str, field_id: str, mode: str, at: dt.datetime | N
     \b
     Exit codes: 0 cannot see it, 1 can see it, 2 bad input.
     Examples:
-      accesssim explain scenarios/kansai.yaml --who kep_sales --field phone
-      accesssim explain scenarios/chubu.yaml --who miraiz_transferee --field usage_kwh --mode normal
+      accesssim explain scenarios/incidents/01-kansai.yaml --who kep_sales --field phone
+      accesssim explain scenarios/incidents/05-chubu.yaml --who miraiz_transferee --field usage_kwh --mode normal
     """
     project = load_project(model, root)
     engine = analyzer(project, modes=_modes(project, mode), at=_day(at))
@@ -283,7 +283,7 @@ def test_cmd(paths: tuple[Path, ...], junit: Path | None, update: bool, show_cov
       accesssim test
       accesssim test scenarios/incidents --junit out/junit.xml
       accesssim test --coverage --min-coverage 80
-      accesssim test scenarios/kansai.yaml --update
+      accesssim test scenarios/incidents/01-kansai.yaml --update
     """
     from accesssim.format.junit import results_to_junit
     from accesssim.format.suite_text import suite_to_text
