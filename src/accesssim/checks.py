@@ -16,6 +16,7 @@ from accesssim.analysis import Analyzer
 from accesssim.engine import Project, analyzer
 from accesssim.model import Expectation
 from accesssim.results import Finding, Hop, Report, Source
+from accesssim.timeline import Epoch, merge_epochs
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,12 @@ def _matches(engine: Analyzer, person: str, names: Iterable[str]) -> bool:
 def _fmt(items: Iterable[str]) -> str:
     values = sorted(set(items))
     return "{" + ", ".join(values) + "}" if values else "{}"
+
+
+def _witness(engine: Analyzer, person: str, field_id: str) -> tuple[Hop, ...]:
+    """The witness of exactly this person seeing exactly this field (first way found)."""
+    ways = engine.explain(person, field_id).ways
+    return ways[0].hops if ways else ()
 
 
 def _evidence(findings: Iterable[Finding]) -> tuple[frozenset[Source], frozenset[str]]:
@@ -124,12 +131,12 @@ def check(run: ScenarioRun, exp: Expectation, scenario: str) -> CheckResult:
         text = f"no path from {_fmt(want_np.from_)} to {target}{where}"
         if not offending:
             return base(passed=True, summary=text)
-        first = offending[0][0]
-        actual = ", ".join(sorted({f"{p} sees {fld}" for _, p, fld in offending})[:8])
+        first, person, fld = min(offending, key=lambda item: (item[1], item[2]))
+        actual = ", ".join(sorted({f"{p} sees {f}" for _, p, f in offending})[:8])
         cited, nodes = _evidence([first])
         return base(passed=False, summary=text, expected="no path",
-                           actual=f"{actual} (e.g. {first.id})", witness=first.witness,
-                           cited=cited, path_nodes=nodes)
+                    actual=f"{actual} (e.g. {first.id})",
+                    witness=_witness(engine, person, fld), cited=cited, path_nodes=nodes)
     if exp.exposed_fields:
         group = exp.exposed_fields.group
         hits = [(f, fld) for f in report.findings for p, fld in f.exposures
@@ -141,7 +148,11 @@ def check(run: ScenarioRun, exp: Expectation, scenario: str) -> CheckResult:
         if actual_set == expected_set:
             return base(passed=True, summary=text, cited=cited, path_nodes=nodes)
         extra = sorted(actual_set - expected_set)
-        witness = next((f.witness for f, fld in hits if extra and fld == extra[0]), ())
+        witness: tuple[Hop, ...] = ()
+        if extra:
+            person = min(p for f in report.findings for p, fld in f.exposures
+                         if fld == extra[0] and _matches(engine, p, [group]))
+            witness = _witness(engine, person, extra[0])
         return base(passed=False, summary=text, expected=_fmt(expected_set),
                            actual=_fmt(actual_set) + (f" (unexpected: {', '.join(extra)})"
                                                       if extra else ""),
@@ -156,7 +167,7 @@ def check(run: ScenarioRun, exp: Expectation, scenario: str) -> CheckResult:
     if actual_people == expected_people:
         return base(passed=True, summary=text, cited=cited, path_nodes=nodes)
     extra = sorted(actual_people - expected_people)
-    witness = next((f.witness for f, p in seers if extra and p == extra[0]), ())
+    witness = _witness(engine, extra[0], fld_id) if extra else ()
     return base(passed=False, summary=text, expected=_fmt(expected_people),
                        actual=_fmt(actual_people), witness=witness, cited=cited,
                        path_nodes=nodes)
@@ -168,11 +179,14 @@ def _check_decision(run: ScenarioRun, exp: Expectation, base: partial[CheckResul
     d = exp.decision
     engine, _ = run.report(exp.mode, exp.at)
     policy = run.project.policy
-    wrong = []
+    wrong: dict[str, list[Epoch]] = {}
     for sl in engine.slices:
         answer = policy.enforce(d.account, d.system, d.object, d.action, sl.mode, sl.day)
         if ("allow" if answer else "deny") != d.expect:
-            wrong.append(f"{'allow' if answer else 'deny'} in {sl.mode}, {sl.epoch.label()}")
+            wrong.setdefault(sl.mode, []).append(sl.epoch)
+    actual = "; ".join(f"{'deny' if d.expect == 'allow' else 'allow'} in {mode}, "
+                       + ", ".join(e.label() for e in merge_epochs(epochs))
+                       for mode, epochs in sorted(wrong.items()))
     text = f"{d.account} {d.action} {d.system}/{d.object}: {d.expect}{where}"
     grounds = engine.decisions.grounds(d.account, d.system, d.object, d.action,
                                        engine.slices[0].mode, engine.slices[0].day,
@@ -182,7 +196,7 @@ def _check_decision(run: ScenarioRun, exp: Expectation, base: partial[CheckResul
         cited = frozenset(Source(policy.policy_display, r.line)
                           for r in (grounds.rule, *grounds.chain))
     if not wrong:
+        is_screen = d.action == "open"
         return base(passed=True, summary=text, cited=cited,
-                           path_nodes=frozenset({f"screen:{d.object}"}))
-    return base(passed=False, summary=text, expected=d.expect,
-                       actual="; ".join(wrong), cited=cited)
+                    path_nodes=frozenset({f"screen:{d.object}"}) if is_screen else frozenset())
+    return base(passed=False, summary=text, expected=d.expect, actual=actual, cited=cited)

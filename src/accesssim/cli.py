@@ -42,7 +42,8 @@ def _handles_errors(fn: F) -> F:
         except InputError as exc:
             for problem in exc.problems:
                 click.echo(f"error: {problem}", err=True)
-            click.echo(f"{len(exc.problems)} problem(s) found; nothing was analysed", err=True)
+            click.echo(f"{len(exc.problems)} problem(s) found; stopped before writing anything",
+                       err=True)
             sys.exit(Exit.ERROR)
         except AccessSimError as exc:
             click.echo(f"error: {exc}", err=True)
@@ -126,7 +127,7 @@ def main() -> None:
     Examples:
       accesssim validate scenarios/incidents/01-kansai.yaml
       accesssim analyze scenarios/incidents/01-kansai.yaml
-      accesssim analyze scenarios/incidents/05-chubu.yaml --mode normal --format json -o out/chubu.json
+      accesssim analyze scenarios/incidents/05-chubu.yaml --mode normal --format json -o c.json
       accesssim explain scenarios/incidents/05-chubu.yaml --who miraiz_transferee --field phone
     """
 
@@ -151,7 +152,8 @@ def analyze_cmd(model: Path, mode: str, at: dt.datetime | None, fmt: str, output
       accesssim analyze scenarios/incidents/01-kansai.yaml
       accesssim analyze scenarios/incidents/01-kansai.yaml --mode normal --at 2022-12-01
       accesssim analyze scenarios/reference.yaml --format json -o report.json
-      accesssim analyze scenarios/incidents/05-chubu.yaml --format dot -o chubu.dot && dot -Tsvg -O chubu.dot
+      accesssim analyze scenarios/incidents/05-chubu.yaml --format dot -o c.dot
+      dot -Tsvg -O c.dot
     """
     project = load_project(model, root)
     with _progress(not quiet) as progress:
@@ -213,7 +215,8 @@ def explain(model: Path, who: str, field_id: str, mode: str, at: dt.datetime | N
     Exit codes: 0 cannot see it, 1 can see it, 2 bad input.
     Examples:
       accesssim explain scenarios/incidents/01-kansai.yaml --who kep_sales --field phone
-      accesssim explain scenarios/incidents/05-chubu.yaml --who miraiz_transferee --field usage_kwh --mode normal
+      accesssim explain scenarios/incidents/05-chubu.yaml --who miraiz_transferee \\
+          --field usage_kwh --mode normal
     """
     project = load_project(model, root)
     engine = analyzer(project, modes=_modes(project, mode), at=_day(at))
@@ -297,3 +300,21 @@ def test_cmd(paths: tuple[Path, ...], junit: Path | None, update: bool, show_cov
     if low:
         click.echo(f"coverage {suite.coverage.percent:.1f}% is below {min_coverage}%", err=True)
     sys.exit(Exit.FINDINGS if suite.failed or low else Exit.CLEAN)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--force", is_flag=True, help="Replace files that already exist.")
+@_handles_errors
+def init(directory: Path, force: bool) -> None:
+    """Write a small, commented starting model, policy and Casbin model.
+
+    \b
+    Example:
+      accesssim init my-design && cd my-design && accesssim test model.yaml
+    """
+    from accesssim.scaffold import init_project
+
+    for path in init_project(directory, force=force):
+        click.echo(f"wrote {path}")
+    click.echo(f"next: cd {directory} && accesssim test model.yaml")
