@@ -84,11 +84,37 @@ class Walk:
         return len(self.transitions) + 2
 
 
+_Witness = tuple[tuple[object, ...], Access, Walk, Slice]
+#: Bound on the minimal defect sets kept per screen in one walk search.
+MAX_LABELS = 16
+
+
 @dataclass
 class _Root:
     exposures: set[tuple[str, str]] = field(default_factory=set)
     slices: set[int] = field(default_factory=set)
-    witness: tuple[tuple[object, ...], Access, Walk, Slice] | None = None
+    witness: _Witness | None = None
+
+
+def _minimal_roots(found: dict[tuple[str, str, int], dict[frozenset[Defect], _Witness]]
+                   ) -> dict[frozenset[Defect], _Root]:
+    """Group exposures by root cause, keeping for each exposure only its minimal roots.
+
+    A root that strictly contains another root giving the same person the same field in the
+    same slice adds nothing to fix (the smaller one must be fixed anyway), so it is dropped
+    for that exposure; a root left with no exposure is no finding.
+    """
+    roots: dict[frozenset[Defect], _Root] = defaultdict(_Root)
+    for (person, field_id, index), by_root in found.items():
+        for root, witness in by_root.items():
+            if any(other < root for other in by_root):
+                continue
+            data = roots[root]
+            data.exposures.add((person, field_id))
+            data.slices.add(index)
+            if data.witness is None or witness[0] < data.witness[0]:
+                data.witness = witness
+    return roots
 
 
 class Analyzer:
@@ -116,7 +142,8 @@ class Analyzer:
         self.graph: nx.MultiDiGraph = compile_graph(
             self.model, loaded.display_path, policy.policy_display, self.decisions, self.slices,
             self._relevant_accounts())
-        self._walk_memo: dict[tuple[Node, bool, int], dict[str, Walk]] = {}
+        self._walk_memo: dict[tuple[Node, bool, int], dict[str, tuple[Walk, ...]]] = {}
+        self.truncated = False
         self._account_memo: dict[tuple[str, str, str, str, int], frozenset[Defect]] = {}
         self._terminal_memo: dict[tuple[str, str, str, bool, int], Defect | None] = {}
         self._open_memo: dict[tuple[Node, str, str, int], frozenset[Defect]] = {}
@@ -146,20 +173,26 @@ class Analyzer:
 
     # -- the search ---------------------------------------------------------------------------
     def run(self, progress: Progress | None = None) -> Report:
-        roots: dict[frozenset[Defect], _Root] = defaultdict(_Root)
+        found: dict[tuple[str, str, int], dict[frozenset[Defect], _Witness]] = defaultdict(dict)
         outsiders = self._outsiders()
         total = len(self.slices) * max(len(outsiders), 1)
         done = 0
         for sl in self.slices:
             for person in outsiders:
-                self._search_person(person, sl, roots)
+                self._search_person(person, sl, found)
                 done += 1
                 if progress and done % 200 == 0:
                     progress(done, total)
         if progress:
             progress(total, total)
-        findings = sorted((self._finding(root, data) for root, data in roots.items()),
+        untrusted = self.boundary.untrusted_headcount()
+        findings = sorted((self._finding(root, data, untrusted)
+                           for root, data in _minimal_roots(found).items()),
                           key=lambda f: (-f.headcount, f.id))
+        warnings = list(self.policy.warnings)
+        if self.truncated:
+            warnings.append(f"more than {MAX_LABELS} minimal defect sets reached one screen; "
+                            "some root causes may be missing (exposures are complete)")
         return Report(
             model_name=self.model.name,
             model_file=self.loaded.display_path,
@@ -168,14 +201,16 @@ class Analyzer:
             modes=tuple(sorted({s.mode for s in self.slices})),
             at=self.at,
             findings=tuple(findings),
-            untrusted_headcount=self.boundary.untrusted_headcount(),
+            untrusted_headcount=untrusted,
             slices=len(self.slices),
             enforce_calls=self.decisions.enforce_calls,
-            warnings=tuple(self.policy.warnings),
+            warnings=tuple(warnings),
         )
 
     def _search_person(self, person: Person, sl: Slice,
-                       roots: dict[frozenset[Defect], _Root]) -> None:
+                       found: dict[tuple[str, str, int], dict[frozenset[Defect], _Witness]]
+                       ) -> None:
+        """Record every (person, field, slice) exposure under each root cause that gives it."""
         seen: set[tuple[Node, bool, frozenset[Defect]]] = set()
         for access in self.accesses(person.id, sl):
             cnode = class_node(self.graph, access.account, access.system)
@@ -187,16 +222,17 @@ class Analyzer:
             if key in seen:
                 continue
             seen.add(key)
-            for field_id, walk in self.walks(cnode, outside, sl).items():
+            for field_id, walks in self.walks(cnode, outside, sl).items():
                 if self.boundary.trusted(person, field_id, sl.mode, sl.day):
                     continue
-                root = roots[access.defects | walk.defects]
-                root.exposures.add((person.id, field_id))
-                root.slices.add(sl.index)
-                rank = (access.length + walk.length, person.id, field_id, access.terminal,
-                        access.account, sl.index)
-                if root.witness is None or rank < root.witness[0]:
-                    root.witness = (rank, access, walk, sl)
+                roots = found[(person.id, field_id, sl.index)]
+                for walk in walks:
+                    root = access.defects | walk.defects
+                    rank = (access.length + walk.length, person.id, field_id, access.terminal,
+                            access.account, sl.index)
+                    current = roots.get(root)
+                    if current is None or rank < current[0]:
+                        roots[root] = (rank, access, walk, sl)
 
     def accesses(self, person_id: str, sl: Slice) -> list[Access]:
         """Every (account, terminal, system) the person can put together in this slice."""
@@ -355,15 +391,26 @@ class Analyzer:
                       Source(self.loaded.display_path, term.line))
 
     # -- screen walks ------------------------------------------------------------------------
-    def walks(self, cnode: Node, outside: bool, sl: Slice) -> dict[str, Walk]:
-        """Best walk to every non-public field the class sees in clear (fewest defects)."""
+    def walks(self, cnode: Node, outside: bool, sl: Slice) -> dict[str, tuple[Walk, ...]]:
+        """Every minimal way the class sees each non-public field in clear.
+
+        A label-setting search over screens: each screen keeps the defect sets of the walks
+        that reach it, minus any set that contains another (a superset adds nothing to fix).
+        For each field the result is that antichain of defect sets, each with its shortest
+        walk, fewest defects first. Independent root causes (a masking gap on one screen and an
+        unchecked transition to another) are therefore all reported, not only the cheapest.
+
+        Notes: at most ``MAX_LABELS`` sets are kept per screen; when that bound cuts, the
+        report carries a warning.
+        """
         key = (cnode, outside, sl.index)
         if key in self._walk_memo:
             return self._walk_memo[key]
         G = self.graph
         opens = {n[1] for n, _ in active_edges(G, cnode, OPEN, sl)}
         unmasks = {n[1] for n, _ in active_edges(G, cnode, UNMASK, sl)}
-        heap: list[tuple[int, int, str, int, str, tuple[Transition, ...], frozenset[Defect]]] = []
+        Label = tuple[int, int, str, int, str, tuple[Transition, ...], frozenset[Defect]]
+        heap: list[Label] = []
         counter = 0
         for screen_id in sorted(opens):
             screen = self.screens[screen_id]
@@ -372,14 +419,18 @@ class Analyzer:
                 heap.append((len(d), 0, screen_id, counter, screen_id, (), d))
                 counter += 1
         heapq.heapify(heap)
-        best: dict[str, tuple[str, tuple[Transition, ...], frozenset[Defect]]] = {}
+        kept: dict[str, list[tuple[str, tuple[Transition, ...], frozenset[Defect]]]] = {}
         while heap:
             _, hops, screen_id, _, entry, path, defects = heapq.heappop(heap)
-            if screen_id in best:
+            labels = kept.setdefault(screen_id, [])
+            if any(d <= defects for _, _, d in labels):
                 continue
-            best[screen_id] = (entry, path, defects)
+            if len(labels) >= MAX_LABELS:
+                self.truncated = True
+                continue
+            labels.append((entry, path, defects))
             for target, data in active_edges(G, ("screen", screen_id), "transition", sl):
-                if target[1] in best or not self.screens[target[1]].active(sl.mode, sl.day):
+                if not self.screens[target[1]].active(sl.mode, sl.day):
                     continue
                 tr: Transition = data["transition"]
                 if target[1] in opens:
@@ -389,32 +440,40 @@ class Analyzer:
                 else:
                     continue
                 total = defects | step
+                if any(d <= total for _, _, d in kept.get(target[1], ())):
+                    continue
                 counter += 1
                 heapq.heappush(heap, (len(total), hops + 1, target[1], counter, entry,
                                       (*path, tr), total))
-        result: dict[str, tuple[tuple[int, int, str], Walk]] = {}
-        for screen_id, (entry, path, defects) in sorted(best.items()):
-            for field_node, data in active_edges(G, ("screen", screen_id), "shows", sl):
-                field_id = field_node[1]
-                if self.fields[field_id].data_class != "non-public":
-                    continue
-                display: FieldDisplay = data["display"]
-                if display.masking == "masked":
-                    continue
-                if display.masking == "policy":
-                    if field_id not in unmasks:
+        candidates: dict[str, list[tuple[tuple[int, int, str, int], Walk]]] = defaultdict(list)
+        for screen_id in sorted(kept):
+            for index, (entry, path, defects) in enumerate(kept[screen_id]):
+                for field_node, data in active_edges(G, ("screen", screen_id), "shows", sl):
+                    field_id = field_node[1]
+                    if self.fields[field_id].data_class != "non-public":
                         continue
-                    shown = self._open_defects(cnode, field_id, UNMASK, outside, sl)
-                elif outside and screen_id in opens:
-                    # The policy means this account to be here, so the screen had to mask.
-                    shown = frozenset({self._display_defect(screen_id, display)})
-                else:
-                    shown = frozenset()
-                walk = Walk(field_id, entry, path, screen_id, display, defects | shown)
-                rank = (len(walk.defects), walk.length, screen_id)
-                if field_id not in result or rank < result[field_id][0]:
-                    result[field_id] = (rank, walk)
-        walks = {f: w for f, (_, w) in sorted(result.items())}
+                    display: FieldDisplay = data["display"]
+                    if display.masking == "masked":
+                        continue
+                    if display.masking == "policy":
+                        if field_id not in unmasks:
+                            continue
+                        shown = self._open_defects(cnode, field_id, UNMASK, outside, sl)
+                    elif outside and screen_id in opens:
+                        # The policy means this account to be here, so the screen had to mask.
+                        shown = frozenset({self._display_defect(screen_id, display)})
+                    else:
+                        shown = frozenset()
+                    walk = Walk(field_id, entry, path, screen_id, display, defects | shown)
+                    rank = (len(walk.defects), walk.length, screen_id, index)
+                    candidates[field_id].append((rank, walk))
+        walks: dict[str, tuple[Walk, ...]] = {}
+        for field_id in sorted(candidates):
+            chosen: list[Walk] = []
+            for _, walk in sorted(candidates[field_id], key=lambda item: item[0]):
+                if not any(c.defects <= walk.defects for c in chosen):
+                    chosen.append(walk)
+            walks[field_id] = tuple(chosen)
         self._walk_memo[key] = walks
         return walks
 
@@ -524,14 +583,13 @@ class Analyzer:
                        else Source(self.policy.model_display, self.policy.matcher_line))
         return Hop(text, (*extra, rule_source), defect)
 
-    def _finding(self, root: frozenset[Defect], data: _Root) -> Finding:
+    def _finding(self, root: frozenset[Defect], data: _Root, untrusted: int) -> Finding:
         assert data.witness is not None
         _, access, walk, sl = data.witness
         people = sorted({p for p, _ in data.exposures})
         groups = tuple(ExposedGroup(p, self.people[p].name or p, self.people[p].org,
                                     self.people[p].headcount) for p in people)
         headcount = sum(g.headcount for g in groups)
-        untrusted = self.boundary.untrusted_headcount()
         defects = tuple(sorted(root))
         order = list(FailureType)
         types = tuple(sorted({d.type for d in defects}, key=order.index))

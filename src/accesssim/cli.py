@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import json
 import os
 import sys
@@ -130,6 +131,10 @@ def main() -> None:
       accesssim analyze scenarios/incidents/05-chubu.yaml --mode normal --format json -o c.json
       accesssim explain scenarios/incidents/05-chubu.yaml --who miraiz_transferee --field phone
     """
+    # The model is a few hundred thousand long-lived objects and nothing is cyclic garbage:
+    # CPython's default collector thresholds would rescan them all many times over (about
+    # half the wall time at utility scale, docs/performance.md).
+    gc.set_threshold(100_000, 50, 1000)
 
 
 @main.command()

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from accesssim.errors import InputError
 from accesssim.format.json_format import _hop
-from accesssim.graph import class_node
+from accesssim.graph import Slice, class_node
 from accesssim.results import Defect, Hop
+from accesssim.timeline import Epoch, merge_epochs
 
 if TYPE_CHECKING:
     from accesssim.analysis import Analyzer
@@ -75,7 +76,7 @@ def explain(engine: Analyzer, person_id: str, field_id: str) -> Explanation:
         raise InputError.single(engine.loaded.display_path, 0, f"unknown field {field_id!r}")
     person = engine.people[person_id]
     result = Explanation(person_id, field_id)
-    ways: dict[frozenset[Defect], tuple[list[str], tuple[Hop, ...]]] = {}
+    ways: dict[frozenset[Defect], tuple[list[Slice], tuple[Hop, ...]]] = {}
     reasons: set[str] = set()
     if engine.fields[field_id].data_class == "public":
         result.reasons.append(f"{field_id} is public data")
@@ -86,26 +87,45 @@ def explain(engine: Analyzer, person_id: str, field_id: str) -> Explanation:
             result.trusted_in.append(label)
             continue
         accesses = engine.accesses(person_id, sl)
+        in_slice: dict[frozenset[Defect], tuple[Hop, ...] | None] = {}
         if not accesses:
             reasons.add(f"{label}: no terminal on which {person_id} can use an account")
         for access in accesses:
             cnode = class_node(engine.graph, access.account, access.system)
             holder = engine.accounts[access.account].holder
             outside = not engine.boundary.inside(holder, access.system, sl.mode, sl.day)
-            walk = engine.walks(cnode, outside, sl).get(field_id) if cnode else None
-            if walk is None:
+            walks = engine.walks(cnode, outside, sl).get(field_id, ()) if cnode else ()
+            if not walks:
                 reasons.add(f"{label}: with {access.account} on {access.terminal}, no screen "
                             f"it can reach shows {field_id} in clear")
                 continue
-            root = access.defects | walk.defects
+            for walk in walks:
+                root = access.defects | walk.defects
+                if root not in in_slice and root not in ways:
+                    in_slice[root] = (*engine.access_hops(access),
+                                      *engine.walk_hops(access, walk, sl))
+                else:
+                    in_slice.setdefault(root, None)
+        # A way whose defects contain another way's adds nothing to fix: keep minimal ones.
+        for root, hops in in_slice.items():
+            if any(other < root for other in in_slice):
+                continue
             if root not in ways:
-                hops = (*engine.access_hops(access), *engine.walk_hops(access, walk, sl))
+                assert hops is not None
                 ways[root] = ([], hops)
-            if label not in ways[root][0]:
-                ways[root][0].append(label)
-    result.ways = [Way(tuple(labels), tuple(sorted(root)), hops)
-                   for root, (labels, hops) in sorted(ways.items(),
+            ways[root][0].append(sl)
+    result.ways = [Way(_windows(slices), tuple(sorted(root)), hops)
+                   for root, (slices, hops) in sorted(ways.items(),
                                                       key=lambda kv: sorted(kv[0]))]
     if not result.ways:
         result.reasons = sorted(reasons)
     return result
+
+
+def _windows(slices: list[Slice]) -> tuple[str, ...]:
+    """Slices as merged windows per mode, e.g. 'normal, 2016-04-01 – …'."""
+    by_mode: dict[str, list[Epoch]] = {}
+    for sl in slices:
+        by_mode.setdefault(sl.mode, []).append(sl.epoch)
+    return tuple(f"{mode}, {epoch.label()}" for mode in sorted(by_mode)
+                 for epoch in merge_epochs(by_mode[mode]))
