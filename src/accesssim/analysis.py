@@ -19,7 +19,7 @@ import hashlib
 import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 from pydantic import BaseModel
@@ -94,6 +94,13 @@ class _Root:
     exposures: set[tuple[str, str]] = field(default_factory=set)
     slices: set[int] = field(default_factory=set)
     witness: _Witness | None = None
+
+
+def _without_display_defects(walk: Walk) -> Walk:
+    """The walk as seen by a holder trusted for its field: only path defects remain."""
+    kept = frozenset(d for d in walk.defects
+                     if not d.element.startswith(("display:", "unmask-role:")))
+    return replace(walk, defects=kept)
 
 
 def _minimal_roots(found: dict[tuple[str, str, int], dict[frozenset[Defect], _Witness]]
@@ -222,10 +229,14 @@ class Analyzer:
             if key in seen:
                 continue
             seen.add(key)
+            holder = self.people[self.accounts[access.account].holder]
             for field_id, walks in self.walks(cnode, outside, sl).items():
                 if self.boundary.trusted(person, field_id, sl.mode, sl.day):
                     continue
                 roots = found[(person.id, field_id, sl.index)]
+                if outside and self.boundary.trusted(holder, field_id, sl.mode, sl.day):
+                    # The holder may see this very field: showing it to them is no defect.
+                    walks = tuple(_without_display_defects(w) for w in walks)
                 for walk in walks:
                     root = access.defects | walk.defects
                     rank = (access.length + walk.length, person.id, field_id, access.terminal,
@@ -313,7 +324,7 @@ class Analyzer:
         if acc.issued_by and person.id != acc.holder and acc.issued_by != person.org:
             defects.add(Defect(FailureType.EXTERNAL_ACCOUNT, f"external-account:{acc.id}",
                                f"account {acc.id} issued by {acc.issued_by} to {holder.org} is "
-                               f"used by {person.org}", acc_src))
+                               "used by people outside the boundary", acc_src))
         if acc.purpose == "disaster" and sl.mode != DISASTER and not self.boundary.inside(
                 acc.holder, system, sl.mode, sl.day):
             defects.add(Defect(FailureType.EMERGENCY_RIGHTS, f"account:{acc.id}",
@@ -383,10 +394,11 @@ class Analyzer:
         elif term.purpose == "outage-workaround":
             kind, what = FailureType.OUTAGE_WORKAROUND, "set up during an outage, still usable"
         elif location is None:
-            kind, what = FailureType.TERMINAL_MISDISTRIBUTION, f"handed to {person.org} staff"
+            kind = FailureType.TERMINAL_MISDISTRIBUTION
+            what = "handed to people outside the boundary"
         else:
             kind = FailureType.TERMINAL_PLACEMENT
-            what = f"placed where {person.org} staff can use it"
+            what = "placed where people outside the boundary can use it"
         return Defect(kind, f"terminal:{term.id}", f"terminal {term.id} of {term.owner} {what}",
                       Source(self.loaded.display_path, term.line))
 
@@ -544,7 +556,8 @@ class Analyzer:
         outside = not self.boundary.inside(self.accounts[acc].holder, system, sl.mode, sl.day)
 
         def allow_hop(obj: str, act: str, text: str, extra: tuple[Source, ...] = ()) -> Hop:
-            defects = sorted(d.type for d in self._open_defects(cnode, obj, act, outside, sl))
+            defects = sorted(d.type for d in self._open_defects(cnode, obj, act, outside, sl)
+                             if d in walk.defects)
             return self._allow_hop(acc, system, obj, act, text, sl, extra,
                                    defects[0] if defects else None)
 
