@@ -237,10 +237,14 @@ def _walk(system: object, acc: str, mode: str, day: dt.date,
 
 
 def engine_small(model_dir: Path) -> tuple[float, int, set[tuple[str, str]]]:
-    start = time.perf_counter()
-    project = load_project(model_dir / "model.yaml", model_dir)
-    report = analyze(project, modes=project.loaded.model.modes)
-    elapsed = time.perf_counter() - start
+    """Best of three load + analyze runs; and the exposures, asked person by person."""
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        project = load_project(model_dir / "model.yaml", model_dir)
+        report = analyze(project, modes=project.loaded.model.modes)
+        times.append(time.perf_counter() - start)
+    elapsed = min(times)
     engine = analyzer(project, modes=project.loaded.model.modes)
     pairs = set()
     for person in engine.model.people:
@@ -327,7 +331,8 @@ def main() -> None:
             same = engine_pairs == naive_pairs
             _table(f"small preset ({small.people} people entries, {small.accounts} accounts, "
                    f"{small.screens} screens): engine vs naive", [
-                ("engine: load + analyze", f"{engine_time:.2f} s, {engine_checks:,} enforce calls"),
+                ("engine: load + analyze (best of 3)",
+                 f"{engine_time:.3f} s, {engine_checks:,} enforce calls"),
                 ("naive: Enforcer grid + walk every person",
                  f"{naive_time:.2f} s, {naive_checks:,} enforce calls"),
                 ("ratio naive / engine", f"{naive_time / engine_time:.0f}x"),
