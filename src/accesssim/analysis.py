@@ -99,7 +99,7 @@ class _Root:
 def _without_display_defects(walk: Walk) -> Walk:
     """The walk as seen by a holder trusted for its field: only path defects remain."""
     kept = frozenset(d for d in walk.defects
-                     if not d.element.startswith(("display:", "unmask-role:")))
+                     if not d.element.startswith(("display:", "unmask-role:")))  # field-bound
     return replace(walk, defects=kept)
 
 
@@ -329,6 +329,11 @@ class Analyzer:
                 acc.holder, system, sl.mode, sl.day):
             defects.add(Defect(FailureType.EMERGENCY_RIGHTS, f"account:{acc.id}",
                                f"disaster account {acc.id} usable in {sl.mode} mode", acc_src))
+        if acc.purpose == "outage-workaround" and not self.boundary.inside(
+                acc.holder, system, sl.mode, sl.day):
+            defects.add(Defect(FailureType.OUTAGE_WORKAROUND, f"account:{acc.id}",
+                               f"account {acc.id} set up during an outage is still usable",
+                               acc_src))
         result = frozenset(defects)
         self._account_memo[key] = result
         return result
@@ -355,8 +360,10 @@ class Analyzer:
             hops.append(Hop(f"account {acc.id} was issued by {acc.issued_by} to {holder.org}",
                             (acc_src,), by_element["external-account"]))
         if "account" in by_element:
-            hops.append(Hop(f"account {acc.id} is meant for disaster response only",
-                            (acc_src,), by_element["account"]))
+            meant = ("for disaster response only" if acc.purpose == "disaster"
+                     else "as an outage workaround")
+            hops.append(Hop(f"account {acc.id} was set up {meant}", (acc_src,),
+                            by_element["account"]))
         term_type = by_element.get("terminal")
         if access.location is None:
             hops.append(Hop(f"terminal {term.id} (owned by {term.owner}) is assigned to "
@@ -510,6 +517,8 @@ class Analyzer:
             rule, roles = self._grounds_rule(cnode, obj, act, sl)
             flagged = sorted(r for r in roles if self.role_purposes.get(r) == "disaster"
                              and sl.mode != DISASTER)
+            workaround = sorted(r for r in roles
+                                if self.role_purposes.get(r) == "outage-workaround")
             system = cnode[1].system
             source = Source(self.policy.policy_display, rule.line if rule else 0)
             subject = roles[-1] if roles else "?"
@@ -519,6 +528,11 @@ class Analyzer:
                 defects.add(Defect(FailureType.EMERGENCY_RIGHTS,
                                    f"disaster-role:{system}:{flagged[0]}",
                                    f"disaster role {flagged[0]} has rights outside disaster mode "
+                                   f"(e.g. {act} {obj})", source))
+            elif workaround:
+                defects.add(Defect(FailureType.OUTAGE_WORKAROUND,
+                                   f"outage-role:{system}:{workaround[0]}",
+                                   f"outage workaround role {workaround[0]} still grants rights "
                                    f"(e.g. {act} {obj})", source))
             elif act == UNMASK:
                 defects.add(Defect(FailureType.MASKING_DEFECT, f"unmask-role:{system}:{subject}",
@@ -641,14 +655,14 @@ def witness_path(access: Access, walk: Walk) -> tuple[PathStep, ...]:
         PathStep(f"terminal:{access.terminal}",
                  kind_of(access.defects, "terminal:", "session:")),
         PathStep(f"system:{access.system}"),
-        PathStep(f"screen:{walk.entry}", kind_of(walk.defects, "disaster-role:")
+        PathStep(f"screen:{walk.entry}", kind_of(walk.defects, "disaster-role:", "outage-role:")
                  if not walk.transitions else None),
     ]
     for tr in walk.transitions:
         transition_defect = kind_of(walk.defects, f"transition:{access.system}:{tr.key}")
         steps.append(PathStep(f"screen:{tr.target}", transition_defect))
-    steps.append(PathStep(f"field:{walk.field}",
-                          kind_of(walk.defects, "display:", "unmask-role:", "disaster-role:")))
+    steps.append(PathStep(f"field:{walk.field}", kind_of(
+        walk.defects, "display:", "unmask-role:", "disaster-role:", "outage-role:")))
     return tuple(steps)
 
 
