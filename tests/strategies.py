@@ -16,7 +16,6 @@ import copy
 import datetime as dt
 import shutil
 import tempfile
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,7 +24,7 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
-from accesssim.analysis import Analyzer, _Root
+from accesssim.analysis import Analyzer, build_slices
 from accesssim.engine import Project, load_project
 from accesssim.results import Report
 
@@ -85,37 +84,32 @@ def materialise(gen: Generated) -> Iterator[Project]:
 
 
 # -- the engine side ---------------------------------------------------------------------------
-def engine_run(project: Project, *, modes: list[str] | None = None, at: dt.date | None = None
-               ) -> tuple[set[tuple[str, str, int]], Report, Analyzer]:
-    """``Analyzer.run()`` plus the exact (person, field, slice index) triples it found.
+def engine_report(project: Project, *, modes: list[str] | None = None,
+                  at: dt.date | None = None) -> Report:
+    """``accesssim analyze`` as a library call: ``Analyzer.run()``."""
+    model = project.loaded.model
+    return Analyzer(project.loaded, project.policy, modes=list(modes or model.modes),
+                    at=at).run()
 
-    A finding lists its people and its fields but not which person sees which field, nor in
-    which slice. So ``_search_person`` (the per person and slice step of ``run``) is wrapped:
-    each call searches into a fresh root table, its exposures are recorded with the slice, and
-    the table is merged into ``run``'s own exactly as ``_search_person`` would have done, so
-    the report is unchanged.
+
+def exposed_pairs(report: Report) -> set[tuple[str, str]]:
+    """Every (person, field) pair of every finding."""
+    return {pair for finding in report.findings for pair in finding.exposures}
+
+
+def engine_exposures(project: Project, *, modes: list[str] | None = None,
+                     at: dt.date | None = None) -> set[tuple[str, str, int]]:
+    """The engine's (person, field, slice index) exposures, through the public API only.
+
+    A finding lists its exact (person, field) pairs but not the slice of each, so the engine is
+    run once per slice of ``build_slices`` (``modes=[slice mode], at=slice day``: one slice
+    each) and each run's pairs are tagged with that slice. The all-slices run is checked
+    against the same oracle by ``test_oracle.test_report_*``.
     """
     model = project.loaded.model
-    analyzer = Analyzer(project.loaded, project.policy,
-                        modes=list(modes or model.modes), at=at)
-    found: set[tuple[str, str, int]] = set()
-    original = analyzer._search_person
-
-    def recording(person: Any, sl: Any, roots: dict[Any, _Root]) -> None:
-        local: dict[Any, _Root] = defaultdict(_Root)
-        original(person, sl, local)
-        for key, data in local.items():
-            found.update((p, f, sl.index) for p, f in data.exposures)
-            root = roots[key]
-            root.exposures |= data.exposures
-            root.slices |= data.slices
-            if data.witness is not None and (
-                    root.witness is None or data.witness[0] < root.witness[0]):
-                root.witness = data.witness
-
-    analyzer._search_person = recording  # type: ignore[method-assign]
-    report = analyzer.run()
-    return found, report, analyzer
+    slices = build_slices(project.loaded, project.policy, list(modes or model.modes), at)
+    return {(p, f, sl.index) for sl in slices
+            for p, f in exposed_pairs(engine_report(project, modes=[sl.mode], at=sl.day))}
 
 
 def by_day(triples: set[tuple[str, str, int]], slices: list[Any],
@@ -131,8 +125,8 @@ def by_day(triples: set[tuple[str, str, int]], slices: list[Any],
 
 def engine_by_day(project: Project) -> set[tuple[str, str, str, dt.date]]:
     """The engine's exposures over all modes, as (person, field, mode, probe day)."""
-    found, _, analyzer = engine_run(project)
-    return by_day(found, analyzer.slices)
+    slices = build_slices(project.loaded, project.policy, list(project.loaded.model.modes), None)
+    return by_day(engine_exposures(project), slices)
 
 
 # -- strategies --------------------------------------------------------------------------------
@@ -379,29 +373,51 @@ def conf_with_matcher(matcher: str) -> str:
     return _SHIPPED_M.replace(_MATCHER, f"m = {matcher}")
 
 
+_REST = (' && r.act == p.act && (p.mode == "*" || p.mode == r.mode)'
+         ' && (p.valid_from == "*" || p.valid_from <= r.date)'
+         ' && (p.valid_until == "*" || r.date <= p.valid_until)')
+
 #: keyMatch on the object: not the shape the engine understands, so it must ask the whole grid.
 KEYMATCH_CONF = conf_with_matcher(
-    "g(r.sub, p.sub, r.dom) && r.dom == p.dom && keyMatch(r.obj, p.obj) && r.act == p.act"
-    " && (p.mode == \"*\" || p.mode == r.mode) && (p.valid_from == \"*\" || p.valid_from <="
-    " r.date) && (p.valid_until == \"*\" || r.date <= p.valid_until)")
+    "g(r.sub, p.sub, r.dom) && r.dom == p.dom && keyMatch(r.obj, p.obj)" + _REST)
 
 #: Roles without domains (``g = _, _``): understood (arity 2), domains still compared.
 TWO_ARG_CONF = conf_with_matcher(
-    "g(r.sub, p.sub) && r.dom == p.dom && r.obj == p.obj && r.act == p.act"
-    " && (p.mode == \"*\" || p.mode == r.mode) && (p.valid_from == \"*\" || p.valid_from <="
-    " r.date) && (p.valid_until == \"*\" || r.date <= p.valid_until)"
+    "g(r.sub, p.sub) && r.dom == p.dom && r.obj == p.obj" + _REST
 ).replace("g = _, _, _", "g = _, _")
 
 
-@st.composite
-def keymatch_projects(draw: st.DrawFn) -> Generated:
-    """A project whose matcher uses keyMatch on objects (rules may name ``sys0_*``)."""
-    model = draw(models())
-    return Generated(model, draw(policies(model, wildcard_objects=True)), KEYMATCH_CONF)
+def _swap_dom_obj(rows: list[list[str]]) -> list[list[str]]:
+    return [[r[0], r[1], r[3], r[2], *r[4:]] if r[0] == "p" else r for r in rows]
+
+
+#: Other Casbin models a user may bring: name -> (conf text, how to lay out the generated rows).
+VARIANTS: dict[str, tuple[str, Any]] = {
+    "keyMatch objects (grid fallback)": (KEYMATCH_CONF, None),
+    "domain-less roles": (TWO_ARG_CONF, None),
+    "request tokens in reverse order": (
+        _SHIPPED_M.replace("r = sub, dom, obj, act, mode, date",
+                           "r = date, mode, act, obj, dom, sub"), None),
+    "policy columns reordered": (
+        _SHIPPED_M.replace("p = sub, dom, obj, act, eft, mode, valid_from, valid_until",
+                           "p = sub, obj, dom, act, eft, mode, valid_from, valid_until"),
+        _swap_dom_obj),
+    "no domain equality in the matcher": (
+        conf_with_matcher("g(r.sub, p.sub, r.dom) && r.obj == p.obj" + _REST), None),
+    "deny-only effect (allow unless denied)": (
+        _SHIPPED_M.replace("e = some(where (p.eft == allow)) && !some(where (p.eft == deny))",
+                           "e = !some(where (p.eft == deny))"), None),
+    "allow-only effect (deny rows ignored)": (
+        _SHIPPED_M.replace("e = some(where (p.eft == allow)) && !some(where (p.eft == deny))",
+                           "e = some(where (p.eft == allow))"), None),
+}
 
 
 @st.composite
-def two_arg_projects(draw: st.DrawFn) -> Generated:
-    """A project with domain-less role links."""
+def variant_projects(draw: st.DrawFn, name: str) -> Generated:
+    """A generated project over one of ``VARIANTS`` (keyMatch rules may name ``sys0_*``)."""
+    conf, layout = VARIANTS[name]
     model = draw(models())
-    return Generated(model, draw(policies(model, two_arg_g=True)), TWO_ARG_CONF)
+    rows = draw(policies(model, wildcard_objects="keyMatch" in name,
+                         two_arg_g="domain-less" in name))
+    return Generated(model, layout(rows) if layout else rows, conf)
