@@ -114,8 +114,9 @@ def compile_graph(
             for index, shown in enumerate(screen.shows):
                 G.add_edge(node, ("field", shown.field), key=f"shows:{index}", relation="shows",
                            display=shown, guard=guard(screen, shown), sources=src(shown.line))
-        for tr in system.transitions:
-            G.add_edge(("screen", tr.source), ("screen", tr.target), key=tr.key,
+        for index, tr in enumerate(system.transitions):
+            # Keyed by position: the same link may be listed twice (e.g. different windows).
+            G.add_edge(("screen", tr.source), ("screen", tr.target), key=f"{tr.key}#{index}",
                        relation="transition", transition=tr, guard=guard(tr),
                        sources=src(tr.line))
     for acc in model.accounts:
