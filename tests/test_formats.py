@@ -143,7 +143,8 @@ def test_json_has_no_absolute_paths_and_keeps_japanese(tmp_path: Path) -> None:
     assert str(tmp_path) not in result.stdout
     assert "関西電力" in result.stdout
     data = json.loads(result.stdout)
-    assert data["model"] == {"name": data["model"]["name"], "file": "scenarios/incidents/01-kansai.yaml",
+    assert data["model"] == {"name": data["model"]["name"],
+                             "file": "scenarios/incidents/01-kansai.yaml",
                              "casbin_model": "policies/accesssim.conf",
                              "casbin_policy": "policies/incidents/01-kansai.csv"}
 
@@ -154,7 +155,8 @@ def test_text_report_lists_findings_and_a_summary() -> None:
     text = render(report, OutputFormat.TEXT)
     for i, finding in enumerate(report.findings, start=1):
         assert f"[{i}] {finding.id}" in text
-    assert "[scenarios/incidents/01-kansai.yaml:" in text and "[policies/incidents/01-kansai.csv:" in text
+    assert "[scenarios/incidents/01-kansai.yaml:" in text
+    assert "[policies/incidents/01-kansai.csv:" in text
     assert text.rstrip().endswith(
         f"{len(report.findings)} finding(s); {report.exposed_headcount} of "
         f"{report.untrusted_headcount} untrusted people exposed")

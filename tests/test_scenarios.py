@@ -52,7 +52,8 @@ def test_kansai_witness_cites_the_transition_line() -> None:
     report = _report("incidents/01-kansai.yaml")
     finding = next(f for f in report.findings
                    if f.failure_types == (FailureType.UNCHECKED_TRANSITION,))
-    text = (ROOT / "scenarios" / "incidents" / "01-kansai.yaml").read_text(encoding="utf-8").splitlines()
+    path = ROOT / "scenarios" / "incidents" / "01-kansai.yaml"
+    text = path.read_text(encoding="utf-8").splitlines()
     hop = next(h for h in finding.witness if h.defect is FailureType.UNCHECKED_TRANSITION)
     line = hop.sources[0].line
     assert "switching_detail" in text[line - 1] and "checked: false" in text[line - 1]
@@ -76,7 +77,8 @@ def test_reference_design_has_no_finding() -> None:
     assert _report("reference.yaml").findings == ()
 
 
-@pytest.mark.parametrize("name", ["incidents/01-kansai.yaml", "incidents/05-chubu.yaml", "reference.yaml"])
+@pytest.mark.parametrize(
+    "name", ["incidents/01-kansai.yaml", "incidents/05-chubu.yaml", "reference.yaml"])
 def test_finding_ids_are_stable_and_unique(name: str) -> None:
     """Two runs give the same ids; no two findings share one."""
     first = [f.id for f in _report(name).findings]
