@@ -43,7 +43,7 @@ from pathlib import Path
 import casbin
 from casbin.persist.adapters import FileAdapter
 
-from accesssim.engine import analyze, analyzer, load_project
+from accesssim.engine import analyze, analyzer, load_project, tune_collector
 from accesssim.format import OutputFormat, render
 from accesssim.generate import generate
 from accesssim.loader import load_model
@@ -90,6 +90,7 @@ def run_cli(model_dir: Path) -> tuple[float, int, int, dict[str, object]]:
 
 # -- 3: phases, in-process -----------------------------------------------------------------------
 def phases(model_dir: Path, profile: bool) -> list[tuple[str, float]]:
+    tune_collector()  # as the CLI does
     prof = cProfile.Profile() if profile else None
     if prof:
         prof.enable()

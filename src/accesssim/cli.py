@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import gc
 import json
 import os
 import sys
@@ -19,7 +18,14 @@ from typing import Any, TypeVar
 import click
 
 from accesssim import __version__
-from accesssim.engine import Project, analyze, analyzer, load_project, resolve_modes
+from accesssim.engine import (
+    Project,
+    analyze,
+    analyzer,
+    load_project,
+    resolve_modes,
+    tune_collector,
+)
 from accesssim.errors import AccessSimError, InputError
 from accesssim.format import OutputFormat, render
 from accesssim.model import json_schema
@@ -131,10 +137,7 @@ def main() -> None:
       accesssim analyze scenarios/incidents/05-chubu.yaml --mode normal --format json -o c.json
       accesssim explain scenarios/incidents/05-chubu.yaml --who miraiz_transferee --field phone
     """
-    # The model is a few hundred thousand long-lived objects and nothing is cyclic garbage:
-    # CPython's default collector thresholds would rescan them all many times over (about
-    # half the wall time at utility scale, docs/performance.md).
-    gc.set_threshold(100_000, 50, 1000)
+    tune_collector()
 
 
 @main.command()

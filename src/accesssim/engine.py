@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,16 @@ class Project:
 
     loaded: LoadedModel
     policy: LoadedPolicy
+
+
+def tune_collector() -> None:
+    """Raise CPython's collector thresholds for the rest of the process.
+
+    A model is a few hundred thousand long-lived objects and the analysis makes no cyclic
+    garbage, so the default thresholds rescan them all many times over: about half the wall
+    time at utility scale (docs/performance.md). Called by the CLI, not on import.
+    """
+    gc.set_threshold(100_000, 50, 1000)
 
 
 def load_project(model_path: Path, root: Path | None = None) -> Project:
