@@ -154,7 +154,7 @@ def models(draw: st.DrawFn) -> dict[str, Any]:
         {"id": "nw", "name": "送配電", "kind": "grid"},
         {"id": "retail", "name": "小売", "kind": "retail", "affiliated_with": "nw"},
         {"id": "contractor", "name": "委託先", "kind": "contractor",
-         "works_for": [draw(st.sampled_from(["nw", "retail"]))]},
+         "works_for": [draw(st.sampled_from(["retail", "nw"]))]},
     ]
     if draw(st.booleans()):
         orgs.append({"id": "other", "name": "他社", "kind": draw(st.sampled_from(
@@ -169,7 +169,7 @@ def models(draw: st.DrawFn) -> dict[str, Any]:
             f: dict[str, Any] = {"id": f"{sid}_f{k}"}
             if draw(st.integers(0, 3)) == 0:
                 f["data_class"] = "public"
-            if draw(st.integers(0, 4)) == 0:
+            if draw(st.integers(0, 6)) == 0:
                 f["concerns"] = [draw(st.sampled_from(org_ids))]
             fields.append(f)
         field_ids = [f["id"] for f in fields]
@@ -182,7 +182,7 @@ def models(draw: st.DrawFn) -> dict[str, Any]:
             if draw(st.integers(0, 3)) == 0:
                 _guard(draw, screen)
             shows = []
-            for _ in range(draw(st.integers(0, 3))):
+            for _ in range(draw(st.integers(1, 3))):
                 display: dict[str, Any] = {
                     "field": draw(st.sampled_from(field_ids)),
                     "masking": draw(st.sampled_from(["clear", "clear", "policy", "policy",
@@ -218,9 +218,10 @@ def models(draw: st.DrawFn) -> dict[str, Any]:
 
     people = []
     for i in range(draw(st.integers(2, 5))):
-        org = draw(st.sampled_from([*org_ids, "retail", "contractor"]))
+        org = draw(st.sampled_from(["retail", "contractor", *org_ids[::-1]]))
         person: dict[str, Any] = {"id": f"p{i}", "org": org,
-                                  "locations": _subset(draw, loc_ids, 2)}
+                                  "locations": _subset(draw, loc_ids, 2, min_size=draw(
+                                      st.sampled_from([0, 1, 1, 1])))}
         if draw(st.integers(0, 4)) == 0:
             _guard(draw, person)
         people.append(person)
@@ -259,10 +260,10 @@ def models(draw: st.DrawFn) -> dict[str, Any]:
         terminals.append(term)
 
     trust = []
-    for _ in range(draw(st.integers(0, 2))):
+    for _ in range(draw(st.sampled_from([0, 0, 0, 1, 2]))):
         grant: dict[str, Any] = {"systems": _subset(draw, sys_ids, min_size=1)}
         if draw(st.booleans()):
-            grant["orgs"] = _subset(draw, org_ids, 2, min_size=1)
+            grant["orgs"] = _subset(draw, org_ids, 1, min_size=1)
         else:
             grant["people"] = _subset(draw, person_ids, 2, min_size=1)
         if draw(st.booleans()):
@@ -345,12 +346,19 @@ def policies(draw: st.DrawFn, model: dict[str, Any], *, wildcard_objects: bool =
 
     rows = draw(st.lists(allow_rules(model, wildcard_objects=wildcard_objects),
                          min_size=0, max_size=12, unique_by=tuple))
-    for system in model["systems"]:  # usually a role someone has may open a screen with data
-        if given[system["id"]] and draw(st.integers(0, 3)) > 0:
-            screens = [x["id"] for x in system["screens"] if x["shows"]] or [
+    for system in model["systems"]:  # usually a role someone has may open a menu screen...
+        roles = given[system["id"]]
+        if roles and draw(st.integers(0, 3)) > 0:
+            screens = [x["id"] for x in system["screens"] if x.get("menu", True)] or [
                 x["id"] for x in system["screens"]]
-            row = ["p", draw(st.sampled_from(given[system["id"]])), system["id"],
+            row = ["p", draw(st.sampled_from(roles)), system["id"],
                    draw(st.sampled_from(screens)), "open", "allow", "*", "*", "*"]
+            if row not in rows:
+                rows.append(row)
+        if roles and draw(st.booleans()):  # ...and unmask a field
+            fld = draw(st.sampled_from([f["id"] for f in system["fields"]]))
+            row = ["p", draw(st.sampled_from(roles)), system["id"], fld, "unmask", "allow",
+                   "*", "*", "*"]
             if row not in rows:
                 rows.append(row)
     return rows + links
