@@ -20,7 +20,6 @@ import click
 from accesssim import __version__
 from accesssim.engine import (
     Project,
-    analyze,
     analyzer,
     load_project,
     resolve_modes,
@@ -73,27 +72,41 @@ def _write_output(text: str, output: Path | None) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual mode
         os.replace(tmp, output)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+class _Phases:
+    """Progress on stderr for long analyses, only when a person is watching."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+        self.task = bar.add_task("loading the model and Casbin files", total=None) if bar else None
+
+    def phase(self, text: str) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, description=text, completed=0, total=None)
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done, total=total)
+
+
 @contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr for long analyses, only when a person is watching."""
+def _progress(enabled: bool) -> Iterator[_Phases]:
     if not enabled or not sys.stderr.isatty():
-        yield None
+        yield _Phases(None)
         return
+    from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(transient=True, console=None) as bar:
-        task = bar.add_task("analysing", total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
+    with Progress(transient=True, console=Console(stderr=True)) as bar:
+        yield _Phases(bar)
 
 
 MODEL_ARG = click.argument("model", type=click.Path(path_type=Path, dir_okay=False))
@@ -163,9 +176,12 @@ def analyze_cmd(model: Path, mode: str, at: dt.datetime | None, fmt: str, output
       accesssim analyze scenarios/incidents/05-chubu.yaml --format dot -o c.dot
       dot -Tsvg -O c.dot
     """
-    project = load_project(model, root)
-    with _progress(not quiet) as progress:
-        report = analyze(project, modes=_modes(project, mode), at=_day(at), progress=progress)
+    with _progress(not quiet) as phases:
+        project = load_project(model, root)
+        phases.phase("deciding with Casbin and building the access graph")
+        engine = analyzer(project, modes=_modes(project, mode), at=_day(at))
+        phases.phase("searching every person outside the boundary")
+        report = engine.run(phases.update)
     _write_output(render(report, OutputFormat(fmt)), output)
     sys.exit(Exit.FINDINGS if report.findings else Exit.CLEAN)
 
