@@ -7,14 +7,14 @@ dates by default); Casbin decisions are asked of ``Enforcer.enforce`` itself in 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import pairwise
 
 from accesssim.analysis import Analyzer
 from accesssim.engine import Project, analyzer
-from accesssim.model import Expectation
+from accesssim.model import Expectation, FindingExpectation, NoPathExpectation
 from accesssim.results import Finding, Hop, Report, Source
 from accesssim.timeline import Epoch, merge_epochs
 
@@ -34,6 +34,7 @@ class CheckResult:
     witness: tuple[Hop, ...] = ()
     cited: frozenset[Source] = frozenset()
     path_nodes: frozenset[str] = frozenset()
+    actual_items: tuple[str, ...] = ()  # the actual set of an exact check, for --update
 
     @property
     def test_id(self) -> str:
@@ -88,93 +89,102 @@ def _evidence(findings: Iterable[Finding]) -> tuple[frozenset[Source], frozenset
     return frozenset(cited), frozenset(nodes)
 
 
+Make = Callable[..., CheckResult]
+
+
 def check(run: ScenarioRun, exp: Expectation, scenario: str) -> CheckResult:
     """Evaluate one expectation; never raises for a failed expectation."""
-    kind = exp.kind
-    base = partial(CheckResult, scenario, exp.id, kind, exp.line)
+    make = partial(CheckResult, scenario, exp.id, exp.kind, exp.line)
     where = (f" in {exp.mode} mode" if exp.mode else "") + (
         f" on {exp.at.isoformat()}" if exp.at else "")
     if exp.decision:
-        return _check_decision(run, exp, base, where)
+        return _check_decision(run, exp, make, where)
     engine, report = run.report(exp.mode, exp.at)
     if exp.finding:
-        want = exp.finding
-        types = set(want.types)
-        candidates = []
-        for f in report.findings:
-            if not types <= {t.value for t in f.failure_types}:
-                continue
-            pairs = [(p, fld) for p, fld in f.exposures
-                     if not want.from_ or _matches(engine, p, want.from_)]
-            if pairs and set(want.fields) <= {fld for _, fld in pairs}:
-                candidates.append(f)
-        text = (f"a finding of {_fmt(types) if types else 'any type'}"
-                + (f" from {_fmt(want.from_)}" if want.from_ else "")
-                + (f" to {_fmt(want.fields)}" if want.fields else "") + where)
-        cited, nodes = _evidence(candidates)
-        if candidates:
-            return base(passed=True, summary=text, cited=cited, path_nodes=nodes)
-        actual = "; ".join(f"{f.id}: {_fmt(t.value for t in f.failure_types)} to "
-                           f"{_fmt(f.fields)}" for f in report.findings) or "no findings"
-        return base(passed=False, summary=text, expected=text, actual=actual)
+        return _check_finding(engine, report, exp.finding, make, where)
     if exp.no_path:
-        want_np = exp.no_path
-        systems = set(want_np.systems or [])
-        def targeted(fld: str) -> bool:
-            if want_np.fields is not None:
-                return fld in want_np.fields
-            return not systems or engine.boundary.field_system[fld] in systems
-        offending = [(f, p, fld) for f in report.findings for p, fld in f.exposures
-                     if _matches(engine, p, want_np.from_) and targeted(fld)]
-        target = _fmt(want_np.fields) if want_np.fields is not None else (
-            f"non-public data of {_fmt(systems)}" if systems else "any non-public field")
-        text = f"no path from {_fmt(want_np.from_)} to {target}{where}"
-        if not offending:
-            return base(passed=True, summary=text)
-        first, person, fld = min(offending, key=lambda item: (item[1], item[2]))
-        actual = ", ".join(sorted({f"{p} sees {f}" for _, p, f in offending})[:8])
-        cited, nodes = _evidence([first])
-        return base(passed=False, summary=text, expected="no path",
-                    actual=f"{actual} (e.g. {first.id})",
-                    witness=_witness(engine, person, fld), cited=cited, path_nodes=nodes)
+        return _check_no_path(engine, report, exp.no_path, make, where)
     if exp.exposed_fields:
         group = exp.exposed_fields.group
-        hits = [(f, fld) for f in report.findings for p, fld in f.exposures
+        hits = [(f, p, fld) for f in report.findings for p, fld in f.exposures
                 if _matches(engine, p, [group])]
-        actual_set = {fld for _, fld in hits}
-        expected_set = set(exp.exposed_fields.fields)
-        text = f"exactly {_fmt(expected_set)} exposed to {group}{where}"
-        cited, nodes = _evidence({f.id: f for f, _ in hits}.values())
-        if actual_set == expected_set:
-            return base(passed=True, summary=text, cited=cited, path_nodes=nodes)
-        extra = sorted(actual_set - expected_set)
-        witness: tuple[Hop, ...] = ()
-        if extra:
-            person = min(p for f in report.findings for p, fld in f.exposures
-                         if fld == extra[0] and _matches(engine, p, [group]))
-            witness = _witness(engine, person, extra[0])
-        return base(passed=False, summary=text, expected=_fmt(expected_set),
-                           actual=_fmt(actual_set) + (f" (unexpected: {', '.join(extra)})"
-                                                      if extra else ""),
-                           witness=witness, cited=cited, path_nodes=nodes)
+        return _check_exact(
+            engine, make, f"exactly {_fmt(exp.exposed_fields.fields)} exposed to {group}{where}",
+            expected=set(exp.exposed_fields.fields), hits=hits, item=lambda p, fld: fld)
     assert exp.who_can_see is not None
-    fld_id = exp.who_can_see.field
-    seers = [(f, p) for f in report.findings for p, fld in f.exposures if fld == fld_id]
-    actual_people = {p for _, p in seers}
-    expected_people = set(exp.who_can_see.people)
-    text = f"exactly {_fmt(expected_people)} can see {fld_id}{where}"
-    cited, nodes = _evidence({f.id: f for f, _ in seers}.values())
-    if actual_people == expected_people:
-        return base(passed=True, summary=text, cited=cited, path_nodes=nodes)
-    extra = sorted(actual_people - expected_people)
-    witness = _witness(engine, extra[0], fld_id) if extra else ()
-    return base(passed=False, summary=text, expected=_fmt(expected_people),
-                       actual=_fmt(actual_people), witness=witness, cited=cited,
-                       path_nodes=nodes)
+    field_id = exp.who_can_see.field
+    hits = [(f, p, fld) for f in report.findings for p, fld in f.exposures if fld == field_id]
+    return _check_exact(
+        engine, make, f"exactly {_fmt(exp.who_can_see.people)} can see {field_id}{where}",
+        expected=set(exp.who_can_see.people), hits=hits, item=lambda p, fld: p)
 
 
-def _check_decision(run: ScenarioRun, exp: Expectation, base: partial[CheckResult],
-                    where: str) -> CheckResult:
+def _check_finding(engine: Analyzer, report: Report, want: FindingExpectation, make: Make,
+                   where: str) -> CheckResult:
+    types = set(want.types)
+    matching = []
+    for f in report.findings:
+        if not types <= {t.value for t in f.failure_types}:
+            continue
+        fields = {fld for p, fld in f.exposures
+                  if not want.from_ or _matches(engine, p, want.from_)}
+        if fields and set(want.fields) <= fields:
+            matching.append(f)
+    text = (f"a finding of {_fmt(types) if types else 'any type'}"
+            + (f" from {_fmt(want.from_)}" if want.from_ else "")
+            + (f" to {_fmt(want.fields)}" if want.fields else "") + where)
+    cited, nodes = _evidence(matching)
+    if matching:
+        return make(passed=True, summary=text, cited=cited, path_nodes=nodes)
+    actual = "; ".join(f"{f.id}: {_fmt(t.value for t in f.failure_types)} to "
+                       f"{_fmt(f.fields)}" for f in report.findings) or "no findings"
+    return make(passed=False, summary=text, expected=text, actual=actual)
+
+
+def _check_no_path(engine: Analyzer, report: Report, want: NoPathExpectation, make: Make,
+                   where: str) -> CheckResult:
+    systems = set(want.systems or [])
+
+    def targeted(field_id: str) -> bool:
+        if want.fields is not None:
+            return field_id in want.fields
+        return not systems or engine.boundary.field_system[field_id] in systems
+
+    offending = [(f, p, fld) for f in report.findings for p, fld in f.exposures
+                 if _matches(engine, p, want.from_) and targeted(fld)]
+    target = _fmt(want.fields) if want.fields is not None else (
+        f"non-public data of {_fmt(systems)}" if systems else "any non-public field")
+    text = f"no path from {_fmt(want.from_)} to {target}{where}"
+    if not offending:
+        return make(passed=True, summary=text)
+    first, person, field_id = min(offending, key=lambda item: (item[1], item[2]))
+    actual = ", ".join(sorted({f"{p} sees {fld}" for _, p, fld in offending})[:8])
+    cited, nodes = _evidence([first])
+    return make(passed=False, summary=text, expected="no path",
+                actual=f"{actual} (e.g. {first.id})",
+                witness=_witness(engine, person, field_id), cited=cited, path_nodes=nodes)
+
+
+def _check_exact(engine: Analyzer, make: Make, text: str, *, expected: set[str],
+                 hits: list[tuple[Finding, str, str]], item: Callable[[str, str], str]
+                 ) -> CheckResult:
+    """Exactly ``expected`` (fields of a group, or people who see a field), nothing else."""
+    actual = {item(p, fld) for _, p, fld in hits}
+    cited, nodes = _evidence({f.id: f for f, _, _ in hits}.values())
+    if actual == expected:
+        return make(passed=True, summary=text, cited=cited, path_nodes=nodes)
+    extra = sorted(actual - expected)
+    witness: tuple[Hop, ...] = ()
+    if extra:
+        person, field_id = min((p, fld) for _, p, fld in hits if item(p, fld) == extra[0])
+        witness = _witness(engine, person, field_id)
+    return make(passed=False, summary=text, expected=_fmt(expected),
+                actual=_fmt(actual) + (f" (unexpected: {', '.join(extra)})" if extra else ""),
+                witness=witness, cited=cited, path_nodes=nodes, actual_items=tuple(sorted(actual)))
+
+
+def _check_decision(run: ScenarioRun, exp: Expectation, make: Make, where: str
+                    ) -> CheckResult:
     assert exp.decision is not None
     d = exp.decision
     engine, _ = run.report(exp.mode, exp.at)
@@ -197,6 +207,6 @@ def _check_decision(run: ScenarioRun, exp: Expectation, base: partial[CheckResul
                           for r in (grounds.rule, *grounds.chain))
     if not wrong:
         is_screen = d.action == "open"
-        return base(passed=True, summary=text, cited=cited,
+        return make(passed=True, summary=text, cited=cited,
                     path_nodes=frozenset({f"screen:{d.object}"}) if is_screen else frozenset())
-    return base(passed=False, summary=text, expected=d.expect, actual=actual, cited=cited)
+    return make(passed=False, summary=text, expected=d.expect, actual=actual, cited=cited)

@@ -123,13 +123,9 @@ def _update_golden(project: Project, results: list[CheckResult], suite: SuiteRes
     stale = {r.expectation: r for r in results if r.kind == "who_can_see" and not r.passed}
     if not stale:
         return results
-    rewrite_who_can_see(project.loaded.path, {k: _names(r.actual) for k, r in stale.items()})
+    rewrite_who_can_see(project.loaded.path, {k: list(r.actual_items) for k, r in stale.items()})
     suite.updated.extend(f"{project.loaded.display_path}::{k}" for k in sorted(stale))
     run = ScenarioRun(load_project(project.loaded.path, project.loaded.root))
     return [check(run, exp, project.loaded.display_path)
             for exp in run.project.loaded.model.expectations]
 
-
-def _names(actual: str) -> list[str]:
-    inner = actual.strip().removeprefix("{").removesuffix("}")
-    return [n.strip() for n in inner.split(",") if n.strip()]
