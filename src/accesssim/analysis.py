@@ -145,7 +145,7 @@ class Analyzer:
         self.slices = build_slices(loaded, policy, list(modes), at)
         objects = {s.id: {OPEN: frozenset(x.id for x in s.screens),
                           UNMASK: frozenset(f.id for f in s.fields)} for s in self.model.systems}
-        self.decisions = Decisions(policy, objects)
+        self.decisions = Decisions(policy, objects, self.role_purposes)
         self.graph: nx.MultiDiGraph = compile_graph(
             self.model, loaded.display_path, policy.policy_display, self.decisions, self.slices,
             self._relevant_accounts())
@@ -218,25 +218,21 @@ class Analyzer:
                        found: dict[tuple[str, str, int], dict[frozenset[Defect], _Witness]]
                        ) -> None:
         """Record every (person, field, slice) exposure under each root cause that gives it."""
-        seen: set[tuple[Node, bool, frozenset[Defect]]] = set()
+        seen: set[tuple[Node, str, frozenset[Defect]]] = set()
         for access in self.accesses(person.id, sl):
             cnode = class_node(self.graph, access.account, access.system)
             if cnode is None:
                 continue
-            outside = not self.boundary.inside(self.accounts[access.account].holder,
-                                               access.system, sl.mode, sl.day)
-            key = (cnode, outside, access.defects)
+            # Same class, same holder (whose trust decides display defects), same access
+            # defects: the same exposures and root causes.
+            key = (cnode, self.accounts[access.account].holder, access.defects)
             if key in seen:
                 continue
             seen.add(key)
-            holder = self.people[self.accounts[access.account].holder]
-            for field_id, walks in self.walks(cnode, outside, sl).items():
+            for field_id, walks in self.field_walks(access, sl).items():
                 if self.boundary.trusted(person, field_id, sl.mode, sl.day):
                     continue
                 roots = found[(person.id, field_id, sl.index)]
-                if outside and self.boundary.trusted(holder, field_id, sl.mode, sl.day):
-                    # The holder may see this very field: showing it to them is no defect.
-                    walks = tuple(_without_display_defects(w) for w in walks)
                 for walk in walks:
                     root = access.defects | walk.defects
                     rank = (access.length + walk.length, person.id, field_id, access.terminal,
@@ -272,20 +268,21 @@ class Analyzer:
         for term_id in sorted(reachable):
             term = self.terminals[term_id]
             location, at_sources = reachable[term_id]
-            usable = {a: way for a, way in own.items()
-                      if term.accounts == "any" or a in term.accounts}
-            for acc_node, _ in active_edges(G, ("terminal", term_id), "logged-in", sl):
-                usable.setdefault(acc_node[1], "logged-in")
+            # A session left open is a way in of its own, even for someone who also knows the
+            # password: both are kept, and the minimal root cause wins later.
+            usable = sorted([(a, way) for a, way in own.items()
+                             if term.accounts == "any" or a in term.accounts]
+                            + [(n[1], "logged-in") for n, _ in
+                               active_edges(G, ("terminal", term_id), "logged-in", sl)])
             if not usable:
                 continue
             for sys_node, _ in active_edges(G, ("terminal", term_id), "reaches", sl):
                 system = sys_node[1]
                 term_defect = self._terminal_defect(person, term, system, location, sl)
-                for acc_id in sorted(usable):
+                for acc_id, way in usable:
                     acc = self.accounts[acc_id]
                     if system not in acc.systems or not acc.active(sl.mode, sl.day):
                         continue
-                    way = usable[acc_id]
                     defects = self._account_defects(person, acc, system, way, sl)
                     if term_defect is not None:
                         defects = defects | {term_defect}
@@ -410,6 +407,25 @@ class Analyzer:
                       Source(self.loaded.display_path, term.line))
 
     # -- screen walks ------------------------------------------------------------------------
+    def field_walks(self, access: Access, sl: Slice) -> dict[str, tuple[Walk, ...]]:
+        """The walks of this access's account, as they count for its holder.
+
+        Display and unmask defects exist only for fields the holder may not see: a holder
+        trusted (by a grant) for some fields is not charged for seeing those.
+        """
+        cnode = class_node(self.graph, access.account, access.system)
+        if cnode is None:
+            return {}
+        holder = self.people[self.accounts[access.account].holder]
+        outside = not self.boundary.inside(holder.id, access.system, sl.mode, sl.day)
+        walks = self.walks(cnode, outside, sl)
+        if not outside:
+            return walks
+        return {field_id: (tuple(_without_display_defects(w) for w in found)
+                           if self.boundary.trusted(holder, field_id, sl.mode, sl.day)
+                           else found)
+                for field_id, found in walks.items()}
+
     def walks(self, cnode: Node, outside: bool, sl: Slice) -> dict[str, tuple[Walk, ...]]:
         """Every minimal way the class sees each non-public field in clear.
 
@@ -500,8 +516,7 @@ class Analyzer:
                       ) -> tuple[PolicyLine | None, tuple[str, ...]]:
         cls = cnode[1]
         rep = self.decisions.representative(cls)
-        grounds = self.decisions.grounds(rep, cls.system, obj, act, sl.mode, sl.day,
-                                         self.role_purposes)
+        grounds = self.decisions.grounds(rep, cls.system, obj, act, sl.mode, sl.day)
         if grounds is None:
             return None, ()
         sub = grounds.rule.get("sub", self.policy.p_tokens) or ""
@@ -604,8 +619,7 @@ class Analyzer:
     def _allow_hop(self, acc: str, system: str, obj: str, act: str, text: str, sl: Slice,
                    extra: tuple[Source, ...], defect: FailureType | None) -> Hop:
         """A hop resting on an allow: cite the rule that grants it (or the matcher)."""
-        grounds = self.decisions.grounds(acc, system, obj, act, sl.mode, sl.day,
-                                         self.role_purposes)
+        grounds = self.decisions.grounds(acc, system, obj, act, sl.mode, sl.day)
         rule_source = (Source(self.policy.policy_display, grounds.rule.line) if grounds
                        else Source(self.policy.model_display, self.policy.matcher_line))
         return Hop(text, (*extra, rule_source), defect)
@@ -620,7 +634,8 @@ class Analyzer:
         defects = tuple(sorted(root))
         order = list(FailureType)
         types = tuple(sorted({d.type for d in defects}, key=order.index))
-        digest = hashlib.sha256("\n".join(d.element for d in defects).encode()).hexdigest()
+        digest = hashlib.sha256(
+            "\n".join(f"{d.type.value} {d.element}" for d in defects).encode()).hexdigest()
         by_mode: dict[str, list[Epoch]] = defaultdict(list)
         for index in data.slices:
             by_mode[self.slices[index].mode].append(self.slices[index].epoch)
@@ -698,6 +713,8 @@ def build_slices(loaded: LoadedModel, policy: LoadedPolicy, modes: list[str],
         start = rule.get("valid_from", tokens)
         until = rule.get("valid_until", tokens)
         windows.append((_policy_date(start), _policy_date(until)))
+    # A date literal in the matcher may flip decisions on that day or the day after.
+    windows.extend((day, day) for day in policy.matcher_dates)
     cuts = boundaries(windows)
     all_epochs = epochs(cuts)
     if at is not None:

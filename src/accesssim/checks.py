@@ -198,9 +198,9 @@ def _check_decision(run: ScenarioRun, exp: Expectation, make: Make, where: str
                        + ", ".join(e.label() for e in merge_epochs(epochs))
                        for mode, epochs in sorted(wrong.items()))
     text = f"{d.account} {d.action} {d.system}/{d.object}: {d.expect}{where}"
-    grounds = engine.decisions.grounds(d.account, d.system, d.object, d.action,
-                                       engine.slices[0].mode, engine.slices[0].day,
-                                       engine.role_purposes) if engine.slices else None
+    first = engine.slices[0] if engine.slices else None
+    grounds = (engine.decisions.grounds(d.account, d.system, d.object, d.action, first.mode,
+                                        first.day) if first else None)
     cited: frozenset[Source] = frozenset()
     if grounds:
         cited = frozenset(Source(policy.policy_display, r.line)

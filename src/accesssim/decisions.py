@@ -10,7 +10,8 @@ modes, dates and the rest of the matcher apply exactly as Casbin applies them.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict, deque
+import heapq
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -46,9 +47,12 @@ def _date(value: str | None) -> dt.date | None:
 class Decisions:
     """Memoised, class-level access to ``Enforcer.enforce``; counts what it asks."""
 
-    def __init__(self, policy: LoadedPolicy, objects: dict[str, dict[str, frozenset[str]]]):
-        """``objects[system][act]``: the screens (open) or fields (unmask) of each system."""
+    def __init__(self, policy: LoadedPolicy, objects: dict[str, dict[str, frozenset[str]]],
+                 role_purposes: Mapping[str, str] | None = None):
+        """``objects[system][act]``: the screens (open) or fields (unmask) of each system;
+        ``role_purposes``: roles whose allows are defects (explanations avoid them)."""
         self.policy = policy
+        self.role_purposes = dict(role_purposes or {})
         self.objects = objects
         self.enforce_calls = 0
         tokens = policy.p_tokens
@@ -96,7 +100,8 @@ class Decisions:
     def class_of(self, account: str, system: str) -> AccountClass:
         understood = self.policy.shape.understood
         roles = tuple(sorted({g.values[1] for g in self.direct_links(account, system)}))
-        named = not understood or account in self._named_subjects
+        named = (not understood or not self.policy.shape.sub_only_in_g
+                 or account in self._named_subjects)
         cls = AccountClass(system, roles, account if named else None)
         self._representative.setdefault(cls, account)
         return cls
@@ -145,10 +150,10 @@ class Decisions:
                 ) + self._rules_by.get((None, obj), [])
             else:
                 rows = self.policy.rules
-            self._cuts[key] = boundaries(
-                (_date(self._val(r, "valid_from")), _date(self._val(r, "valid_until")))
-                for r in rows
-            )
+            windows = [(_date(self._val(r, "valid_from")), _date(self._val(r, "valid_until")))
+                       for r in rows]
+            windows += [(day, day) for day in self.policy.matcher_dates]
+            self._cuts[key] = boundaries(windows)
         return self._cuts[key]
 
     def allowed(self, cls: AccountClass, obj: str, act: str, mode: str, day: dt.date) -> bool:
@@ -177,7 +182,6 @@ class Decisions:
         act: str,
         mode: str,
         day: dt.date,
-        role_purposes: Mapping[str, str],
     ) -> Grounds | None:
         """The allow rule (and role chain) that best explains an allow; fewest purposes first."""
         best: tuple[tuple[int, int, int], Grounds] | None = None
@@ -190,24 +194,35 @@ class Decisions:
                 continue
             chain = chains[sub]
             roles = tuple(g.values[1] for g in chain)
-            flagged = sum(1 for role in roles if role in role_purposes)
+            flagged = sum(1 for role in roles if role in self.role_purposes)
             rank = (flagged, len(chain), r.line)
             if best is None or rank < best[0]:
                 best = (rank, Grounds(r, chain, roles))
         return best[1] if best else None
 
     def _reach_for_account(self, account: str, system: str) -> dict[str, tuple[PolicyLine, ...]]:
+        """Every subject the account inherits from, each with its best g chain.
+
+        Best: the fewest roles that have a purpose (so an allow is blamed on a disaster role
+        only when no other chain grants it), then the fewest links.
+        """
         key = (account, system)
         if key in self._account_reach:
             return self._account_reach[key]
-        chains: dict[str, tuple[PolicyLine, ...]] = {account: ()}
-        queue = deque([account])
-        while queue:
-            name = queue.popleft()
+        chains: dict[str, tuple[PolicyLine, ...]] = {}
+        heap: list[tuple[int, int, int, str, tuple[PolicyLine, ...]]] = [(0, 0, 0, account, ())]
+        counter = 0
+        while heap:
+            flagged, length, _, name, chain = heapq.heappop(heap)
+            if name in chains:
+                continue
+            chains[name] = chain
             for g in self._links[system].get(name, []) + self._links[None].get(name, []):
-                if g.values[1] not in chains:
-                    chains[g.values[1]] = (*chains[name], g)
-                    queue.append(g.values[1])
+                role = g.values[1]
+                if role not in chains:
+                    counter += 1
+                    heapq.heappush(heap, (flagged + (role in self.role_purposes), length + 1,
+                                          counter, role, (*chain, g)))
         self._account_reach[key] = chains
         return chains
 

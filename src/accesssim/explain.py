@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from accesssim.errors import InputError
 from accesssim.format.json_format import _hop
-from accesssim.graph import Slice, class_node
+from accesssim.graph import Slice
 from accesssim.results import Defect, Hop
 from accesssim.timeline import Epoch, merge_epochs
 
@@ -91,10 +91,7 @@ def explain(engine: Analyzer, person_id: str, field_id: str) -> Explanation:
         if not accesses:
             reasons.add(f"{label}: no terminal on which {person_id} can use an account")
         for access in accesses:
-            cnode = class_node(engine.graph, access.account, access.system)
-            holder = engine.accounts[access.account].holder
-            outside = not engine.boundary.inside(holder, access.system, sl.mode, sl.day)
-            walks = engine.walks(cnode, outside, sl).get(field_id, ()) if cnode else ()
+            walks = engine.field_walks(access, sl).get(field_id, ())
             if not walks:
                 reasons.add(f"{label}: with {access.account} on {access.terminal}, no screen "
                             f"it can reach shows {field_id} in clear")

@@ -8,7 +8,7 @@ allowed it) and ``sources`` (the YAML or Casbin lines it rests on).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -148,8 +148,7 @@ def compile_graph(
         for acc_id in term.logged_in:
             G.add_edge(node, ("account", acc_id), key="logged-in", relation="logged-in",
                        guard=guard(term), sources=src(term.line))
-    _add_decisions(G, model, policy_file, decisions, slices, relevant_accounts,
-                   model.casbin.role_purposes)
+    _add_decisions(G, model, policy_file, decisions, slices, relevant_accounts)
     return G
 
 
@@ -160,7 +159,6 @@ def _add_decisions(
     decisions: Decisions,
     slices: list[Slice],
     relevant_accounts: Iterable[str],
-    role_purposes: Mapping[str, str],
 ) -> None:
     accounts = {a.id: a for a in model.accounts}
     classes: dict[tuple[str, str], Node] = G.graph.setdefault("classes", {})
@@ -184,7 +182,7 @@ def _add_decisions(
                     if allowed:
                         first = slices[min(allowed)]
                         grounds = decisions.grounds(acc_id, system_id, obj, act, first.mode,
-                                                    first.day, role_purposes)
+                                                    first.day)
                         sources = (Source(policy_file, grounds.rule.line),) if grounds else ()
                         G.add_edge(cnode, (kind, obj), key=act, relation=act,
                                    guard=SliceGuard(allowed), sources=sources)

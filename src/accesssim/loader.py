@@ -31,8 +31,11 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
-            key = (key_node.value if isinstance(key_node, yaml.ScalarNode)
-                   else self.construct_object(key_node, deep=deep))
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "mapping keys must be plain words, not lists or mappings",
+                    key_node.start_mark)
+            key = key_node.value
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None,

@@ -245,9 +245,9 @@ class NoPathExpectation(_Element):
     """Nobody in ``from`` can see any of these fields (all non-public fields when omitted)."""
 
     from_: list[str] = Field(alias="from", min_length=1)
-    fields: list[str] | None = None
+    fields: list[str] | None = Field(default=None, min_length=1)
     systems: list[str] | None = Field(
-        default=None, description="Limit to the non-public fields of these systems."
+        default=None, min_length=1, description="Limit to the non-public fields of these systems."
     )
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import casbin
@@ -56,6 +57,8 @@ class MatcherShape:
     act_equal: bool
     g_arity: int  # 0: no g() conjunct; 2: g(r.sub, p.sub); 3: g(r.sub, p.sub, r.dom)
     allow_needed: bool = True  # false for a deny-only effect, which allows by default
+    sub_only_in_g: bool = True  # r.sub appears only in the g() term: accounts are told apart
+    #                             by their roles alone, so equal roles mean equal decisions
 
     @property
     def understood(self) -> bool:
@@ -78,6 +81,18 @@ class LoadedPolicy:
     enforcer: casbin.Enforcer
     matcher_line: int
     warnings: list[str] = field(default_factory=list)
+
+    @cached_property
+    def matcher_dates(self) -> list[dt.date]:
+        """Date literals in the matcher (e.g. ``r.date >= "2021-01-01"``): time is cut there."""
+        matcher = self.enforcer.model["m"]["m"].value
+        found = set()
+        for text in re.findall(r"[\"'](\d{4}-\d{2}-\d{2})[\"']", matcher):
+            try:
+                found.add(dt.date.fromisoformat(text))
+            except ValueError:
+                continue
+        return sorted(found)
 
     def request(self, sub: str, dom: str, obj: str, act: str, mode: str, day: dt.date) -> list[str]:
         """The request vector in the model's own token order."""
@@ -149,7 +164,10 @@ def matcher_shape(matcher: str, effect: str = "some(where (p.eft == allow))") ->
     else:
         arity = 0
     deny_only = _strip_spaces(effect).replace("_", ".") == "!some(where(p.eft==deny))"
-    return MatcherShape(equal("obj"), equal("dom"), equal("act"), arity, not deny_only)
+    whole = re.sub(r"\b([rp])_(\w+)", r"\1.\2", _strip_spaces(matcher))
+    sub_once = len(re.findall(r"\br\.sub\b", whole)) == 1
+    return MatcherShape(equal("obj"), equal("dom"), equal("act"), arity, not deny_only,
+                        sub_once and arity > 0)
 
 
 def _line_of(text: str, pattern: str) -> int:

@@ -1,0 +1,325 @@
+"""Review findings: each test is a minimal reproduction of a confirmed engine or check bug.
+
+Every model is tiny and written inline. Each test states the expected behaviour (from
+docs/model-format.md, docs/expectations.md or the issues) and fails on the current code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import textwrap
+from pathlib import Path
+
+from accesssim.engine import Project, analyze, analyzer, load_project
+from accesssim.results import FailureType, Report
+from accesssim.suite import run_suite
+from helpers import REPO, run
+
+CONF = REPO / "policies" / "accesssim.conf"
+MATCHER = "m = g(r.sub, p.sub, r.dom) &&"
+
+HEAD = """\
+accesssim: 1
+name: review
+modes: [normal]
+organizations:
+  - {id: nw, name: NW, kind: grid}
+  - {id: rt, name: RT, kind: retail}
+"""
+
+#: One NW system with one screen ``s`` that shows ``f`` (masking ``%(masking)s``).
+SYSTEM = """\
+systems:
+  - id: sys
+    owner: nw
+    fields: [{id: f}, {id: g}]
+    screens:
+      - id: s
+        shows: [{field: f, masking: %(masking)s}]
+casbin: {model: accesssim.conf, policy: policy.csv%(casbin_extra)s}
+"""
+
+
+def _write(tmp_path: Path, body: str, policy: str, *, masking: str = "clear",
+           casbin_extra: str = "", conf: str | None = None, tail: str = "") -> Path:
+    model = (HEAD + textwrap.dedent(body)
+             + SYSTEM % {"masking": masking, "casbin_extra": casbin_extra}
+             + textwrap.dedent(tail))
+    (tmp_path / "model.yaml").write_text(model, encoding="utf-8")
+    (tmp_path / "policy.csv").write_text(textwrap.dedent(policy), encoding="utf-8")
+    conf_text = CONF.read_text(encoding="utf-8")
+    if conf is not None:
+        assert MATCHER in conf_text
+        conf_text = conf_text.replace(MATCHER, conf)
+    (tmp_path / "accesssim.conf").write_text(conf_text, encoding="utf-8")
+    return tmp_path / "model.yaml"
+
+
+def _project(tmp_path: Path, body: str, policy: str, **kwargs: str) -> Project:
+    return load_project(_write(tmp_path, body, policy, **kwargs), tmp_path)
+
+
+def _report(project: Project, at: dt.date | None = None) -> Report:
+    return analyze(project, modes=["normal"], at=at)
+
+
+def _roots(report: Report) -> list[set[str]]:
+    return sorted(({d.element for d in f.defects} for f in report.findings), key=sorted)
+
+
+# -- 1. finding ids ---------------------------------------------------------------------------
+
+def test_finding_ids_are_unique_when_a_terminal_is_both_misdistributed_and_placed(
+        tmp_path: Path) -> None:
+    """One NW terminal, assigned to p1 and open where p2 works: two findings, one id.
+
+    The id hashes only defect elements, and ``terminal:t`` is the element of both the
+    misdistribution and the placement defect, so two different findings share ASIM-...
+    """
+    project = _project(tmp_path, """\
+        people:
+          - {id: p1, org: rt}
+          - {id: p2, org: rt, locations: [office]}
+        locations:
+          - {id: office, owner: rt}
+        accounts:
+          - {id: a1, holder: p1, systems: [sys]}
+          - {id: a2, holder: p2, systems: [sys]}
+        terminals:
+          - {id: t, location: office, owner: nw, open: true, assigned_to: [p1], systems: [sys]}
+        """, """\
+        p, rt_role, sys, s, open, allow, *, *, *
+        g, a1, rt_role, sys
+        g, a2, rt_role, sys
+        """)
+    report = _report(project)
+    types = sorted(sorted(t.value for t in f.failure_types) for f in report.findings)
+    assert types == [["masking-defect", "terminal-misdistribution"],
+                     ["masking-defect", "terminal-placement"]]
+    ids = [f.id for f in report.findings]
+    assert len(set(ids)) == len(ids), f"duplicate finding ids: {ids}"
+
+
+# -- 2./3. holder trusted for the field: explain vs run, and the per-class shortcut ----------
+
+TRUSTED_HOLDER = """\
+    trust:
+      - {people: [holder_ok], systems: [sys], fields: [f]}
+    people:
+      - {id: holder_ok, org: rt}
+      - {id: holder_no, org: rt}
+      - {id: p, org: rt, locations: [office]}
+    locations:
+      - {id: office, owner: rt}
+    accounts:
+      - {id: %(no)s, holder: holder_no, systems: [sys]}
+      - {id: b_ok, holder: holder_ok, systems: [sys]}
+    terminals:
+      - {id: t, location: office, owner: nw, open: true, systems: [sys], logged_in: [%(in)s]}
+    """
+TRUSTED_POLICY = """\
+    p, rt_role, sys, s, open, allow, *, *, *
+    g, %(no)s, rt_role, sys
+    g, b_ok, rt_role, sys
+    """
+
+
+def test_explain_agrees_with_analyze_when_the_holder_is_trusted_for_the_field(
+        tmp_path: Path) -> None:
+    """p uses b_ok's open session on a placed NW terminal; b_ok's holder may see f.
+
+    analyze strips the display defect (the holder is trusted for f): root {terminal:t}.
+    explain does not (explain.py never calls _without_display_defects) and reports a
+    masking defect that analyze does not.
+    """
+    project = _project(tmp_path, TRUSTED_HOLDER % {"no": "z_no", "in": "b_ok"},
+                       TRUSTED_POLICY % {"no": "z_no"})
+    assert _roots(_report(project)) == [{"terminal:t"}]
+    ways = analyzer(project, modes=["normal"]).explain("p", "f").ways
+    assert [{d.element for d in w.defects} for w in ways] == [{"terminal:t"}]
+
+
+def test_root_cause_does_not_depend_on_which_session_account_sorts_first(
+        tmp_path: Path) -> None:
+    """Two sessions of same-class accounts on one placed NW terminal; one holder is trusted.
+
+    Using b_ok's session, the only defect is the terminal. _search_person skips the second
+    account of the same (class, outside, access defects) even though its holder's trust
+    differs, so when the untrusted holder's account sorts first (a_no < b_ok) the minimal
+    root {terminal:t} is lost and a masking defect is reported. Renaming a_no to z_no makes
+    the report right: the output depends on account ids.
+    """
+    project = _project(tmp_path, TRUSTED_HOLDER % {"no": "a_no", "in": "a_no, b_ok"},
+                       TRUSTED_POLICY % {"no": "a_no"})
+    assert _roots(_report(project)) == [{"terminal:t"}]
+
+
+# -- 4. a known credential hides the logged-in session ------------------------------------
+
+def test_knowing_the_password_does_not_hide_the_open_session(tmp_path: Path) -> None:
+    """The NW account is left logged in on a placed NW terminal; p also knows its password.
+
+    Without known_by the root is {terminal:t}. With it, accesses() records the account only
+    under way 'knows' (own accounts win over logged-in sessions), so the report blames
+    credential misuse too and the minimal root {terminal:t} disappears: adding a way in
+    changed the root cause to a strict superset.
+    """
+    body = """\
+        people:
+          - {id: nw_staff, org: nw}
+          - {id: p, org: rt, locations: [office]}
+        locations:
+          - {id: office, owner: rt}
+        accounts:
+          - {id: a_nw, holder: nw_staff, systems: [sys]%s}
+        terminals:
+          - {id: t, location: office, owner: nw, open: true, systems: [sys], logged_in: [a_nw]}
+        """
+    policy = """\
+        p, nw_role, sys, s, open, allow, *, *, *
+        g, a_nw, nw_role, sys
+        """
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    without = _report(_project(tmp_path / "a", body % "", policy))
+    assert _roots(without) == [{"terminal:t"}]
+    known = _report(_project(tmp_path / "b", body % ", known_by: [p]", policy))
+    assert {"terminal:t"} in _roots(known), _roots(known)
+
+
+# -- 5. grounds: the chain with the fewest purpose roles ----------------------------------
+
+def test_disaster_role_is_not_blamed_when_another_role_chain_grants_the_same(
+        tmp_path: Path) -> None:
+    """acc reaches role base both via disaster_role (2 hops) and via sales -> mid (3 hops).
+
+    docs/model-format.md: among several grounds, the one with the fewest roles listed in
+    role_purposes wins. Decisions.grounds only looks at the *shortest* chain per subject
+    (a BFS), which goes through disaster_role, so the unmask is called emergency rights;
+    gating or removing disaster_role would leave the exposure as it is.
+    """
+    project = _project(tmp_path, """\
+        people:
+          - {id: p, org: rt, locations: [office]}
+        locations:
+          - {id: office, owner: rt}
+        accounts:
+          - {id: acc, holder: p, systems: [sys]}
+        terminals:
+          - {id: t, location: office, owner: rt, open: true, systems: [sys]}
+        """, """\
+        p, base, sys, s, open, allow, *, *, *
+        p, base, sys, f, unmask, allow, *, *, *
+        g, acc, disaster_role, sys
+        g, disaster_role, base, sys
+        g, acc, sales, sys
+        g, sales, mid, sys
+        g, mid, base, sys
+        """, masking="policy", casbin_extra=", role_purposes: {disaster_role: disaster}")
+    report = _report(project)
+    assert [set(f.failure_types) for f in report.findings] == [{FailureType.MASKING_DEFECT}]
+
+
+# -- 6./7. matcher terms the fast path does not understand --------------------------------
+
+TWO_ACCOUNTS = """\
+    people:
+      - {id: p1, org: rt, locations: [office]}
+      - {id: p2, org: rt, locations: [office]}
+    locations:
+      - {id: office, owner: rt}
+    accounts:
+      - {id: acc_a, holder: p1, systems: [sys]}
+      - {id: acc_b, holder: p2, systems: [sys]}
+    terminals:
+      - {id: t, location: office, owner: rt, open: true, systems: [sys]}
+    """
+TWO_POLICY = """\
+    p, rt_role, sys, s, open, allow, *, *, *
+    g, acc_a, rt_role, sys
+    g, acc_b, rt_role, sys
+    """
+
+
+def test_matcher_term_on_r_sub_does_not_merge_accounts_into_one_class(tmp_path: Path) -> None:
+    """A matcher with an extra top-level term on r.sub still counts as 'understood'.
+
+    acc_a and acc_b have the same roles, so they form one class whose representative is
+    acc_a; Casbin denies acc_a but allows acc_b, and p2's exposure through acc_b is missed
+    (a silent leak, with no warning).
+    """
+    project = _project(tmp_path, TWO_ACCOUNTS, TWO_POLICY,
+                       conf=f'{MATCHER} r.sub != "acc_a" &&')
+    day = dt.date(2000, 1, 1)
+    assert not project.policy.enforce("acc_a", "sys", "s", "open", "normal", day)
+    assert project.policy.enforce("acc_b", "sys", "s", "open", "normal", day)
+    exposures = {e for f in _report(project).findings for e in f.exposures}
+    assert exposures == {("p2", "f")}
+
+
+def test_matcher_date_literal_is_refused_or_cut(tmp_path: Path) -> None:
+    """``r.date >= "2021-01-01"`` in the matcher: neither refused at load time nor a cut.
+
+    With no validity window anywhere there is one epoch, evaluated on 2000-01-01, so the
+    all-dates analysis reports nothing, while ``--at 2022-01-01`` finds the leak and says it
+    holds 'at any date'. Expected: refuse the matcher (like a date column not named
+    valid_from/valid_until), or cut epochs at the literal.
+    """
+    project = _project(tmp_path, TWO_ACCOUNTS, TWO_POLICY,
+                       conf=f'{MATCHER} r.date >= "2021-01-01" &&')
+    later = _report(project, at=dt.date(2022, 1, 1))
+    assert later.findings, "Casbin allows from 2021 on"
+    all_dates = _report(project)
+    assert all_dates.findings, "the all-dates analysis misses the 2021+ leak"
+    windows = {(w.start, w.end) for f in all_dates.findings for w in f.windows}
+    assert windows == {(dt.date(2021, 1, 1), None)}
+
+
+def test_decision_expectation_sees_a_matcher_date_literal(tmp_path: Path) -> None:
+    """A decision expectation 'deny at all dates' passes though Casbin allows from 2021."""
+    model = _write(tmp_path, TWO_ACCOUNTS, TWO_POLICY,
+                   conf=f'{MATCHER} r.date >= "2021-01-01" &&', tail="""\
+        expectations:
+          - id: acc-a-never-opens-s
+            decision: {account: acc_a, system: sys, object: s, action: open, expect: deny}
+        """)
+    project = load_project(model, tmp_path)
+    assert project.policy.enforce("acc_a", "sys", "s", "open", "normal", dt.date(2022, 1, 1))
+    suite = run_suite([model], tmp_path)
+    assert [r.passed for r in suite.results] == [False]
+
+
+# -- 8. checks.py: a vacuous no_path -------------------------------------------------------
+
+def test_no_path_with_an_empty_field_list_is_not_vacuously_true(tmp_path: Path) -> None:
+    """``no_path: {from: [rt], fields: []}`` passes while rt staff see f.
+
+    ``systems: []`` means 'every system' in the same check, but ``fields: []`` targets no
+    field at all, so the expectation can never fail. Expected: treat it like an omitted
+    list, or refuse it at load time (exit 2).
+    """
+    model = _write(tmp_path, TWO_ACCOUNTS, TWO_POLICY, tail="""\
+        expectations:
+          - id: retail-sees-nothing
+            no_path: {from: [rt], fields: []}
+        """)
+    result = run("test", str(model), "--root", str(tmp_path))
+    assert result.exit_code == 2, result.stdout
+    assert "no_path.fields" in result.stderr and "at least 1 item" in result.stderr
+
+
+# -- 9. bad input: the message must name file and line -------------------------------------
+
+def test_unhashable_yaml_key_is_reported_with_file_and_line(tmp_path: Path) -> None:
+    """A complex mapping key (``? [a, b]``) crashes the loader with TypeError.
+
+    The catch-all turns it into exit 2, but as 'internal error, analysis incomplete:
+    TypeError: unhashable type' with no file or line, unlike every other bad input.
+    """
+    model = _write(tmp_path, TWO_ACCOUNTS, TWO_POLICY, tail="? [a, b]\n: 1\n")
+    shutil.copyfile(model, tmp_path / "bad.yaml")
+    result = run("validate", str(tmp_path / "bad.yaml"), "--root", str(tmp_path))
+    assert result.exit_code == 2
+    assert "internal error" not in result.stderr, result.stderr
+    assert "bad.yaml:" in result.stderr, result.stderr
