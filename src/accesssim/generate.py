@@ -32,8 +32,9 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
+
+from accesssim.scaffold import shipped_conf_text
 
 __all__ = ["PRESETS", "GenerateSummary", "Preset", "generate"]
 
@@ -1117,17 +1118,6 @@ def _render_policy(b: _Builder) -> str:
     return "\n".join(out) + "\n"
 
 
-def conf_text() -> str:
-    """The shipped Casbin model: the repository's policies/accesssim.conf, or its packaged copy."""
-    repo = Path(__file__).resolve().parents[2] / "policies" / CONF_FILE
-    if repo.is_file():
-        return repo.read_text(encoding="utf-8")
-    packaged = resources.files("accesssim").joinpath("data", CONF_FILE)
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    return _CONF_FALLBACK
-
-
 def generate(out_dir: Path, preset: str = "small", seed: int = 0) -> GenerateSummary:
     """Write ``model.yaml``, ``policy.csv`` and ``accesssim.conf`` into ``out_dir``."""
     if preset not in PRESETS:
@@ -1145,7 +1135,7 @@ def generate(out_dir: Path, preset: str = "small", seed: int = 0) -> GenerateSum
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / MODEL_FILE).write_text(model, encoding="utf-8")
     (out_dir / POLICY_FILE).write_text(policy, encoding="utf-8")
-    (out_dir / CONF_FILE).write_text(conf_text(), encoding="utf-8")
+    (out_dir / CONF_FILE).write_text(shipped_conf_text(), encoding="utf-8")
     roles = ({r.sub for r in b.rules} | {x for link in b.role_links for x in link[:2]}
              | {role for _, role, _ in b.account_links})
     return GenerateSummary(
@@ -1157,34 +1147,3 @@ def generate(out_dir: Path, preset: str = "small", seed: int = 0) -> GenerateSum
         fields=sum(len(s.fields) for s in b.systems), roles=len(roles), p_lines=len(b.rules),
         g_lines=len(b.role_links) + len(b.account_links), planted=dict(b.planted),
     )
-
-
-#: Used only when neither the repository file nor a packaged copy exists (a test keeps it equal
-#: to policies/accesssim.conf).
-_CONF_FALLBACK = """\
-# accesssim reference Casbin model: RBAC with one domain per system, deny rules,
-# mode-gated and date-gated rules. See docs/model-format.md ("The Casbin model").
-#
-# Requests the engine sends:
-#   sub  = account id            dom  = system id
-#   obj  = screen id (act=open) or field id (act=unmask)
-#   mode = normal | disaster      date = YYYY-MM-DD
-[request_definition]
-r = sub, dom, obj, act, mode, date
-
-# A rule: who (account or role), which system, which screen/field, open|unmask,
-# allow|deny, in which mode (* = every mode), valid from/until (* = open end, inclusive).
-[policy_definition]
-p = sub, dom, obj, act, eft, mode, valid_from, valid_until
-
-# g, account-or-role, role, system
-[role_definition]
-g = _, _, _
-
-# Allowed when some rule allows and no rule denies.
-[policy_effect]
-e = some(where (p.eft == allow)) && !some(where (p.eft == deny))
-
-[matchers]
-m = g(r.sub, p.sub, r.dom) && r.dom == p.dom && r.obj == p.obj && r.act == p.act && (p.mode == "*" || p.mode == r.mode) && (p.valid_from == "*" || p.valid_from <= r.date) && (p.valid_until == "*" || r.date <= p.valid_until)
-"""  # noqa: E501
