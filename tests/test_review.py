@@ -42,7 +42,8 @@ casbin: {model: accesssim.conf, policy: policy.csv%(casbin_extra)s}
 
 
 def _write(tmp_path: Path, body: str, policy: str, *, masking: str = "clear",
-           casbin_extra: str = "", conf: str | None = None, tail: str = "") -> Path:
+           casbin_extra: str = "", conf: str | None = None, tail: str = "",
+           drop: str = "") -> Path:
     model = (HEAD + textwrap.dedent(body)
              + SYSTEM % {"masking": masking, "casbin_extra": casbin_extra}
              + textwrap.dedent(tail))
@@ -52,6 +53,9 @@ def _write(tmp_path: Path, body: str, policy: str, *, masking: str = "clear",
     if conf is not None:
         assert MATCHER in conf_text
         conf_text = conf_text.replace(MATCHER, conf)
+    if drop:
+        assert drop in conf_text
+        conf_text = conf_text.replace(drop, "")
     (tmp_path / "accesssim.conf").write_text(conf_text, encoding="utf-8")
     return tmp_path / "model.yaml"
 
@@ -323,3 +327,79 @@ def test_unhashable_yaml_key_is_reported_with_file_and_line(tmp_path: Path) -> N
     assert result.exit_code == 2
     assert "internal error" not in result.stderr, result.stderr
     assert "bad.yaml:" in result.stderr, result.stderr
+
+
+# -- 10. grounds under a matcher the fast path does not recognise ---------------------------
+
+def test_disaster_role_is_named_under_a_keymatch_matcher(tmp_path: Path) -> None:
+    """docs: with an unrecognised matcher 'results are the same, only slower'.
+
+    With ``keyMatch(r.obj, p.obj)`` and ``p, responder, sys, *, unmask, ...`` the exposure is
+    found, but Decisions.grounds only looks up rules whose obj equals the object, finds none,
+    and the disaster role's unmask right in normal mode is reported as a masking defect of
+    subject '?' (``unmask-role:sys:?``). With ``r.obj == p.obj`` and the rule naming f the
+    same model is an emergency-rights finding.
+    """
+    project = _project(tmp_path, """\
+        people:
+          - {id: p, org: rt, locations: [office]}
+        locations:
+          - {id: office, owner: rt}
+        accounts:
+          - {id: acc, holder: p, systems: [sys]}
+        terminals:
+          - {id: t, location: office, owner: rt, open: true, systems: [sys]}
+        """, """\
+        p, rt_role, sys, s, open, allow, *, *, *
+        p, responder, sys, *, unmask, allow, *, *, *
+        g, acc, rt_role, sys
+        g, acc, responder, sys
+        """, masking="policy", casbin_extra=", role_purposes: {responder: disaster}",
+        conf=f"{MATCHER} keyMatch(r.obj, p.obj) &&", drop="&& r.obj == p.obj ")
+    assert not project.policy.shape.understood
+    report = _report(project)
+    assert _roots(report) == [{"disaster-role:sys:responder"}]
+
+
+# -- 11. eval() in the matcher: conditions written in the policy CSV ------------------------
+
+EVAL_CONF = ("m = g(r.sub, p.sub, r.dom) && eval(p.cond) &&", "valid_from, valid_until\n",
+             "valid_from, valid_until, cond\n")
+
+
+def _eval_project(tmp_path: Path, cond: str) -> Project:
+    """The shipped model with a ``cond`` policy column that the matcher ``eval``s."""
+    policy = TWO_POLICY.replace("*, *, *\n", f"*, *, *, {cond}\n", 1)
+    model = _write(tmp_path, TWO_ACCOUNTS, policy, conf=EVAL_CONF[0])
+    conf = tmp_path / "accesssim.conf"
+    text = conf.read_text(encoding="utf-8")
+    assert EVAL_CONF[1] in text
+    conf.write_text(text.replace(EVAL_CONF[1], EVAL_CONF[2], 1), encoding="utf-8")
+    return load_project(model, tmp_path)
+
+
+def test_eval_condition_on_r_sub_does_not_merge_accounts(tmp_path: Path) -> None:
+    """``eval(p.cond)`` with cond ``r_sub != 'acc_a'`` on the allow rule.
+
+    The matcher text names r.sub once (in g), so the shape counts as 'sub only in g' and
+    acc_a, acc_b share one class decided by acc_a: Casbin allows acc_b, the engine reports
+    nothing (p2's exposure is a silent leak).
+    """
+    project = _eval_project(tmp_path, "r_sub != 'acc_a'")
+    day = dt.date(2000, 1, 1)
+    assert not project.policy.enforce("acc_a", "sys", "s", "open", "normal", day)
+    assert project.policy.enforce("acc_b", "sys", "s", "open", "normal", day)
+    exposures = {e for f in _report(project).findings for e in f.exposures}
+    assert exposures == {("p2", "f")}
+
+
+def test_eval_condition_date_literal_cuts_time(tmp_path: Path) -> None:
+    """``eval(p.cond)`` with cond ``r_date >= '2021-01-01'``: the literal is in the CSV.
+
+    LoadedPolicy.matcher_dates scans only the matcher, so time is not cut at 2021-01-01;
+    the one epoch is evaluated on 2000-01-01 and the 2021+ leak is not reported.
+    """
+    project = _eval_project(tmp_path, "r_date >= '2021-01-01'")
+    assert project.policy.enforce("acc_a", "sys", "s", "open", "normal", dt.date(2022, 1, 1))
+    assert _report(project, at=dt.date(2022, 1, 1)).findings
+    assert _report(project).findings, "the all-dates analysis misses the 2021+ leak"

@@ -198,7 +198,24 @@ class Decisions:
             rank = (flagged, len(chain), r.line)
             if best is None or rank < best[0]:
                 best = (rank, Grounds(r, chain, roles))
+        if best is None and not self.policy.shape.understood:
+            return self._grounds_from_casbin(account, system, obj, act, mode, day, chains)
         return best[1] if best else None
+
+    def _grounds_from_casbin(self, account: str, system: str, obj: str, act: str, mode: str,
+                             day: dt.date, chains: dict[str, tuple[PolicyLine, ...]]
+                             ) -> Grounds | None:
+        """For a matcher we do not read (keyMatch, eval...): the rule Casbin's explain names."""
+        request = self.policy.request(account, system, obj, act, mode, day)
+        allowed, explain = self.policy.enforcer.enforce_ex(*request)
+        if not allowed or not explain:
+            return None
+        values = tuple(explain)
+        rule = next((r for r in self.policy.rules if r.values == values), None)
+        if rule is None:
+            return None
+        chain = chains.get(self._val(rule, "sub") or "", ())
+        return Grounds(rule, chain, tuple(g.values[1] for g in chain))
 
     def _reach_for_account(self, account: str, system: str) -> dict[str, tuple[PolicyLine, ...]]:
         """Every subject the account inherits from, each with its best g chain.

@@ -86,8 +86,11 @@ class LoadedPolicy:
     def matcher_dates(self) -> list[dt.date]:
         """Date literals in the matcher (e.g. ``r.date >= "2021-01-01"``): time is cut there."""
         matcher = self.enforcer.model["m"]["m"].value
+        texts = [matcher]
+        if "eval(" in matcher:  # conditions written in the policy file are matcher text too
+            texts += [value for rule in self.rules for value in rule.values]
         found = set()
-        for text in re.findall(r"[\"'](\d{4}-\d{2}-\d{2})[\"']", matcher):
+        for text in re.findall(r"[\"'](\d{4}-\d{2}-\d{2})[\"']", "\n".join(texts)):
             try:
                 found.add(dt.date.fromisoformat(text))
             except ValueError:
@@ -165,7 +168,8 @@ def matcher_shape(matcher: str, effect: str = "some(where (p.eft == allow))") ->
         arity = 0
     deny_only = _strip_spaces(effect).replace("_", ".") == "!some(where(p.eft==deny))"
     whole = re.sub(r"\b([rp])_(\w+)", r"\1.\2", _strip_spaces(matcher))
-    sub_once = len(re.findall(r"\br\.sub\b", whole)) == 1
+    # eval(p.x) runs expressions from the policy file, which may name r.sub themselves.
+    sub_once = len(re.findall(r"\br\.sub\b", whole)) == 1 and "eval(" not in whole
     return MatcherShape(equal("obj"), equal("dom"), equal("act"), arity, not deny_only,
                         sub_once and arity > 0)
 
