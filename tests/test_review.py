@@ -1,7 +1,8 @@
 """Review findings: each test is a minimal reproduction of a confirmed engine or check bug.
 
 Every model is tiny and written inline. Each test states the expected behaviour (from
-docs/model-format.md, docs/expectations.md or the issues) and fails on the current code.
+docs/model-format.md, docs/expectations.md or the issues) and failed on the code it was
+written against; those whose bug has since been fixed stay as regression tests.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import textwrap
+from itertools import pairwise
 from pathlib import Path
 
 from accesssim.engine import Project, analyze, analyzer, load_project
@@ -403,3 +405,105 @@ def test_eval_condition_date_literal_cuts_time(tmp_path: Path) -> None:
     assert project.policy.enforce("acc_a", "sys", "s", "open", "normal", dt.date(2022, 1, 1))
     assert _report(project, at=dt.date(2022, 1, 1)).findings
     assert _report(project).findings, "the all-dates analysis misses the 2021+ leak"
+
+
+# -- 12. grounds: a chain Casbin does not follow --------------------------------------------
+
+def test_grounds_ignore_role_chains_longer_than_casbin_follows(tmp_path: Path) -> None:
+    """acc -> disaster_role -> base (2 links), and acc -> r1 -> ... -> r10 -> base (11 links).
+
+    Casbin's role manager stops at max_hierarchy_level (10): only the disaster chain grants
+    (without it Casbin denies). Decisions._reach_for_account now prefers the chain with the
+    fewest purpose roles whatever its length, so the allow is blamed on the 11-link chain
+    and reported as a masking defect of role base; the only fix that works, gating
+    disaster_role, is not named.
+    """
+    chain = ["acc", *(f"r{i}" for i in range(1, 11)), "base"]
+    links = "".join(f"g, {a}, {b}, sys\n" for a, b in pairwise(chain))
+    policy = ("p, base, sys, s, open, allow, *, *, *\n"
+              "p, base, sys, f, unmask, allow, *, *, *\n" + links)
+    body = """\
+        people:
+          - {id: p, org: rt, locations: [office]}
+        locations:
+          - {id: office, owner: rt}
+        accounts:
+          - {id: acc, holder: p, systems: [sys]}
+        terminals:
+          - {id: t, location: office, owner: rt, open: true, systems: [sys]}
+        """
+    extra = {"masking": "policy", "casbin_extra": ", role_purposes: {disaster_role: disaster}"}
+    (tmp_path / "long").mkdir()
+    (tmp_path / "both").mkdir()
+    long_only = _project(tmp_path / "long", body, policy, **extra)
+    day = dt.date(2000, 1, 1)
+    assert not long_only.policy.enforce("acc", "sys", "f", "unmask", "normal", day)
+    both = _project(tmp_path / "both", body, "g, acc, disaster_role, sys\n"
+                    "g, disaster_role, base, sys\n" + policy, **extra)
+    assert _roots(_report(both)) == [{"disaster-role:sys:disaster_role"}]
+
+
+# -- 13. grounds under keyMatch: wildcard rules and rule order ------------------------------
+
+KEYMATCH_BODY = """\
+    people:
+      - {id: p, org: rt, locations: [office]}
+    locations:
+      - {id: office, owner: rt}
+    accounts:
+      - {id: acc, holder: p, systems: [sys]}
+    terminals:
+      - {id: t, location: office, owner: rt, open: true, systems: [sys]}
+    """
+KEYMATCH = {"masking": "policy", "casbin_extra": ", role_purposes: {responder: disaster}",
+            "conf": f"{MATCHER} keyMatch(r.obj, p.obj) &&", "drop": "&& r.obj == p.obj "}
+KEYMATCH_LINKS = "g, acc, rt_role, sys\ng, acc, responder, sys\n"
+
+
+def test_keymatch_grounds_consider_wildcard_rules_beside_exact_ones(tmp_path: Path) -> None:
+    """responder (disaster) unmasks f by name; rt_role unmasks every field by ``*``.
+
+    Decisions.grounds ranks only rules whose obj equals f, finds the disaster one and stops
+    (the Casbin-explain fallback runs only when no exact rule exists), so the finding is
+    emergency rights, though rt_role alone grants the same and gating responder changes
+    nothing. Expected: the masking defect of rt_role, as docs' 'fewest purpose roles' rule
+    gives with r.obj == p.obj.
+    """
+    project = _project(tmp_path, KEYMATCH_BODY,
+                       "p, rt_role, sys, s, open, allow, *, *, *\n"
+                       "p, responder, sys, f, unmask, allow, *, *, *\n"
+                       "p, rt_role, sys, *, unmask, allow, *, *, *\n" + KEYMATCH_LINKS,
+                       **KEYMATCH)
+    assert _roots(_report(project)) == [{"unmask-role:sys:rt_role"}]
+
+
+def test_keymatch_finding_does_not_depend_on_policy_line_order(tmp_path: Path) -> None:
+    """Two wildcard unmask rules, rt_role's and responder's (disaster), in either order.
+
+    The fallback takes the one rule Casbin's enforce_ex names, which depends on line order:
+    one order gives a masking defect (unmask-role:sys:rt_role), the other emergency rights
+    (disaster-role:sys:responder), with different finding ids.
+    """
+    rules = ["p, rt_role, sys, *, unmask, allow, *, *, *\n",
+             "p, responder, sys, *, unmask, allow, *, *, *\n"]
+    roots = []
+    for name, order in (("a", rules), ("b", rules[::-1])):
+        (tmp_path / name).mkdir()
+        policy = "p, rt_role, sys, s, open, allow, *, *, *\n" + "".join(order) + KEYMATCH_LINKS
+        roots.append(_roots(_report(_project(tmp_path / name, KEYMATCH_BODY, policy,
+                                             **KEYMATCH))))
+    assert roots[0] == roots[1] == [{"unmask-role:sys:rt_role"}]
+
+
+def test_matcher_partial_date_literal_cuts_time_or_is_refused(tmp_path: Path) -> None:
+    """``r.date >= "2021-06"``: Casbin compares strings, so this flips on 2021-06-01.
+
+    LoadedPolicy.matcher_dates only recognises full ``"YYYY-MM-DD"`` literals, so no cut is
+    made, the one epoch is evaluated on 2000-01-01 and the all-dates analysis reports
+    nothing, while ``--at 2022-01-01`` finds the leak. Expected: refuse any r.date
+    comparison other than with valid_from / valid_until, or cut at such literals too.
+    """
+    model = _write(tmp_path, TWO_ACCOUNTS, TWO_POLICY, conf=f'{MATCHER} r.date >= "2021-06" &&')
+    result = run("validate", str(model), "--root", str(tmp_path))
+    assert result.exit_code == 2
+    assert "compares r.date with '2021-06': write full dates" in result.stderr

@@ -10,10 +10,11 @@ modes, dates and the rest of the matcher apply exactly as Casbin applies them.
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+
+import casbin
 
 from accesssim.errors import IncompleteAnalysisError
 from accesssim.policy import ANY, OPEN, UNMASK, LoadedPolicy, PolicyLine
@@ -85,6 +86,10 @@ class Decisions:
         self._candidates_memo: dict[tuple[AccountClass, str], frozenset[str]] = {}
         self._representative: dict[AccountClass, str] = {}
         self._account_reach: dict[tuple[str, str], dict[str, tuple[PolicyLine, ...]]] = {}
+        self._probe_enforcer: casbin.Enforcer | None = None
+        managers = list(policy.enforcer.rm_map.values())
+        level = getattr(managers[0], "max_hierarchy_level", 10) if managers else 10
+        self._max_links = max(int(level) - 1, 0)
 
     def _val(self, rule: PolicyLine, name: str) -> str | None:
         index = self._tok[name]
@@ -186,6 +191,8 @@ class Decisions:
         """The allow rule (and role chain) that best explains an allow; fewest purposes first."""
         best: tuple[tuple[int, int, int], Grounds] | None = None
         chains = self._reach_for_account(account, system)
+        if not self.policy.shape.understood:
+            return self._grounds_from_casbin(account, system, obj, act, mode, day, chains)
         for r in self._rules_by.get((system, obj), []) + self._rules_by.get((None, obj), []):
             sub = self._val(r, "sub")
             if sub not in chains or self._val(r, "act") not in (act, None):
@@ -198,48 +205,80 @@ class Decisions:
             rank = (flagged, len(chain), r.line)
             if best is None or rank < best[0]:
                 best = (rank, Grounds(r, chain, roles))
-        if best is None and not self.policy.shape.understood:
-            return self._grounds_from_casbin(account, system, obj, act, mode, day, chains)
         return best[1] if best else None
 
     def _grounds_from_casbin(self, account: str, system: str, obj: str, act: str, mode: str,
                              day: dt.date, chains: dict[str, tuple[PolicyLine, ...]]
                              ) -> Grounds | None:
-        """For a matcher we do not read (keyMatch, eval...): the rule Casbin's explain names."""
+        """For a matcher we do not read (keyMatch, eval...): ask Casbin rule by rule.
+
+        Each allow rule of a subject the account inherits from is tried alone (beside every
+        deny rule and role link), in the documented order: fewest purpose roles, shortest
+        chain, lowest line. The first that grants the request explains it, whatever the
+        order of the lines in the file.
+        """
+        ranked = []
+        for rule in self.policy.rules:
+            subject = self._val(rule, "sub")
+            if subject not in chains or self._val(rule, "eft") not in ("allow", None):
+                continue
+            chain = chains[subject]
+            roles = tuple(g.values[1] for g in chain)
+            flagged = sum(1 for role in roles if role in self.role_purposes)
+            ranked.append(((flagged, len(chain), rule.line), rule, chain, roles))
+        probe = self._probe()
         request = self.policy.request(account, system, obj, act, mode, day)
-        allowed, explain = self.policy.enforcer.enforce_ex(*request)
-        if not allowed or not explain:
-            return None
-        values = tuple(explain)
-        rule = next((r for r in self.policy.rules if r.values == values), None)
-        if rule is None:
-            return None
-        chain = chains.get(self._val(rule, "sub") or "", ())
-        return Grounds(rule, chain, tuple(g.values[1] for g in chain))
+        for _, rule, chain, roles in sorted(ranked, key=lambda item: item[0]):
+            probe.add_named_policy(rule.ptype, list(rule.values))
+            try:
+                granted = bool(probe.enforce(*request))
+            finally:
+                probe.remove_named_policy(rule.ptype, list(rule.values))
+            if granted:
+                return Grounds(rule, chain, roles)
+        return None
+
+    def _probe(self) -> casbin.Enforcer:
+        """The same Casbin model with every role link and deny rule, but no allow rule."""
+        if self._probe_enforcer is None:
+            probe = casbin.Enforcer(str(self.policy.model_path), None)
+            for manager in probe.rm_map.values():
+                manager.matching_func = None
+            for g in self.policy.groupings:
+                probe.add_named_grouping_policy(g.ptype, list(g.values))
+            for rule in self.policy.rules:
+                if self._val(rule, "eft") == "deny":
+                    probe.add_named_policy(rule.ptype, list(rule.values))
+            self._probe_enforcer = probe
+        return self._probe_enforcer
 
     def _reach_for_account(self, account: str, system: str) -> dict[str, tuple[PolicyLine, ...]]:
-        """Every subject the account inherits from, each with its best g chain.
+        """Every subject Casbin lets the account inherit from, each with its best g chain.
 
         Best: the fewest roles that have a purpose (so an allow is blamed on a disaster role
-        only when no other chain grants it), then the fewest links.
+        only when no other chain grants it), then the fewest links. Only chains Casbin's role
+        manager follows count (it stops after ``max_hierarchy_level - 1`` links).
         """
         key = (account, system)
         if key in self._account_reach:
             return self._account_reach[key]
-        chains: dict[str, tuple[PolicyLine, ...]] = {}
-        heap: list[tuple[int, int, int, str, tuple[PolicyLine, ...]]] = [(0, 0, 0, account, ())]
-        counter = 0
-        while heap:
-            flagged, length, _, name, chain = heapq.heappop(heap)
-            if name in chains:
-                continue
-            chains[name] = chain
-            for g in self._links[system].get(name, []) + self._links[None].get(name, []):
-                role = g.values[1]
-                if role not in chains:
-                    counter += 1
-                    heapq.heappush(heap, (flagged + (role in self.role_purposes), length + 1,
-                                          counter, role, (*chain, g)))
+        layer: dict[str, tuple[int, tuple[PolicyLine, ...]]] = {account: (0, ())}
+        best: dict[str, tuple[int, int, tuple[PolicyLine, ...]]] = {account: (0, 0, ())}
+        for depth in range(1, self._max_links + 1):
+            following: dict[str, tuple[int, tuple[PolicyLine, ...]]] = {}
+            for name, (flagged, chain) in layer.items():
+                for g in self._links[system].get(name, []) + self._links[None].get(name, []):
+                    role = g.values[1]
+                    option = (flagged + (role in self.role_purposes), (*chain, g))
+                    if role not in following or option[0] < following[role][0]:
+                        following[role] = option
+            for role, (flagged, chain) in following.items():
+                if role not in best or (flagged, depth) < best[role][:2]:
+                    best[role] = (flagged, depth, chain)
+            layer = following
+            if not layer:
+                break
+        chains = {name: chain for name, (_, _, chain) in best.items()}
         self._account_reach[key] = chains
         return chains
 

@@ -206,6 +206,8 @@ def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
                     shown, line, f"unknown mode {m!r} (declared: {', '.join(model.modes)})"
                 )
 
+    if len(set(model.modes)) != len(model.modes):
+        yield Problem(shown, model.line_of("modes"), "a mode is listed twice in modes")
     if "normal" not in model.modes:
         yield Problem(shown, model.line, "modes must include 'normal'")
     for org in model.organizations:

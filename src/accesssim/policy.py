@@ -513,6 +513,13 @@ def _check_matcher_names(
     spaced = re.sub(r"\s+", "", re.sub(r"\b([rp])_(\w+)", r"\1.\2", text))
     compared = set(re.findall(r"p\.(\w+)[<>=!]=?r\.date", spaced))
     compared |= set(re.findall(r"r\.date[<>=!]=?p\.(\w+)", spaced))
+    raw = re.sub(r"\s+", "", re.sub(r"\b([rp])_(\w+)", r"\1.\2", matcher))
+    literals = re.findall(r"r\.date[<>=!]=?[\"']([^\"']*)[\"']", raw)
+    literals += re.findall(r"[\"']([^\"']*)[\"'][<>=!]=?r\.date", raw)
+    for literal in sorted(set(literals)):
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", literal):
+            problems.append(Problem(shown, line, f"the matcher compares r.date with "
+                                                 f"{literal!r}: write full dates (YYYY-MM-DD)"))
     for name in sorted(compared - {"valid_from", "valid_until"}):
         problems.append(Problem(shown, line, f"the matcher compares r.date with p.{name}: name "
                                              "date columns valid_from / valid_until so the "
