@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import networkx as nx
 
-from accesssim.decisions import OPEN, UNMASK, AccountClass, Decisions
+from accesssim.decisions import OPEN, UNMASK, Decisions
 from accesssim.model import Guarded, SystemModel
 from accesssim.results import Source
 from accesssim.timeline import Epoch
@@ -205,7 +205,3 @@ def active_edges(G: nx.MultiDiGraph, node: Node, relation: str, sl: Slice
     if len(found) > 1:
         found.sort(key=lambda item: (str(item[0][1]), item[1].get("sources", ())))
     return found
-
-
-def classes_in(G: nx.MultiDiGraph) -> list[AccountClass]:
-    return sorted(n[1] for n, kind in G.nodes(data="kind") if kind == "class")
