@@ -84,3 +84,22 @@ def test_finding_ids_are_stable_and_unique(name: str) -> None:
     first = [f.id for f in _report(name).findings]
     assert first == [f.id for f in _report(name).findings]
     assert len(set(first)) == len(first)
+
+
+def test_finding_ids_survive_unrelated_edits(tmp_path: Path) -> None:
+    """Ids stay when lines move (comments added, rules reordered); cited lines follow the move."""
+    import shutil
+
+    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
+    shutil.copytree(ROOT / "policies", tmp_path / "policies")
+    model = tmp_path / "scenarios" / "incidents" / "01-kansai.yaml"
+    policy = tmp_path / "policies" / "incidents" / "01-kansai.csv"
+    before = analyze(load_project(model, tmp_path), modes=("normal", "disaster"))
+    model.write_text("# one\n# two\n" + model.read_text(encoding="utf-8"), encoding="utf-8")
+    lines = policy.read_text(encoding="utf-8").splitlines()
+    policy.write_text("\n".join(lines[:1] + list(reversed(lines[1:]))) + "\n", encoding="utf-8")
+    after = analyze(load_project(model, tmp_path), modes=("normal", "disaster"))
+    assert [f.id for f in after.findings] == [f.id for f in before.findings]
+    moved = {d.source.line for f in after.findings for d in f.defects if "yaml" in d.source.file}
+    assert moved == {d.source.line + 2 for f in before.findings for d in f.defects
+                     if "yaml" in d.source.file}
