@@ -172,3 +172,18 @@ def test_packaged_conf_equals_the_shipped_policy_model() -> None:
     from accesssim.scaffold import shipped_conf_text
 
     assert shipped_conf_text() == (REPO / "policies" / "accesssim.conf").read_text("utf-8")
+
+
+def test_missing_test_path_is_bad_input(tmp_path: Path) -> None:
+    """A path that does not exist exits 2 and names it."""
+    result = _run(tmp_path, str(tmp_path / "nope"))
+    assert result.exit_code == 2 and "nope: no such file or folder" in result.stderr
+
+
+def test_mode_listed_twice_is_refused(tmp_path: Path) -> None:
+    """modes: [normal, normal] would double every slice: refused with the line of `modes`."""
+    root = _copy_repo(tmp_path)
+    _edit(root / KANSAI, "modes: [normal, disaster]", "modes: [normal, normal]")
+    result = _run(root, str(root / KANSAI))
+    assert result.exit_code == 2
+    assert "01-kansai.yaml:8: a mode is listed twice" in result.stderr

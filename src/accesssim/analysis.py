@@ -150,6 +150,7 @@ class Analyzer:
             self.model, loaded.display_path, policy.policy_display, self.decisions, self.slices,
             self._relevant_accounts())
         self._walk_memo: dict[tuple[Node, bool, int], dict[str, tuple[Walk, ...]]] = {}
+        self._field_walk_memo: dict[tuple[Node, str, int], dict[str, tuple[Walk, ...]]] = {}
         self.truncated = False
         self._account_memo: dict[tuple[str, str, str, str, int], frozenset[Defect]] = {}
         self._terminal_memo: dict[tuple[str, str, str, bool, int], Defect | None] = {}
@@ -417,14 +418,18 @@ class Analyzer:
         if cnode is None:
             return {}
         holder = self.people[self.accounts[access.account].holder]
+        key = (cnode, holder.id, sl.index)
+        if key in self._field_walk_memo:
+            return self._field_walk_memo[key]
         outside = not self.boundary.inside(holder.id, access.system, sl.mode, sl.day)
         walks = self.walks(cnode, outside, sl)
-        if not outside:
-            return walks
-        return {field_id: (tuple(_without_display_defects(w) for w in found)
-                           if self.boundary.trusted(holder, field_id, sl.mode, sl.day)
-                           else found)
-                for field_id, found in walks.items()}
+        if outside:
+            walks = {field_id: (tuple(_without_display_defects(w) for w in found)
+                                if self.boundary.trusted(holder, field_id, sl.mode, sl.day)
+                                else found)
+                     for field_id, found in walks.items()}
+        self._field_walk_memo[key] = walks
+        return walks
 
     def walks(self, cnode: Node, outside: bool, sl: Slice) -> dict[str, tuple[Walk, ...]]:
         """Every minimal way the class sees each non-public field in clear.

@@ -7,7 +7,7 @@ from dataclasses import field as dc_field
 from typing import TYPE_CHECKING, Any
 
 from accesssim.errors import InputError
-from accesssim.format.json_format import _hop
+from accesssim.format.json_format import hop_to_dict
 from accesssim.graph import Slice
 from accesssim.results import Defect, Hop
 from accesssim.timeline import Epoch, merge_epochs
@@ -44,7 +44,7 @@ class Explanation:
             "ways": [{"holds_in": list(w.slices),
                       "defects": [{"type": d.type.value, "element": d.element,
                                    "source": str(d.source)} for d in w.defects],
-                      "witness": [_hop(h) for h in w.hops]} for w in self.ways],
+                      "witness": [hop_to_dict(h) for h in w.hops]} for w in self.ways],
             "reasons_not_visible": self.reasons,
         }
 

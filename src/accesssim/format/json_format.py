@@ -22,7 +22,7 @@ def _source(src: Source) -> dict[str, Any]:
     return {"file": src.file, "line": src.line}
 
 
-def _hop(hop: Hop) -> dict[str, Any]:
+def hop_to_dict(hop: Hop) -> dict[str, Any]:
     return {"text": hop.text, "sources": [_source(s) for s in hop.sources],
             "failure_type": hop.defect.value if hop.defect else None}
 
@@ -44,7 +44,7 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
             "share_of_untrusted": round(f.share, 6),
             "fields": list(f.fields),
         },
-        "witness": [_hop(h) for h in f.witness],
+        "witness": [hop_to_dict(h) for h in f.witness],
         "path": [{"node": s.node, "failure_type": s.defect.value if s.defect else None}
                  for s in f.path],
         "holds_in": [_window(w) for w in f.windows],
