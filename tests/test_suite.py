@@ -141,7 +141,7 @@ def test_coverage_report_and_threshold(tmp_path: Path) -> None:
     root = _copy_repo(tmp_path)
     shown = _run(root, str(root / KANSAI), "--coverage")
     assert shown.exit_code == 0
-    assert "coverage: " in shown.stdout and "not exercised (screens):" in shown.stdout
+    assert "coverage: " in shown.stdout and "  not exercised: screens (" in shown.stdout
     assert "scenarios/incidents/01-kansai.yaml:menu" in shown.stdout
     strict = _run(root, str(root / KANSAI), "--min-coverage", "100")
     assert strict.exit_code == 1 and "is below 100" in strict.stderr

@@ -1,65 +1,43 @@
 """The ``accesssim`` command. Each command: parse options, one library call, one formatter,
-an exit code from the result (0 pass, 1 findings, 2 bad input or incomplete analysis)."""
+an exit code from the result (0 pass, 1 findings, 2 bad input or incomplete analysis, 130
+interrupted).
+
+Heavy libraries (casbin, networkx, pydantic, rich, graphviz, ruamel) are imported inside the
+commands, so ``accesssim --help`` answers at once.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
-import os
 import sys
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import IntEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from accesssim import __version__
-from accesssim.engine import (
-    Project,
-    analyzer,
-    load_project,
-    resolve_modes,
-    tune_collector,
-)
 from accesssim.errors import AccessSimError, InputError
+from accesssim.files import write_atomically
 from accesssim.format import OutputFormat, render
-from accesssim.model import json_schema
+from accesssim.guard import Exit, Group, handles_errors
 
-F = TypeVar("F", bound=Callable[..., Any])
+if TYPE_CHECKING:
+    from accesssim.engine import Project
+    from accesssim.results import Report
 
-
-class Exit(IntEnum):
-    CLEAN = 0
-    FINDINGS = 1
-    ERROR = 2
+_handles_errors = handles_errors
 
 
-def _handles_errors(fn: F) -> F:
-    """The one place that turns library errors into a message and exit code 2."""
+def load_project(model: Path, root: Path | None) -> Project:
+    """The engine's loader, imported on first use (and the collector tuned for a big model)."""
+    from accesssim.engine import load_project as load
+    from accesssim.engine import tune_collector
 
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except InputError as exc:
-            for problem in exc.problems:
-                click.echo(f"error: {problem}", err=True)
-            click.echo(f"{len(exc.problems)} problem(s) found; stopped before writing anything",
-                       err=True)
-            sys.exit(Exit.ERROR)
-        except AccessSimError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(Exit.ERROR)
-        except Exception as exc:  # never let a crash look like exit 1 ("findings")
-            click.echo(f"internal error, analysis incomplete: {type(exc).__name__}: {exc}",
-                       err=True)
-            sys.exit(Exit.ERROR)
-
-    return wrapper  # type: ignore[return-value]
+    tune_collector()
+    return load(model, root)
 
 
 def _write_output(text: str, output: Path | None) -> None:
@@ -67,18 +45,17 @@ def _write_output(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual mode
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(output, text)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
+
+
+def _closing_line(output: Path, report: Report) -> str:
+    """One line on stderr after writing a report file: what was written, in totals."""
+    return (f"wrote {output}: {_plural(len(report.findings), 'finding')}, "
+            f"{report.exposed_headcount:,} people exposed")
 
 
 class _Phases:
@@ -130,6 +107,8 @@ def _day(value: dt.datetime | None) -> dt.date | None:
 
 
 def _modes(project: Project, mode: str) -> list[str]:
+    from accesssim.engine import resolve_modes
+
     modes = resolve_modes(project, mode)
     unknown = [m for m in modes if m not in project.loaded.model.modes]
     if unknown:
@@ -138,7 +117,7 @@ def _modes(project: Project, mode: str) -> list[str]:
     return modes
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="accesssim")
 def main() -> None:
     """Find every way staff outside a company boundary can see non-public data.
@@ -149,8 +128,10 @@ def main() -> None:
       accesssim analyze scenarios/incidents/01-kansai.yaml
       accesssim analyze scenarios/incidents/05-chubu.yaml --mode normal --format json -o c.json
       accesssim explain scenarios/incidents/05-chubu.yaml --who miraiz_transferee --field phone
+
+    Exit codes: 0 pass, 1 findings, 2 bad input or incomplete analysis (also when --timeout is
+    reached), 130 interrupted (Ctrl-C).
     """
-    tune_collector()
 
 
 @main.command()
@@ -168,7 +149,7 @@ def analyze_cmd(model: Path, mode: str, at: dt.datetime | None, fmt: str, output
     """Report every path from outside the boundary to a non-public field.
 
     \b
-    Exit codes: 0 no finding, 1 findings, 2 bad input or incomplete analysis.
+    Exit codes: 0 no finding, 1 findings, 2 bad input or incomplete analysis, 130 interrupted.
     Examples:
       accesssim analyze scenarios/incidents/01-kansai.yaml
       accesssim analyze scenarios/incidents/01-kansai.yaml --mode normal --at 2022-12-01
@@ -176,6 +157,8 @@ def analyze_cmd(model: Path, mode: str, at: dt.datetime | None, fmt: str, output
       accesssim analyze scenarios/incidents/05-chubu.yaml --format dot -o c.dot
       dot -Tsvg -O c.dot
     """
+    from accesssim.engine import analyzer
+
     with _progress(not quiet) as phases:
         project = load_project(model, root)
         phases.phase("deciding with Casbin and building the access graph")
@@ -183,6 +166,8 @@ def analyze_cmd(model: Path, mode: str, at: dt.datetime | None, fmt: str, output
         phases.phase("searching every person outside the boundary")
         report = engine.run(phases.update)
     _write_output(render(report, OutputFormat(fmt)), output)
+    if output is not None:
+        click.echo(_closing_line(output, report), err=True)
     sys.exit(Exit.FINDINGS if report.findings else Exit.CLEAN)
 
 
@@ -222,37 +207,80 @@ def validate(model: Path, root: Path | None, fmt: str) -> None:
     sys.exit(Exit.CLEAN)
 
 
+
 @main.command()
 @MODEL_ARG
-@click.option("--who", required=True, help="Person or group id.")
-@click.option("--field", "field_id", required=True, help="Field id.")
+@click.argument("finding_id", required=False)
+@click.option("--who", default=None, help="Person, group or organisation id.")
+@click.option("--field", "field_id", default=None, help="Field id.")
 @MODE_OPT
 @AT_OPT
 @FORMAT_OPT
 @ROOT_OPT
 @_handles_errors
-def explain(model: Path, who: str, field_id: str, mode: str, at: dt.datetime | None, fmt: str,
-            root: Path | None) -> None:
-    """Why (or why not) a person can see a field.
+def explain(model: Path, finding_id: str | None, who: str | None, field_id: str | None,
+            mode: str, at: dt.datetime | None, fmt: str, root: Path | None) -> None:
+    """Explain one finding by its id, or why (or why not) someone can see a field.
+
+    With FINDING_ID (as `analyze` prints it): that finding's people, fields, windows, root cause
+    and witness, each with file:line. With --who and --field: every way the person sees the
+    field, or why not; an organisation id explains for each of its people.
 
     \b
-    Exit codes: 0 cannot see it, 1 can see it, 2 bad input.
+    Exit codes: 0 cannot see it, 1 can see it (or the finding exists), 2 bad input.
     Examples:
+      accesssim explain scenarios/incidents/01-kansai.yaml ASIM-87b27343d6
       accesssim explain scenarios/incidents/01-kansai.yaml --who kep_sales --field phone
+      accesssim explain scenarios/incidents/01-kansai.yaml --who kep_contractor --field phone
       accesssim explain scenarios/incidents/05-chubu.yaml --who miraiz_transferee \\
           --field usage_kwh --mode normal
     """
+    from accesssim.engine import analyzer
+
+    if finding_id is not None and (who or field_id):
+        raise click.UsageError("give either FINDING_ID or --who and --field, not both")
+    if finding_id is None and not (who and field_id):
+        raise click.UsageError("give a FINDING_ID, or both --who and --field")
     project = load_project(model, root)
     engine = analyzer(project, modes=_modes(project, mode), at=_day(at))
-    result = engine.explain(who, field_id)
+    if finding_id is not None:
+        _explain_finding(engine.run(), finding_id, model, fmt)
+        sys.exit(Exit.FINDINGS)
+    assert who is not None and field_id is not None
+    people = [who]
+    if who not in engine.people and who in engine.orgs:
+        people = sorted(p for p, person in engine.people.items() if person.org == who)
+        if not people:
+            raise InputError.single(project.loaded.display_path, 0,
+                                    f"organisation {who!r} has no people in the model")
+    results = [engine.explain(person, field_id) for person in people]
     if fmt == OutputFormat.JSON.value:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        data: Any = [r.to_dict() for r in results] if who in engine.orgs else results[0].to_dict()
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        click.echo(result.to_text(), nl=False)
-    sys.exit(Exit.FINDINGS if result.visible else Exit.CLEAN)
+        click.echo("\n".join(r.to_text() for r in results), nl=False)
+    sys.exit(Exit.FINDINGS if any(r.visible for r in results) else Exit.CLEAN)
+
+
+def _explain_finding(report: Report, finding_id: str, model: Path, fmt: str) -> None:
+    """Print the finding ``finding_id`` of ``report`` in full, or refuse an unknown id."""
+    from accesssim.format.json_format import finding_to_dict
+    from accesssim.format.text import finding_to_text
+
+    for index, finding in enumerate(report.findings, start=1):
+        if finding.id == finding_id:
+            if fmt == OutputFormat.JSON.value:
+                click.echo(json.dumps(finding_to_dict(finding), ensure_ascii=False, indent=2))
+            else:
+                click.echo(finding_to_text(index, finding), nl=False)
+            return
+    raise AccessSimError(
+        f"no finding {finding_id!r} in {report.model_file} for these modes and dates; "
+        f"`accesssim analyze {model}` lists the finding ids (each block starts with one)")
 
 
 @main.command()
+@_handles_errors
 def schema() -> None:
     """Print the JSON Schema of the model format.
 
@@ -260,6 +288,8 @@ def schema() -> None:
     Example:
       accesssim schema > model.schema.json
     """
+    from accesssim.model import json_schema
+
     click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
 
 
@@ -269,6 +299,7 @@ def schema() -> None:
               show_default=True, help="Model size: small (a few dozen of each) or utility scale.")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Random seed; the same seed writes byte-identical files.")
+@_handles_errors
 def generate(out_dir: Path, preset: str, seed: int) -> None:
     """Write a synthetic model with planted defects (for benchmarks and tests).
 
@@ -280,10 +311,14 @@ def generate(out_dir: Path, preset: str, seed: int) -> None:
       accesssim generate out/utility --preset utility --seed 7
       cd out/utility && accesssim analyze model.yaml --format json -o report.json
     """
+    import dataclasses
+
+    from accesssim.files import stage_folder
     from accesssim.generate import generate as write_model
 
-    summary = write_model(out_dir, preset, seed)
-    for line in summary.lines():
+    with stage_folder(out_dir) as staging:
+        summary = write_model(staging, preset, seed)
+    for line in dataclasses.replace(summary, out_dir=out_dir).lines():
         click.echo(line)
 
 
@@ -305,18 +340,23 @@ def test_cmd(paths: tuple[Path, ...], junit: Path | None, update: bool, show_cov
     """Check every scenario's expectations (default folder: scenarios/).
 
     \b
-    Exit codes: 0 all pass, 1 any fails (or coverage below --min-coverage), 2 bad input.
+    Exit codes: 0 all pass, 1 any fails (or coverage below --min-coverage), 2 bad input or no
+    expectation found, 130 interrupted.
     Examples:
       accesssim test
       accesssim test scenarios/incidents --junit out/junit.xml
       accesssim test --coverage --min-coverage 80
       accesssim test scenarios/incidents/01-kansai.yaml --update
     """
+    from accesssim.engine import tune_collector
     from accesssim.format.junit import results_to_junit
     from accesssim.format.suite_text import suite_to_text
+    from accesssim.golden import write_updates
     from accesssim.suite import run_suite
 
+    tune_collector()
     suite = run_suite(list(paths) or [Path("scenarios")], root, update=update)
+    write_updates(suite.rewrites)
     if junit is not None:
         _write_output(results_to_junit(suite.results), junit)
     click.echo(suite_to_text(suite, coverage=show_coverage or min_coverage is not None), nl=False)
@@ -341,4 +381,5 @@ def init(directory: Path, force: bool) -> None:
 
     for path in init_project(directory, force=force):
         click.echo(f"wrote {path}")
-    click.echo(f"next: cd {directory} && accesssim test model.yaml")
+    click.echo(f"next: cd {directory} && accesssim test model.yaml && "
+               "accesssim analyze model.yaml")

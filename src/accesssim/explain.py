@@ -7,9 +7,10 @@ from dataclasses import field as dc_field
 from typing import TYPE_CHECKING, Any
 
 from accesssim.errors import InputError
-from accesssim.format.json_format import hop_to_dict
+from accesssim.format.json_format import hop_to_dict, window_to_dict
+from accesssim.format.text import cause_lines
 from accesssim.graph import Slice
-from accesssim.results import Defect, Hop
+from accesssim.results import Defect, Hop, Window
 from accesssim.timeline import Epoch, merge_epochs
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 class Way:
     """One root cause by which the person sees the field, with a witness."""
 
-    slices: tuple[str, ...]
+    windows: tuple[Window, ...]
     defects: tuple[Defect, ...]
     hops: tuple[Hop, ...]
 
@@ -41,10 +42,10 @@ class Explanation:
         return {
             "person": self.person, "field": self.field, "visible": self.visible,
             "trusted_in": self.trusted_in,
-            "ways": [{"holds_in": list(w.slices),
+            "ways": [{"holds_in": [window_to_dict(w) for w in way.windows],
                       "defects": [{"type": d.type.value, "element": d.element,
-                                   "source": str(d.source)} for d in w.defects],
-                      "witness": [hop_to_dict(h) for h in w.hops]} for w in self.ways],
+                                   "source": str(d.source)} for d in way.defects],
+                      "witness": [hop_to_dict(h) for h in way.hops]} for way in self.ways],
             "reasons_not_visible": self.reasons,
         }
 
@@ -54,11 +55,8 @@ class Explanation:
             lines.append(f"{self.person} CAN see {self.field}, in {len(self.ways)} way(s):")
             for i, way in enumerate(self.ways, start=1):
                 types = ", ".join(sorted({d.type.label for d in way.defects}))
-                lines.append(f"  way {i}: {types}; holds in {'; '.join(way.slices)}")
-                for step, hop in enumerate(way.hops, start=1):
-                    where = ", ".join(str(s) for s in hop.sources)
-                    mark = f"  <-- {hop.defect.label}" if hop.defect else ""
-                    lines.append(f"    {step:>2}. {hop.text}  [{where}]{mark}")
+                lines.append(f"  way {i}: {types}")
+                lines.extend(cause_lines(way.windows, way.defects, way.hops))
         else:
             lines.append(f"{self.person} cannot see {self.field} (outside the allowed cases).")
         for label in self.trusted_in:
@@ -82,7 +80,7 @@ def explain(engine: Analyzer, person_id: str, field_id: str) -> Explanation:
         result.reasons.append(f"{field_id} is public data")
         return result
     for sl in engine.slices:
-        label = f"{sl.mode}, {sl.epoch.label()}"
+        label = Window(sl.mode, sl.epoch.start, sl.epoch.end).label()
         if engine.boundary.trusted(person, field_id, sl.mode, sl.day):
             result.trusted_in.append(label)
             continue
@@ -119,10 +117,10 @@ def explain(engine: Analyzer, person_id: str, field_id: str) -> Explanation:
     return result
 
 
-def _windows(slices: list[Slice]) -> tuple[str, ...]:
-    """Slices as merged windows per mode, e.g. 'normal, 2016-04-01 – …'."""
+def _windows(slices: list[Slice]) -> tuple[Window, ...]:
+    """Slices as merged windows per mode, worded as ``analyze`` words them."""
     by_mode: dict[str, list[Epoch]] = {}
     for sl in slices:
         by_mode.setdefault(sl.mode, []).append(sl.epoch)
-    return tuple(f"{mode}, {epoch.label()}" for mode in sorted(by_mode)
+    return tuple(Window(mode, epoch.start, epoch.end) for mode in sorted(by_mode)
                  for epoch in merge_epochs(by_mode[mode]))

@@ -1,38 +1,84 @@
-"""Rewrite golden lists in a scenario file, keeping its comments and layout (ruamel.yaml)."""
+"""Rewrite golden ``who_can_see.people`` lists in scenario files, touching nothing else.
+
+The edit is textual: YAML's own parser says where each list starts and ends, and only those
+characters are replaced, in the list's own style (``[a, b]`` or ``- a`` lines at its
+indentation). Comments, quotes, indentation and the file's mode stay as they were, so a one-line
+change gives a one-line diff.
+"""
 
 from __future__ import annotations
 
-import os
-import tempfile
+import json
+import re
 from pathlib import Path
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedSeq
+import yaml
 
-from accesssim.errors import InputError
+from accesssim.errors import AccessSimError, InputError
+from accesssim.files import is_read_only, write_atomically
+
+_PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]*$")
 
 
-def rewrite_who_can_see(path: Path, people_by_expectation: dict[str, list[str]]) -> None:
-    """Set ``who_can_see.people`` of the named expectations; atomic replace of the file."""
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    data = yaml.load(path.read_text(encoding="utf-8"))
-    done = set()
-    for exp in data.get("expectations", []):
-        if exp.get("id") in people_by_expectation and "who_can_see" in exp:
-            seq = CommentedSeq(sorted(people_by_expectation[exp["id"]]))
-            seq.fa.set_flow_style()
-            exp["who_can_see"]["people"] = seq
-            done.add(exp["id"])
-    missing = set(people_by_expectation) - done
+def _child(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                value: yaml.Node = v
+                return value
+    return None
+
+
+def _people_lists(text: str) -> dict[str, yaml.SequenceNode]:
+    """Expectation id -> the node of its ``who_can_see.people`` list."""
+    found: dict[str, yaml.SequenceNode] = {}
+    expectations = _child(yaml.compose(text, Loader=yaml.SafeLoader), "expectations")
+    for exp in expectations.value if isinstance(expectations, yaml.SequenceNode) else []:
+        ident, people = _child(exp, "id"), _child(_child(exp, "who_can_see"), "people")
+        if isinstance(ident, yaml.ScalarNode) and isinstance(people, yaml.SequenceNode):
+            found[ident.value] = people
+    return found
+
+
+def _item(person: str) -> str:
+    return person if _PLAIN.match(person) else json.dumps(person, ensure_ascii=False)
+
+
+def _list_text(node: yaml.SequenceNode, people: list[str]) -> str:
+    if node.flow_style or not people:
+        return "[" + ", ".join(_item(p) for p in people) + "]"
+    indent = "\n" + " " * node.start_mark.column
+    return indent.join(f"- {_item(p)}" for p in people)
+
+
+def rewritten(path: Path, text: str, people_by_expectation: dict[str, list[str]]) -> str:
+    """``text`` with the named expectations' people lists set (sorted); nothing else changes."""
+    body = text
+    lists = _people_lists(body)
+    missing = sorted(set(people_by_expectation) - set(lists))
     if missing:
-        raise InputError.single(str(path), 0, f"cannot find expectations {sorted(missing)}")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            yaml.dump(data, handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        raise InputError.single(str(path), 0, f"cannot find who_can_see lists of {missing}")
+    edits = []
+    for exp_id, people in people_by_expectation.items():
+        node = lists[exp_id]
+        end = node.end_mark.index if node.flow_style or not node.value else (
+            node.value[-1].end_mark.index)
+        edits.append((node.start_mark.index, end, _list_text(node, sorted(people))))
+    for start, end, new in sorted(edits, reverse=True):
+        body = body[:start] + new + body[end:]
+    after = _people_lists(body)
+    for exp_id, people in people_by_expectation.items():  # the edit must mean what it should
+        if [item.value for item in after[exp_id].value] != sorted(people):
+            raise AccessSimError(f"{path}: cannot rewrite the who_can_see list of {exp_id!r} "
+                                 "in place; edit it by hand")
+    return body
+
+
+def write_updates(rewrites: dict[Path, str]) -> None:
+    """Replace each scenario file; a read-only one stops everything before any is written."""
+    for path in sorted(rewrites):
+        if is_read_only(path):
+            raise AccessSimError(f"{path}: the file is read-only; not updated (make it writable "
+                                 "to accept the new lists, or edit them by hand)")
+    for path in sorted(rewrites):
+        write_atomically(path, rewrites[path])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from accesssim.checks import CheckResult, ScenarioRun, check
 from accesssim.engine import Project, load_project
-from accesssim.errors import InputError
+from accesssim.errors import AccessSimError, InputError
 from accesssim.results import Source
 
 COVERAGE_KINDS = ("policy lines", "roles", "screens", "transitions", "terminals")
@@ -90,6 +90,7 @@ class SuiteResult:
     coverage: Coverage = field(default_factory=Coverage)
     without_expectations: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+    rewrites: dict[Path, str] = field(default_factory=dict)  # --update: new file texts
 
     @property
     def failed(self) -> list[CheckResult]:
@@ -98,7 +99,12 @@ class SuiteResult:
 
 def run_suite(paths: Iterable[Path], root: Path | None = None, *, update: bool = False
               ) -> SuiteResult:
-    """Load every scenario first (bad input stops everything), then check them all."""
+    """Load every scenario first (bad input stops everything), then check them all.
+
+    With ``update``, the new texts of the files to rewrite are in ``rewrites``; nothing is
+    written here. No expectation at all is an error: an empty run must not pass.
+    """
+    paths = list(paths)
     projects = [load_project(path, root) for path in discover(paths)]
     suite = SuiteResult()
     for project in projects:
@@ -109,23 +115,31 @@ def run_suite(paths: Iterable[Path], root: Path | None = None, *, update: bool =
         run = ScenarioRun(project)
         results = [check(run, exp, project.loaded.display_path) for exp in expectations]
         if update:
-            results = _update_golden(project, results, suite)
+            results = _update_golden(project, run, results, suite)
         suite.results.extend(results)
         suite.coverage.add(project, results)
+    if not suite.results:
+        raise AccessSimError("no expectations found in " + ", ".join(str(p) for p in paths)
+                             + " (add an `expectations:` list to a scenario)")
     return suite
 
 
-def _update_golden(project: Project, results: list[CheckResult], suite: SuiteResult
-                   ) -> list[CheckResult]:
-    """Rewrite failing ``who_can_see`` lists with what the analysis found."""
-    from accesssim.golden import rewrite_who_can_see
+def _update_golden(project: Project, run: ScenarioRun, results: list[CheckResult],
+                   suite: SuiteResult) -> list[CheckResult]:
+    """Set failing ``who_can_see`` lists to what the analysis found, and check them again."""
+    from accesssim.golden import rewritten
 
-    stale = {r.expectation: r for r in results if r.kind == "who_can_see" and not r.passed}
+    stale = {r.expectation: list(r.actual_items) for r in results
+             if r.kind == "who_can_see" and not r.passed}
     if not stale:
         return results
-    rewrite_who_can_see(project.loaded.path, {k: list(r.actual_items) for k, r in stale.items()})
+    path = project.loaded.path
+    suite.rewrites[path] = rewritten(path, path.read_text(encoding="utf-8"), stale)
     suite.updated.extend(f"{project.loaded.display_path}::{k}" for k in sorted(stale))
-    run = ScenarioRun(load_project(project.loaded.path, project.loaded.root))
-    return [check(run, exp, project.loaded.display_path)
-            for exp in run.project.loaded.model.expectations]
-
+    checked = []
+    for exp in project.loaded.model.expectations:
+        if exp.id in stale and exp.who_can_see is not None:
+            new = exp.who_can_see.model_copy(update={"people": sorted(stale[exp.id])})
+            exp = exp.model_copy(update={"who_can_see": new})
+        checked.append(check(run, exp, project.loaded.display_path))
+    return checked

@@ -5,8 +5,6 @@ Render with Graphviz: ``accesssim analyze M --format dot -o out.dot && dot -Tsvg
 
 from __future__ import annotations
 
-import graphviz
-
 from accesssim.results import Report
 
 _SHAPES = {"person": "ellipse", "account": "note", "terminal": "box3d", "system": "cylinder",
@@ -14,6 +12,8 @@ _SHAPES = {"person": "ellipse", "account": "note", "terminal": "box3d", "system"
 
 
 def report_to_dot(report: Report) -> str:
+    import graphviz  # imported here: `accesssim --help` should not pay for it
+
     graph = graphviz.Digraph("accesssim", graph_attr={"rankdir": "LR", "fontname": "sans-serif",
                                                       "label": report.model_name})
     graph.attr("node", fontname="sans-serif", fontsize="10")

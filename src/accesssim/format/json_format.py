@@ -27,7 +27,7 @@ def hop_to_dict(hop: Hop) -> dict[str, Any]:
             "failure_type": hop.defect.value if hop.defect else None}
 
 
-def _window(w: Window) -> dict[str, Any]:
+def window_to_dict(w: Window) -> dict[str, Any]:
     return {"mode": w.mode, "from": _day(w.start), "until": _day(w.end)}
 
 
@@ -47,7 +47,7 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
         "witness": [hop_to_dict(h) for h in f.witness],
         "path": [{"node": s.node, "failure_type": s.defect.value if s.defect else None}
                  for s in f.path],
-        "holds_in": [_window(w) for w in f.windows],
+        "holds_in": [window_to_dict(w) for w in f.windows],
     }
 
 

@@ -35,7 +35,8 @@ def suite_to_text(suite: SuiteResult, *, coverage: bool) -> str:
                           f"{len(cov.total[kind])}" for kind in cov.total)
         lines.append(f"coverage: {cov.percent:.1f}% ({parts})")
         for kind, items in cov.missing():
-            lines.append(f"  not exercised ({kind}): {', '.join(items)}")
+            lines.append(f"  not exercised: {kind} ({len(items)})")
+            lines.extend(f"    {item}" for item in items)
     passed = sum(1 for r in suite.results if r.passed)
     lines.append(f"{passed} passed, {len(suite.results) - passed} failed")
     return "\n".join(lines) + "\n"

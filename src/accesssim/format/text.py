@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
-from accesssim.results import Finding, Report
+from collections.abc import Iterable
+
+from accesssim.results import Defect, Finding, Hop, Report, Window
+
+
+def cause_lines(windows: Iterable[Window], defects: Iterable[Defect], witness: Iterable[Hop],
+                indent: str = "    ") -> list[str]:
+    """When it holds, its root cause and its witness: the same words in analyze and explain."""
+    lines = [f"{indent}holds:   {'; '.join(w.label() for w in windows)}", f"{indent}root cause:"]
+    for d in defects:
+        lines.append(f"{indent}  - {d.type.label}: {d.description}  [{d.source}]")
+    lines.append(f"{indent}witness:")
+    for step, hop in enumerate(witness, start=1):
+        mark = f"  <-- {hop.defect.label}" if hop.defect else ""
+        where = ", ".join(str(s) for s in hop.sources)
+        lines.append(f"{indent}  {step:>2}. {hop.text}  [{where}]{mark}")
+    return lines
 
 
 def _finding(index: int, f: Finding) -> list[str]:
@@ -12,16 +28,13 @@ def _finding(index: int, f: Finding) -> list[str]:
     people = "1 person" if f.headcount == 1 else f"{f.headcount} people"
     lines.append(f"    exposed: {people} ({f.share:.2%} of untrusted staff): {groups}")
     lines.append(f"    fields:  {', '.join(f.fields)}")
-    lines.append(f"    holds:   {'; '.join(w.label() for w in f.windows)}")
-    lines.append("    root cause:")
-    for d in f.defects:
-        lines.append(f"      - {d.type.label}: {d.description}  [{d.source}]")
-    lines.append("    witness:")
-    for step, hop in enumerate(f.witness, start=1):
-        mark = f"  <-- {hop.defect.label}" if hop.defect else ""
-        where = ", ".join(str(s) for s in hop.sources)
-        lines.append(f"      {step:>2}. {hop.text}  [{where}]{mark}")
+    lines.extend(cause_lines(f.windows, f.defects, f.witness))
     return lines
+
+
+def finding_to_text(index: int, f: Finding) -> str:
+    """One finding as ``analyze`` prints it (``index`` is its rank in the report)."""
+    return "\n".join(_finding(index, f)) + "\n"
 
 
 def report_to_text(report: Report) -> str:

@@ -1,0 +1,108 @@
+"""What every command shares: library errors, interrupts and the time limit become exit codes.
+
+Exit codes: 0 pass, 1 findings, 2 bad input or incomplete analysis, 130 interrupted (Ctrl-C).
+An interrupted or timed-out run never exits 0 or 1: its answer would be incomplete.
+"""
+
+from __future__ import annotations
+
+import functools
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import IntEnum
+from types import FrameType
+from typing import Any, TypeVar
+
+import click
+
+from accesssim.errors import AccessSimError, InputError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Exit(IntEnum):
+    CLEAN = 0
+    FINDINGS = 1
+    ERROR = 2
+    INTERRUPTED = 130  # 128 + SIGINT, what shells expect
+
+
+class TimeLimitReached(BaseException):
+    """Raised by the alarm; a BaseException so no ``except Exception`` in a library hides it."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise TimeLimitReached in this (main) thread when ``seconds`` of wall time pass."""
+    if not seconds:
+        yield
+        return
+
+    def alarm(signum: int, frame: FrameType | None) -> None:
+        raise TimeLimitReached(seconds)
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+TIMEOUT_OPT = click.option(
+    "--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+    help="Stop with exit 2 (nothing written) when the run takes longer than this.")
+
+
+def _fail(message: str, code: Exit = Exit.ERROR) -> None:
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+def handles_errors(fn: F) -> F:
+    """The one place that turns errors, Ctrl-C and the time limit into a message and exit code.
+
+    Adds ``--timeout`` to the command it wraps.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        try:
+            with time_limit(timeout):
+                return fn(*args, **kwargs)
+        except InputError as exc:
+            for problem in exc.problems:
+                click.echo(f"error: {problem}", err=True)
+            _fail(f"{len(exc.problems)} problem(s) found; stopped before writing anything")
+        except AccessSimError as exc:
+            _fail(f"error: {exc}")
+        except TimeLimitReached as exc:
+            _fail(f"error: analysis incomplete: time limit of {exc.seconds:g} s reached; "
+                  "nothing written")
+        except KeyboardInterrupt:
+            _fail("interrupted: analysis incomplete, nothing written", Exit.INTERRUPTED)
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(f"error: {where}{exc.strerror or exc}")
+        except Exception as exc:  # never let a crash look like exit 1 ("findings")
+            _fail(f"internal error, analysis incomplete: {type(exc).__name__}: {exc}")
+
+    return TIMEOUT_OPT(wrapper)  # type: ignore[return-value]
+
+
+class Group(click.Group):
+    """Ctrl-C outside a command's body (while parsing options) also exits 130, not click's 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("interrupted: nothing written", err=True)
+            ctx.exit(Exit.INTERRUPTED)

@@ -1,0 +1,300 @@
+"""The command's behaviour at its edges: interrupts, time limits, unwritable outputs, golden-file
+updates that keep the file's layout, explain by finding id or organisation, lazy imports."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from accesssim.checks import CheckResult
+from accesssim.format.junit import results_to_junit
+from helpers import REPO, assert_error, make_project, run
+
+ACCESSSIM = [str(Path(sys.executable).parent / "accesssim")]
+
+
+@pytest.fixture(scope="module")
+def utility(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated utility-scale model: its analysis takes many seconds."""
+    out = tmp_path_factory.mktemp("utility")
+    done = run("generate", str(out), "--preset", "utility")
+    assert done.exit_code == 0, done.stderr
+    return out
+
+
+# -- B10: Ctrl-C and D13: --timeout ----------------------------------------------------------
+
+
+def test_interrupt_exits_130_and_writes_nothing(utility: Path) -> None:
+    """SIGINT during a slow run exits 130 (never 0 or 1), says so, and leaves no output file."""
+    out = utility / "interrupted.json"
+    proc = subprocess.Popen([*ACCESSSIM, "analyze", "model.yaml", "--quiet", "-o", str(out)],
+                            cwd=utility, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    time.sleep(4)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert not out.exists() and stdout == ""
+    assert not [p for p in utility.iterdir() if p.name.startswith(".interrupted")]
+
+
+def test_timeout_exits_2_and_writes_nothing(utility: Path) -> None:
+    """--timeout 1 on a run that takes longer: exit 2, the limit named, no output file."""
+    out = utility / "late.json"
+    result = run("analyze", str(utility / "model.yaml"), "--root", str(utility), "--quiet",
+                 "-o", str(out), "--timeout", "1")
+    assert_error(result, "analysis incomplete: time limit of 1 s reached")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["analyze", "validate", "explain", "test", "generate",
+                                     "init", "schema"])
+def test_every_command_takes_a_timeout(command: str) -> None:
+    """--timeout is an option of every command."""
+    assert "--timeout" in run(command, "--help").stdout
+
+
+def test_timeout_not_reached_changes_nothing(tmp_path: Path) -> None:
+    """A generous limit gives the same answer as no limit."""
+    project = make_project(tmp_path)
+    assert project.cli("analyze", "--timeout", "600").stdout == project.cli("analyze").stdout
+
+
+# -- B7: unwritable outputs --------------------------------------------------------------------
+
+
+def test_generate_into_a_file_parent_exits_2(tmp_path: Path) -> None:
+    """generate below a file: exit 2 naming the path, no traceback."""
+    blocker = tmp_path / "afile"
+    blocker.write_text("x", encoding="utf-8")
+    result = run("generate", str(blocker / "out"))
+    assert_error(result, str(blocker), "not a folder")
+    assert blocker.read_text(encoding="utf-8") == "x"
+
+
+def test_output_below_a_file_exits_2(tmp_path: Path) -> None:
+    """-o below a file: exit 2 naming the path and what is wrong; nothing on stdout."""
+    project = make_project(tmp_path)
+    blocker = tmp_path / "afile"
+    blocker.write_text("x", encoding="utf-8")
+    result = project.cli("analyze", "-o", str(blocker / "r.json"))
+    assert_error(result, str(blocker), "not a folder")
+    assert result.stdout == ""
+
+
+def test_output_into_unwritable_place_exits_2(tmp_path: Path) -> None:
+    """-o into a place the system refuses (/proc): exit 2 naming the path."""
+    project = make_project(tmp_path)
+    result = project.cli("analyze", "-o", "/proc/accesssim-report.json")
+    assert_error(result, "/proc/accesssim-report.json", "cannot write")
+
+
+def test_junit_below_a_file_exits_2(tmp_path: Path) -> None:
+    """--junit below a file: exit 2 naming the path."""
+    project = make_project(tmp_path)
+    blocker = tmp_path / "afile"
+    blocker.write_text("x", encoding="utf-8")
+    result = run("test", str(project.model), "--root", str(project.root),
+                 "--junit", str(blocker / "j.xml"))
+    assert_error(result, str(blocker), "not a folder")
+
+
+def test_update_in_a_read_only_folder_exits_2(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The folder refuses new files (simulated: tests may run as root): exit 2, file intact."""
+    import accesssim.files
+
+    project = make_project(tmp_path)
+    project.edit_model("people: [kep_outsourced, kep_sales]", "people: [ktd_staff]")
+    before = project.model.read_text(encoding="utf-8")
+
+    def refuse(*args: object, **kwargs: object) -> tuple[int, str]:
+        raise PermissionError(13, "Permission denied", str(project.model.parent))
+
+    monkeypatch.setattr(accesssim.files.tempfile, "mkstemp", refuse)
+    result = run("test", str(project.model), "--root", str(project.root), "--update")
+    assert_error(result, str(project.model.parent), "Permission denied")
+    assert "internal error" not in result.stderr
+    assert project.model.read_text(encoding="utf-8") == before
+
+
+# -- B9: --update keeps mode and layout; JUnit is valid XML -------------------------------------
+
+
+def test_update_refuses_a_read_only_file(tmp_path: Path) -> None:
+    """A scenario file without write permission is not replaced: exit 2, file intact."""
+    project = make_project(tmp_path)
+    project.edit_model("people: [kep_outsourced, kep_sales]", "people: [ktd_staff]")
+    before = project.model.read_text(encoding="utf-8")
+    project.model.chmod(0o444)
+    result = run("test", str(project.model), "--root", str(project.root), "--update")
+    assert_error(result, "01-kansai.yaml", "read-only")
+    assert project.model.read_text(encoding="utf-8") == before
+    assert project.model.stat().st_mode & 0o777 == 0o444
+
+
+def test_update_of_a_one_line_change_is_a_one_line_diff(tmp_path: Path) -> None:
+    """A wrong who_can_see list, updated, gives back the shipped file byte for byte, same mode."""
+    project = make_project(tmp_path)
+    shipped = project.model.read_text(encoding="utf-8")
+    project.edit_model("people: [kep_outsourced, kep_sales]", "people: [ktd_staff]")
+    project.model.chmod(0o640)
+    result = run("test", str(project.model), "--root", str(project.root), "--update")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert project.model.read_text(encoding="utf-8") == shipped
+    assert project.model.stat().st_mode & 0o777 == 0o640
+
+
+def test_update_of_a_block_list_changes_only_its_lines(tmp_path: Path) -> None:
+    """A block-style people list is rewritten in block style at its own indentation."""
+    project = make_project(tmp_path)
+    project.edit_model("who_can_see: {field: usage_kwh, people: [kep_outsourced, kep_sales]}",
+                       "who_can_see:\n      field: usage_kwh\n      people:\n"
+                       "        - ktd_staff  # wrong\n")
+    before = project.model.read_text(encoding="utf-8").splitlines()
+    result = run("test", str(project.model), "--root", str(project.root), "--update")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    after = project.model.read_text(encoding="utf-8").splitlines()
+    i = before.index("        - ktd_staff  # wrong")
+    assert after == [*before[:i], "        - kep_outsourced", "        - kep_sales  # wrong",
+                     *before[i + 1:]]
+    assert run("test", str(project.model), "--root", str(project.root)).exit_code == 0
+
+
+def test_junit_escapes_control_characters() -> None:
+    """Messages holding raw control characters still give XML that parses."""
+    bad = CheckResult("s.yaml", "case\x01", "who_can_see", 3, False, "summary \x1b[31m",
+                      expected="{a\x01}", actual="{b\x1b}")
+    root = ET.fromstring(results_to_junit([bad]))
+    case = root.find(".//testcase")
+    assert case is not None and case.get("name") == "case\\x01"
+    failure = case.find("failure")
+    assert failure is not None and "\\x1b" in (failure.get("message") or "")
+
+
+# -- E17: no expectations ----------------------------------------------------------------------
+
+
+def test_test_on_an_empty_folder_exits_2(tmp_path: Path) -> None:
+    """No scenario at all is not a pass."""
+    (tmp_path / "empty").mkdir()
+    result = run("test", str(tmp_path / "empty"), "--root", str(tmp_path))
+    assert_error(result, "no expectations found in", "empty")
+
+
+def test_test_without_expectations_exits_2(tmp_path: Path) -> None:
+    """Scenarios that hold no expectation are not a pass either."""
+    project = make_project(tmp_path)
+    text = project.model.read_text(encoding="utf-8")
+    project.model.write_text(text[:text.index("\nexpectations:")] + "\n", encoding="utf-8")
+    result = run("test", str(project.model), "--root", str(project.root))
+    assert_error(result, "no expectations found in")
+
+
+def test_init_hint_names_analyze(tmp_path: Path) -> None:
+    result = run("init", str(tmp_path / "d"))
+    assert result.exit_code == 0
+    assert "accesssim analyze model.yaml" in result.stdout
+
+
+# -- E18: explain by finding id, by organisation, same windows as analyze ----------------------
+
+
+def test_explain_a_finding_by_id(tmp_path: Path) -> None:
+    """explain MODEL ID shows that finding's people, fields, windows, defects and witness."""
+    project = make_project(tmp_path)
+    report = json.loads(project.cli("analyze", "--format", "json").stdout)
+    finding = report["findings"][1]
+    result = project.cli("explain", finding["id"])
+    assert result.exit_code == 1, result.stderr
+    text = result.stdout
+    assert finding["id"] in text
+    for f in finding["exposed"]["fields"]:
+        assert f in text
+    for hop in finding["witness"]:
+        assert hop["text"] in text
+    for d in finding["defects"]:
+        assert f"{d['source']['file']}:{d['source']['line']}" in text
+    as_json = json.loads(project.cli("explain", finding["id"], "--format", "json").stdout)
+    assert as_json == finding
+
+
+def test_explain_an_unknown_finding_id_exits_2(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    result = project.cli("explain", "ASIM-0000000000")
+    assert_error(result, "ASIM-0000000000", "accesssim analyze")
+
+
+def test_explain_for_an_organisation(tmp_path: Path) -> None:
+    """--who ORG explains for each person of the organisation, one result each."""
+    project = make_project(tmp_path)
+    result = project.cli("explain", "--who", "kansai_td", "--field", "phone")
+    assert result.exit_code == 0, result.stderr
+    assert "ktd_staff" in result.stdout
+    visible = project.cli("explain", "--who", "kep_contractor", "--field", "phone")
+    assert visible.exit_code == 1
+    assert visible.stdout.startswith("kep_outsourced CAN see phone")
+    data = json.loads(project.cli("explain", "--who", "kep_contractor", "--field", "phone",
+                                  "--format", "json").stdout)
+    assert [e["person"] for e in data] == ["kep_outsourced"]
+
+
+def test_explain_uses_the_windows_wording_of_analyze(tmp_path: Path) -> None:
+    """The same 'holds:' line in explain as in analyze for the same root cause."""
+    project = make_project(tmp_path)
+    analyzed = project.cli("analyze").stdout
+    explained = project.cli("explain", "--who", "kep_sales", "--field", "customer_name").stdout
+    holds = [line.strip() for line in explained.splitlines() if line.strip().startswith("holds:")]
+    assert holds and all(h in {x.strip() for x in analyzed.splitlines()} for h in holds)
+    assert "–" not in explained and "always" not in explained
+
+
+# -- E19: closing line, lazy imports, readable coverage ----------------------------------------
+
+
+def test_output_file_gets_a_closing_line(tmp_path: Path) -> None:
+    """With -o, one line on stderr names the file and the totals, with thousands separators."""
+    project = make_project(tmp_path)
+    out = tmp_path / "report.json"
+    result = project.cli("analyze", "--format", "json", "-o", str(out))
+    data = json.loads(out.read_text(encoding="utf-8"))
+    n, people = len(data["findings"]), data["summary"]["exposed_headcount"]
+    assert people >= 1000
+    assert result.stderr == f"wrote {out}: {n} findings, {people:,} people exposed\n"
+
+
+def test_importing_the_cli_loads_no_heavy_module() -> None:
+    """`--help` stays fast: the CLI imports casbin, networkx, pydantic and rich only when run."""
+    code = ("import sys\nfrom accesssim.cli import main\n"
+            "try:\n    main(['analyze', '--help'])\nexcept SystemExit:\n    pass\n"
+            "heavy = ('casbin', 'networkx', 'pydantic', 'rich', 'graphviz', 'ruamel', 'yaml')\n"
+            "print(sorted(m for m in heavy if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=REPO)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_coverage_table_has_one_element_per_line(tmp_path: Path) -> None:
+    """--coverage lists what was not exercised one element per line, grouped by kind."""
+    project = make_project(tmp_path)
+    result = run("test", str(project.model), "--root", str(project.root), "--coverage")
+    lines = result.stdout.splitlines()
+    table = lines[next(i for i, line in enumerate(lines) if line.startswith("coverage:")) + 1:]
+    assert table and max(len(line) for line in table) < 100
+    assert "  not exercised: screens (1)" in lines or any(
+        line.startswith("  not exercised: screens (") for line in lines)
+    assert "    scenarios/incidents/01-kansai.yaml:menu" in lines
+
+
+def test_help_lists_exit_130() -> None:
+    assert "130" in run("analyze", "--help").stdout
