@@ -22,7 +22,7 @@ from accesssim import __version__
 from accesssim.errors import AccessSimError, InputError
 from accesssim.files import write_atomically
 from accesssim.format import OutputFormat, render
-from accesssim.guard import Exit, Group, handles_errors
+from accesssim.guard import Exit, Group, analysis_done, handles_errors
 
 if TYPE_CHECKING:
     from accesssim.engine import Project
@@ -59,15 +59,20 @@ def _closing_line(output: Path, report: Report) -> str:
 
 
 class _Phases:
-    """Progress on stderr for long analyses, only when a person is watching."""
+    """Progress on stderr for long analyses, only when a person is watching: the phase number
+    out of three, and the percentage of the search."""
 
     def __init__(self, bar: Any) -> None:
         self.bar = bar
-        self.task = bar.add_task("loading the model and Casbin files", total=None) if bar else None
+        self.number = 1
+        self.task = (bar.add_task("[1/3] loading the model and Casbin files", total=None)
+                     if bar else None)
 
     def phase(self, text: str) -> None:
+        self.number += 1
         if self.bar is not None:
-            self.bar.update(self.task, description=text, completed=0, total=None)
+            self.bar.update(self.task, description=f"[{self.number}/3] {text}", completed=0,
+                            total=None)
 
     def update(self, done: int, total: int) -> None:
         if self.bar is not None:
@@ -356,6 +361,7 @@ def test_cmd(paths: tuple[Path, ...], junit: Path | None, update: bool, show_cov
 
     tune_collector()
     suite = run_suite(list(paths) or [Path("scenarios")], root, update=update)
+    analysis_done()  # several files may follow: write all of them, not half
     write_updates(suite.rewrites)
     if junit is not None:
         _write_output(results_to_junit(suite.results), junit)

@@ -56,6 +56,11 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+def analysis_done() -> None:
+    """The analysis is complete: the writes that follow must not be cut off halfway."""
+    signal.setitimer(signal.ITIMER_REAL, 0)
+
+
 TIMEOUT_OPT = click.option(
     "--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
     help="Stop with exit 2 (nothing written) when the run takes longer than this.")
