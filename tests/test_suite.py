@@ -62,7 +62,7 @@ def test_wrong_decision_fails(tmp_path: Path) -> None:
           "object: switching_detail, action: open, expect: allow")
     result = _run(root, str(root / KANSAI))
     assert result.exit_code == 1
-    assert "actual:   deny in disaster, always; deny in normal, always" in result.stdout
+    assert "actual:   deny in disaster, at any date; deny in normal, at any date" in result.stdout
 
 
 def test_fixing_the_defect_breaks_the_finding_expectation(tmp_path: Path) -> None:

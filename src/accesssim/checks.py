@@ -15,7 +15,7 @@ from itertools import pairwise
 from accesssim.analysis import Analyzer
 from accesssim.engine import Project, analyzer
 from accesssim.model import Expectation, FindingExpectation, NoPathExpectation
-from accesssim.results import Finding, Hop, Report, Source
+from accesssim.results import Finding, Hop, Report, Source, Window
 from accesssim.timeline import Epoch, merge_epochs
 
 
@@ -194,9 +194,9 @@ def _check_decision(run: ScenarioRun, exp: Expectation, make: Make, where: str
         answer = policy.enforce(d.account, d.system, d.object, d.action, sl.mode, sl.day)
         if ("allow" if answer else "deny") != d.expect:
             wrong.setdefault(sl.mode, []).append(sl.epoch)
-    actual = "; ".join(f"{'deny' if d.expect == 'allow' else 'allow'} in {mode}, "
-                       + ", ".join(e.label() for e in merge_epochs(epochs))
-                       for mode, epochs in sorted(wrong.items()))
+    actual = "; ".join(f"{'deny' if d.expect == 'allow' else 'allow'} in "
+                       + Window(mode, e.start, e.end).label()
+                       for mode, epochs in sorted(wrong.items()) for e in merge_epochs(epochs))
     text = f"{d.account} {d.action} {d.system}/{d.object}: {d.expect}{where}"
     first = engine.slices[0] if engine.slices else None
     grounds = (engine.decisions.grounds(d.account, d.system, d.object, d.action, first.mode,
