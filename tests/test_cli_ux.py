@@ -298,3 +298,16 @@ def test_coverage_table_has_one_element_per_line(tmp_path: Path) -> None:
 
 def test_help_lists_exit_130() -> None:
     assert "130" in run("analyze", "--help").stdout
+
+
+def test_bad_junit_path_stops_before_any_update(tmp_path: Path) -> None:
+    """--update with a --junit that cannot be written: exit 2 and the scenario is untouched."""
+    project = make_project(tmp_path)
+    project.edit_model("people: [kep_outsourced, kep_sales]", "people: [ktd_staff]")
+    before = project.model.read_text(encoding="utf-8")
+    blocker = tmp_path / "afile"
+    blocker.write_text("x", encoding="utf-8")
+    result = run("test", str(project.model), "--root", str(project.root), "--update",
+                 "--junit", str(blocker / "j.xml"))
+    assert_error(result, str(blocker), "not a folder")
+    assert project.model.read_text(encoding="utf-8") == before

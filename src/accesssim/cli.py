@@ -20,7 +20,7 @@ import click
 
 from accesssim import __version__
 from accesssim.errors import AccessSimError, InputError
-from accesssim.files import write_atomically
+from accesssim.files import prepare_folder, write_atomically
 from accesssim.format import OutputFormat, render
 from accesssim.guard import Exit, Group, analysis_done, handles_errors
 
@@ -362,6 +362,8 @@ def test_cmd(paths: tuple[Path, ...], junit: Path | None, update: bool, show_cov
     tune_collector()
     suite = run_suite(list(paths) or [Path("scenarios")], root, update=update)
     analysis_done()  # several files may follow: write all of them, not half
+    if junit is not None:
+        prepare_folder(junit.parent, junit)  # a bad --junit path stops before any update
     write_updates(suite.rewrites)
     if junit is not None:
         _write_output(results_to_junit(suite.results), junit)
