@@ -69,7 +69,9 @@ class Explanation:
 def explain(engine: Analyzer, person_id: str, field_id: str) -> Explanation:
     """Every root cause by which ``person_id`` sees ``field_id``, or why none exists."""
     if person_id not in engine.people:
-        raise InputError.single(engine.loaded.display_path, 0, f"unknown person {person_id!r}")
+        raise InputError.single(engine.loaded.display_path, 0,
+                                f"unknown person {person_id!r} (not a person, group or "
+                                "organisation id of the model)")
     if field_id not in engine.fields:
         raise InputError.single(engine.loaded.display_path, 0, f"unknown field {field_id!r}")
     person = engine.people[person_id]
