@@ -2,7 +2,7 @@
 an exit code from the result (0 pass, 1 findings, 2 bad input or incomplete analysis, 130
 interrupted).
 
-Heavy libraries (casbin, networkx, pydantic, rich, graphviz, ruamel) are imported inside the
+Heavy libraries (casbin, networkx, pydantic, rich, graphviz) are imported inside the
 commands, so ``accesssim --help`` answers at once.
 """
 
