@@ -237,6 +237,8 @@ EVAL_MATCHER = SHIPPED_MATCHER + " && eval(p.cond)"
     (SHIPPED_MATCHER + ' && keyMatch(r.date, "20*")', None, "r.date"),
     (SHIPPED_MATCHER + ' && r.date != r.mode', None, "r.date"),
     (SHIPPED_MATCHER + ' && (r.date) >= "2021-06"', None, "2021-06"),
+    (SHIPPED_MATCHER + ' && r.date in "2021-06-01 2021-06-02"', None, "r.date"),
+    (SHIPPED_MATCHER + ' && "2020-01-01" <= r.date <= "2030-01-01"', None, "r.date"),
 ])
 def test_unrecognised_date_use_in_the_matcher_is_refused(matcher: str, policy_def: str | None,
                                                          why: str) -> None:

@@ -60,13 +60,18 @@ def date_problems(expression: str) -> list[str]:
 
 
 def _normalise(expression: str) -> str:
-    """Casbin's ``r_date`` as ``r.date``, and no spaces outside string literals."""
+    """Casbin's ``r_date`` as ``r.date``; outside string literals, no spaces but one between
+    two words (``r.date in (...)`` must not become ``r.datein(...)``)."""
     parts, last = [], 0
     for literal in _STRING.finditer(expression):
-        parts += [re.sub(r"\s+", "", expression[last:literal.start()]), literal.group()]
+        parts += [_squeeze(expression[last:literal.start()]), literal.group()]
         last = literal.end()
-    parts.append(re.sub(r"\s+", "", expression[last:]))
+    parts.append(_squeeze(expression[last:]))
     return re.sub(r"(?<![\w.])([rp])_(\w+)", r"\1.\2", "".join(parts))
+
+
+def _squeeze(code: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"\s+(?=\W)|(?<=\W)\s+", "", code)).strip()
 
 
 def _blank_strings(text: str) -> str:
