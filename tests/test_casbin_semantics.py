@@ -201,6 +201,13 @@ def test_unbalanced_bracket_in_a_policy_line_is_refused_at_its_line(line: str) -
     assert "unbalanced" in error.problems[0].message
 
 
+def test_unclosed_bracket_in_a_last_field_is_read_as_casbin_reads_it() -> None:
+    """An opening bracket with no comma after it does not change Casbin's fields: accepted."""
+    csv = ("p, admin, sys, menu, open, allow, *, *, *, r.obj == 'menu' or r.obj == '('\n"
+           "g, acc_clerk, admin, sys\n")
+    _same_as_casbin(_raw(csv, matcher=EVAL_MATCHER, policy_def=COND))
+
+
 # -- A2: every use of r.date is recognised or refused -----------------------------------------
 
 DATED = ("p, admin, sys, menu, open, allow, *, 2021-01-01, 2022-06-30\n"

@@ -366,19 +366,25 @@ def read_policy_csv(
 
 
 def _unbalanced(line: str) -> str | None:
-    """Casbin's tokenizer nests on ``()`` and ``[]`` and crashes on a close it did not open."""
+    """Casbin's tokenizer nests on ``()`` and ``[]`` and crashes on a close it did not open.
+
+    An opening bracket never closed only matters when a comma follows it: Casbin would then
+    read the rest of the line as one field.
+    """
     if line.startswith("#"):
         return None
-    depth = 0
-    for char in line:
-        depth += char in "(["
-        depth -= char in ")]"
-        if depth < 0:
-            return (f"unbalanced {char!r}: Casbin's reader cannot split this line (a closing "
-                    "bracket with no opening one)")
-    if depth > 0:
-        return ("unbalanced '(' or '[': Casbin's reader would take the rest of the line, "
-                "commas included, as one field")
+    opened: list[int] = []
+    for index, char in enumerate(line):
+        if char in "([":
+            opened.append(index)
+        elif char in ")]":
+            if not opened:
+                return (f"unbalanced {char!r}: Casbin's reader cannot split this line (a "
+                        "closing bracket with no opening one)")
+            opened.pop()
+    if opened and "," in line[opened[0]:]:
+        return (f"unbalanced {line[opened[0]]!r}: Casbin's reader would take the rest of the "
+                "line, commas included, as one field")
     return None
 
 
