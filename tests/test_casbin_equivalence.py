@@ -201,3 +201,29 @@ def test_matcher_that_only_contains_the_recognised_pieces(name: str) -> None:
                           "normal", dt.date(2020, 1, 1))
         _check_decisions(project)
         assert engine_exposures(project) == oracle.exposures(project)
+
+
+# -- (d) role definitions with condition columns ------------------------------------------------
+_CONDITIONAL = {
+    # g = _, _, (_, _): no domain, the last two columns are conditions; "_" = always holds.
+    "conditions, no domain": ("g = _, _, (_, _)", "g(r.sub, p.sub)", lambda g: [*g[:3], "_", "_"]),
+    "domain and conditions": ("g = _, _, _, (_, _)", "g(r.sub, p.sub, r.dom)",
+                              lambda g: [*g, "_", "_"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_CONDITIONAL))
+@settings(max_examples=10)
+@given(gen=projects())
+def test_conditional_role_definitions_give_casbin_decisions(name: str, gen: Generated) -> None:
+    """pycasbin's conditional role managers (links that always hold): Casbin's decisions."""
+    roles, call, layout = _CONDITIONAL[name]
+    conf = gen.conf.replace("g = _, _, _", roles).replace("g(r.sub, p.sub, r.dom)", call)
+    rows = [layout(row) if row[0] == "g" else row for row in gen.rows]
+    conditional = Generated(gen.model, rows, conf)
+    note(conditional.describe())
+    with materialise(conditional) as project:
+        assert project.policy.shape.understood
+        assert "g" in project.policy.enforcer.cond_rm_map
+        _check_decisions(project)
+        assert engine_exposures(project) == oracle.exposures(project)

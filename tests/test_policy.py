@@ -270,8 +270,20 @@ def test_silent_drop_is_detected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
     project = make_project(tmp_path)
     monkeypatch.setattr(policy_module, "FileAdapter", DroppingAdapter)
-    with pytest.raises(InputError, match="dropped silently"):
+    with pytest.raises(InputError, match="dropped silently") as info:
         _load(project)
+    # The lost line is named: one problem, at a p line of the CSV.
+    assert [p.file for p in info.value.problems] == [project.csv_shown]
+    cited = project.csv.read_text(encoding="utf-8").splitlines()[info.value.problems[0].line - 1]
+    assert cited.startswith("p, ")
+
+
+def test_g_line_written_twice_is_accepted(tmp_path: Path) -> None:
+    """Casbin keeps a repeated g line (no decision changes): no false 'dropped' refusal."""
+    project = make_project(tmp_path)
+    project.append_csv("g, acc_kep_sales, retail_user, takuso")
+    result = project.cli("validate")
+    assert result.exit_code == 0, result.stderr
 
 
 def test_obj_pattern_matcher_with_domain_equality_loads(tmp_path: Path) -> None:

@@ -623,11 +623,16 @@ class Analyzer:
 
     def _allow_hop(self, acc: str, system: str, obj: str, act: str, text: str, sl: Slice,
                    extra: tuple[Source, ...], defect: FailureType | None) -> Hop:
-        """A hop resting on an allow: cite the rule that grants it (or the matcher)."""
+        """A hop resting on an allow: cite the g chain and the rule that grant it (or the
+        matcher, when no single rule explains it)."""
         grounds = self.decisions.grounds(acc, system, obj, act, sl.mode, sl.day)
-        rule_source = (Source(self.policy.policy_display, grounds.rule.line) if grounds
-                       else Source(self.policy.model_display, self.policy.matcher_line))
-        return Hop(text, (*extra, rule_source), defect)
+        if grounds is None:
+            return Hop(text, (*extra, Source(self.policy.model_display, self.policy.matcher_line)),
+                       defect)
+        # Every line the allow rests on: each g link of the role chain, then the rule.
+        pol = self.policy.policy_display
+        cited = tuple(Source(pol, line.line) for line in (*grounds.chain, grounds.rule))
+        return Hop(text, (*extra, *cited), defect)
 
     def _finding(self, root: frozenset[Defect], data: _Root, untrusted: int) -> Finding:
         assert data.witness is not None

@@ -67,8 +67,7 @@ class Decisions:
         for g in policy.groupings:
             if g.ptype != "g":
                 continue
-            dom = g.values[2] if len(g.values) > 2 else None
-            self._links[dom][g.values[0]].append(g)
+            self._links[policy.link_domain(g)][g.values[0]].append(g)
         self._rules_by_sub: dict[str | None, list[PolicyLine]] = defaultdict(list)
         for r in policy.rules:
             self._rules_by_sub[self._val(r, "sub")].append(r)
@@ -87,9 +86,7 @@ class Decisions:
         self._representative: dict[AccountClass, str] = {}
         self._account_reach: dict[tuple[str, str], dict[str, tuple[PolicyLine, ...]]] = {}
         self._probe_enforcer: casbin.Enforcer | None = None
-        managers = list(policy.enforcer.rm_map.values())
-        level = getattr(managers[0], "max_hierarchy_level", 10) if managers else 10
-        self._max_links = max(int(level) - 1, 0)
+        self._max_links = policy.max_links
 
     def _val(self, rule: PolicyLine, name: str) -> str | None:
         index = self._tok[name]
@@ -239,16 +236,27 @@ class Decisions:
         return None
 
     def _probe(self) -> casbin.Enforcer:
-        """The same Casbin model with every role link and deny rule, but no allow rule."""
+        """The same Casbin model with every role link and deny rule, but no allow rule.
+
+        Built as Casbin's own ``load_policy`` builds an enforcer (``add_named_grouping_policy``
+        cannot be used: it fails for role definitions with condition columns).
+        """
         if self._probe_enforcer is None:
             probe = casbin.Enforcer(str(self.policy.model_path), None)
-            for manager in probe.rm_map.values():
+            managers = [*probe.rm_map.values(), *probe.cond_rm_map.values()]
+            for manager in managers:
                 manager.matching_func = None
             for g in self.policy.groupings:
-                probe.add_named_grouping_policy(g.ptype, list(g.values))
+                probe.model.add_policy("g", g.ptype, list(g.values))
             for rule in self.policy.rules:
                 if self._val(rule, "eft") == "deny":
-                    probe.add_named_policy(rule.ptype, list(rule.values))
+                    probe.model.add_policy("p", rule.ptype, list(rule.values))
+            for manager in managers:
+                manager.clear()
+            if probe.rm_map:
+                probe.model.build_role_links(probe.rm_map)
+            if probe.cond_rm_map:
+                probe.model.build_conditional_role_links(probe.cond_rm_map)
             self._probe_enforcer = probe
         return self._probe_enforcer
 

@@ -41,8 +41,19 @@ def load_project(model_path: Path, root: Path | None = None) -> Project:
         loaded.display(loaded.casbin_model_path),
         loaded.display(loaded.casbin_policy_path),
         loaded.model.modes,
+        trial=_trial_request(loaded),
     )
     return Project(loaded, policy)
+
+
+def _trial_request(loaded: LoadedModel) -> tuple[str, str, str] | None:
+    """(account, system, screen): a request the analysis will really send, for the trial."""
+    screens = {s.id: [x.id for x in s.screens] for s in loaded.model.systems}
+    for account in loaded.model.accounts:
+        for system in account.systems:
+            if screens.get(system):
+                return account.id, system, screens[system][0]
+    return None
 
 
 def resolve_modes(project: Project, mode: str) -> list[str]:

@@ -20,6 +20,7 @@ from casbin.model import Model
 from casbin.persist.adapter import _extract_tokens
 from casbin.persist.adapters import FileAdapter
 
+from accesssim import datecheck, rolelinks
 from accesssim.errors import InputError, Problem
 
 #: Request tokens the engine knows how to fill.
@@ -81,6 +82,16 @@ class LoadedPolicy:
     enforcer: casbin.Enforcer
     matcher_line: int
     warnings: list[str] = field(default_factory=list)
+    #: Domain columns of each role definition (``g = _, _, _`` has one; ``g = _, _, (_, _)``
+    #: none: its last two columns are conditions).
+    role_domains: dict[str, int] = field(default_factory=dict)
+    #: How many g links Casbin's role manager follows (9 by default; its conditional role
+    #: manager, used when the role definition has condition columns, follows 10).
+    max_links: int = 9
+
+    def link_domain(self, link: PolicyLine) -> str | None:
+        """The domain a g line applies in, or None when its definition has no domain."""
+        return link.values[2] if self.role_domains.get(link.ptype, 0) > 0 else None
 
     @cached_property
     def matcher_dates(self) -> list[dt.date]:
@@ -187,8 +198,13 @@ def load_policy(
     model_display: str,
     policy_display: str,
     modes: list[str],
+    *,
+    trial: tuple[str, str, str] | None = None,
 ) -> LoadedPolicy:
-    """Parse and check both files, build the enforcer, and prove it can decide a request."""
+    """Parse and check both files, build the enforcer, and prove it can decide a request.
+
+    ``trial`` is (account, system, screen) of the model, for the trial request.
+    """
     try:
         conf_text = model_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -236,12 +252,17 @@ def load_policy(
                     len(assertion.tokens) if sec == "p" else assertion.value.count("_")
                 )
     rules, groupings = read_policy_csv(policy_path, policy_display, definitions, p_tokens, modes)
+    role_domains = rolelinks.check_role_model(model, conf_text, model_display)
+    rolelinks.check_role_links(model, ((g.ptype, g.values, g.line) for g in groupings),
+                               policy_display)
 
     matcher = model["m"]["m"].value
     effect = model["e"]["e"].value
     matcher_line = _line_of(conf_text, r"m\s*=")
     shape = matcher_shape(matcher, effect)
     _check_matcher_names(matcher, request_tokens, p_tokens, model, model_display, matcher_line)
+    datecheck.check_date_uses(matcher, [(r.values, r.line) for r in rules], p_tokens,
+                              model_display, matcher_line, policy_display)
     keys = fast_cache_keys(shape, effect, request_tokens, p_tokens)
     enforcer = _build_enforcer(model_path, policy_path, keys)
     _check_nothing_dropped(
@@ -259,8 +280,10 @@ def load_policy(
         shape,
         enforcer,
         matcher_line,
+        role_domains=role_domains,
+        max_links=rolelinks.links_followed(enforcer),
     )
-    _trial_enforce(policy, model_display, matcher_line)
+    _trial_enforce(policy, model_display, matcher_line, trial)
     if not policy.shape.understood:
         policy.warnings.append(
             f"{model_display}:{matcher_line}: matcher shape not recognised "
@@ -300,6 +323,10 @@ def read_policy_csv(
     rules: list[PolicyLine] = []
     groupings: list[PolicyLine] = []
     for number, line in enumerate(text.splitlines(), start=1):
+        unbalanced = _unbalanced(line.strip())
+        if unbalanced:
+            problems.append(Problem(shown, number, unbalanced))
+            continue
         tokens = _extract_tokens(line.strip())
         if tokens is None:
             continue
@@ -336,6 +363,29 @@ def read_policy_csv(
     if problems:
         raise InputError(problems)
     return rules, groupings
+
+
+def _unbalanced(line: str) -> str | None:
+    """Casbin's tokenizer nests on ``()`` and ``[]`` and crashes on a close it did not open.
+
+    An opening bracket never closed only matters when a comma follows it: Casbin would then
+    read the rest of the line as one field.
+    """
+    if line.startswith("#"):
+        return None
+    opened: list[int] = []
+    for index, char in enumerate(line):
+        if char in "([":
+            opened.append(index)
+        elif char in ")]":
+            if not opened:
+                return (f"unbalanced {char!r}: Casbin's reader cannot split this line (a "
+                        "closing bracket with no opening one)")
+            opened.pop()
+    if opened and "," in line[opened[0]:]:
+        return (f"unbalanced {line[opened[0]]!r}: Casbin's reader would take the rest of the "
+                "line, commas included, as one field")
+    return None
 
 
 def _check_rule(
@@ -427,27 +477,28 @@ def _disable_trivial_matching(enforcer: casbin.Enforcer) -> None:
     every ``add_link`` scans all roles seen so far. Equality adds nothing, and we install no
     pattern functions of our own, so removing it keeps every decision (tests prove it).
     """
-    for rm in enforcer.rm_map.values():
+    for rm in [*enforcer.rm_map.values(), *enforcer.cond_rm_map.values()]:
         if getattr(rm, "matching_func", None) is not None:
             rm.matching_func = None
 
 
-def _trial_enforce(policy: LoadedPolicy, shown: str, line: int) -> None:
-    """Casbin only evaluates the matcher at the first enforce: make that happen now."""
+def _trial_enforce(policy: LoadedPolicy, shown: str, line: int,
+                   trial: tuple[str, str, str] | None) -> None:
+    """Casbin only evaluates the matcher at the first enforce: make that happen now.
+
+    The request is one the analysis will really send (an account, its system, a screen of
+    it), so a matcher that needs well-formed values (``ipMatch``...) is not blamed for a
+    value no request carries.
+    """
     sample = policy.rules[0] if policy.rules else None
-    sub = sample.get("sub", policy.p_tokens) if sample else "nobody"
-    dom = sample.get("dom", policy.p_tokens) if sample else "none"
-    obj = sample.get("obj", policy.p_tokens) if sample else "none"
-    act = sample.get("act", policy.p_tokens) if sample else "open"
+    if trial is not None:
+        sub, dom, obj = trial
+    else:
+        sub = (sample.get("sub", policy.p_tokens) if sample else None) or "nobody"
+        dom = (sample.get("dom", policy.p_tokens) if sample else None) or "none"
+        obj = (sample.get("obj", policy.p_tokens) if sample else None) or "none"
     try:
-        policy.enforce(
-            sub or "nobody",
-            dom or "none",
-            obj or "none",
-            act or "open",
-            "normal",
-            dt.date(2000, 1, 1),
-        )
+        policy.enforce(sub, dom, obj, OPEN, "normal", dt.date(2000, 1, 1))
     except Exception as exc:
         raise InputError.single(shown, line, f"the matcher fails to evaluate: {exc}") from None
 
@@ -460,26 +511,29 @@ def _check_nothing_dropped(
     deduplicated: bool,
     shown: str,
 ) -> None:
-    """Casbin must hold every rule we read (FastEnforcer keeps one copy of a duplicate)."""
+    """Casbin must hold every rule we read; else name the lines it lost.
 
-    def count(sec: str, lines: list[PolicyLine]) -> tuple[int, int]:
-        held = (
-            sum(len(a.policy) for a in enforcer.model[sec].values())
-            if (sec in enforcer.model.keys())
-            else 0
-        )
-        wanted = len({(r.ptype, r.values) for r in lines}) if deduplicated else len(lines)
-        return held, wanted
-
+    Casbin keeps a repeated line (a ``FastEnforcer`` keeps one copy of a repeated ``p`` line,
+    which changes no decision): a repetition is no loss.
+    """
+    problems = []
     for sec, lines in (("p", rules), ("g", groupings)):
-        held, wanted = count(sec, lines)
-        if held != wanted:
-            raise InputError.single(
-                shown,
-                0,
-                f"Casbin loaded {held} {sec} rules but the file "
-                f"has {wanted}: some lines were dropped silently",
-            )
+        held: dict[tuple[str, tuple[str, ...]], int] = {}
+        if sec in enforcer.model.keys():
+            for key, assertion in enforcer.model[sec].items():
+                for rule in assertion.policy:
+                    item = (key, tuple(rule))
+                    held[item] = held.get(item, 0) + 1
+        seen: dict[tuple[str, tuple[str, ...]], int] = {}
+        for entry in lines:
+            item = (entry.ptype, entry.values)
+            seen[item] = seen.get(item, 0) + 1
+            kept = held.get(item, 0)
+            if kept == 0 or (seen[item] > kept and not (deduplicated and sec == "p")):
+                problems.append(Problem(shown, entry.line, f"Casbin did not load this {sec} "
+                                        "line: it would be dropped silently"))
+    if problems:
+        raise InputError(problems)
 
 
 _IDENT_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
@@ -510,20 +564,6 @@ def _check_matcher_names(
     for name in sorted(set(_IDENT_CALL.findall(text))):
         if name not in known:
             problems.append(Problem(shown, line, f"the matcher calls unknown function {name!r}"))
-    spaced = re.sub(r"\s+", "", re.sub(r"\b([rp])_(\w+)", r"\1.\2", text))
-    compared = set(re.findall(r"p\.(\w+)[<>=!]=?r\.date", spaced))
-    compared |= set(re.findall(r"r\.date[<>=!]=?p\.(\w+)", spaced))
-    raw = re.sub(r"\s+", "", re.sub(r"\b([rp])_(\w+)", r"\1.\2", matcher))
-    literals = re.findall(r"r\.date[<>=!]=?[\"']([^\"']*)[\"']", raw)
-    literals += re.findall(r"[\"']([^\"']*)[\"'][<>=!]=?r\.date", raw)
-    for literal in sorted(set(literals)):
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", literal):
-            problems.append(Problem(shown, line, f"the matcher compares r.date with "
-                                                 f"{literal!r}: write full dates (YYYY-MM-DD)"))
-    for name in sorted(compared - {"valid_from", "valid_until"}):
-        problems.append(Problem(shown, line, f"the matcher compares r.date with p.{name}: name "
-                                             "date columns valid_from / valid_until so the "
-                                             "engine cuts time at them"))
     tokens = {"r": set(request_tokens), "p": set(p_tokens)}
     for kind, name in sorted(set(_TOKEN_REF.findall(text))):
         if name not in tokens[kind]:
