@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import casbin
 
+from accesssim import linear_regex
 from accesssim.errors import IncompleteAnalysisError
 from accesssim.policy import ANY, OPEN, UNMASK, LoadedPolicy, PolicyLine
 from accesssim.timeline import boundaries, epoch_index
@@ -244,6 +245,7 @@ class Decisions:
             probe = casbin.Enforcer(str(self.policy.model_path), None)
             for manager in probe.rm_map.values():
                 manager.matching_func = None
+            linear_regex.install(probe)
             for g in self.policy.groupings:
                 probe.add_named_grouping_policy(g.ptype, list(g.values))
             for rule in self.policy.rules:

@@ -20,6 +20,7 @@ from casbin.model import Model
 from casbin.persist.adapter import _extract_tokens
 from casbin.persist.adapters import FileAdapter
 
+from accesssim import linear_regex
 from accesssim.errors import InputError, Problem
 
 #: Request tokens the engine knows how to fill.
@@ -242,6 +243,8 @@ def load_policy(
     matcher_line = _line_of(conf_text, r"m\s*=")
     shape = matcher_shape(matcher, effect)
     _check_matcher_names(matcher, request_tokens, p_tokens, model, model_display, matcher_line)
+    if slow := linear_regex.check_policy(matcher, rules, p_tokens, policy_display):
+        raise InputError(slow)
     keys = fast_cache_keys(shape, effect, request_tokens, p_tokens)
     enforcer = _build_enforcer(model_path, policy_path, keys)
     _check_nothing_dropped(
@@ -404,6 +407,7 @@ def _build_enforcer(model_path: Path, policy_path: Path, keys: list[int] | None)
 
     With ``keys`` it is a ``FastEnforcer`` that pre-filters rows on (dom, obj): rows with
     another dom or obj can never match, so the decisions are the same (tests prove it).
+    Casbin's regex functions run on RE2 with Python's meaning (``linear_regex``).
     """
     logging.getLogger("casbin").setLevel(logging.ERROR)
     try:
@@ -413,6 +417,7 @@ def _build_enforcer(model_path: Path, policy_path: Path, keys: list[int] | None)
             else casbin.Enforcer(str(model_path), None)
         )
         _disable_trivial_matching(enforcer)
+        linear_regex.install(enforcer)  # no exponential backtracking on a policy pattern
         enforcer.set_adapter(FileAdapter(str(policy_path)))
         enforcer.load_policy()
     except Exception as exc:

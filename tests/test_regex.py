@@ -1,0 +1,160 @@
+"""Casbin's regex functions run on RE2 (linear time) with exactly Python's ``re.match`` meaning."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import casbin
+import pytest
+from casbin.util import builtin_operators
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from accesssim.errors import IncompleteAnalysisError
+from accesssim.linear_regex import check_pattern, key_match2_pattern, regex_match
+from helpers import assert_error, line_of, make_project
+
+ATOMS = ["a", "b", ".", "[ab]", "[^a]", "[a-c]", "\\.", "\\n", "x", ""]
+
+
+@st.composite
+def patterns(draw: st.DrawFn, depth: int = 0) -> str:
+    """Small patterns from the constructs RE2 and Python share."""
+    if depth > 2:
+        return draw(st.sampled_from(ATOMS[:-1]))
+    kind = draw(st.sampled_from(["atom", "seq", "alt", "group", "repeat", "anchor"]))
+    if kind == "atom":
+        return draw(st.sampled_from(ATOMS))
+    if kind == "seq":
+        return "".join(draw(st.lists(patterns(depth + 1), min_size=1, max_size=3)))
+    if kind == "alt":
+        return "|".join(draw(st.lists(patterns(depth + 1), min_size=2, max_size=3)))
+    if kind == "group":
+        return f"({draw(patterns(depth + 1))})"
+    if kind == "repeat":
+        inner = draw(patterns(depth + 1))
+        suffix = draw(st.sampled_from(["*", "+", "?", "*?", "+?", "{2}", "{1,3}", "{2,}"]))
+        return f"(?:{inner}){suffix}"
+    anchor = draw(st.sampled_from(["^", "$", "\\A", "\\Z"]))
+    return draw(st.sampled_from([anchor + draw(patterns(depth + 1)),
+                                 draw(patterns(depth + 1)) + anchor]))
+
+
+@settings(max_examples=400)
+@given(patterns(), st.text(alphabet="abcx.\n", max_size=8))
+def test_same_answer_as_python_re(pattern: str, subject: str) -> None:
+    """Every generated pattern is accepted and answers like Casbin's own regex_match."""
+    assert check_pattern(pattern) is None, pattern
+    expected = builtin_operators.regex_match(subject, pattern)
+    if "$" in pattern and "\n" in subject:  # Python's $ also matches before a final newline
+        with contextlib.suppress(IncompleteAnalysisError):  # refused rather than guessed
+            assert regex_match(subject, pattern) == expected
+        return
+    assert regex_match(subject, pattern) == expected, (pattern, subject)
+
+
+@pytest.mark.parametrize("pattern", [
+    r"(a)\1", r"(?=a)", r"(?!a)", r"(?<=a)b", r"a++", r"(?>a)", r"\d", r"\w+", r"\s", r"\bx",
+    r"(?i)a", r"(?s).", r"(?m)^a", r"(?i:a)", r"a{1001}", r"(?(1)a|b)", "*", "(",
+])
+def test_constructs_with_another_meaning_are_refused(pattern: str) -> None:
+    assert check_pattern(pattern) is not None
+    with pytest.raises(IncompleteAnalysisError, match="regexMatch pattern"):
+        regex_match("a", pattern)
+
+
+def test_dollar_before_a_final_newline_is_refused_not_guessed() -> None:
+    assert re.match("a$", "a\n")  # Python's meaning, which RE2 does not have
+    with pytest.raises(IncompleteAnalysisError, match="line break"):
+        regex_match("a\n", "a$")
+
+
+def test_key_match2_pattern_is_casbins() -> None:
+    for key1, key2 in [("/foo/bar", "/foo/*"), ("/r1", "/:resource"), ("/a/b", "/:x"), ("x", "*")]:
+        expected = builtin_operators.key_match2(key1, key2)
+        assert regex_match(key1, key_match2_pattern(key2)) == expected
+
+
+CONF = """[request_definition]
+r = sub, obj, act
+
+[policy_definition]
+p = sub, obj, act
+
+[role_definition]
+g = _, _
+
+[policy_effect]
+e = some(where (p.eft == allow))
+
+[matchers]
+m = g(r.sub, p.sub) && FUNC(r.obj, p.obj) && r.act == p.act
+"""
+
+
+@pytest.mark.parametrize("func", ["regexMatch", "keyMatch2", "keyMatch3", "keyMatch5"])
+def test_catastrophic_pattern_decides_fast(tmp_path: Path, func: str) -> None:
+    """``(a+)+$`` against 30 'a's and '!' backtracks for hours in ``re``: here well under 1 s.
+
+    Run in a child process so that the old, exponential engine fails the test by timeout
+    instead of hanging the suite.
+    """
+    conf = tmp_path / "m.conf"
+    conf.write_text(CONF.replace("FUNC", func), encoding="utf-8")
+    csv = tmp_path / "p.csv"
+    csv.write_text("p, role, (a+)+$, open\ng, alice, role\n", encoding="utf-8")
+    code = textwrap.dedent(f"""
+        import time
+        from pathlib import Path
+        from accesssim.policy import _build_enforcer
+        enforcer = _build_enforcer(Path({str(conf)!r}), Path({str(csv)!r}), None)
+        start = time.perf_counter()
+        allowed = enforcer.enforce("alice", "a" * 30 + "!", "open")
+        print(allowed, time.perf_counter() - start)
+    """)
+    try:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              timeout=30, check=True)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{func} backtracked for over 30 s")
+    allowed, seconds = done.stdout.split()
+    assert allowed == "False"
+    assert float(seconds) < 0.5
+
+
+def test_decisions_equal_plain_casbin(tmp_path: Path) -> None:
+    """The enforcer the engine builds answers like a plain casbin.Enforcer on regexMatch rules."""
+    from accesssim.policy import _build_enforcer
+
+    conf = tmp_path / "m.conf"
+    conf.write_text(CONF.replace("FUNC", "regexMatch"), encoding="utf-8")
+    csv = tmp_path / "p.csv"
+    csv.write_text("p, role, cust(omer)?_[a-z]+, open\np, role, ^menu$, open\n"
+                   "g, alice, role\n", encoding="utf-8")
+    ours = _build_enforcer(conf, csv, None)
+    plain = casbin.Enforcer(str(conf), str(csv))
+    for obj in ["customer_search", "cust_x", "custome", "menu", "menu2", "xmenu", "cust_"]:
+        for sub in ["alice", "bob"]:
+            assert ours.enforce(sub, obj, "open") == plain.enforce(sub, obj, "open"), obj
+
+
+def test_policy_pattern_refused_at_load_with_its_line(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    project.edit_conf("&& r.obj == p.obj &&", "&& regexMatch(r.obj, p.obj) &&")
+    project.append_csv(r"p, retail_user, takuso, (c)\1, open, allow, *, *, *")
+    line = line_of(project.csv, r"(c)\1")
+    assert_error(project.cli("validate"), f"{project.csv_shown}:{line}:", r"'(c)\\1'",
+                 "regexMatch")
+
+
+def test_plain_policy_patterns_load(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    project.edit_conf("&& r.obj == p.obj &&", "&& regexMatch(r.obj, p.obj) &&")
+    project.append_csv("p, retail_user, takuso, (a+)+$, open, allow, *, *, *")
+    result = project.cli("validate")
+    assert result.exit_code == 0, result.stderr
