@@ -230,3 +230,11 @@ def test_lint_sorts_and_prints() -> None:
     b = Lint("p.csv", 12, "policy-duplicate", "y")
     assert sorted([b, a]) == [a, b]
     assert str(a) == "p.csv:3: x [policy-duplicate]"
+
+
+def test_other_grouping_types_are_not_role_links(tmp_path: Path) -> None:
+    """A ``g2`` line (e.g. object groups) is not read as a role link by the role lints."""
+    project = _loaded(tmp_path)
+    extra = PolicyLine("g2", ("customer_search", "search_screens"), 95)
+    policy = dataclasses.replace(project.policy, groupings=[*project.policy.groupings, extra])
+    assert lint_project(dataclasses.replace(project, policy=policy)) == []

@@ -44,7 +44,8 @@ class _View:
 
     file: str
     rules: list[PolicyLine]
-    groupings: list[PolicyLine]
+    groupings: list[PolicyLine]  # every g-type line (g, g2, ...)
+    links: list[PolicyLine]  # the ``g`` lines: the role links g(r.sub, p.sub[, r.dom]) reads
     tokens: tuple[str, ...]
     systems: dict[str, tuple[frozenset[str], frozenset[str]]]  # id -> (screens, fields)
     accounts: frozenset[str]
@@ -68,7 +69,9 @@ def _view(project: Project) -> _View:
         for s in model.systems
     }
     shape = policy.shape
-    return _View(policy.policy_display, policy.rules, policy.groupings, policy.p_tokens, systems,
+    links = [g for g in policy.groupings if g.ptype == "g"]
+    return _View(policy.policy_display, policy.rules, policy.groupings, links, policy.p_tokens,
+                 systems,
                  frozenset(a.id for a in model.accounts), shape.dom_equal, shape.obj_equal,
                  shape.act_equal, shape.g_arity)
 
@@ -105,7 +108,7 @@ def _used_roles(v: _View) -> set[tuple[str, str | None]]:
     changed = True
     while changed:
         changed = False
-        for link in v.groupings:
+        for link in v.links:
             dom = v.g_domain(link) if use_dom else None
             if (link.values[1], dom) in used and (link.values[0], dom) not in used:
                 used.add((link.values[0], dom))
@@ -122,7 +125,7 @@ def _unused_roles(v: _View) -> Iterator[Lint]:
     for name, dom in used:
         if dom is not None:
             domains[name].add(dom)
-    for link in v.groupings:
+    for link in v.links:
         role, dom = link.values[1], (v.g_domain(link) if use_dom else None)
         if (role, dom) in used:
             continue
@@ -136,7 +139,7 @@ def _unused_roles(v: _View) -> Iterator[Lint]:
 def _unheld_roles(v: _View) -> Iterator[Lint]:
     if v.g_arity not in (2, 3):
         return
-    held = {link.values[1] for link in v.groupings}
+    held = {link.values[1] for link in v.links}
     first: dict[str, list[int]] = defaultdict(list)
     for rule in v.rules:
         sub = v.val(rule, "sub")
@@ -151,9 +154,9 @@ def _unheld_roles(v: _View) -> Iterator[Lint]:
 def _unknown_member(v: _View) -> Iterator[Lint]:
     if v.g_arity not in (2, 3):
         return
-    roles = {link.values[1] for link in v.groupings}
+    roles = {link.values[1] for link in v.links}
     roles |= {sub for rule in v.rules if (sub := v.val(rule, "sub")) is not None}
-    for link in v.groupings:
+    for link in v.links:
         member = link.values[0]
         if member not in v.accounts and member not in roles:
             yield Lint(v.file, link.line, "policy-unknown-member",
@@ -163,7 +166,7 @@ def _unknown_member(v: _View) -> Iterator[Lint]:
 
 def _unknown_names(v: _View) -> Iterator[Lint]:
     """Domains, screens, fields and actions the model does not have: the rule never matches."""
-    for link in v.groupings:
+    for link in v.links:
         dom = v.g_domain(link)
         if dom is not None and dom not in v.systems:
             yield Lint(v.file, link.line, "policy-unknown-domain",
