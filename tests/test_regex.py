@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import subprocess
 import sys
@@ -158,3 +159,49 @@ def test_plain_policy_patterns_load(tmp_path: Path) -> None:
     project.append_csv("p, retail_user, takuso, (a+)+$, open, allow, *, *, *")
     result = project.cli("validate")
     assert result.exit_code == 0, result.stderr
+
+
+def _exposures(result_stdout: str) -> list[tuple[object, ...]]:
+    report = json.loads(result_stdout)
+    return sorted((tuple(f["failure_types"]), json.dumps(f["exposed"], sort_keys=True))
+                  for f in report["findings"])
+
+
+def test_analysis_with_regex_matcher_equals_equality(tmp_path: Path) -> None:
+    """Kansai's ids are plain words, none a prefix of another: regexMatch on obj decides like
+    equality, so the findings are the same (the analysis and its rule-by-rule grounds, which
+    use a second enforcer, both run on RE2); a catastrophic pattern on the side costs nothing."""
+    plain = make_project(tmp_path / "a")
+    expected = plain.cli("analyze", "--format", "json", "--quiet")
+    assert expected.exit_code == 1
+    project = make_project(tmp_path / "b")
+    project.edit_conf("&& r.obj == p.obj &&", "&& regexMatch(r.obj, p.obj) &&")
+    project.append_csv("p, retail_user, takuso, (a+)+$, open, allow, *, *, *")
+    result = project.cli("analyze", "--format", "json", "--quiet")
+    assert result.exit_code == 1, result.stderr
+    assert _exposures(result.stdout) == _exposures(expected.stdout)
+
+
+def test_analysis_never_backtracks_on_a_screen_id(tmp_path: Path) -> None:
+    """A screen named with 30 'a's and '!' against ``(a+)+$``: both the deciding enforcer and the
+    rule-by-rule one that finds the grounds must answer at once (a child process, so the old
+    exponential engine fails by timeout instead of hanging the suite)."""
+    project = make_project(tmp_path)
+    screen = "a" * 30 + "!"
+    project.edit_conf("&& r.obj == p.obj &&", "&& regexMatch(r.obj, p.obj) &&")
+    project.edit_model("- id: menu", f"- id: '{screen}'")
+    project.edit_model("{from: menu,", f"{{from: '{screen}',")
+    for role in ("nw_operator", "retail_user"):
+        project.edit_csv(f"p, {role}, takuso, menu,", f"p, {role}, takuso, {screen},")
+    # first in the file, so the rule-by-rule search for grounds tries it before the real one
+    project.edit_csv("# NW operators", "p, retail_user, takuso, (a+)+$, open, allow, *, *, *\n"
+                                       "# NW operators")
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", "from accesssim.cli import main; main()", "analyze",
+             str(project.model), "--root",
+             str(project.root), "--quiet", "--format", "json"],
+            capture_output=True, text=True, timeout=60, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the analysis backtracked for over 60 s")
+    assert done.returncode == 1, done.stderr
