@@ -70,10 +70,10 @@ def _view(project: Project) -> _View:
     }
     shape = policy.shape
     links = [g for g in policy.groupings if g.ptype == "g"]
+    accounts = frozenset(a.id for a in model.accounts)
     return _View(policy.policy_display, policy.rules, policy.groupings, links, policy.p_tokens,
-                 systems,
-                 frozenset(a.id for a in model.accounts), shape.dom_equal, shape.obj_equal,
-                 shape.act_equal, shape.g_arity)
+                 systems, accounts, shape.dom_equal, shape.obj_equal, shape.act_equal,
+                 shape.g_arity)
 
 
 def _hash_comment(v: _View) -> Iterator[Lint]:
