@@ -110,12 +110,17 @@ def compile_pattern(pattern: str) -> tuple[Any, bool]:
     """The RE2 program for a Python pattern and whether it uses ``$``; or UnsupportedPattern."""
     try:
         parsed = _parser.parse(pattern)
-    except re.error as exc:
+    except (re.error, OverflowError) as exc:
         raise UnsupportedPattern(f"not a regular expression ({exc})") from None
+    except RecursionError:
+        raise UnsupportedPattern("nested too deeply") from None
     if parsed.state.flags & ~_HARMLESS_FLAGS:
         raise UnsupportedPattern("flags such as (?i), (?m), (?s) or (?a) are not supported")
     dollar = [False]
-    body = _emit(parsed, dollar)
+    try:
+        body = _emit(parsed, dollar)
+    except RecursionError:
+        raise UnsupportedPattern("nested too deeply") from None
     options = re2.Options()
     options.log_errors = False
     options.never_capture = True
