@@ -59,12 +59,18 @@ def _class(items: list[tuple[Any, Any]]) -> str:
     return f"[{negate}{''.join(parts)}]"
 
 
+_NAMES = {
+    "GROUPREF": "a back-reference", "GROUPREF_EXISTS": "a conditional group (?(1)...)",
+    "ASSERT": "a look-ahead or look-behind", "ASSERT_NOT": "a negative look-ahead or look-behind",
+    "ATOMIC_GROUP": "an atomic group", "POSSESSIVE_REPEAT": "a possessive repeat",
+}
+
+
 def _why(name: str, av: Any) -> str:
     if name == "CATEGORY" or (name == "AT" and av.name in ("AT_BOUNDARY", "AT_NON_BOUNDARY")):
         return ("\\d, \\w, \\s and \\b match non-ASCII characters in Python but not in RE2; "
                 "write the characters out (e.g. [0-9], [A-Za-z0-9_])")
-    return f"the construct {name} (back-reference, look-around, atomic or possessive) has no " \
-           "linear-time equivalent"
+    return f"{_NAMES.get(name, name)} has no linear-time equivalent"
 
 
 def _emit(items: Any, dollar: list[bool]) -> str:
@@ -127,7 +133,9 @@ def compile_pattern(pattern: str) -> tuple[Any, bool]:
     try:
         program = re2.compile(f"\\A(?:{body})", options)
     except re2.error as exc:
-        raise UnsupportedPattern(f"RE2 cannot compile it ({exc})") from None
+        why = exc.args[0] if exc.args else ""
+        why = why.decode("utf-8", "replace") if isinstance(why, bytes) else str(why)
+        raise UnsupportedPattern(f"RE2 cannot compile it ({why})") from None
     return program, dollar[0]
 
 
