@@ -238,3 +238,13 @@ def test_other_grouping_types_are_not_role_links(tmp_path: Path) -> None:
     extra = PolicyLine("g2", ("customer_search", "search_screens"), 95)
     policy = dataclasses.replace(project.policy, groupings=[*project.policy.groupings, extra])
     assert lint_project(dataclasses.replace(project, policy=policy)) == []
+
+
+def test_account_linked_in_a_system_it_does_not_use(tmp_path: Path) -> None:
+    """acc_grid_ops logs in to takuso only (reference model): crm lines never apply to it."""
+    project, [link, rule] = appended(
+        tmp_path, "g, acc_grid_ops, crm_user, crm",
+        "p, acc_grid_ops, crm, crm_customer, open, allow, *, *, *", scenario="reference")
+    found = lints(project)
+    assert (link, "policy-account-system") in found
+    assert (rule, "policy-account-system") in found

@@ -48,7 +48,7 @@ class _View:
     links: list[PolicyLine]  # the ``g`` lines: the role links g(r.sub, p.sub[, r.dom]) reads
     tokens: tuple[str, ...]
     systems: dict[str, tuple[frozenset[str], frozenset[str]]]  # id -> (screens, fields)
-    accounts: frozenset[str]
+    accounts: dict[str, frozenset[str]]  # account id -> the systems it logs in to
     dom_equal: bool
     obj_equal: bool
     act_equal: bool
@@ -70,7 +70,7 @@ def _view(project: Project) -> _View:
     }
     shape = policy.shape
     links = [g for g in policy.groupings if g.ptype == "g"]
-    accounts = frozenset(a.id for a in model.accounts)
+    accounts = {a.id: frozenset(a.systems) for a in model.accounts}
     return _View(policy.policy_display, policy.rules, policy.groupings, links, policy.p_tokens,
                  systems, accounts, shape.dom_equal, shape.obj_equal, shape.act_equal,
                  shape.g_arity)
@@ -164,6 +164,20 @@ def _unknown_member(v: _View) -> Iterator[Lint]:
                        "elsewhere (a typo?)")
 
 
+def _account_outside_system(v: _View) -> Iterator[Lint]:
+    """An account linked or granted in a system the model does not give it."""
+    pairs: list[tuple[PolicyLine, str | None, str | None]] = [
+        (link, link.values[0], v.g_domain(link)) for link in v.links]
+    if v.dom_equal:
+        pairs += [(rule, v.val(rule, "sub"), v.val(rule, "dom")) for rule in v.rules]
+    for line, account, dom in pairs:
+        if account in v.accounts and dom in v.systems and dom not in v.accounts[account]:
+            systems = ", ".join(sorted(v.accounts[account]))
+            yield Lint(v.file, line.line, "policy-account-system",
+                       f"account {account!r} does not log in to system {dom!r} in the model "
+                       f"(its systems: {systems}): this line never applies to it")
+
+
 def _unknown_names(v: _View) -> Iterator[Lint]:
     """Domains, screens, fields and actions the model does not have: the rule never matches."""
     for link in v.links:
@@ -243,8 +257,8 @@ def _loader_warnings(project: Project) -> Iterator[Lint]:
 
 
 LINTS: tuple[Callable[[_View], Iterable[Lint]], ...] = (
-    _hash_comment, _duplicates, _unused_roles, _unheld_roles, _unknown_member, _unknown_names,
-    _impossible_dates,
+    _hash_comment, _duplicates, _unused_roles, _unheld_roles, _unknown_member,
+    _account_outside_system, _unknown_names, _impossible_dates,
 )
 
 
