@@ -35,7 +35,6 @@ class UnsupportedPattern(ValueError):
     """A pattern RE2 cannot run with exactly Python's meaning."""
 
 
-
 def _char(code: int) -> str:
     if code in _SURROGATES:
         raise UnsupportedPattern(f"a lone surrogate (U+{code:04X}) has no UTF-8 form")
@@ -170,36 +169,68 @@ def regex_match(key1: str, key2: str) -> bool:
     return program.search(key1) is not None
 
 
-# Casbin's own rewriting of keyMatch2/3/5 patterns (casbin/util/builtin_operators.py).
-_KEY2 = re.compile(r"(.*?):[^\/]+(.*?)")
-_KEY3 = re.compile(r"(.*?){[^\/]+?}(.*?)")
-_KEY5 = re.compile(r"{[^/]+}")
+def _program(pattern: str) -> Any:
+    options = re2.Options()
+    options.log_errors = False
+    return re2.compile(pattern, options)
+
+
+# Casbin rewrites keyMatch2/3/5 policy values into regexes (casbin/util/builtin_operators.py)
+# with Python patterns that take quadratic time on long values; these RE2 patterns find the
+# same spans (Casbin's leading lazy ``(.*?)`` only keeps the text before each span).
+_KEY2 = _program(r":[^/]+")  # (.*?):[^\/]+(.*?)
+_KEY3 = _program(r"\{[^/][^/}]*\}")  # (.*?){[^\/]+?}(.*?): the first } after one character
+_KEY5 = _program(r"\{[^/]+\}")  # {[^/]+}
+
+
+def _replace(program: Any, text: str, new: str) -> str:
+    if not isinstance(text, str):
+        raise UnsupportedPattern(f"{text!r} is not text")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UnsupportedPattern(f"{text!r} is not valid text") from None
+    out, end = [], 0
+    for found in program.finditer(text):
+        out += [text[end:found.start()], new]
+        end = found.end()
+    return "".join(out) + text[end:]
 
 
 def key_match2_pattern(key2: str) -> str:
-    key2 = _KEY2.sub(r"\g<1>[^\/]+\g<2>", key2.replace("/*", "/.*"), 0)
+    key2 = _replace(_KEY2, key2.replace("/*", "/.*"), "[^\\/]+")
     return "^" + ("(.*)" if key2 == "*" else key2) + "$"
 
 
 def key_match3_pattern(key2: str) -> str:
-    return "^" + _KEY3.sub(r"\g<1>[^\/]+\g<2>", key2.replace("/*", "/.*"), 0) + "$"
+    return "^" + _replace(_KEY3, key2.replace("/*", "/.*"), "[^\\/]+") + "$"
 
 
 def key_match5_pattern(key2: str) -> str:
-    return "^" + _KEY5.sub(r"[^/]+", key2.replace("/*", "/.*"), 0) + "$"
+    return "^" + _replace(_KEY5, key2.replace("/*", "/.*"), "[^/]+") + "$"
 
 
-def _key_match5(key1: str, key2: str) -> bool:
-    cut = key1.find("?")
-    return regex_match(key1 if cut == -1 else key1[:cut], key_match5_pattern(key2))
+def _key_match(name: str, to_pattern: Callable[[str], str]) -> Callable[[str, str], bool]:
+    """Casbin's keyMatchN: key1 against the regex Casbin builds from key2."""
+
+    def match(key1: str, key2: str) -> bool:
+        try:
+            pattern = to_pattern(key2)
+        except UnsupportedPattern as exc:
+            raise IncompleteAnalysisError(f"{name} pattern {key2!r}: {exc}") from None
+        if name == "keyMatch5" and isinstance(key1, str) and "?" in key1:
+            key1 = key1[:key1.find("?")]  # keyMatch5 ignores a query string
+        return regex_match(key1, pattern)
+
+    return match
 
 
 #: Casbin function name -> (the pattern its second argument becomes, our replacement).
 FUNCTIONS: dict[str, tuple[Callable[[str], str], Callable[[str, str], bool]]] = {
     "regexMatch": (lambda key2: key2, regex_match),
-    "keyMatch2": (key_match2_pattern, lambda k1, k2: regex_match(k1, key_match2_pattern(k2))),
-    "keyMatch3": (key_match3_pattern, lambda k1, k2: regex_match(k1, key_match3_pattern(k2))),
-    "keyMatch5": (key_match5_pattern, _key_match5),
+    "keyMatch2": (key_match2_pattern, _key_match("keyMatch2", key_match2_pattern)),
+    "keyMatch3": (key_match3_pattern, _key_match("keyMatch3", key_match3_pattern)),
+    "keyMatch5": (key_match5_pattern, _key_match("keyMatch5", key_match5_pattern)),
 }
 
 
@@ -247,7 +278,10 @@ def check_policy(matcher: str, rules: Any, p_tokens: tuple[str, ...],
             value = rule.get(token.group(1), p_tokens)
             if value is None:
                 continue
-            why = check_pattern(to_pattern(value))
+            try:
+                why = check_pattern(to_pattern(value))
+            except UnsupportedPattern as exc:
+                why = str(exc)
             if why is not None:
                 problems.append(Problem(shown, rule.line, f"{call.group(1)} pattern {value!r} "
                                         f"cannot be matched exactly in linear time: {why}"))
