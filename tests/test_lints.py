@@ -248,3 +248,15 @@ def test_account_linked_in_a_system_it_does_not_use(tmp_path: Path) -> None:
     found = lints(project)
     assert (link, "policy-account-system") in found
     assert (rule, "policy-account-system") in found
+
+
+@pytest.mark.parametrize("func", ["keyMatch4", "globMatch"])
+def test_backtracking_matcher_function_is_named(tmp_path: Path, func: str) -> None:
+    project = make_project(tmp_path)
+    project.edit_conf("&& r.obj == p.obj &&", f"&& {func}(r.obj, p.obj) &&")
+    result = project.cli("validate", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    warnings = json.loads(result.stdout)["warnings"]
+    line = line_of(project.conf, "m = ")
+    assert {"file": project.conf_shown, "line": line, "code": "matcher-backtracking"} in [
+        {k: w[k] for k in ("file", "line", "code")} for w in warnings]

@@ -256,6 +256,16 @@ def _loader_warnings(project: Project) -> Iterator[Lint]:
         yield Lint(file, line, code, message)
 
 
+def _backtracking_functions(project: Project) -> Iterator[Lint]:
+    """Matcher functions that still run on Python's backtracking engine (see linear_regex)."""
+    policy = project.policy
+    matcher = policy.enforcer.model["m"]["m"].value
+    for name in sorted(set(re.findall(r"\b(keyMatch4|globMatch)\s*\(", matcher))):
+        yield Lint(policy.model_display, policy.matcher_line, "matcher-backtracking",
+                   f"{name} runs on Python's backtracking regex engine: a policy value written "
+                   "to be slow can stall the run; prefer keyMatch2/3/5 or regexMatch")
+
+
 LINTS: tuple[Callable[[_View], Iterable[Lint]], ...] = (
     _hash_comment, _duplicates, _unused_roles, _unheld_roles, _unknown_member,
     _account_outside_system, _unknown_names, _impossible_dates,
@@ -265,7 +275,7 @@ LINTS: tuple[Callable[[_View], Iterable[Lint]], ...] = (
 def lint_project(project: Project) -> list[Lint]:
     """Every warning about the project, sorted by file, line and code."""
     view = _view(project)
-    found = set(_loader_warnings(project))
+    found = set(_loader_warnings(project)) | set(_backtracking_functions(project))
     for lint in LINTS:
         found.update(lint(view))
     return sorted(found)
