@@ -183,32 +183,49 @@ analyze_cmd.name = "analyze"
 @MODEL_ARG
 @ROOT_OPT
 @FORMAT_OPT
+@click.option("--strict", is_flag=True,
+              help="Treat every warning (policy lint) as an error: exit 2.")
 @_handles_errors
-def validate(model: Path, root: Path | None, fmt: str) -> None:
+def validate(model: Path, root: Path | None, fmt: str, strict: bool) -> None:
     """Check the model and its Casbin files; report every problem with file and line.
 
+    Warnings (policy lints: a '#' inside a policy line, a role that grants nothing, a typo in
+    a screen id, ...) do not fail the check unless --strict is given.
+
     \b
+    Exit codes: 0 valid (warnings allowed without --strict), 2 bad input, or warnings with
+    --strict.
     Examples:
       accesssim validate scenarios/incidents/01-kansai.yaml
-      accesssim validate my-design.yaml --root .
+      accesssim validate my-design.yaml --root . --strict
     """
+    from accesssim.lints import lint_project
+
     project = load_project(model, root)
+    lints = lint_project(project)
+    failed = strict and bool(lints)
     summary = {
         "model": project.loaded.display_path,
         "casbin_model": project.policy.model_display,
         "casbin_policy": project.policy.policy_display,
         "p_rules": len(project.policy.rules),
         "g_rules": len(project.policy.groupings),
-        "warnings": project.policy.warnings,
-        "valid": True,
+        "warnings": [lint.to_dict() for lint in lints],
+        "strict": strict,
+        "valid": not failed,
     }
     if fmt == OutputFormat.JSON.value:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
-    else:
-        for w in project.policy.warnings:
-            click.echo(f"warning: {w}")
+    elif not failed:
+        for lint in lints:
+            click.echo(f"warning: {lint}")
         click.echo(f"{summary['model']}: valid ({summary['p_rules']} p and {summary['g_rules']} "
                    f"g rules in {summary['casbin_policy']})")
+    if failed:
+        for lint in lints:
+            click.echo(f"error: {lint}", err=True)
+        click.echo(f"{len(lints)} warning(s) treated as errors (--strict)", err=True)
+        sys.exit(Exit.ERROR)
     sys.exit(Exit.CLEAN)
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import casbin
 
+from accesssim import linear_regex
 from accesssim.errors import IncompleteAnalysisError
 from accesssim.policy import ANY, OPEN, UNMASK, LoadedPolicy, PolicyLine
 from accesssim.timeline import boundaries, epoch_index
@@ -246,6 +247,7 @@ class Decisions:
             managers = [*probe.rm_map.values(), *probe.cond_rm_map.values()]
             for manager in managers:
                 manager.matching_func = None
+            linear_regex.install(probe)
             for g in self.policy.groupings:
                 probe.model.add_policy("g", g.ptype, list(g.values))
             for rule in self.policy.rules:

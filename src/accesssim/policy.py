@@ -20,7 +20,7 @@ from casbin.model import Model
 from casbin.persist.adapter import _extract_tokens
 from casbin.persist.adapters import FileAdapter
 
-from accesssim import datecheck, rolelinks
+from accesssim import datecheck, linear_regex, rolelinks
 from accesssim.errors import InputError, Problem
 
 #: Request tokens the engine knows how to fill.
@@ -263,6 +263,8 @@ def load_policy(
     _check_matcher_names(matcher, request_tokens, p_tokens, model, model_display, matcher_line)
     datecheck.check_date_uses(matcher, [(r.values, r.line) for r in rules], p_tokens,
                               model_display, matcher_line, policy_display)
+    if slow := linear_regex.check_policy(matcher, rules, p_tokens, policy_display):
+        raise InputError(slow)
     keys = fast_cache_keys(shape, effect, request_tokens, p_tokens)
     enforcer = _build_enforcer(model_path, policy_path, keys)
     _check_nothing_dropped(
@@ -454,6 +456,7 @@ def _build_enforcer(model_path: Path, policy_path: Path, keys: list[int] | None)
 
     With ``keys`` it is a ``FastEnforcer`` that pre-filters rows on (dom, obj): rows with
     another dom or obj can never match, so the decisions are the same (tests prove it).
+    Casbin's regex functions run on RE2 with Python's meaning (``linear_regex``).
     """
     logging.getLogger("casbin").setLevel(logging.ERROR)
     try:
@@ -463,6 +466,7 @@ def _build_enforcer(model_path: Path, policy_path: Path, keys: list[int] | None)
             else casbin.Enforcer(str(model_path), None)
         )
         _disable_trivial_matching(enforcer)
+        linear_regex.install(enforcer)  # no exponential backtracking on a policy pattern
         enforcer.set_adapter(FileAdapter(str(policy_path)))
         enforcer.load_policy()
     except Exception as exc:
