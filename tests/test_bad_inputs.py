@@ -124,6 +124,18 @@ def _hook_init_existing(p: Project, tmp: Path) -> None:
     (tmp / "init" / "model.yaml").write_text("accesssim: 1\n", encoding="utf-8")
 
 
+def _hook_deep_yaml(p: Project, tmp: Path) -> None:
+    """A YAML value nested 5,000 levels deep (a stack-exhaustion attempt)."""
+    with p.model.open("a", encoding="utf-8") as handle:
+        handle.write("deep: " + "[" * 5000 + "]" * 5000 + "\n")
+
+
+def _hook_deep_matcher(p: Project, tmp: Path) -> None:
+    """The matcher's role term wrapped in 500 pairs of parentheses."""
+    p.edit_conf("m = g(r.sub, p.sub, r.dom) &&",
+                "m = " + "(" * 500 + "g(r.sub, p.sub, r.dom)" + ")" * 500 + " &&")
+
+
 HOOKS: dict[str, Callable[[Project, Path], None]] = {
     "fifo-model": _hook_fifo_model,
     "fifo-policy": _hook_fifo_policy,
@@ -136,6 +148,8 @@ HOOKS: dict[str, Callable[[Project, Path], None]] = {
     "empty-folder": _hook_empty_folder,
     "big-model": _hook_big_model,
     "init-existing": _hook_init_existing,
+    "deep-yaml": _hook_deep_yaml,
+    "deep-matcher": _hook_deep_matcher,
 }
 
 
