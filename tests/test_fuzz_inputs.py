@@ -44,6 +44,10 @@ VALUES = ("true", "'off'", "1", "-1", "0", "1.5", ".inf", "null", "~", "[]", "{}
           "!!set {a}", "<<: {id: x}", "__line__", "*", "&a x", "*a", "|", ">", "'", '"', "#",
           "(", ")", "_", "", " ", "x" * 300, "r.sub", "eval(p.sub)", "keyMatch(", "!",
           "\\u0000", "\ufeff", "\u2028", "é", "\U0001f600")
+#: Impossible or partial dates, drawn as often as all other values together.
+DATES = ("2023-02-30", "2023-13-01", "0000-01-01", "2023-00-10", "2023-06", "10000-01-01")
+#: Closing brackets and quotes, drawn as often as all other characters together.
+BRACKETS = (")", "]", "}", '"', "'")
 #: Characters inserted at random places.
 CHARS = ("\x00", "\x01", "\x07", "\x1b", "\x7f", "\x85", "\u2028", "\ufeff", "\t", "\r", "\n",
          '"', "'", "(", ")", "[", "]", "{", "}", ",", "#", ":", "-", "&", "*", "!", "%", "@",
@@ -60,7 +64,7 @@ def _lines(data: bytes) -> list[bytes]:
 def edits(draw: st.DrawFn) -> tuple[str, Edit]:
     """One random edit of a file's bytes, with a description for the failure report."""
     kind = draw(st.sampled_from(["delete", "duplicate", "swap", "value", "char", "bytes",
-                                 "truncate", "field"]))
+                                 "truncate", "field", "value", "field", "char"]))
     a, b = draw(st.integers(0, 10**6)), draw(st.integers(0, 10**6))
     if kind == "delete":
         def edit(d: bytes) -> bytes:
@@ -82,7 +86,7 @@ def edits(draw: st.DrawFn) -> tuple[str, Edit]:
             return b"\n".join(ls)
         return f"swap lines #{a} #{b}", edit
     if kind == "value":  # the text after the n-th ': ' up to the next ',', '}' or end of line
-        value = draw(st.sampled_from(VALUES)).encode("utf-8")
+        value = draw(st.sampled_from(VALUES) | st.sampled_from(DATES)).encode("utf-8")
 
         def edit(d: bytes) -> bytes:
             spots = [m.end() for m in re.finditer(rb": ", d)]
@@ -106,7 +110,7 @@ def edits(draw: st.DrawFn) -> tuple[str, Edit]:
             return d[:start] + value + d[stop:]
         return f"field #{a} := {value!r}", edit
     if kind == "char":
-        char = draw(st.sampled_from(CHARS)).encode("utf-8")
+        char = draw(st.sampled_from(CHARS) | st.sampled_from(BRACKETS)).encode("utf-8")
         return f"insert {char!r} at #{a}", lambda d: d[: a % (len(d) + 1)] + char + d[
             a % (len(d) + 1):]
     if kind == "bytes":
