@@ -94,15 +94,23 @@ def _hook_file_as_parent(p: Project, tmp: Path) -> None:
     (tmp / "afile").write_text("not a folder\n", encoding="utf-8")
 
 
-def _read_only(path: Path) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("running as root: file modes do not stop root from writing")
-    path.chmod(0o555)
+def _read_only(path: Path) -> Callable[[], None]:
+    """Make a folder unwritable (as root: immutable, since root ignores file modes)."""
+    if os.geteuid() != 0:
+        path.chmod(0o555)
+        return lambda: path.chmod(0o755)
+    done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"running as root and chattr +i fails here: {done.stderr!r}")
+
+    def undo() -> None:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+    return undo
 
 
-def _hook_read_only_scenarios(p: Project, tmp: Path) -> None:
+def _hook_read_only_scenarios(p: Project, tmp: Path) -> Callable[[], None]:
     """The folder of the scenario is read-only (``test --update`` cannot rewrite it)."""
-    _read_only(p.model.parent)
+    return _read_only(p.model.parent)
 
 
 def _hook_empty_folder(p: Project, tmp: Path) -> None:
@@ -136,7 +144,8 @@ def _hook_deep_matcher(p: Project, tmp: Path) -> None:
                 "m = " + "(" * 500 + "g(r.sub, p.sub, r.dom)" + ")" * 500 + " &&")
 
 
-HOOKS: dict[str, Callable[[Project, Path], None]] = {
+#: A hook prepares what a mutation cannot; it may return a function that undoes it.
+HOOKS: dict[str, Callable[[Project, Path], Callable[[], None] | None]] = {
     "fifo-model": _hook_fifo_model,
     "fifo-policy": _hook_fifo_policy,
     "symlink-loop": _hook_symlink_loop,
@@ -182,16 +191,16 @@ def _mutate(p: Project, mutation: dict[str, Any]) -> None:
         raise AssertionError(f"unknown mutation {mutation}")
 
 
-def _setup(case: dict[str, Any], folder: Path, tmp: Path) -> Project:
+def _setup(case: dict[str, Any], folder: Path, tmp: Path
+           ) -> tuple[Project, Callable[[], None] | None]:
     project = make_project(tmp, case.get("scenario", "kansai"))
     for name, which in REPLACEMENTS.items():
         if (folder / name).is_file():
             shutil.copyfile(folder / name, _paths(project)[which])
     for mutation in case.get("mutations", []):
         _mutate(project, mutation)
-    if "setup" in case:
-        HOOKS[case["setup"]](project, tmp)
-    return project
+    undo = HOOKS[case["setup"]](project, tmp) if "setup" in case else None
+    return project, undo
 
 
 def _args(case: dict[str, Any], p: Project, tmp: Path) -> list[str]:
@@ -288,10 +297,14 @@ def load_case(name: str) -> dict[str, Any]:
 def test_bad_input(tmp_path: Path, name: str) -> None:
     """One corpus case: exit code, file:line, message, no crash, nothing written."""
     case = load_case(name)
-    project = _setup(case, CORPUS / name, tmp_path)
+    project, undo = _setup(case, CORPUS / name, tmp_path)
     args = _args(case, project, tmp_path)
     targets = _targets(args, case, tmp_path)
-    outcome = _child(args, project.root) if case.get("subprocess") else _in_process(args)
+    try:
+        outcome = _child(args, project.root) if case.get("subprocess") else _in_process(args)
+    finally:
+        if undo is not None:
+            undo()
     shown = f"{case['about']}\n$ accesssim {' '.join(args)}\n{outcome.output}"
     assert not outcome.crash, f"{shown}\nescaped exception:\n{outcome.crash}"
     assert "Traceback" not in outcome.output, shown
