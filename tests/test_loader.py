@@ -143,7 +143,7 @@ def test_python_tag_is_never_executed(tmp_path: Path) -> None:
     project.edit_model("name: Kansai — shared",
                        f"name: !!python/object/apply:os.system ['touch {marker}']\n"
                        "description: Kansai — shared")
-    assert_error(project.cli("validate"), "could not determine a constructor")
+    assert_error(project.cli("validate"), "explicit tag !!python/object/apply:os.system")
     assert not marker.exists()
 
 

@@ -112,7 +112,8 @@ def _progress(enabled: bool) -> Iterator[_Phases]:
 MODEL_ARG = click.argument("model", type=click.Path(path_type=Path, dir_okay=False))
 ROOT_OPT = click.option(
     "--root", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
-    help="Project root; file references may not leave it (default: current directory).")
+    help="Project root; file references may not leave it (default: the git work tree "
+         "holding the model, else the model's folder).")
 FORMAT_OPT = click.option("--format", "fmt", type=click.Choice(["text", "json"]),
                           default="text", show_default=True, help="Output format.")
 REPORT_FORMAT_OPT = click.option(
