@@ -62,7 +62,7 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             raise _refuse(node, f"explicit tag {tag} is not allowed: "
                                 "write plain YAML (maps, lists, words, numbers, dates)")
-        if node.tag == _BOOL and node.value not in ("true", "false"):
+        if node.tag == _BOOL and node.value.lower() not in ("true", "false"):
             raise _refuse(node, f"{node.value!r} is a boolean to some YAML readers and a word "
                                 "to others: write true or false (or quote a word)")
         try:
