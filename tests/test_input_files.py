@@ -77,6 +77,12 @@ MODEL_CASES: dict[str, tuple[Mutation, str, str]] = {
                              "checked: 'off'", "valid boolean"),
     "yaml11-word-for-a-boolean": (_sub(MENU_TR, MENU_TR.replace("checked: true", "checked: no")),
                                   "checked: no", "write true or false"),
+    "octal-number": (_sub("headcount: 1013", "headcount: 0100"), "headcount: 0100",
+                     "plain decimal digits"),
+    "sexagesimal-number": (_sub("headcount: 1013", "headcount: 1:30"), "headcount: 1:30",
+                           "plain decimal digits"),
+    "underscored-number": (_sub("headcount: 1013", "headcount: 1_013"), "headcount: 1_013",
+                           "plain decimal digits"),
     "string-for-a-number": (_sub("headcount: 1013", "headcount: '1013'"),
                             "headcount: '1013'", "valid integer"),
     "float-for-a-number": (_sub("headcount: 1013", "headcount: 1013.0"),
@@ -173,6 +179,14 @@ def test_escaping_reference_says_what_to_do(tmp_path: Path) -> None:
     project.edit_model(CONF_REF, "model: ../../../outside.conf")
     _assert_refused(project, f"{project.model_shown}:{line_of(project.model, 'outside.conf')}:",
                     "escapes the project root", "pass --root DIR")
+
+
+def test_model_path_that_is_a_symlink_loop_or_too_long(tmp_path: Path) -> None:
+    os.symlink(tmp_path / "b.yaml", tmp_path / "a.yaml")
+    os.symlink(tmp_path / "a.yaml", tmp_path / "b.yaml")
+    assert_error(run("validate", str(tmp_path / "a.yaml")), "loop of symbolic links")
+    assert_error(run("validate", str(tmp_path / ("m" * 5000 + ".yaml"))),
+                 "longer than the file system allows")
 
 
 # -- file types and sizes ------------------------------------------------------------------

@@ -8,6 +8,7 @@ references must stay inside the project root.
 from __future__ import annotations
 
 import errno
+import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 _BOOL = "tag:yaml.org,2002:bool"
+_INT = "tag:yaml.org,2002:int"
+_DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)")
 _KINDS = {
     "tag:yaml.org,2002:bool": "a boolean",
     "tag:yaml.org,2002:int": "a number",
@@ -65,6 +68,10 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
         if node.tag == _BOOL and node.value.lower() not in ("true", "false"):
             raise _refuse(node, f"{node.value!r} is a boolean to some YAML readers and a word "
                                 "to others: write true or false (or quote a word)")
+        if node.tag == _INT and not _DECIMAL.fullmatch(node.value):
+            raise _refuse(node, f"{node.value!r} is a number to some YAML readers (octal, "
+                                "sexagesimal, ...) and not to others: write it in plain decimal "
+                                "digits (or quote a word)")
         try:
             value = super().construct_object(node, deep=deep)
         except (ValueError, OverflowError) as exc:  # e.g. 2023-02-30, 0000-01-01
