@@ -1,8 +1,9 @@
 """Read a model YAML safely, with line numbers, and check every reference in it.
 
-Safety: only ``yaml.SafeLoader`` constructs are allowed (CI runs this on untrusted pull
-requests), duplicate keys are refused (PyYAML would silently keep the last one), and file
-references must stay inside the project root.
+Safety: only plain YAML is read (a ``yaml.SafeLoader`` without tags, aliases or merge keys;
+CI runs this on untrusted pull requests), duplicate keys are refused (PyYAML would silently
+keep the last one), and file references must stay inside the project root (by default the git
+work tree holding the model). Every refusal carries its line.
 """
 
 from __future__ import annotations
@@ -58,8 +59,8 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node in self.constructed_objects or node in self.recursive_objects:
-            raise _refuse(node, "this value is used again through an alias (*name); "
-                                "aliases are not allowed: write the value out")
+            raise _refuse(node, "the value at this line is used again through an alias "
+                                "(*name); aliases are not allowed: write the value out")
         expected = self._implicit_tag(node)
         if node.tag != expected:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
