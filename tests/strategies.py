@@ -48,6 +48,13 @@ _VALIDITIES += [{"from": a, "until": b} for a in DATES for b in DATES if a <= b]
 _MODE_SETS: list[list[str] | None] = [None, None, None, None, ["normal"], ["disaster"]]
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Writes a shared value out each time: the loader refuses aliases (``*name``)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 @dataclass
 class Generated:
     """One project as data: the model mapping, the policy rows and the Casbin model text."""
@@ -60,7 +67,7 @@ class Generated:
         return replace(self, model=copy.deepcopy(self.model), rows=[list(r) for r in self.rows])
 
     def yaml_text(self) -> str:
-        return yaml.safe_dump(self.model, sort_keys=False, allow_unicode=True)
+        return yaml.dump(self.model, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True)
 
     def csv_text(self) -> str:
         return "".join(", ".join(row) + "\n" for row in self.rows)

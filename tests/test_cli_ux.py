@@ -112,7 +112,7 @@ def test_junit_below_a_file_exits_2(tmp_path: Path) -> None:
 def test_update_in_a_read_only_folder_exits_2(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """The folder refuses new files (simulated: tests may run as root): exit 2, file intact."""
-    import accesssim.files
+    import accesssim.outputs
 
     project = make_project(tmp_path)
     project.edit_model("people: [kep_outsourced, kep_sales]", "people: [ktd_staff]")
@@ -121,7 +121,7 @@ def test_update_in_a_read_only_folder_exits_2(tmp_path: Path,
     def refuse(*args: object, **kwargs: object) -> tuple[int, str]:
         raise PermissionError(13, "Permission denied", str(project.model.parent))
 
-    monkeypatch.setattr(accesssim.files.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(accesssim.outputs.tempfile, "mkstemp", refuse)
     result = run("test", str(project.model), "--root", str(project.root), "--update")
     assert_error(result, str(project.model.parent), "Permission denied")
     assert "internal error" not in result.stderr

@@ -14,7 +14,7 @@ import pytest
 
 from accesssim.errors import InputError
 from accesssim.loader import LINE_KEY, line_at, load_model, read_yaml
-from helpers import Project, assert_error, line_of, make_project, run
+from helpers import REPO, Project, assert_error, line_of, make_project, run
 
 # -- error paths through the CLI ---------------------------------------------------------------
 
@@ -143,7 +143,7 @@ def test_python_tag_is_never_executed(tmp_path: Path) -> None:
     project.edit_model("name: Kansai — shared",
                        f"name: !!python/object/apply:os.system ['touch {marker}']\n"
                        "description: Kansai — shared")
-    assert_error(project.cli("validate"), "could not determine a constructor")
+    assert_error(project.cli("validate"), "explicit tag !!python/object/apply:os.system")
     assert not marker.exists()
 
 
@@ -356,3 +356,60 @@ def test_loaded_elements_keep_their_lines(tmp_path: Path) -> None:
         line_of(project.model, "{field: phone, masking: policy}"),
     ]
     assert model.casbin.line == line_of(project.model, "model: ../../policies/accesssim.conf")
+
+
+# -- warnings: accepted, but probably a mistake ----------------------------------------------
+
+CRM_FIELD = "own_customer_name"
+WARNING_CASES: dict[str, tuple[str, str, str, str]] = {
+    # (old text, new text, text on the cited line, part of the warning)
+    "person-modes-empty": (
+        "headcount: 1013, locations: [kep_office]}",
+        "headcount: 1013, locations: [kep_office], modes: []}",
+        "modes: []", "person 'kep_sales' has modes: [] and so exists in no mode"),
+    "display-modes-empty": (
+        "- {field: phone, masking: policy}", "- {field: phone, masking: policy, modes: []}",
+        "{field: phone, masking: policy, modes: []}", "display of 'phone' on"),
+    "trust-fields-empty": (
+        "people:\n", "trust:\n  - {orgs: [kansai_ep], systems: [takuso], fields: []}\npeople:\n",
+        "fields: []", "trusts no field"),
+    "trust-systems-empty": (
+        "people:\n", "trust:\n  - {orgs: [kansai_ep], systems: []}\npeople:\n",
+        "systems: []", "systems: [] and so trusts no field"),
+    "logged-in-not-accepted": (
+        "{id: kep_pc, location: kep_office, owner: kansai_ep, open: true, systems: [takuso]}",
+        "{id: kep_pc, location: kep_office, owner: kansai_ep, open: true, systems: [takuso],\n"
+        "     accounts: [acc_kep_sales], logged_in: [acc_ktd_ops]}",
+        "logged_in: [acc_ktd_ops]", "has 'acc_ktd_ops' logged in but does not list it"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WARNING_CASES))
+def test_probable_mistakes_are_warnings_with_lines(tmp_path: Path, case: str) -> None:
+    """Input that makes an element cover nothing loads, with a warning at its line."""
+    project = make_project(tmp_path)
+    old, new, cited, text = WARNING_CASES[case]
+    project.edit_model(old, new)
+    loaded = load_model(project.model, project.root)
+    assert [(w.file, w.line) for w in loaded.warnings] == [
+        (project.model_shown, line_of(project.model, cited))], loaded.warnings
+    assert text in loaded.warnings[0].message
+
+
+def test_trust_field_of_another_system_is_a_warning(tmp_path: Path) -> None:
+    """A grant naming a field outside its systems does not cover that field: say so."""
+    project = make_project(tmp_path, "reference")
+    grant = "systems: [takuso], fields: [customer_name, phone], modes: [disaster]}"
+    project.edit_model(grant, grant.replace("phone]", "phone, FIELD]").replace(
+        "FIELD", CRM_FIELD))
+    loaded = load_model(project.model, project.root)
+    assert [(w.line, w.message) for w in loaded.warnings] == [
+        (line_of(project.model, grant[:30]),
+         f"trust grant lists field {CRM_FIELD!r}, which is not a field of its systems: "
+         "the grant does not cover it")]
+
+
+def test_shipped_scenarios_have_no_warnings() -> None:
+    """The examples show clean input: none of them triggers a warning."""
+    for model in sorted((REPO / "scenarios").rglob("*.yaml")):
+        assert load_model(model, REPO).warnings == (), model

@@ -20,9 +20,9 @@ import click
 
 from accesssim import __version__
 from accesssim.errors import AccessSimError, InputError
-from accesssim.files import prepare_folder, write_atomically
 from accesssim.format import OutputFormat, render
 from accesssim.guard import Exit, Group, analysis_done, handles_errors
+from accesssim.outputs import prepare_folder, write_atomically
 
 if TYPE_CHECKING:
     from accesssim.engine import Project
@@ -94,7 +94,8 @@ def _progress(enabled: bool) -> Iterator[_Phases]:
 MODEL_ARG = click.argument("model", type=click.Path(path_type=Path, dir_okay=False))
 ROOT_OPT = click.option(
     "--root", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
-    help="Project root; file references may not leave it (default: current directory).")
+    help="Project root; file references may not leave it (default: the git work tree "
+         "holding the model, else the model's folder).")
 FORMAT_OPT = click.option("--format", "fmt", type=click.Choice(["text", "json"]),
                           default="text", show_default=True, help="Output format.")
 REPORT_FORMAT_OPT = click.option(
@@ -335,8 +336,8 @@ def generate(out_dir: Path, preset: str, seed: int) -> None:
     """
     import dataclasses
 
-    from accesssim.files import stage_folder
     from accesssim.generate import generate as write_model
+    from accesssim.outputs import stage_folder
 
     with stage_folder(out_dir) as staging:
         summary = write_model(staging, preset, seed)

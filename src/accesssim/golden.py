@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from accesssim.errors import AccessSimError, InputError
-from accesssim.files import is_read_only, write_atomically
+from accesssim.outputs import is_read_only, write_atomically
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]*$")
 

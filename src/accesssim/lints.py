@@ -258,6 +258,12 @@ def _loader_warnings(project: Project) -> Iterator[Lint]:
         yield Lint(file, line, code, message)
 
 
+def _model_warnings(project: Project) -> Iterator[Lint]:
+    """Model input that is valid but probably a mistake (``modes: []``, ``fields: []``, ...)."""
+    for problem in project.loaded.warnings:
+        yield Lint(problem.file, problem.line, "model-likely-mistake", problem.message)
+
+
 def _backtracking_functions(project: Project) -> Iterator[Lint]:
     """Matcher functions that still run on Python's backtracking engine (see linear_regex)."""
     policy = project.policy
@@ -278,6 +284,7 @@ def lint_project(project: Project) -> list[Lint]:
     """Every warning about the project, sorted by file, line and code."""
     view = _view(project)
     found = set(_loader_warnings(project)) | set(_backtracking_functions(project))
+    found.update(_model_warnings(project))
     for lint in LINTS:
         found.update(lint(view))
     return sorted(found)

@@ -1,14 +1,17 @@
 """Read a model YAML safely, with line numbers, and check every reference in it.
 
-Safety: only ``yaml.SafeLoader`` constructs are allowed (CI runs this on untrusted pull
-requests), duplicate keys are refused (PyYAML would silently keep the last one), and file
-references must stay inside the project root.
+Safety: only plain YAML is read (a ``yaml.SafeLoader`` without tags, aliases or merge keys;
+CI runs this on untrusted pull requests), duplicate keys are refused (PyYAML would silently
+keep the last one), and file references must stay inside the project root (by default the git
+work tree holding the model). Every refusal carries its line.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Iterator
+import errno
+import re
+import stat
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,32 +20,88 @@ import yaml
 from pydantic import ValidationError
 
 from accesssim.errors import InputError, Problem
-from accesssim.model import EXPECTATION_KINDS, SystemModel
+from accesssim.files import CONTROL, describe_os_error, read_input_text
+from accesssim.model import SystemModel
+from accesssim.references import check_references, model_warnings
 
 LINE_KEY = "__line__"
 KEYS_KEY = "__keys__"
+#: Keys the loader adds to every mapping; a user key of the same name is refused.
+RESERVED_KEYS = (LINE_KEY, KEYS_KEY)
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+_BOOL = "tag:yaml.org,2002:bool"
+_INT = "tag:yaml.org,2002:int"
+_DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+_KINDS = {
+    "tag:yaml.org,2002:bool": "a boolean",
+    "tag:yaml.org,2002:int": "a number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:null": "null",
+    "tag:yaml.org,2002:timestamp": "a date",
+}
+
+
+def _refuse(node: yaml.Node, message: str) -> yaml.constructor.ConstructorError:
+    return yaml.constructor.ConstructorError(None, None, message, node.start_mark)
 
 
 class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """SafeLoader that records each mapping's line and refuses duplicate keys."""
+    """SafeLoader for plain YAML only: maps, lists, strings, numbers, booleans, dates, null.
+
+    It records each mapping's line and refuses what would make two readers disagree:
+    duplicate keys (PyYAML keeps the last), merge keys (``<<``, which hide duplicates),
+    explicit tags (``!!set``, ``!!binary``, ...), aliases (``*name``: a value written once and
+    read many times), keys that are not words, and the loader's own marker keys.
+    """
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise _refuse(node, "the value at this line is used again through an alias "
+                                "(*name); aliases are not allowed: write the value out")
+        expected = self._implicit_tag(node)
+        if node.tag != expected:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            raise _refuse(node, f"explicit tag {tag} is not allowed: "
+                                "write plain YAML (maps, lists, words, numbers, dates)")
+        if node.tag == _BOOL and node.value.lower() not in ("true", "false"):
+            raise _refuse(node, f"{node.value!r} is a boolean to some YAML readers and a word "
+                                "to others: write true or false (or quote a word)")
+        if node.tag == _INT and not _DECIMAL.fullmatch(node.value):
+            raise _refuse(node, f"{node.value!r} is a number to some YAML readers (octal, "
+                                "sexagesimal, ...) and not to others: write it in plain decimal "
+                                "digits (or quote a word)")
+        try:
+            value = super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as exc:  # e.g. 2023-02-30, 0000-01-01
+            raise _refuse(node, f"cannot read {node.value!r}: {exc}") from None
+        if isinstance(value, str) and (bad := CONTROL.search(value)) is not None:
+            raise _refuse(node, f"control character U+{ord(bad.group()):04X} in a value")
+        return value
+
+    def _implicit_tag(self, node: yaml.Node) -> str:
+        if isinstance(node, yaml.ScalarNode):
+            plain = not node.style  # None (Python parser) or '' (C parser)
+            return str(self.resolve(yaml.ScalarNode, node.value, (plain, not plain)))
+        return str(self.resolve(type(node), None, (True, False)))
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise yaml.constructor.ConstructorError(
-                    None, None, "mapping keys must be plain words, not lists or mappings",
-                    key_node.start_mark)
+                raise _refuse(key_node, "mapping keys must be plain words, not lists or mappings")
             key = key_node.value
+            if key_node.tag == _MERGE:
+                raise _refuse(key_node, "merge keys (<<) are not allowed: write the keys out")
+            if key_node.tag != _STR and key_node.tag == self._implicit_tag(key_node):
+                kind = _KINDS.get(key_node.tag, key_node.tag)
+                raise _refuse(key_node, f"key {key!r} is read as {kind}, not a word: quote it")
+            if key in RESERVED_KEYS:
+                raise _refuse(key_node, f"key {key!r} is reserved for the loader")
             if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"duplicate key {key!r} (first at line {seen[key]})",
-                    key_node.start_mark,
-                )
+                raise _refuse(key_node, f"duplicate key {key!r} (first at line {seen[key]})")
             seen[key] = key_node.start_mark.line + 1
         mapping = super().construct_mapping(node, deep=deep)
         mapping[LINE_KEY] = node.start_mark.line + 1
@@ -65,6 +124,8 @@ class LoadedModel:
     display_path: str
     casbin_model_path: Path
     casbin_policy_path: Path
+    #: Input that is accepted but probably a mistake (``validate`` shows them), with lines.
+    warnings: tuple[Problem, ...] = ()
 
     def display(self, path: Path) -> str:
         """A path as users see it: relative to the project root."""
@@ -77,22 +138,26 @@ class LoadedModel:
 def display_path(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):
         return str(path)
 
 
-def read_yaml(path: Path, shown: str) -> Any:
-    """Parse YAML safely; syntax errors become a Problem with the line."""
+def default_root(model_path: Path) -> Path:
+    """The git work tree holding the model (nearest folder up with a ``.git``), else its folder."""
+    folder = model_path.absolute().parent
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError.single(shown, 0, "file not found") from None
-    except UnicodeDecodeError as exc:
-        raise InputError.single(shown, 0, f"not UTF-8 text ({exc.reason})") from None
-    except OSError as exc:
-        raise InputError.single(shown, 0, f"cannot read: {exc.strerror}") from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
+        folder = folder.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return folder
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return folder
+
+
+def read_yaml(path: Path, shown: str) -> Any:
+    """Parse YAML safely; every problem becomes an InputError with the line."""
+    text = read_input_text(path, shown)
     try:
         return yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
@@ -131,27 +196,49 @@ def _validation_problems(exc: ValidationError, data: Any, shown: str) -> list[Pr
         message = err["msg"]
         if err["type"] == "extra_forbidden":
             message = "unknown key"
+        elif err["type"] == "date_type" and isinstance(err.get("input"), str):
+            message += " (write the date unquoted, as YYYY-MM-DD)"
         problems.append(Problem(shown, line_at(data, loc), f"{where}: {message}"))
     return problems
 
 
 def _resolve_inside(base: Path, ref: str, root: Path, shown: str, line: int) -> Path:
-    target = (base / ref).resolve()
+    """The file a Casbin reference names: inside the root, existing, a regular file."""
+    def refuse(message: str) -> InputError:
+        return InputError.single(shown, line, f"file reference {ref!r}: {message}")
+
+    try:
+        target = (base / ref).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:
+        error = exc if isinstance(exc, (OSError, ValueError)) else OSError(errno.ELOOP, "")
+        raise refuse(describe_os_error(error)) from None
     if not target.is_relative_to(root):
-        raise InputError.single(
-            shown, line, f"file reference {ref!r} escapes the project root {root}"
-        )
-    if not target.is_file():
-        raise InputError.single(shown, line, f"referenced file {ref!r} not found")
+        raise refuse(f"escapes the project root {root}; pass --root DIR with a folder that "
+                     "holds both files to allow it")
+    try:
+        mode = target.stat().st_mode
+    except (OSError, ValueError) as exc:
+        raise refuse(describe_os_error(exc)) from None
+    if not stat.S_ISREG(mode):
+        raise refuse("not a regular file: give a file's path")
     return target
 
 
 def load_model(path: Path, root: Path | None = None) -> LoadedModel:
-    """Load, validate and cross-check a model file; raise InputError listing every problem."""
-    root = (root or Path.cwd()).resolve()
+    """Load, validate and cross-check a model file; raise InputError listing every problem.
+
+    ``root`` defaults to the git work tree holding the model, else the model's folder.
+    """
+    root = (root or default_root(path)).resolve()
     shown = display_path(path, root)
-    if not path.resolve().is_relative_to(root):
-        raise InputError.single(shown, 0, f"model file is outside the project root {root}")
+    try:
+        inside = path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError, ValueError):
+        inside = True  # the reader names what is wrong with the path
+    if not inside:
+        raise InputError.single(
+            shown, 0, f"model file is outside the project root {root}; pass --root DIR with a "
+            "folder that holds it, or leave --root out")
     data = read_yaml(path, shown)
     if not isinstance(data, dict):
         raise InputError.single(shown, 1, "the model must be a YAML mapping")
@@ -165,183 +252,5 @@ def load_model(path: Path, root: Path | None = None) -> LoadedModel:
     base = path.resolve().parent
     conf = _resolve_inside(base, model.casbin.model, root, shown, model.casbin.line_of("model"))
     csv = _resolve_inside(base, model.casbin.policy, root, shown, model.casbin.line_of("policy"))
-    return LoadedModel(model, path.resolve(), root, shown, conf, csv)
-
-
-def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
-    """Unknown or duplicate ids and dangling references, each with its line."""
-    ids: dict[str, set[str]] = {}
-    owners: list[tuple[str, str, int]] = []
-    groups: list[tuple[str, list[Any]]] = [
-        ("organization", model.organizations),
-        ("person", model.people),
-        ("location", model.locations),
-        ("account", model.accounts),
-        ("terminal", model.terminals),
-        ("system", model.systems),
-        *(("field", s.fields) for s in model.systems),
-        *(("screen", s.screens) for s in model.systems),
-    ]
-    for kind, items in groups:
-        for item in items:
-            owners.append((kind, item.id, item.line))
-    counts = Counter(i for _, i, _ in owners)
-    first_line: dict[str, int] = {}
-    for kind, ident, line in owners:
-        if counts[ident] > 1 and ident in first_line:
-            yield Problem(
-                shown, line, f"duplicate id {ident!r} (first at line {first_line[ident]})"
-            )
-        first_line.setdefault(ident, line)
-        ids.setdefault(kind, set()).add(ident)
-
-    def need(kind: str, ref: str | None, line: int, what: str) -> Iterator[Problem]:
-        if ref is not None and ref not in ids.get(kind, set()):
-            yield Problem(shown, line, f"{what} refers to unknown {kind} {ref!r}")
-
-    def need_mode(modes: list[str] | None, line: int) -> Iterator[Problem]:
-        for m in modes or []:
-            if m not in model.modes:
-                yield Problem(
-                    shown, line, f"unknown mode {m!r} (declared: {', '.join(model.modes)})"
-                )
-
-    if len(set(model.modes)) != len(model.modes):
-        yield Problem(shown, model.line_of("modes"), "a mode is listed twice in modes")
-    if "normal" not in model.modes:
-        yield Problem(shown, model.line, "modes must include 'normal'")
-    for org in model.organizations:
-        yield from need(
-            "organization", org.affiliated_with, org.line_of("affiliated_with"), "affiliated_with"
-        )
-        for w in org.works_for:
-            yield from need("organization", w, org.line_of("works_for"), "works_for")
-    for grant in model.trust:
-        yield from need_mode(grant.modes, grant.line_of("modes"))
-        for o in grant.orgs:
-            yield from need("organization", o, grant.line_of("orgs"), "trust.orgs")
-        for p in grant.people:
-            yield from need("person", p, grant.line_of("people"), "trust.people")
-        for s in grant.systems:
-            yield from need("system", s, grant.line_of("systems"), "trust.systems")
-        for field_id in grant.fields or []:
-            yield from need("field", field_id, grant.line_of("fields"), "trust.fields")
-        if not grant.orgs and not grant.people:
-            yield Problem(shown, grant.line, "a trust grant needs orgs or people")
-    for person in model.people:
-        yield from need_mode(person.modes, person.line_of("modes"))
-        yield from need("organization", person.org, person.line_of("org"), "org")
-        for loc_id in person.locations:
-            yield from need("location", loc_id, person.line_of("locations"), "locations")
-        for former in person.former_orgs:
-            yield from need("organization", former.org, former.line_of("org"), "former_orgs")
-    for place in model.locations:
-        yield from need_mode(place.modes, place.line_of("modes"))
-        yield from need("organization", place.owner, place.line_of("owner"), "owner")
-        for o in place.open_to:
-            yield from need("organization", o, place.line_of("open_to"), "open_to")
-    for acc in model.accounts:
-        yield from need_mode(acc.modes, acc.line_of("modes"))
-        yield from need("person", acc.holder, acc.line_of("holder"), "holder")
-        for s in acc.systems:
-            yield from need("system", s, acc.line_of("systems"), "systems")
-        for p in acc.known_by:
-            yield from need("person", p, acc.line_of("known_by"), "known_by")
-        yield from need("organization", acc.issued_by, acc.line_of("issued_by"), "issued_by")
-    for term in model.terminals:
-        yield from need_mode(term.modes, term.line_of("modes"))
-        yield from need("location", term.location, term.line_of("location"), "location")
-        yield from need("organization", term.owner, term.line_of("owner"), "owner")
-        for p in term.assigned_to:
-            yield from need("person", p, term.line_of("assigned_to"), "assigned_to")
-        for s in term.systems:
-            yield from need("system", s, term.line_of("systems"), "systems")
-        for a in term.logged_in:
-            yield from need("account", a, term.line_of("logged_in"), "logged_in")
-        if term.accounts != "any":
-            for a in term.accounts:
-                yield from need("account", a, term.line_of("accounts"), "accounts")
-    for system in model.systems:
-        yield from need("organization", system.owner, system.line_of("owner"), "owner")
-        own_fields = {f.id for f in system.fields}
-        own_screens = {s.id for s in system.screens}
-        for data_field in system.fields:
-            for o in data_field.concerns:
-                yield from need("organization", o, data_field.line_of("concerns"), "concerns")
-        for screen in system.screens:
-            yield from need_mode(screen.modes, screen.line_of("modes"))
-            for shown_field in screen.shows:
-                yield from need_mode(shown_field.modes, shown_field.line_of("modes"))
-                if shown_field.field not in own_fields:
-                    yield Problem(
-                        shown,
-                        shown_field.line_of("field"),
-                        f"screen {screen.id!r} shows {shown_field.field!r}, "
-                        f"which is not a field of system {system.id!r}",
-                    )
-        for tr in system.transitions:
-            yield from need_mode(tr.modes, tr.line_of("modes"))
-            for end in (tr.source, tr.target):
-                if end not in own_screens:
-                    yield Problem(
-                        shown,
-                        tr.line,
-                        f"transition {tr.key!r}: {end!r} is not a screen of system {system.id!r}",
-                    )
-    yield from _check_expectations(model, shown, ids)
-    for role in model.casbin.role_purposes:
-        if not role:
-            yield Problem(shown, model.casbin.line, "empty role name in role_purposes")
-
-
-def _check_expectations(
-    model: SystemModel, shown: str, ids: dict[str, set[str]]
-) -> Iterator[Problem]:
-    """Every expectation names one kind, known modes and existing elements."""
-    who = ids.get("organization", set()) | ids.get("person", set())
-    fields = ids.get("field", set())
-    seen: dict[str, int] = {}
-    for exp in model.expectations:
-        line = exp.line
-        if exp.id in seen:
-            yield Problem(
-                shown, line, f"duplicate expectation id {exp.id!r} (first at line {seen[exp.id]})"
-            )
-        seen.setdefault(exp.id, line)
-        kinds = [k for k in EXPECTATION_KINDS if getattr(exp, k) is not None]
-        if len(kinds) != 1:
-            yield Problem(
-                shown,
-                line,
-                f"expectation {exp.id!r} needs exactly one of "
-                f"{', '.join(EXPECTATION_KINDS)} (has {len(kinds)})",
-            )
-            continue
-        if exp.mode is not None and exp.mode not in model.modes:
-            yield Problem(shown, line, f"unknown mode {exp.mode!r}")
-        names: list[tuple[str, set[str], str]] = []
-        if exp.finding:
-            names += [(w, who, "from") for w in exp.finding.from_]
-            names += [(f, fields, "fields") for f in exp.finding.fields]
-        if exp.no_path:
-            names += [(w, who, "from") for w in exp.no_path.from_]
-            names += [(f, fields, "fields") for f in exp.no_path.fields or []]
-            names += [(s, ids.get("system", set()), "systems") for s in exp.no_path.systems or []]
-        if exp.exposed_fields:
-            names += [(exp.exposed_fields.group, who, "group")]
-            names += [(f, fields, "fields") for f in exp.exposed_fields.fields]
-        if exp.who_can_see:
-            names += [(exp.who_can_see.field, fields, "field")]
-            names += [(p, ids.get("person", set()), "people") for p in exp.who_can_see.people]
-        if exp.decision:
-            d = exp.decision
-            names += [
-                (d.account, ids.get("account", set()), "account"),
-                (d.system, ids.get("system", set()), "system"),
-                (d.object, fields | ids.get("screen", set()), "object"),
-            ]
-        for name, known, key in names:
-            if name not in known:
-                yield Problem(
-                    shown, line, f"expectation {exp.id!r}: {key} refers to unknown id {name!r}"
-                )
+    return LoadedModel(model, path.resolve(), root, shown, conf, csv,
+                       tuple(sorted(model_warnings(model, shown))))

@@ -29,9 +29,14 @@ Purpose = Literal[
 
 
 class _Element(BaseModel):
-    """Base of every YAML mapping: frozen, strict about unknown keys, remembers its line."""
+    """Base of every YAML mapping: frozen, strict, remembers its line.
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    Strict: unknown keys are refused, and every value must already have its type (no
+    ``'off'`` for false, no ``'5'`` for 5, no quoted date); keys are read by their YAML name
+    only (``from``, not the Python name ``start``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
     line: SkipJsonSchema[int] = Field(default=0, alias="__line__", exclude=True)
     key_lines: SkipJsonSchema[dict[str, int]] = Field(
@@ -314,6 +319,14 @@ class SystemModel(_Element):
     expectations: list[Expectation] = Field(
         default_factory=list, description="What `accesssim test` checks (docs/expectations.md)."
     )
+
+    @field_validator("accesssim", mode="before")
+    @classmethod
+    def _exact_version(cls, value: object) -> object:
+        """``true`` and ``1.0`` equal 1 in Python; the version is the integer 1 only."""
+        if type(value) is not int:
+            raise ValueError(f"the format version must be the number 1, not {value!r}")
+        return value
 
 
 def json_schema() -> dict[str, object]:

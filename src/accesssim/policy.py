@@ -22,6 +22,7 @@ from casbin.persist.adapters import FileAdapter
 
 from accesssim import datecheck, linear_regex, rolelinks
 from accesssim.errors import InputError, Problem
+from accesssim.files import CONF_BOM, CSV_BOM, read_input_text
 
 #: Request tokens the engine knows how to fill.
 KNOWN_REQUEST_TOKENS = ("sub", "dom", "obj", "act", "mode", "date")
@@ -205,10 +206,7 @@ def load_policy(
 
     ``trial`` is (account, system, screen) of the model, for the trial request.
     """
-    try:
-        conf_text = model_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError.single(model_display, 0, f"cannot read Casbin model: {exc}") from None
+    conf_text = read_input_text(model_path, model_display, bom=CONF_BOM)
     model = Model()
     try:
         model.load_model_from_text(conf_text)
@@ -303,25 +301,11 @@ def read_policy_csv(
     modes: list[str],
 ) -> tuple[list[PolicyLine], list[PolicyLine]]:
     """Every rule with its line; every problem Casbin would hide, reported with its line."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError.single(shown, 0, f"cannot read policy: {exc.strerror}") from None
+    text = read_input_text(path, shown, keep_bom=True)
     problems: list[Problem] = []
-    if raw.startswith(b"\xef\xbb\xbf"):
-        problems.append(
-            Problem(
-                shown,
-                1,
-                "file starts with a UTF-8 BOM: Casbin would drop this "
-                "line silently; save the file without a BOM",
-            )
-        )
-        raw = raw[3:]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError.single(shown, 0, f"not UTF-8 text ({exc.reason})") from None
+    if text.startswith("\ufeff"):
+        problems.append(Problem(shown, 1, CSV_BOM))
+        text = text[1:]
     rules: list[PolicyLine] = []
     groupings: list[PolicyLine] = []
     for number, line in enumerate(text.splitlines(), start=1):

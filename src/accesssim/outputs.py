@@ -1,0 +1,90 @@
+"""Writing files so that a failed or interrupted run never leaves half a file behind."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from accesssim.errors import AccessSimError
+
+
+def _reason(exc: OSError, path: Path) -> str:
+    why = exc.strerror or str(exc)
+    where = exc.filename
+    return f"{why} ({where})" if where and str(where) != str(path) else why
+
+
+def prepare_folder(folder: Path, target: Path) -> bool:
+    """Make ``folder`` exist for writing ``target``; True if it had to be created.
+
+    An ancestor that is a file is named, rather than left to a cryptic OS error.
+    """
+    for above in (folder, *folder.parents):
+        if above.exists() and not above.is_dir():
+            raise AccessSimError(f"cannot write {target}: {above} is a file, not a folder")
+    if folder.is_dir():
+        return False
+    try:
+        folder.mkdir(parents=True)
+    except OSError as exc:
+        raise AccessSimError(f"cannot write {target}: {_reason(exc, folder)}") from exc
+    return True
+
+
+def is_read_only(path: Path) -> bool:
+    """No write permission bit at all: the owner marked the file read-only (even for root)."""
+    return path.exists() and not path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one step, keeping an existing file's mode."""
+    prepare_folder(path.parent, path)
+    if path.exists():
+        mode = stat.S_IMODE(path.stat().st_mode)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask  # mkstemp makes 0600; give a new file the usual mode
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    except OSError as exc:
+        raise AccessSimError(f"cannot write {path}: {_reason(exc, path)}") from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise AccessSimError(f"cannot write {path}: {_reason(exc, path)}") from exc
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def stage_folder(target: Path) -> Iterator[Path]:
+    """A hidden folder inside ``target`` to write into; on success its files move up into
+    ``target``, on failure it is removed (and ``target`` too if this call created it)."""
+    created = prepare_folder(target, target)
+    try:
+        staging = Path(tempfile.mkdtemp(dir=target, prefix=".staging-"))
+    except OSError as exc:
+        raise AccessSimError(f"cannot write into {target}: {_reason(exc, target)}") from exc
+    try:
+        yield staging
+        for item in sorted(staging.iterdir()):
+            os.replace(item, target / item.name)
+        staging.rmdir()
+    except BaseException as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if created:
+            shutil.rmtree(target, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise AccessSimError(f"cannot write into {target}: {_reason(exc, target)}") from exc
+        raise
