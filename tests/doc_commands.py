@@ -9,13 +9,19 @@ slow or gives hidden set-up commands. Other fences (```sh, ```yaml, ...) are ill
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from click.testing import CliRunner
+
+from accesssim.cli import main
 
 FENCE = "```console"
 PROMPT = "$ "
@@ -27,6 +33,8 @@ SHOWN_ROOT = "/tmp/project"
 NOT_COPIED = (".git", ".venv", "*.egg-info", "__pycache__", ".pytest_cache", ".mypy_cache",
               ".ruff_cache", ".hypothesis", "build", "dist", "out", "gen")
 _SECONDS = re.compile(r"\b\d+\.\d+ s\b")
+#: A command with one of these characters needs a shell (pipes, redirections, variables, globs).
+_SHELL_CHARACTERS = set("|&;<>$`*?[]{}()~#\\\n")
 
 
 @dataclass
@@ -140,7 +148,28 @@ class Outcome:
     problem: str  # empty when the command behaved as shown
 
 
-def run_block(block: Block, root: Path, timeout: float) -> list[Outcome]:
+def _run(text: str, root: Path, env: dict[str, str], timeout: float,
+         in_process: bool) -> tuple[int, str]:
+    """Run one command in `root`: its exit code and its output (standard output and error).
+
+    With `in_process`, a plain `accesssim ...` command (nothing a shell would interpret) calls
+    the same `main` the installed script calls, in this process, which saves starting Python
+    and importing the tool for each command; anything else runs under `bash -c`.
+    """
+    words = shlex.split(text) if not _SHELL_CHARACTERS & set(text) else []
+    if in_process and words[:1] == ["accesssim"]:
+        with contextlib.chdir(root):
+            result = CliRunner(env=env).invoke(main, words[1:], prog_name="accesssim")
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result.exit_code, result.output
+    done = subprocess.run(["bash", "-c", text], cwd=root, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, timeout=timeout, check=False)
+    return done.returncode, done.stdout.decode("utf-8", "replace")
+
+
+def run_block(block: Block, root: Path, timeout: float, in_process: bool = False
+              ) -> list[Outcome]:
     """Run a block's set-up and commands in `root`, in order, and compare their output."""
     env = environment(root)
     for line in block.setup:
@@ -154,11 +183,8 @@ def run_block(block: Block, root: Path, timeout: float) -> list[Outcome]:
         if command.text.strip() == EXIT_CODE:
             actual = [str(last_code)]
         else:
-            done = subprocess.run(["bash", "-c", command.text], cwd=root, env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                  timeout=timeout, check=False)
-            last_code = done.returncode
-            actual = normalise(done.stdout.decode("utf-8", "replace"), root)
+            last_code, output = _run(command.text, root, env, timeout, in_process)
+            actual = normalise(output, root)
         following = block.commands[index + 1].text.strip() if index + 1 < len(block.commands) \
             else ""
         problem = ""

@@ -20,6 +20,8 @@ from helpers import REPO
 
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 UPDATE = os.environ.get("ACCESSSIM_UPDATE_DOCS", "") == "1"
+#: The default profile runs plain `accesssim` commands in the test process (docs/contributing.md).
+IN_PROCESS = os.environ.get("ACCESSSIM_TEST_PROFILE", "") != "thorough"
 TIMEOUT = 900.0  # seconds per command; the utility-scale ones take a minute on a busy machine
 
 
@@ -34,7 +36,7 @@ def _check_page(page: Path, blocks: list[Block], tmp_path: Path) -> None:
     root = make_copy(REPO, tmp_path / "project")
     outcomes: list[Outcome] = []
     for block in blocks:
-        outcomes += run_block(block, root, TIMEOUT)
+        outcomes += run_block(block, root, TIMEOUT, IN_PROCESS)
     wrong = [o for o in outcomes if o.problem]
     if UPDATE and wrong:
         page.write_text(rewrite(page.read_text(encoding="utf-8"), outcomes), encoding="utf-8")
@@ -133,3 +135,15 @@ def test_harness_reads_commands_outputs_and_directives(tmp_path: Path) -> None:
         "", "", "", "output differs from the page", "exited 3; show it with a `$ echo $?` line"]
     fixed = rewrite(page, outcomes)
     assert "$ echo x\nx\n```" in fixed and parse(fixed)[0].commands[3].shown == ["x"]
+
+
+def test_in_process_commands_print_what_a_process_prints(tmp_path: Path) -> None:
+    """The default profile's shortcut (plain `accesssim` commands run in the test process)
+    prints the same output and exit codes as the installed command run as a process."""
+    root = make_copy(REPO, tmp_path / "project")
+    block = parse("\n".join([
+        "```console", "$ accesssim --version", "$ accesssim validate scenarios/reference.yaml",
+        "$ accesssim analyze scenarios/nosuch.yaml", "$ echo $?", "```", ""]))[0]
+    outcomes = {mode: run_block(block, root, TIMEOUT, mode) for mode in (True, False)}
+    assert [o.actual for o in outcomes[True]] == [o.actual for o in outcomes[False]]
+    assert outcomes[True][0].actual and outcomes[True][-1].actual == ["2"]
