@@ -3,7 +3,7 @@
 ``ACCESSSIM_TEST_PROFILE`` picks the profile:
 
 - ``default`` (unset): each property test runs a fifth of the examples its ``@settings`` asks for
-  (at least 5), and tests marked ``thorough`` (slow commands of the docs, utility-scale runs) are
+  (at least 3), and tests marked ``thorough`` (slow commands of the docs, utility-scale runs) are
   deselected. A run takes well under two minutes on a busy 2-core machine.
 - ``thorough``: every property test runs the examples its ``@settings`` asks for, and every test
   runs. Nothing is weaker than in the default profile; CI uses this one.
@@ -27,7 +27,7 @@ if PROFILE not in PROFILES:
         f"ACCESSSIM_TEST_PROFILE={PROFILE!r}: expected one of {', '.join(PROFILES)}")
 THOROUGH = PROFILE == "thorough"
 DEFAULT_SHARE = 5  # the default profile runs 1/DEFAULT_SHARE of each property test's examples
-DEFAULT_MIN_EXAMPLES = 5
+DEFAULT_MIN_EXAMPLES = 3
 
 _quiet = [HealthCheck.too_slow, HealthCheck.data_too_large]
 settings.register_profile(
