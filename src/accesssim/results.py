@@ -8,7 +8,7 @@ from enum import Enum
 
 
 class FailureType(str, Enum):
-    """The eleven failure types of the 2023 EGC paper (shared/incidents.md), in its order."""
+    """The eleven failure types of the 2023 EGC paper (docs/incidents.md), in its order."""
 
     MASKING_DEFECT = "masking-defect"
     UNCHECKED_TRANSITION = "unchecked-transition"
