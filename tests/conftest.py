@@ -1,12 +1,4 @@
-"""Test profiles: a quick default run and a thorough one (.ci/run), over the same tests.
-
-``ACCESSSIM_TEST_PROFILE`` picks the profile:
-
-- ``default`` (unset): each property test runs a fifth of the examples its ``@settings`` asks for
-  (at least 3), and tests marked ``thorough`` (slow commands of the docs, utility-scale runs) are
-  deselected. A run takes well under two minutes on a busy 2-core machine.
-- ``thorough``: every property test runs the examples its ``@settings`` asks for, and every test
-  runs. Nothing is weaker than in the default profile; CI uses this one.
+"""Test profiles (tests/profiles.py) and Hypothesis settings.
 
 Hypothesis itself: derandomised, no example database, no deadline (one example loads Casbin and
 analyses a model), and no shrinking, so a failure is reported in seconds; the hand-written tests
@@ -14,20 +6,16 @@ carry minimised counterexamples. ``HYPOTHESIS_PROFILE=explore`` is random, with 
 hunting bugs (``HYPOTHESIS_PROFILE=explore pytest tests/test_oracle.py``).
 """
 
-import math
 import os
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-PROFILES = ("default", "thorough")
-PROFILE = os.environ.get("ACCESSSIM_TEST_PROFILE", "") or "default"
+from profiles import PROFILE, PROFILES, THOROUGH
+
 if PROFILE not in PROFILES:
     raise pytest.UsageError(
         f"ACCESSSIM_TEST_PROFILE={PROFILE!r}: expected one of {', '.join(PROFILES)}")
-THOROUGH = PROFILE == "thorough"
-DEFAULT_SHARE = 5  # the default profile runs 1/DEFAULT_SHARE of each property test's examples
-DEFAULT_MIN_EXAMPLES = 3
 
 _quiet = [HealthCheck.too_slow, HealthCheck.data_too_large]
 settings.register_profile(
@@ -36,26 +24,6 @@ settings.register_profile(
 )
 settings.register_profile("explore", database=None, deadline=None, suppress_health_check=_quiet)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-
-
-def default_examples(asked: int) -> int:
-    """How many examples the default profile runs for a test whose settings ask for `asked`."""
-    return min(asked, max(DEFAULT_MIN_EXAMPLES, math.ceil(asked / DEFAULT_SHARE)))
-
-
-def _scale_examples(item: pytest.Item) -> None:
-    """Lower a property test's example count for the default profile.
-
-    ``@settings`` on a test overrides any profile, so the count is changed on the test itself:
-    Hypothesis reads ``_hypothesis_internal_use_settings`` when the test is called.
-    """
-    test = getattr(item, "obj", None)
-    current = getattr(test, "_hypothesis_internal_use_settings", None)
-    if not isinstance(current, settings) or getattr(test, "_accesssim_scaled", False):
-        return  # not a property test, or one already scaled (parametrised tests share it)
-    test._hypothesis_internal_use_settings = settings(
-        current, max_examples=default_examples(current.max_examples))
-    test._accesssim_scaled = True
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -69,5 +37,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if not item.get_closest_marker("thorough")]
-    for item in items:
-        _scale_examples(item)

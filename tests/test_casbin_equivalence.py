@@ -24,6 +24,7 @@ import oracle
 from accesssim.analysis import Analyzer
 from accesssim.decisions import OPEN, UNMASK, Decisions
 from accesssim.engine import Project
+from profiles import examples
 from strategies import (
     PROBE_DAYS,
     ROLES,
@@ -84,7 +85,7 @@ def _check_decisions(project: Project) -> None:
 
 
 # -- (a) ---------------------------------------------------------------------------------------
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(projects())
 def test_engine_decisions_equal_plain_enforcer(gen: Generated) -> None:
     """Every ``Decisions.allowed`` answer equals plain ``Enforcer.enforce`` of its request."""
@@ -95,7 +96,7 @@ def test_engine_decisions_equal_plain_enforcer(gen: Generated) -> None:
 
 
 # -- (b) ---------------------------------------------------------------------------------------
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(projects())
 def test_project_enforcer_equals_plain_enforcer(gen: Generated) -> None:
     """The tuned FastEnforcer answers every request of the full grid as a plain Enforcer does."""
@@ -128,7 +129,7 @@ def test_project_enforcer_equals_plain_enforcer(gen: Generated) -> None:
 
 # -- (c) ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize("variant", list(VARIANTS))
-@settings(max_examples=12)
+@settings(max_examples=examples(12))
 @given(data=st.data())
 def test_other_casbin_models_give_casbin_decisions(variant: str, data: st.DataObject) -> None:
     """Another matcher, effect or token order: decisions and exposures are still Casbin's."""
@@ -213,7 +214,7 @@ _CONDITIONAL = {
 
 
 @pytest.mark.parametrize("name", sorted(_CONDITIONAL))
-@settings(max_examples=10)
+@settings(max_examples=examples(10))
 @given(gen=projects())
 def test_conditional_role_definitions_give_casbin_decisions(name: str, gen: Generated) -> None:
     """pycasbin's conditional role managers (links that always hold): Casbin's decisions."""

@@ -17,11 +17,12 @@ import pytest
 
 from doc_commands import Block, Outcome, make_copy, parse, rewrite, run_block
 from helpers import REPO
+from profiles import THOROUGH
 
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 UPDATE = os.environ.get("ACCESSSIM_UPDATE_DOCS", "") == "1"
 #: The default profile runs plain `accesssim` commands in the test process (docs/contributing.md).
-IN_PROCESS = os.environ.get("ACCESSSIM_TEST_PROFILE", "") != "thorough"
+IN_PROCESS = not THOROUGH
 TIMEOUT = 900.0  # seconds per command; the utility-scale ones take a minute on a busy machine
 
 

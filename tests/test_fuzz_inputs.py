@@ -13,7 +13,6 @@ becomes a case in ``tests/bad_inputs/``.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import tempfile
@@ -27,8 +26,8 @@ from hypothesis import strategies as st
 
 from accesssim.cli import main
 from helpers import REPO
+from profiles import THOROUGH
 
-THOROUGH = os.environ.get("ACCESSSIM_TEST_PROFILE", "") == "thorough"
 EXAMPLES = 400 if THOROUGH else 30
 
 #: (model, policy) of every shipped incident scenario, relative to the repository.

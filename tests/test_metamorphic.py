@@ -12,6 +12,7 @@ from typing import Any
 from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
+from profiles import examples
 from strategies import Generated, allow_rules, engine_by_day, materialise, projects
 
 Exposures = set[tuple[str, str, str, Any]]
@@ -27,7 +28,7 @@ def _compare(before: Generated, after: Generated) -> tuple[Exposures, Exposures]
     return _exposures(before), _exposures(after)
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(projects(), st.data())
 def test_checking_a_transition_never_adds_exposure(gen: Generated, data: st.DataObject) -> None:
     """Setting ``checked: true`` on an unchecked transition removes exposures, never adds one."""
@@ -41,7 +42,7 @@ def test_checking_a_transition_never_adds_exposure(gen: Generated, data: st.Data
     assert sorted(after_set - before_set) == []
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(projects(), st.data())
 def test_masking_a_display_never_adds_exposure(gen: Generated, data: st.DataObject) -> None:
     """Setting ``masking: masked`` on a field display removes exposures, never adds one."""
@@ -56,7 +57,7 @@ def test_masking_a_display_never_adds_exposure(gen: Generated, data: st.DataObje
     assert sorted(after_set - before_set) == []
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(projects(), st.data())
 def test_adding_an_allow_rule_never_removes_exposure(gen: Generated, data: st.DataObject) -> None:
     """Adding a ``p ... allow`` row to the policy adds exposures, never removes one."""
@@ -68,7 +69,7 @@ def test_adding_an_allow_rule_never_removes_exposure(gen: Generated, data: st.Da
     assert sorted(before_set - after_set) == []
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(projects(), st.data())
 def test_removing_a_terminal_never_adds_exposure(gen: Generated, data: st.DataObject) -> None:
     """Taking a terminal away (deleting it, or unassigning a person) never adds exposure."""

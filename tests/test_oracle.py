@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 import oracle
 from accesssim.engine import load_project
 from accesssim.results import Finding
+from profiles import examples
 from strategies import (
     PROBE_DAYS,
     REPO,
@@ -249,7 +250,7 @@ def test_kansai_oracle_and_engine_agree_with_the_incident() -> None:
 
 
 # -- generated models --------------------------------------------------------------------------
-@settings(max_examples=120)
+@settings(max_examples=examples(120))
 @given(projects())
 def test_engine_equals_oracle_per_slice(gen: Generated) -> None:
     """Generated model: the engine's (person, field, slice) exposures are exactly the oracle's."""
@@ -266,7 +267,7 @@ def _holds(finding: Finding, mode: str, day: dt.date) -> bool:
                and (w.end is None or day <= w.end) for w in finding.windows)
 
 
-@settings(max_examples=50)
+@settings(max_examples=examples(50))
 @given(projects())
 def test_report_over_all_slices_matches_the_oracle(gen: Generated) -> None:
     """Generated model, one run over all modes and dates: pairs and windows match the oracle."""
@@ -290,7 +291,7 @@ def test_report_over_all_slices_matches_the_oracle(gen: Generated) -> None:
                     finding.id, sl.mode, sl.day)
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(projects(), st.sampled_from(PROBE_DAYS), st.sampled_from(["normal", "disaster"]))
 def test_engine_at_one_day_equals_oracle(gen: Generated, day: dt.date, mode: str) -> None:
     """Generated model, ``--at DAY --mode M`` on any day: the engine equals the oracle that day."""

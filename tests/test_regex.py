@@ -27,6 +27,7 @@ from accesssim.linear_regex import (
     regex_match,
 )
 from helpers import assert_error, line_of, make_project
+from profiles import examples
 
 ATOMS = ["a", "b", ".", "[ab]", "[^a]", "[a-c]", "\\.", "\\n", "é", "[à-ÿ]", "日", "x", ""]
 
@@ -54,7 +55,7 @@ def patterns(draw: st.DrawFn, depth: int = 0) -> str:
                                  draw(patterns(depth + 1)) + anchor]))
 
 
-@settings(max_examples=250)
+@settings(max_examples=examples(250))
 @given(patterns(), st.text(alphabet="abcx.\né日😀", max_size=8))
 def test_same_answer_as_python_re(pattern: str, subject: str) -> None:
     """Every generated pattern is accepted and answers like Casbin's own regex_match."""
@@ -67,7 +68,7 @@ def test_same_answer_as_python_re(pattern: str, subject: str) -> None:
     assert regex_match(subject, pattern) == expected, (pattern, subject)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.text(alphabet="ab\\()[]*+?{}|^$-.,0123xnAZzdw:=!<>P", max_size=10),
        st.text(alphabet="ab\n-.x0", max_size=8))
 def test_any_accepted_text_answers_like_python(pattern: str, subject: str) -> None:
@@ -107,7 +108,7 @@ def test_dollar_before_a_final_newline_is_refused_not_guessed() -> None:
 PATHS = st.text(alphabet="/:{}*ab.?\né", max_size=10)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.sampled_from(["keyMatch2", "keyMatch3", "keyMatch5"]), PATHS, PATHS)
 def test_key_match_same_answer_as_casbin(name: str, key1: str, key2: str) -> None:
     """keyMatch2/3/5 build the same regex as Casbin from any value and answer the same."""

@@ -1,0 +1,28 @@
+"""Test profiles: a quick default run and a thorough one (.ci/run), over the same tests.
+
+``ACCESSSIM_TEST_PROFILE`` picks the profile:
+
+- ``default`` (unset): each property test runs a fifth of its thorough example count (at least
+  3), and tests marked ``thorough`` (slow commands of the docs, utility-scale runs) are
+  deselected. A run takes well under two minutes on a busy 2-core machine.
+- ``thorough``: every property test runs its full example count, and every test runs. Nothing
+  is weaker than in the default profile; CI uses this one.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+PROFILES = ("default", "thorough")
+PROFILE = os.environ.get("ACCESSSIM_TEST_PROFILE", "") or "default"
+THOROUGH = PROFILE == "thorough"
+DEFAULT_SHARE = 5  # the default profile runs 1/DEFAULT_SHARE of each property test's examples
+DEFAULT_MIN_EXAMPLES = 3
+
+
+def examples(thorough: int) -> int:
+    """Examples a property test runs: ``thorough`` in the thorough profile, a fifth otherwise."""
+    if THOROUGH:
+        return thorough
+    return min(thorough, max(DEFAULT_MIN_EXAMPLES, math.ceil(thorough / DEFAULT_SHARE)))
