@@ -102,6 +102,24 @@ def handles_errors(fn: F) -> F:
     return TIMEOUT_OPT(wrapper)  # type: ignore[return-value]
 
 
+class PathArg(click.Path):
+    """``click.Path`` that refuses a path no file can have (a NUL) as a usage error (exit 2).
+
+    ``click.Path`` calls ``os.stat``, which raises ValueError on a NUL; that would escape as a
+    traceback. Every path argument and option of the CLI uses this type.
+    """
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = value if isinstance(value, str) else str(value)
+        if "\0" in text:
+            self.fail(f"{text!r} contains a NUL character, which no file name can hold",
+                      param, ctx)
+        try:
+            return super().convert(value, param, ctx)
+        except ValueError as exc:  # anything else os.stat cannot take
+            self.fail(f"{text!r}: {exc}", param, ctx)
+
+
 class Group(click.Group):
     """Ctrl-C outside a command's body (while parsing options) also exits 130, not click's 1."""
 
