@@ -431,7 +431,7 @@ def fast_cache_keys(
 
 
 def _build_enforcer(model_path: Path, policy_path: Path, keys: list[int] | None,
-                    shown: tuple[str, str]) -> casbin.Enforcer:
+                    shown: tuple[str, str] | None = None) -> casbin.Enforcer:
     """An enforcer over exactly these files, built without Casbin's quadratic role-link step.
 
     With ``keys`` it is a ``FastEnforcer`` that pre-filters rows on (dom, obj): rows with
@@ -450,8 +450,9 @@ def _build_enforcer(model_path: Path, policy_path: Path, keys: list[int] | None,
         enforcer.set_adapter(FileAdapter(str(policy_path)))
         enforcer.load_policy()
     except Exception as exc:  # never seen after the checks above; named, not a traceback
-        message = str(exc).replace(str(model_path), shown[0]).replace(str(policy_path), shown[1])
-        raise InputError.single(shown[0], 0, f"Casbin refused the files: {message}") from None
+        conf, csv = shown or (str(model_path), str(policy_path))
+        message = str(exc).replace(str(model_path), conf).replace(str(policy_path), csv)
+        raise InputError.single(conf, 0, f"Casbin refused the files: {message}") from None
     return enforcer
 
 
