@@ -342,3 +342,19 @@ def test_every_path_parameter_refuses_a_nul_as_a_usage_error() -> None:
         assert result.exception is None or isinstance(result.exception, SystemExit)
         assert label in result.output.partition("Invalid value for '")[2], result.output
         assert "NUL character" in result.output
+
+
+def test_an_unforeseen_parse_error_exits_2_without_traceback(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Group is the backstop for parameter types: exit 2 with a message, not exit 1."""
+    from accesssim.cli import main
+    from accesssim.guard import PathArg
+
+    def broken(*args: object) -> object:
+        raise ValueError("unreadable path")
+
+    monkeypatch.setattr(PathArg, "convert", broken)
+    result = CliRunner().invoke(main, ["validate", "model.yaml"])
+    assert result.exit_code == 2, result.output
+    assert "error: cannot read the command line: unreadable path" in result.output
+    assert isinstance(result.exception, SystemExit)

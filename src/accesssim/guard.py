@@ -121,7 +121,9 @@ class PathArg(click.Path):
 
 
 class Group(click.Group):
-    """Ctrl-C outside a command's body (while parsing options) also exits 130, not click's 1."""
+    """Outside a command's body (while parsing options): Ctrl-C exits 130, not click's 1, and
+    an error a parameter type did not turn into a usage error exits 2, not 1 with a traceback.
+    Every command's body is wrapped by ``handles_errors``, so only parsing can raise here."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -129,3 +131,8 @@ class Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted: nothing written", err=True)
             ctx.exit(Exit.INTERRUPTED)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            click.echo(f"error: cannot read the command line: {exc}", err=True)
+            ctx.exit(Exit.ERROR)
