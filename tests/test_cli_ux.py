@@ -11,7 +11,9 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import click
 import pytest
+from click.testing import CliRunner
 
 from accesssim.checks import CheckResult
 from accesssim.format.junit import results_to_junit
@@ -311,3 +313,48 @@ def test_bad_junit_path_stops_before_any_update(tmp_path: Path) -> None:
                  "--junit", str(blocker / "j.xml"))
     assert_error(result, str(blocker), "not a folder")
     assert project.model.read_text(encoding="utf-8") == before
+
+
+def _path_params() -> list[tuple[str, str]]:
+    from accesssim.cli import main
+    return [(name, param.name or "") for name, command in sorted(main.commands.items())
+            for param in command.params if isinstance(param.type, click.Path)]
+
+
+def test_every_path_parameter_refuses_a_nul_as_a_usage_error() -> None:
+    """A NUL in any path argument or option: exit 2 naming it, never an escaped ValueError."""
+    from accesssim.cli import main
+    from accesssim.guard import PathArg
+    params = _path_params()
+    assert len(params) >= 7
+    for command_name, param_name in params:
+        command = main.commands[command_name]
+        param = next(p for p in command.params if p.name == param_name)
+        assert isinstance(param.type, PathArg), (command_name, param_name)
+        args = [command_name]
+        if isinstance(param, click.Option):
+            args += [param.opts[0], "a\0b"]
+        else:
+            args += ["a\0b"]
+        result = CliRunner().invoke(main, args)
+        label = param.opts[0] if isinstance(param, click.Option) else param_name.upper()
+        assert result.exit_code == 2, (args, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert label in result.output.partition("Invalid value for '")[2], result.output
+        assert "NUL character" in result.output
+
+
+def test_an_unforeseen_parse_error_exits_2_without_traceback(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Group is the backstop for parameter types: exit 2 with a message, not exit 1."""
+    from accesssim.cli import main
+    from accesssim.guard import PathArg
+
+    def broken(*args: object) -> object:
+        raise ValueError("unreadable path")
+
+    monkeypatch.setattr(PathArg, "convert", broken)
+    result = CliRunner().invoke(main, ["validate", "model.yaml"])
+    assert result.exit_code == 2, result.output
+    assert "error: cannot read the command line: unreadable path" in result.output
+    assert isinstance(result.exception, SystemExit)

@@ -230,7 +230,7 @@ def test_oversized_file_is_refused_before_reading(tmp_path: Path) -> None:
     big = tmp_path / "model.yaml"
     with big.open("wb") as handle:  # sparse: no disk space, no time
         handle.truncate(MAX_INPUT_BYTES + 1)
-    assert_error(run("validate", str(big)), "model.yaml: file is", "64 MiB")
+    assert_error(run("validate", str(big)), "model.yaml: file too large:", "64 MiB limit")
 
 
 def test_reader_refuses_a_directory_and_a_nul_in_the_path(tmp_path: Path) -> None:

@@ -313,6 +313,27 @@ def test_dangling_reference_in_a_block_mapping_cites_the_key_line(tmp_path: Path
     assert [p.line for p in info.value.problems] == [line_of(project.model, "owner: no_org")]
 
 
+def test_modes_without_normal_is_one_problem_at_the_modes_line(tmp_path: Path) -> None:
+    """Cited at ``modes:``; the expectations that use 'normal' add no follow-on errors."""
+    project = make_project(tmp_path)
+    project.edit_model("modes: [normal, disaster]", "modes: [disaster]")
+    with pytest.raises(InputError) as info:
+        load_model(project.model, project.root)
+    assert [(p.line, p.message) for p in info.value.problems] == [
+        (line_of(project.model, "modes: [disaster]"), "modes must include 'normal'")]
+
+
+def test_empty_role_name_in_a_block_mapping_cites_its_own_line(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    policy = "  policy: ../../policies/incidents/01-kansai.csv\n"
+    project.edit_model(policy, policy + "  role_purposes:\n    retail_user: other\n"
+                                        "    '': disaster\n")
+    with pytest.raises(InputError) as info:
+        load_model(project.model, project.root)
+    assert [(p.line, p.message) for p in info.value.problems] == [
+        (line_of(project.model, "'': disaster"), "empty role name in role_purposes")]
+
+
 def test_duplicate_id_cites_the_second_and_first_line(tmp_path: Path) -> None:
     """Duplicate ids (also across kinds) are reported at the repeat with the first line."""
     project = make_project(tmp_path)

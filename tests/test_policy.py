@@ -56,6 +56,11 @@ def _not_a_model(p: Project) -> None:
     p.conf.write_text("hello world\n", encoding="utf-8")
 
 
+def _append_conf(text: str) -> Mutation:
+    return lambda p: p.conf.write_text(p.conf.read_text(encoding="utf-8") + text,
+                                       encoding="utf-8")
+
+
 def _rule(new: str) -> Mutation:
     return lambda p: p.edit_csv(MENU_RULE, new)
 
@@ -66,7 +71,37 @@ CASBIN_ERRORS: dict[str, tuple[Mutation, str, str | None, str]] = {
         _drop_section("policy_effect", "e"), "conf", None, "missing [policy_effect] section"),
     "conf-missing-matchers-section": (
         _drop_section("matchers", "m"), "conf", None, "missing [matchers] section"),
-    "conf-not-a-casbin-model": (_not_a_model, "conf", None, "broken Casbin model"),
+    "conf-not-a-casbin-model": (_not_a_model, "conf", "hello world", "broken Casbin model"),
+    # Casbin keeps only the last of a key written twice; the tool would cite the first.
+    "conf-request-defined-twice": (
+        lambda p: p.edit_conf(REQUEST, REQUEST + "\nr = sub, dom, obj, act, date, mode"),
+        "conf", "r = sub, dom, obj, act, date, mode", "r defined twice, first at line"),
+    "conf-matchers-section-repeated": (
+        _append_conf("\n[matchers]\nm = g(r.sub, p.sub, r.dom) && r.obj == p.obj\n"),
+        "conf", "m = g(r.sub, p.sub, r.dom) && r.obj", "Casbin keeps only the last"),
+    # What Casbin's reader accepts and then never reads.
+    "conf-unknown-section": (
+        lambda p: p.edit_conf("[policy_effect]", "[policy_effects]"),
+        "conf", "[policy_effects]", "unknown section [policy_effects]"),
+    "conf-key-in-the-wrong-section": (
+        lambda p: p.edit_conf("e = some", "m = some"), "conf", "m = some(where",
+        "key 'm' in [policy_effect] is never read"),
+    "conf-key-outside-any-section": (
+        lambda p: p.conf.write_text("x = 1\n" + p.conf.read_text(encoding="utf-8"),
+                                    encoding="utf-8"),
+        "conf", "x = 1", "'x' is outside any section"),
+    "conf-key-after-a-gap": (
+        lambda p: p.edit_conf("g = _, _, _", "g = _, _, _\ng3 = _, _"),
+        "conf", "g3 = _, _", "g3 without g2"),
+    "conf-empty-value": (
+        lambda p: p.edit_conf(REQUEST, "r =  "), "conf", "r =  ", "r has an empty value"),
+    # Casbin compares the effect text exactly: the same words without spaces are unknown.
+    "conf-unsupported-effect": (
+        lambda p: p.edit_conf("e = some(where (p.eft == allow)) && !some(where (p.eft == deny))",
+                              "e = some(where(p.eft==allow))"),
+        "conf", "e = some(where(p.eft==allow))",
+        "unsupported policy effect 'some(where(p.eft==allow))': Casbin implements only these, "
+        "written exactly so: some(where (p.eft == allow)); !some(where (p.eft == deny));"),
     "matcher-undefined-function": (
         lambda p: p.edit_conf(MATCHER, "m = nosuchfn(r.sub) && g(r.sub, p.sub, r.dom)"),
         "conf", "m = nosuchfn", "unknown function 'nosuchfn'"),
@@ -126,7 +161,9 @@ def test_bad_casbin_files_exit_2_citing_file_and_line(tmp_path: Path, case: str)
     out = tmp_path / "report.txt"
     assert_error(project.cli("analyze", "-o", str(out)), where, problem)
     assert not out.exists()
-    assert_error(project.cli("validate"), where, problem)
+    result = project.cli("validate")
+    assert_error(result, where, problem)
+    assert str(tmp_path) not in result.stderr  # display paths only
 
 
 def test_matcher_failing_only_on_some_requests_is_caught(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ import click
 from accesssim import __version__
 from accesssim.errors import AccessSimError, InputError
 from accesssim.format import OutputFormat, render
-from accesssim.guard import Exit, Group, analysis_done, handles_errors
+from accesssim.guard import Exit, Group, PathArg, analysis_done, handles_errors
 from accesssim.outputs import prepare_folder, write_atomically
 
 if TYPE_CHECKING:
@@ -91,9 +91,9 @@ def _progress(enabled: bool) -> Iterator[_Phases]:
         yield _Phases(bar)
 
 
-MODEL_ARG = click.argument("model", type=click.Path(path_type=Path, dir_okay=False))
+MODEL_ARG = click.argument("model", type=PathArg(path_type=Path, dir_okay=False))
 ROOT_OPT = click.option(
-    "--root", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
+    "--root", type=PathArg(path_type=Path, file_okay=False, exists=True), default=None,
     help="Project root; file references may not leave it (default: the git work tree "
          "holding the model, else the model's folder).")
 FORMAT_OPT = click.option("--format", "fmt", type=click.Choice(["text", "json"]),
@@ -145,7 +145,7 @@ def main() -> None:
 @MODE_OPT
 @AT_OPT
 @REPORT_FORMAT_OPT
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+@click.option("-o", "--output", type=PathArg(path_type=Path, dir_okay=False), default=None,
               help="Write the report here instead of standard output.")
 @ROOT_OPT
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -317,7 +317,7 @@ def schema() -> None:
 
 
 @main.command()
-@click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("out_dir", type=PathArg(path_type=Path, file_okay=False))
 @click.option("--preset", type=click.Choice(["small", "utility"]), default="small",
               show_default=True, help="Model size: small (a few dozen of each) or utility scale.")
 @click.option("--seed", type=int, default=0, show_default=True,
@@ -346,8 +346,8 @@ def generate(out_dir: Path, preset: str, seed: int) -> None:
 
 
 @main.command("test")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--junit", type=click.Path(path_type=Path, dir_okay=False), default=None,
+@click.argument("paths", nargs=-1, type=PathArg(path_type=Path))
+@click.option("--junit", type=PathArg(path_type=Path, dir_okay=False), default=None,
               help="Also write JUnit XML here (one testcase per expectation).")
 @click.option("--update", is_flag=True,
               help="Rewrite who_can_see lists with what the analysis finds (review the diff).")
@@ -393,7 +393,7 @@ def test_cmd(paths: tuple[Path, ...], junit: Path | None, update: bool, show_cov
 
 
 @main.command()
-@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("directory", type=PathArg(path_type=Path, file_okay=False))
 @click.option("--force", is_flag=True, help="Replace files that already exist.")
 @_handles_errors
 def init(directory: Path, force: bool) -> None:

@@ -90,8 +90,8 @@ def _read_bytes(path: Path, shown: str) -> bytes:
 
 
 def _too_big(size: int) -> str:
-    return (f"file is {size:,} bytes, more than the {MAX_INPUT_BYTES // (1024 * 1024)} MiB "
-            "an input file may have")
+    return (f"file too large: {size:,} bytes, over the {MAX_INPUT_BYTES // (1024 * 1024)} MiB "
+            "limit for an input file")
 
 
 def read_input_text(path: Path, shown: str, *, bom: str | None = None,

@@ -51,13 +51,13 @@ def _list_text(node: yaml.SequenceNode, people: list[str]) -> str:
     return indent.join(f"- {_item(p)}" for p in people)
 
 
-def rewritten(path: Path, text: str, people_by_expectation: dict[str, list[str]]) -> str:
+def rewritten(shown: str, text: str, people_by_expectation: dict[str, list[str]]) -> str:
     """``text`` with the named expectations' people lists set (sorted); nothing else changes."""
     body = text
     lists = _people_lists(body)
     missing = sorted(set(people_by_expectation) - set(lists))
     if missing:
-        raise InputError.single(str(path), 0, f"cannot find who_can_see lists of {missing}")
+        raise InputError.single(shown, 0, f"cannot find who_can_see lists of {missing}")
     edits = []
     for exp_id, people in people_by_expectation.items():
         node = lists[exp_id]
@@ -69,7 +69,7 @@ def rewritten(path: Path, text: str, people_by_expectation: dict[str, list[str]]
     after = _people_lists(body)
     for exp_id, people in people_by_expectation.items():  # the edit must mean what it should
         if [item.value for item in after[exp_id].value] != sorted(people):
-            raise AccessSimError(f"{path}: cannot rewrite the who_can_see list of {exp_id!r} "
+            raise AccessSimError(f"{shown}: cannot rewrite the who_can_see list of {exp_id!r} "
                                  "in place; edit it by hand")
     return body
 

@@ -102,8 +102,28 @@ def handles_errors(fn: F) -> F:
     return TIMEOUT_OPT(wrapper)  # type: ignore[return-value]
 
 
+class PathArg(click.Path):
+    """``click.Path`` that refuses a path no file can have (a NUL) as a usage error (exit 2).
+
+    ``click.Path`` calls ``os.stat``, which raises ValueError on a NUL; that would escape as a
+    traceback. Every path argument and option of the CLI uses this type.
+    """
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = value if isinstance(value, str) else str(value)
+        if "\0" in text:
+            self.fail(f"{text!r} contains a NUL character, which no file name can hold",
+                      param, ctx)
+        try:
+            return super().convert(value, param, ctx)
+        except ValueError as exc:  # anything else os.stat cannot take
+            self.fail(f"{text!r}: {exc}", param, ctx)
+
+
 class Group(click.Group):
-    """Ctrl-C outside a command's body (while parsing options) also exits 130, not click's 1."""
+    """Outside a command's body (while parsing options): Ctrl-C exits 130, not click's 1, and
+    an error a parameter type did not turn into a usage error exits 2, not 1 with a traceback.
+    Every command's body is wrapped by ``handles_errors``, so only parsing can raise here."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -111,3 +131,8 @@ class Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted: nothing written", err=True)
             ctx.exit(Exit.INTERRUPTED)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            click.echo(f"error: cannot read the command line: {exc}", err=True)
+            ctx.exit(Exit.ERROR)

@@ -210,6 +210,20 @@ class CasbinFiles(_Element):
         description="Purpose of Casbin roles, e.g. {retail_disaster: disaster}.",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _keep_role_lines(cls, data: object) -> object:
+        """Keep each role's line as ``role_purposes.ROLE`` in this mapping's key lines."""
+        if not isinstance(data, dict):
+            return data
+        roles, keys = data.get("role_purposes"), data.get("__keys__")
+        if isinstance(roles, dict) and isinstance(keys, dict):
+            role_keys = roles.get("__keys__")
+            if isinstance(role_keys, dict):
+                lines = {f"role_purposes.{role}": line for role, line in role_keys.items()}
+                return {**data, "__keys__": {**keys, **lines}}
+        return data
+
     @field_validator("role_purposes", mode="before")
     @classmethod
     def _drop_line_key(cls, value: object) -> object:
@@ -217,6 +231,10 @@ class CasbinFiles(_Element):
         if isinstance(value, dict):
             return {k: v for k, v in value.items() if k not in ("__line__", "__keys__")}
         return value
+
+    def role_line(self, role: str) -> int:
+        """The line of one role in ``role_purposes`` (that key's line if unknown)."""
+        return self.key_lines.get(f"role_purposes.{role}", self.line_of("role_purposes"))
 
 
 FailureName = Literal[

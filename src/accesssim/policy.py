@@ -20,7 +20,7 @@ from casbin.model import Model
 from casbin.persist.adapter import _extract_tokens
 from casbin.persist.adapters import FileAdapter
 
-from accesssim import datecheck, linear_regex, rolelinks
+from accesssim import confcheck, datecheck, linear_regex, rolelinks
 from accesssim.errors import InputError, Problem
 from accesssim.files import CONF_BOM, CSV_BOM, read_input_text
 
@@ -186,13 +186,6 @@ def matcher_shape(matcher: str, effect: str = "some(where (p.eft == allow))") ->
                         sub_once and arity > 0)
 
 
-def _line_of(text: str, pattern: str) -> int:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if re.match(pattern, line.strip()):
-            return number
-    return 0
-
-
 def load_policy(
     model_path: Path,
     policy_path: Path,
@@ -207,6 +200,7 @@ def load_policy(
     ``trial`` is (account, system, screen) of the model, for the trial request.
     """
     conf_text = read_input_text(model_path, model_display, bom=CONF_BOM)
+    layout = confcheck.check_conf(conf_text, model_display)
     model = Model()
     try:
         model.load_model_from_text(conf_text)
@@ -225,7 +219,7 @@ def load_policy(
         raise InputError(problems)
     request_tokens = tuple(t.removeprefix("r_") for t in model["r"]["r"].tokens)
     p_tokens = tuple(t.removeprefix("p_") for t in model["p"]["p"].tokens)
-    r_line = _line_of(conf_text, r"r\s*=")
+    r_line = layout.line("r")
     for tok in request_tokens:
         if tok not in KNOWN_REQUEST_TOKENS:
             problems.append(
@@ -256,7 +250,8 @@ def load_policy(
 
     matcher = model["m"]["m"].value
     effect = model["e"]["e"].value
-    matcher_line = _line_of(conf_text, r"m\s*=")
+    matcher_line = layout.line("m")
+    confcheck.check_effect(effect, model_display, layout.line("e"))
     shape = matcher_shape(matcher, effect)
     _check_matcher_names(matcher, request_tokens, p_tokens, model, model_display, matcher_line)
     datecheck.check_date_uses(matcher, [(r.values, r.line) for r in rules], p_tokens,
@@ -264,7 +259,7 @@ def load_policy(
     if slow := linear_regex.check_policy(matcher, rules, p_tokens, policy_display):
         raise InputError(slow)
     keys = fast_cache_keys(shape, effect, request_tokens, p_tokens)
-    enforcer = _build_enforcer(model_path, policy_path, keys)
+    enforcer = _build_enforcer(model_path, policy_path, keys, (model_display, policy_display))
     _check_nothing_dropped(
         enforcer, rules, groupings, deduplicated=keys is not None, shown=policy_display
     )
@@ -435,7 +430,8 @@ def fast_cache_keys(
     return keys
 
 
-def _build_enforcer(model_path: Path, policy_path: Path, keys: list[int] | None) -> casbin.Enforcer:
+def _build_enforcer(model_path: Path, policy_path: Path, keys: list[int] | None,
+                    shown: tuple[str, str] | None = None) -> casbin.Enforcer:
     """An enforcer over exactly these files, built without Casbin's quadratic role-link step.
 
     With ``keys`` it is a ``FastEnforcer`` that pre-filters rows on (dom, obj): rows with
@@ -453,8 +449,10 @@ def _build_enforcer(model_path: Path, policy_path: Path, keys: list[int] | None)
         linear_regex.install(enforcer)  # no exponential backtracking on a policy pattern
         enforcer.set_adapter(FileAdapter(str(policy_path)))
         enforcer.load_policy()
-    except Exception as exc:
-        raise InputError.single(str(model_path), 0, f"Casbin refused the files: {exc}") from None
+    except Exception as exc:  # never seen after the checks above; named, not a traceback
+        conf, csv = shown or (str(model_path), str(policy_path))
+        message = str(exc).replace(str(model_path), conf).replace(str(policy_path), csv)
+        raise InputError.single(conf, 0, f"Casbin refused the files: {message}") from None
     return enforcer
 
 

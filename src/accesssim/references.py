@@ -44,7 +44,7 @@ def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
 
     def need_mode(modes: list[str] | None, line: int) -> Iterator[Problem]:
         for m in modes or []:
-            if m not in model.modes:
+            if m not in model.modes and m != "normal":  # a missing 'normal' is reported once
                 yield Problem(
                     shown, line, f"unknown mode {m!r} (declared: {', '.join(model.modes)})"
                 )
@@ -52,7 +52,7 @@ def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
     if len(set(model.modes)) != len(model.modes):
         yield Problem(shown, model.line_of("modes"), "a mode is listed twice in modes")
     if "normal" not in model.modes:
-        yield Problem(shown, model.line, "modes must include 'normal'")
+        yield Problem(shown, model.line_of("modes"), "modes must include 'normal'")
     for org in model.organizations:
         yield from need(
             "organization", org.affiliated_with, org.line_of("affiliated_with"), "affiliated_with"
@@ -134,7 +134,7 @@ def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
     yield from _check_expectations(model, shown, ids)
     for role in model.casbin.role_purposes:
         if not role:
-            yield Problem(shown, model.casbin.line, "empty role name in role_purposes")
+            yield Problem(shown, model.casbin.role_line(role), "empty role name in role_purposes")
 
 
 def _check_expectations(
@@ -160,7 +160,7 @@ def _check_expectations(
                 f"{', '.join(EXPECTATION_KINDS)} (has {len(kinds)})",
             )
             continue
-        if exp.mode is not None and exp.mode not in model.modes:
+        if exp.mode is not None and exp.mode not in model.modes and exp.mode != "normal":
             yield Problem(shown, line, f"unknown mode {exp.mode!r}")
         names: list[tuple[str, set[str], str]] = []
         if exp.finding:
