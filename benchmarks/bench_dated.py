@@ -11,8 +11,9 @@ For each N it writes a model with N dated elements (each with its own ``valid`` 
 number of date epochs grows with N) into a temporary folder, then times the engine in-process:
 ``load_project`` and ``analyze`` over every mode. It prints the time, the peak resident memory
 of the child process that ran the size (``getrusage().ru_maxrss``), the number of slices and
-findings, and the exponent fitted to log(time) against log(N). A fixed pure-Python calibration loop is timed first, so figures from
-different machines can be compared (docs/performance.md).
+findings, and the exponent fitted to log(time) against log(N). A fixed pure-Python
+calibration loop is timed first, so figures from different machines can be compared
+(docs/performance.md).
 
 A size is run in a child process and stopped when it exceeds the time budget; the script says
 so and skips the larger sizes.
@@ -106,7 +107,7 @@ def dated_model(n: int, seed: int = 0) -> tuple[str, str, int]:
     retail = screens[:RETAIL_SCREENS]
     people = [f"p{i:05d}" for i in range(people_total)]
     trust = ["trust:"] if mix.trust else []
-    for i in range(mix.trust):
+    for _ in range(mix.trust):
         who = rng.choice(people)
         trust.append(f"  - {{people: [{who}], systems: [wheel], fields: [{rng.choice(fields)}]"
                      f"{_valid(_window(rng))}}}")

@@ -81,6 +81,7 @@ class Decisions:
                 (self._val(r, "dom") if dom_equal else None, self._val(r, "obj"))
             ].append(r)
         self._cuts: dict[tuple[str | None, str | None], list[dt.date]] = {}
+        self._class_cuts: dict[tuple[AccountClass, str], list[dt.date]] = {}
         self._memo: dict[tuple[AccountClass, str, str, str, int], bool] = {}
         self._reach_memo: dict[AccountClass, dict[str, tuple[PolicyLine, ...]]] = {}
         self._candidates_memo: dict[tuple[AccountClass, str], frozenset[str]] = {}
@@ -165,7 +166,7 @@ class Decisions:
         """What ``Enforcer.enforce`` answers for this class's accounts (asked once per epoch)."""
         if obj not in self.candidates(cls, act):
             return False
-        key = (cls, obj, act, mode, epoch_index(self._local_cuts(cls.system, obj), day))
+        key = (cls, obj, act, mode, epoch_index(self.local_cuts(cls, obj), day))
         answer = self._memo.get(key)
         if answer is None:
             self.enforce_calls += 1
@@ -290,3 +291,40 @@ class Decisions:
             and (start is None or start <= day)
             and (until is None or day <= until)
         )
+
+    # -- time --------------------------------------------------------------------------------
+    def local_cuts(self, cls: AccountClass, obj: str) -> list[dt.date]:
+        """Days on which the class's decisions about ``obj`` may change (``allowed`` asks
+        once per span between them).
+
+        With a matcher we read, only rules of subjects the class inherits from can match its
+        requests (``candidates`` rests on the same fact), so other subjects' dates do not cut.
+        """
+        if not self.policy.shape.understood:
+            return self._local_cuts(cls.system, obj)
+        key = (cls, obj)
+        if key not in self._class_cuts:
+            subjects = self._reach(cls)
+            rows = [r for r in self._rules_by.get((cls.system, obj), [])
+                    + self._rules_by.get((None, obj), []) if self._val(r, "sub") in subjects]
+            windows = [(_date(self._val(r, "valid_from")), _date(self._val(r, "valid_until")))
+                       for r in rows]
+            windows += [(day, day) for day in self.policy.matcher_dates]
+            self._class_cuts[key] = boundaries(windows)
+        return self._class_cuts[key]
+
+    def class_cuts(self, cls: AccountClass) -> list[dt.date]:
+        """Days on which some decision of this class, or the rule that grounds it, may change.
+
+        With a matcher we read, only rules of subjects the class inherits from can decide for
+        it (``candidates`` rests on the same fact); otherwise every rule's dates count.
+        """
+        if not self.policy.shape.understood:
+            return self._local_cuts(cls.system, "")
+        subjects = self._reach(cls)
+        dom_equal = self.policy.shape.dom_equal
+        windows = [(_date(self._val(r, "valid_from")), _date(self._val(r, "valid_until")))
+                   for sub in subjects for r in self._rules_by_sub.get(sub, ())
+                   if not dom_equal or self._val(r, "dom") in (cls.system, None)]
+        windows += [(day, day) for day in self.policy.matcher_dates]
+        return boundaries(windows)

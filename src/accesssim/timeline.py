@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -59,7 +59,7 @@ def epochs(cuts: list[dt.date]) -> list[Epoch]:
     return result
 
 
-def epoch_index(cuts: list[dt.date], day: dt.date) -> int:
+def epoch_index(cuts: Sequence[dt.date], day: dt.date) -> int:
     """Which epoch of ``epochs(cuts)`` holds ``day``."""
     return bisect_right(cuts, day)
 
