@@ -20,7 +20,8 @@ so and skips the larger sizes.
 
 The mix of dated elements (a realistic spread for a retailer's branches):
 people 30 %, accounts 25 %, terminals 20 %, trust grants 10 %, ``p`` rules 12 % (temporary
-grants to one account, or to a role), screen displays 3 %.
+grants of a screen to one account, or of a retail screen to the clerk role), screen displays
+3 %.
 """
 
 from __future__ import annotations
@@ -170,8 +171,10 @@ def dated_model(n: int, seed: int = 0) -> tuple[str, str, int]:
     rows += [f"p, clerk, wheel, {f}, unmask, allow, *, *, *" for f in fields[:2]]
     for r in range(mix.rules):
         start, until = _window(rng)
+        # Three in four grant one account a screen for a while (maybe an NW-only one); the
+        # rest re-grant the clerk role a retail screen for a campaign.
         subject = rng.choice(accounts) if r % 4 else "clerk"
-        obj = rng.choice(screens)
+        obj = rng.choice(screens if r % 4 else retail)
         rows.append(f"p, {subject}, wheel, {obj}, open, allow, *, {start.isoformat()}, "
                     f"{until.isoformat()}")
     rows.append("g, acc_nw, nw_op, wheel")

@@ -82,6 +82,7 @@ class Decisions:
             ].append(r)
         self._cuts: dict[tuple[str | None, str | None], list[dt.date]] = {}
         self._class_cuts: dict[tuple[AccountClass, str], list[dt.date]] = {}
+        self._named_on: set[tuple[str | None, str | None, str | None]] | None = None
         self._memo: dict[tuple[AccountClass, str, str, str, int], bool] = {}
         self._reach_memo: dict[AccountClass, dict[str, tuple[PolicyLine, ...]]] = {}
         self._candidates_memo: dict[tuple[AccountClass, str], frozenset[str]] = {}
@@ -166,7 +167,12 @@ class Decisions:
         """What ``Enforcer.enforce`` answers for this class's accounts (asked once per epoch)."""
         if obj not in self.candidates(cls, act):
             return False
-        key = (cls, obj, act, mode, epoch_index(self.local_cuts(cls, obj), day))
+        # An account named by rules, asked about an object none of its own rules names, is
+        # decided by its roles alone: it shares the answers of its roles' class.
+        shared = cls
+        if cls.account is not None and self._decided_by_roles(cls, obj):
+            shared = AccountClass(cls.system, cls.roles, None)
+        key = (shared, obj, act, mode, epoch_index(self.local_cuts(cls, obj), day))
         answer = self._memo.get(key)
         if answer is None:
             self.enforce_calls += 1
@@ -293,6 +299,21 @@ class Decisions:
         )
 
     # -- time --------------------------------------------------------------------------------
+    def subjects(self, cls: AccountClass) -> frozenset[str]:
+        """The class's account and every role it inherits from."""
+        return frozenset(self._reach(cls))
+
+    def _decided_by_roles(self, cls: AccountClass, obj: str) -> bool:
+        """True when no rule naming this class's account can match a request about ``obj``."""
+        shape = self.policy.shape
+        if not (shape.understood and shape.sub_only_in_g):
+            return False
+        if self._named_on is None:
+            self._named_on = {(dom, o, self._val(r, "sub"))
+                              for (dom, o), rows in self._rules_by.items() for r in rows}
+        return ((cls.system, obj, cls.account) not in self._named_on
+                and (None, obj, cls.account) not in self._named_on)
+
     def local_cuts(self, cls: AccountClass, obj: str) -> list[dt.date]:
         """Days on which the class's decisions about ``obj`` may change (``allowed`` asks
         once per span between them).
@@ -312,19 +333,3 @@ class Decisions:
             windows += [(day, day) for day in self.policy.matcher_dates]
             self._class_cuts[key] = boundaries(windows)
         return self._class_cuts[key]
-
-    def class_cuts(self, cls: AccountClass) -> list[dt.date]:
-        """Days on which some decision of this class, or the rule that grounds it, may change.
-
-        With a matcher we read, only rules of subjects the class inherits from can decide for
-        it (``candidates`` rests on the same fact); otherwise every rule's dates count.
-        """
-        if not self.policy.shape.understood:
-            return self._local_cuts(cls.system, "")
-        subjects = self._reach(cls)
-        dom_equal = self.policy.shape.dom_equal
-        windows = [(_date(self._val(r, "valid_from")), _date(self._val(r, "valid_until")))
-                   for sub in subjects for r in self._rules_by_sub.get(sub, ())
-                   if not dom_equal or self._val(r, "dom") in (cls.system, None)]
-        windows += [(day, day) for day in self.policy.matcher_dates]
-        return boundaries(windows)

@@ -65,6 +65,12 @@ class DecisionGuard:
     def holds(self, sl: Slice) -> bool:
         return (sl.mode, epoch_index(self.cuts, sl.day)) in self.allowed
 
+    def changes(self) -> set[dt.date]:
+        """The cuts on which the answer flips in some mode (the others change nothing)."""
+        modes = {mode for mode, _ in self.allowed}
+        return {day for index, day in enumerate(self.cuts, start=1) for mode in modes
+                if ((mode, index - 1) in self.allowed) != ((mode, index) in self.allowed)}
+
 
 def guard(*elements: Any) -> ElementGuard:
     return ElementGuard(tuple(e for e in elements if isinstance(e, Guarded)))

@@ -19,8 +19,8 @@ from collections.abc import Iterable
 
 import networkx as nx
 
-from accesssim.decisions import OPEN, Decisions
-from accesssim.graph import Node, Slice
+from accesssim.decisions import OPEN, UNMASK, Decisions
+from accesssim.graph import DecisionGuard, Node, Slice
 from accesssim.model import Guarded, SystemModel, Transition
 from accesssim.timeline import boundaries
 
@@ -76,24 +76,38 @@ class Relevance:
         return self._trust[person_id]
 
     def of_class(self, cnode: Node) -> list[dt.date]:
-        """Cuts of a class's decisions and of the screens, transitions and displays it can walk.
+        """Days on which a class's walks may change: its decisions, and the screens,
+        transitions and displays it can walk.
 
-        The walk can only enter menu screens the class is allowed to open somewhere in time,
-        and follow transitions to screens it is allowed to open somewhere in time or that are
-        unchecked; everything else in the system cannot change its walks.
+        A decision counts where Casbin's answer flips; where the rule that grounds an allow
+        can carry a defect (unmask rights, or a role with a purpose on the way), every date of
+        the rules that decide it counts. The walk can only enter menu screens the class may
+        open at some time, and follow transitions to screens it may open at some time or that
+        are unchecked; nothing else in the system can change its walks.
         """
         if cnode not in self._class:
             G = self.graph
-            days = set(self.decisions.class_cuts(cnode[1]))
-            opens = {v[1] for v, _ in _targets(G, cnode, OPEN)}
+            days: set[dt.date] = set()
+            purposes = not self.decisions.subjects(cnode[1]).isdisjoint(
+                self.decisions.role_purposes)
+            opens: set[str] = set()
+            for act in (OPEN, UNMASK):
+                for target, data in _targets(G, cnode, act):
+                    guard = data["guard"]
+                    assert isinstance(guard, DecisionGuard)
+                    if act == OPEN:
+                        opens.add(target[1])
+                    days |= set(guard.cuts) if act == UNMASK or purposes else guard.changes()
             todo = [s for s in sorted(opens) if self._screens[s].menu]
             reached = set(todo)
             elements: list[Guarded] = []
             while todo:
                 screen_id = todo.pop()
                 elements.append(self._screens[screen_id])
-                elements.extend(data["display"] for _, data in  # type: ignore[misc]
-                                _targets(G, ("screen", screen_id), "shows"))
+                for _, data in _targets(G, ("screen", screen_id), "shows"):
+                    display = data["display"]
+                    assert isinstance(display, Guarded)
+                    elements.append(display)
                 for target, data in _targets(G, ("screen", screen_id), "transition"):
                     tr = data["transition"]
                     assert isinstance(tr, Transition)
