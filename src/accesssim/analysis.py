@@ -158,8 +158,10 @@ class Analyzer:
         self.graph: nx.MultiDiGraph = compile_graph(
             self.model, loaded.display_path, policy.policy_display, self.decisions, self.slices,
             self._relevant_accounts())
-        self.relevance = Relevance(self.model, self.graph, self.decisions)
-        self._walk_memo: dict[tuple[Node, bool, _Span], dict[str, tuple[Walk, ...]]] = {}
+        self.relevance = Relevance(self.model, self.graph, self.decisions, self.slices,
+                                   self._walks_and_truncation, self.boundary.core)
+        self._walk_memo: dict[tuple[Node, bool, _Span],
+                              tuple[dict[str, tuple[Walk, ...]], bool]] = {}
         self._field_walk_memo: dict[tuple[Node, str, _Span, _Span],
                                     dict[str, tuple[Walk, ...]]] = {}
         self.truncated = False
@@ -203,11 +205,12 @@ class Analyzer:
         by_mode: dict[str, list[Slice]] = defaultdict(list)
         for sl in self.slices:
             by_mode[sl.mode].append(sl)
+        days = {mode: [sl.day for sl in mode_slices] for mode, mode_slices in by_mode.items()}
         total = max(len(outsiders), 1)
         for done, person in enumerate(outsiders, start=1):
             cuts = None if self.per_slice else self.relevance.person(person.id)
-            for mode_slices in by_mode.values():
-                for first, last in spans(mode_slices, cuts):
+            for mode, mode_slices in by_mode.items():
+                for first, last in spans(mode_slices, days[mode], cuts):
                     self._search_person(person, first, last.index, found)
             if progress and done % 20 == 0:
                 progress(done, total)
@@ -444,7 +447,7 @@ class Analyzer:
         if cnode is None:
             return {}
         holder = self.people[self.accounts[access.account].holder]
-        key = (cnode, holder.id, self._span(self.relevance.of_class(cnode), sl),
+        key = (cnode, holder.id, self._span(self.relevance.raw_class(cnode), sl),
                self._span(self.relevance.trust(holder.id), sl))
         if key in self._field_walk_memo:
             return self._field_walk_memo[key]
@@ -470,9 +473,17 @@ class Analyzer:
         Notes: at most ``MAX_LABELS`` sets are kept per screen; when that bound cuts, the
         report carries a warning.
         """
-        key = (cnode, outside, self._span(self.relevance.of_class(cnode), sl))
+        walks, truncated = self._walks_and_truncation(cnode, outside, sl)
+        self.truncated |= truncated
+        return walks
+
+    def _walks_and_truncation(self, cnode: Node, outside: bool, sl: Slice
+                              ) -> tuple[dict[str, tuple[Walk, ...]], bool]:
+        """``walks``, memoised, and whether ``MAX_LABELS`` cut it (without reporting it)."""
+        key = (cnode, outside, self._span(self.relevance.raw_class(cnode), sl))
         if key in self._walk_memo:
             return self._walk_memo[key]
+        truncated = False
         G = self.graph
         opens = {n[1] for n, _ in active_edges(G, cnode, OPEN, sl)}
         unmasks = {n[1] for n, _ in active_edges(G, cnode, UNMASK, sl)}
@@ -493,7 +504,7 @@ class Analyzer:
             if any(d <= defects for _, _, d in labels):
                 continue
             if len(labels) >= MAX_LABELS:
-                self.truncated = True
+                truncated = True
                 continue
             labels.append((entry, path, defects))
             for target, data in active_edges(G, ("screen", screen_id), "transition", sl):
@@ -541,8 +552,8 @@ class Analyzer:
                 if not any(c.defects <= walk.defects for c in chosen):
                     chosen.append(walk)
             walks[field_id] = tuple(chosen)
-        self._walk_memo[key] = walks
-        return walks
+        self._walk_memo[key] = (walks, truncated)
+        return walks, truncated
 
     def _grounds_rule(self, cnode: Node, obj: str, act: str, sl: Slice
                       ) -> tuple[PolicyLine | None, tuple[str, ...]]:

@@ -174,9 +174,11 @@ def _add_decisions(
 ) -> None:
     accounts = {a.id: a for a in model.accounts}
     classes: dict[tuple[str, str], Node] = G.graph.setdefault("classes", {})
-    by_mode: dict[str, list[Slice]] = {}
+    by_mode: dict[str, tuple[list[Slice], list[dt.date]]] = {}
     for sl in slices:
-        by_mode.setdefault(sl.mode, []).append(sl)
+        mode_slices, days = by_mode.setdefault(sl.mode, ([], []))
+        mode_slices.append(sl)
+        days.append(sl.day)
     for acc_id in sorted(set(relevant_accounts)):
         for system_id in accounts[acc_id].systems:
             cls = decisions.class_of(acc_id, system_id)
@@ -201,7 +203,8 @@ def _add_decisions(
 
 
 def _decision_guard(decisions: Decisions, cls: AccountClass, obj: str, act: str,
-                    by_mode: dict[str, list[Slice]]) -> tuple[DecisionGuard, Slice | None]:
+                    by_mode: dict[str, tuple[list[Slice], list[dt.date]]]
+                    ) -> tuple[DecisionGuard, Slice | None]:
     """Where Casbin allows ``act`` on ``obj`` to the class, and the first slice it does.
 
     Casbin is asked once per mode and span of the rules naming the object that holds a slice
@@ -213,8 +216,7 @@ def _decision_guard(decisions: Decisions, cls: AccountClass, obj: str, act: str,
     bounds = [None, *cuts, None]
     allowed: set[tuple[str, int]] = set()
     first: Slice | None = None
-    for mode, mode_slices in by_mode.items():  # in slice order: modes, then time
-        days = [sl.day for sl in mode_slices]
+    for mode, (mode_slices, days) in by_mode.items():  # in slice order: modes, then time
         for index in range(len(cuts) + 1):
             start, stop = bounds[index], bounds[index + 1]
             lo = 0 if start is None else bisect_left(days, start)

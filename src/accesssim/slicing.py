@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import networkx as nx
 
@@ -47,8 +47,19 @@ class Relevance:
     and span between those cuts, instead of once per global slice.
     """
 
-    def __init__(self, model: SystemModel, graph: nx.MultiDiGraph, decisions: Decisions):
+    def __init__(self, model: SystemModel, graph: nx.MultiDiGraph, decisions: Decisions,
+                 slices: list[Slice], walks: Callable[[Node, bool, Slice], object],
+                 core: dict[str, frozenset[str]]):
+        """``walks(class node, holder outside, slice)``: the analysis's memoised walks;
+        ``core``: per system, the organizations always inside its boundary."""
         self.model = model
+        self.core = core
+        self.walks = walks
+        self.by_mode: dict[str, tuple[list[Slice], list[dt.date]]] = {}
+        for sl in slices:
+            mode_slices, days = self.by_mode.setdefault(sl.mode, ([], []))
+            mode_slices.append(sl)
+            days.append(sl.day)
         self.graph = graph
         self.decisions = decisions
         self._people = {p.id: p for p in model.people}
@@ -61,7 +72,8 @@ class Relevance:
             for who in {*grant.orgs, *grant.people}:
                 self._grants.setdefault(who, []).append(grant)
         self._trust: dict[str, list[dt.date]] = {}
-        self._class: dict[Node, list[dt.date]] = {}
+        self._class: dict[tuple[Node, bool], list[dt.date]] = {}
+        self._raw_class: dict[Node, list[dt.date]] = {}
         self._account: dict[str, frozenset[dt.date]] = {}
         self._terminal: dict[str, frozenset[dt.date]] = {}
         self._location: dict[str, frozenset[dt.date]] = {}
@@ -75,7 +87,29 @@ class Relevance:
             self._trust[person_id] = sorted(_cuts(grants.values()))
         return self._trust[person_id]
 
-    def of_class(self, cnode: Node) -> list[dt.date]:
+    def of_class(self, cnode: Node, always_inside: bool) -> list[dt.date]:
+        """Days on which a class's walks change, for a holder always inside the boundary or
+        for one who may be outside it (then both kinds of walks count).
+
+        The walks are compared on the first slice of consecutive spans of ``raw_class``;
+        where they are equal, that cut changes nothing for anyone using the class.
+        """
+        key = (cnode, always_inside)
+        if key not in self._class:
+            raw = self.raw_class(cnode)
+            variants = (False,) if always_inside else (False, True)
+            days: set[dt.date] = set()
+            for mode_slices, mode_days in self.by_mode.values():
+                previous: object = None
+                for first, _ in spans(mode_slices, mode_days, raw):
+                    state = tuple(self.walks(cnode, outside, first) for outside in variants)
+                    if previous is not None and state != previous:
+                        days.add(first.day)
+                    previous = state
+            self._class[key] = sorted(days)
+        return self._class[key]
+
+    def raw_class(self, cnode: Node) -> list[dt.date]:
         """Days on which a class's walks may change: its decisions, and the screens,
         transitions and displays it can walk.
 
@@ -85,7 +119,7 @@ class Relevance:
         open at some time, and follow transitions to screens it may open at some time or that
         are unchecked; nothing else in the system can change its walks.
         """
-        if cnode not in self._class:
+        if cnode not in self._raw_class:
             G = self.graph
             days: set[dt.date] = set()
             purposes = not self.decisions.subjects(cnode[1]).isdisjoint(
@@ -116,18 +150,19 @@ class Relevance:
                         reached.add(target[1])
                         todo.append(target[1])
             days |= _cuts(elements)
-            self._class[cnode] = sorted(days)
-        return self._class[cnode]
+            self._raw_class[cnode] = sorted(days)
+        return self._raw_class[cnode]
 
     def account(self, acc_id: str) -> frozenset[dt.date]:
         """Cuts of the account, its holder's trust grants and its classes in each system."""
         if acc_id not in self._account:
             acc = self._accounts[acc_id]
             days = _cuts([acc]) | set(self.trust(acc.holder))
+            holder_org = self._people[acc.holder].org
             for system_id in acc.systems:
                 cnode = self.graph.graph["classes"].get((acc_id, system_id))
                 if cnode is not None:
-                    days.update(self.of_class(cnode))
+                    days.update(self.of_class(cnode, holder_org in self.core[system_id]))
             self._account[acc_id] = frozenset(days)
         return self._account[acc_id]
 
@@ -161,15 +196,17 @@ class Relevance:
         return sorted(days)
 
 
-def spans(mode_slices: list[Slice], cuts: list[dt.date] | None) -> list[tuple[Slice, Slice]]:
+def spans(mode_slices: list[Slice], days: list[dt.date], cuts: list[dt.date] | None
+          ) -> list[tuple[Slice, Slice]]:
     """The first and last slice of each run of one mode's slices between consecutive cuts.
 
-    ``mode_slices`` are one mode's slices in time order; ``cuts`` None gives every slice a
-    span of its own (the straightforward search).
+    ``mode_slices`` are one mode's slices in time order and ``days`` their days; ``cuts``
+    None gives every slice a span of its own (the straightforward search).
+
+    Notes: O(cuts x log slices), independent of the number of slices otherwise.
     """
     if cuts is None:
         return [(sl, sl) for sl in mode_slices]
-    days = [sl.day for sl in mode_slices]
     starts = sorted({0, *(bisect_left(days, day) for day in cuts)} - {len(days)})
     ends = [*starts[1:], len(days)]
     return [(mode_slices[a], mode_slices[b - 1]) for a, b in zip(starts, ends, strict=True)]
