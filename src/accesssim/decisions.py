@@ -169,10 +169,7 @@ class Decisions:
             return False
         # An account named by rules, asked about an object none of its own rules names, is
         # decided by its roles alone: it shares the answers of its roles' class.
-        shared = cls
-        if cls.account is not None and self._decided_by_roles(cls, obj):
-            shared = AccountClass(cls.system, cls.roles, None)
-        key = (shared, obj, act, mode, epoch_index(self.local_cuts(cls, obj), day))
+        key = (self.shared(cls, obj), obj, act, mode, epoch_index(self.local_cuts(cls, obj), day))
         answer = self._memo.get(key)
         if answer is None:
             self.enforce_calls += 1
@@ -302,6 +299,13 @@ class Decisions:
     def subjects(self, cls: AccountClass) -> frozenset[str]:
         """The class's account and every role it inherits from."""
         return frozenset(self._reach(cls))
+
+    def shared(self, cls: AccountClass, obj: str) -> AccountClass:
+        """The class whose answers about ``obj`` this class shares: its roles' class when
+        no rule naming its account can match a request about ``obj``, else itself."""
+        if cls.account is not None and self._decided_by_roles(cls, obj):
+            return AccountClass(cls.system, cls.roles, None)
+        return cls
 
     def _decided_by_roles(self, cls: AccountClass, obj: str) -> bool:
         """True when no rule naming this class's account can match a request about ``obj``."""

@@ -175,6 +175,8 @@ def _add_decisions(
     accounts = {a.id: a for a in model.accounts}
     classes: dict[tuple[str, str], Node] = G.graph.setdefault("classes", {})
     by_mode: dict[str, tuple[list[Slice], list[dt.date]]] = {}
+    shared: dict[tuple[AccountClass, str, str], tuple[DecisionGuard, bool, tuple[Source, ...]]]
+    shared = {}
     for sl in slices:
         mode_slices, days = by_mode.setdefault(sl.mode, ([], []))
         mode_slices.append(sl)
@@ -193,11 +195,18 @@ def _add_decisions(
             G.add_node(cnode, kind="class", element=cls, decided=True, sources=())
             for act, kind in ((OPEN, "screen"), (UNMASK, "field")):
                 for obj in sorted(decisions.candidates(cls, act)):
-                    edge_guard, first = _decision_guard(decisions, cls, obj, act, by_mode)
-                    if first is not None:
-                        grounds = decisions.grounds(acc_id, system_id, obj, act, first.mode,
-                                                    first.day)
-                        sources = (Source(policy_file, grounds.rule.line),) if grounds else ()
+                    # Classes that share their answers about obj share the edge's guard.
+                    shared_key = (decisions.shared(cls, obj), obj, act)
+                    if shared_key not in shared:
+                        edge_guard, first = _decision_guard(decisions, cls, obj, act, by_mode)
+                        sources: tuple[Source, ...] = ()
+                        if first is not None:
+                            grounds = decisions.grounds(acc_id, system_id, obj, act,
+                                                        first.mode, first.day)
+                            sources = (Source(policy_file, grounds.rule.line),) if grounds else ()
+                        shared[shared_key] = (edge_guard, first is not None, sources)
+                    edge_guard, allowed, sources = shared[shared_key]
+                    if allowed:
                         G.add_edge(cnode, (kind, obj), key=act, relation=act,
                                    guard=edge_guard, sources=sources)
 
