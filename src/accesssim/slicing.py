@@ -205,7 +205,7 @@ def spans(mode_slices: list[Slice], days: list[dt.date], cuts: list[dt.date] | N
 
     Notes: O(cuts x log slices), independent of the number of slices otherwise.
     """
-    if cuts is None:
+    if cuts is None or not mode_slices:
         return [(sl, sl) for sl in mode_slices]
     starts = sorted({0, *(bisect_left(days, day) for day in cuts)} - {len(days)})
     ends = [*starts[1:], len(days)]
