@@ -92,8 +92,12 @@ class Relevance:
         for one who may be outside it (then both kinds of walks count).
 
         The walks are compared on the first slice of consecutive spans of ``raw_class``;
-        where they are equal, that cut changes nothing for anyone using the class.
+        where they are equal, that cut changes nothing for anyone using the class. A class of
+        one account (named by rules) keeps its raw cuts: few people use it, so comparing its
+        walks over all time would cost more than the searches it saves.
         """
+        if cnode[1].account is not None:
+            return self.raw_class(cnode)
         key = (cnode, always_inside)
         if key not in self._class:
             raw = self.raw_class(cnode)
