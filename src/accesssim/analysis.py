@@ -9,7 +9,8 @@ the account open the target; unchecked: nothing) -> a screen showing the field i
 
 Paths are grouped by root cause: the set of defective elements on the path with the fewest
 defects. Screen walks depend only on the account's decision class, so they are computed once
-per class, side of the boundary of the account holder, and slice.
+per class, side of the boundary of the account holder, and span of the dates that can change
+them; each person is searched once per span of their own dates (slicing.py).
 """
 
 from __future__ import annotations
