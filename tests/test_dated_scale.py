@@ -83,6 +83,24 @@ def test_many_dated_elements_same_report_as_per_slice(dated_project: Project) ->
     assert searched * 3 < len(analyzer.slices) * len(outsiders)
 
 
+def test_many_dated_elements_with_purposes_grants_and_unmask_rules(tmp_path: Path) -> None:
+    """The same model with a disaster-purpose role, an organization-wide dated trust grant in
+    disaster mode and dated unmask rules: grounds that carry defects cut every rule date."""
+    model, policy, _ = BENCH.dated_model(140, 5)
+    model = model.replace("trust:\n", "trust:\n  - {orgs: [rt], systems: [wheel], modes: "
+                          "[disaster], valid: {from: 2018-03-01, until: 2019-09-30}}\n", 1)
+    model = model.replace("  policy: policy.csv\n", "  policy: policy.csv\n"
+                          "  role_purposes: {clerk: disaster}\n")
+    policy += ("p, clerk, wheel, f05, unmask, allow, *, 2017-01-01, 2018-06-30\n"
+               "p, clerk, wheel, f02, unmask, allow, normal, 2019-01-01, *\n")
+    (tmp_path / "model.yaml").write_text(model, encoding="utf-8")
+    (tmp_path / "policy.csv").write_text(policy, encoding="utf-8")
+    (tmp_path / "accesssim.conf").write_text(BENCH.shipped_conf_text(), encoding="utf-8")
+    fast, plain, _ = _both(load_project(tmp_path / "model.yaml", tmp_path))
+    assert any("emergency" in t.value for f in plain.findings for t in f.failure_types)
+    assert fast == plain
+
+
 @pytest.mark.parametrize("dated_project", [(150, 4)], indirect=True, ids=["150-seed4"])
 def test_many_dated_elements_same_report_on_one_day(dated_project: Project) -> None:
     """With ``--at``, one slice per mode: the same report as the straightforward search."""

@@ -324,6 +324,8 @@ class Decisions:
 
         With a matcher we read, only rules of subjects the class inherits from can match its
         requests (``candidates`` rests on the same fact), so other subjects' dates do not cut.
+        Every date that can change a decision must be cut here (decision memo keys, decision
+        edges and the analysis's spans all rest on it).
         """
         if not self.policy.shape.understood:
             return self._local_cuts(cls.system, obj)
