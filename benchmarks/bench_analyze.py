@@ -113,7 +113,7 @@ def phases(model_dir: Path, profile: bool) -> list[tuple[str, float]]:
         print(out.getvalue())
     return [("load (YAML, model, Casbin files)", t1 - t0),
             ("compile (slices, decisions, graph)", t2 - t1),
-            ("search (every outsider x slice)", t3 - t2),
+            ("search (every outsider x span)", t3 - t2),
             ("render JSON", t4 - t3)]
 
 

@@ -142,3 +142,11 @@ def test_extreme_dates_do_not_overflow() -> None:
     result = epochs(cuts)
     assert result[-1] == Epoch(D(2020, 1, 2), None)
     assert any(e.contains(dt.date.min) for e in result)
+
+
+def test_merge_joins_overlapping_epochs_with_open_starts() -> None:
+    """Two windows both open at the start overlap: one window, to the later end."""
+    merged = merge_epochs([Epoch(None, D(2020, 7, 1)), Epoch(None, D(2020, 1, 1)),
+                           Epoch(D(2020, 7, 2), D(2021, 1, 1))])
+    assert merged == [Epoch(None, D(2021, 1, 1))]
+    assert merge_epochs([Epoch(None, D(2020, 1, 1)), Epoch(None, None)]) == [Epoch(None, None)]

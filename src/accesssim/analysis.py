@@ -9,7 +9,8 @@ the account open the target; unchecked: nothing) -> a screen showing the field i
 
 Paths are grouped by root cause: the set of defective elements on the path with the fewest
 defects. Screen walks depend only on the account's decision class, so they are computed once
-per class, side of the boundary of the account holder, and slice.
+per class, side of the boundary of the account holder, and span of the dates that can change
+them; each person is searched once per span of their own dates (slicing.py).
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ from accesssim.results import (
     Source,
     Window,
 )
-from accesssim.timeline import Epoch, boundaries, epochs, merge_epochs
+from accesssim.slicing import Relevance, spans
+from accesssim.timeline import Epoch, boundaries, epoch_index, epochs, merge_epochs
 
 Progress = Callable[[int, int], None]
 #: The mode in which disaster-purpose elements serve their purpose (not a defect by themselves).
@@ -85,6 +87,7 @@ class Walk:
 
 
 _Witness = tuple[tuple[object, ...], Access, Walk, Slice]
+_Span = tuple[str, int]
 #: Bound on the minimal defect sets kept per screen in one walk search.
 MAX_LABELS = 16
 
@@ -92,7 +95,7 @@ MAX_LABELS = 16
 @dataclass
 class _Root:
     exposures: set[tuple[str, str]] = field(default_factory=set)
-    slices: set[int] = field(default_factory=set)
+    spans: set[tuple[int, int]] = field(default_factory=set)  # first and last slice index
     witness: _Witness | None = None
 
 
@@ -103,22 +106,26 @@ def _without_display_defects(walk: Walk) -> Walk:
     return replace(walk, defects=kept)
 
 
-def _minimal_roots(found: dict[tuple[str, str, int], dict[frozenset[Defect], _Witness]]
-                   ) -> dict[frozenset[Defect], _Root]:
+#: (person, field, first slice, last slice) -> root cause -> its best witness in that span.
+_Found = dict[tuple[str, str, int, int], dict[frozenset[Defect], _Witness]]
+
+
+def _minimal_roots(found: _Found) -> dict[frozenset[Defect], _Root]:
     """Group exposures by root cause, keeping for each exposure only its minimal roots.
 
     A root that strictly contains another root giving the same person the same field in the
     same slice adds nothing to fix (the smaller one must be fixed anyway), so it is dropped
-    for that exposure; a root left with no exposure is no finding.
+    for that exposure; a root left with no exposure is no finding. (A span's slices all
+    have the same roots, see slicing.py.)
     """
     roots: dict[frozenset[Defect], _Root] = defaultdict(_Root)
-    for (person, field_id, index), by_root in found.items():
+    for (person, field_id, first, last), by_root in found.items():
         for root, witness in by_root.items():
             if any(other < root for other in by_root):
                 continue
             data = roots[root]
             data.exposures.add((person, field_id))
-            data.slices.add(index)
+            data.spans.add((first, last))
             if data.witness is None or witness[0] < data.witness[0]:
                 data.witness = witness
     return roots
@@ -128,8 +135,11 @@ class Analyzer:
     """Holds one compiled model; ``run`` and ``explain`` are its two questions."""
 
     def __init__(self, loaded: LoadedModel, policy: LoadedPolicy, *, modes: Iterable[str],
-                 at: dt.date | None = None):
+                 at: dt.date | None = None, per_slice: bool = False):
+        """``per_slice``: search every person in every slice (the straightforward search,
+        which tests compare against) instead of once per span of the person's own cuts."""
         self.loaded = loaded
+        self.per_slice = per_slice
         self.model = loaded.model
         self.policy = policy
         self.at = at
@@ -149,8 +159,12 @@ class Analyzer:
         self.graph: nx.MultiDiGraph = compile_graph(
             self.model, loaded.display_path, policy.policy_display, self.decisions, self.slices,
             self._relevant_accounts())
-        self._walk_memo: dict[tuple[Node, bool, int], dict[str, tuple[Walk, ...]]] = {}
-        self._field_walk_memo: dict[tuple[Node, str, int], dict[str, tuple[Walk, ...]]] = {}
+        self.relevance = Relevance(self.model, self.graph, self.decisions, self.slices,
+                                   self._walks_and_truncation, self.boundary.core)
+        self._walk_memo: dict[tuple[Node, bool, _Span],
+                              tuple[dict[str, tuple[Walk, ...]], bool]] = {}
+        self._field_walk_memo: dict[tuple[Node, str, _Span, _Span],
+                                    dict[str, tuple[Walk, ...]]] = {}
         self.truncated = False
         self._account_memo: dict[tuple[str, str, str, str, int], frozenset[Defect]] = {}
         self._terminal_memo: dict[tuple[str, str, str, bool, int], Defect | None] = {}
@@ -181,16 +195,26 @@ class Analyzer:
 
     # -- the search ---------------------------------------------------------------------------
     def run(self, progress: Progress | None = None) -> Report:
-        found: dict[tuple[str, str, int], dict[frozenset[Defect], _Witness]] = defaultdict(dict)
+        """Search every outsider, once per mode and span of time in which nothing they can
+        reach changes (slicing.py), and group what they see by root cause.
+
+        Notes: costs the sum over outsiders of (spans x one search of that person), not
+        slices x outsiders; ``per_slice`` gives the straightforward slices x outsiders.
+        """
+        found: _Found = defaultdict(dict)
         outsiders = self._outsiders()
-        total = len(self.slices) * max(len(outsiders), 1)
-        done = 0
+        by_mode: dict[str, list[Slice]] = defaultdict(list)
         for sl in self.slices:
-            for person in outsiders:
-                self._search_person(person, sl, found)
-                done += 1
-                if progress and done % 200 == 0:
-                    progress(done, total)
+            by_mode[sl.mode].append(sl)
+        days = {mode: [sl.day for sl in mode_slices] for mode, mode_slices in by_mode.items()}
+        total = max(len(outsiders), 1)
+        for done, person in enumerate(outsiders, start=1):
+            cuts = None if self.per_slice else self.relevance.person(person.id)
+            for mode, mode_slices in by_mode.items():
+                for first, last in spans(mode_slices, days[mode], cuts):
+                    self._search_person(person, first, last.index, found)
+            if progress and done % 20 == 0:
+                progress(done, total)
         if progress:
             progress(total, total)
         untrusted = self.boundary.untrusted_headcount()
@@ -215,10 +239,9 @@ class Analyzer:
             warnings=tuple(warnings),
         )
 
-    def _search_person(self, person: Person, sl: Slice,
-                       found: dict[tuple[str, str, int], dict[frozenset[Defect], _Witness]]
-                       ) -> None:
-        """Record every (person, field, slice) exposure under each root cause that gives it."""
+    def _search_person(self, person: Person, sl: Slice, last: int, found: _Found) -> None:
+        """Record every (person, field) exposure of the span from ``sl`` to slice ``last``
+        under each root cause that gives it (searched in ``sl``, the same in the others)."""
         seen: set[tuple[Node, str, frozenset[Defect]]] = set()
         for access in self.accesses(person.id, sl):
             cnode = class_node(self.graph, access.account, access.system)
@@ -233,7 +256,7 @@ class Analyzer:
             for field_id, walks in self.field_walks(access, sl).items():
                 if self.boundary.trusted(person, field_id, sl.mode, sl.day):
                     continue
-                roots = found[(person.id, field_id, sl.index)]
+                roots = found[(person.id, field_id, sl.index, last)]
                 for walk in walks:
                     root = access.defects | walk.defects
                     rank = (access.length + walk.length, person.id, field_id, access.terminal,
@@ -300,6 +323,13 @@ class Analyzer:
                     result.append(Access(person_id, acc_id, system, term_id, way, location,
                                          defects, at_sources))
         return result
+
+    def _span(self, cuts: list[dt.date], sl: Slice) -> _Span:
+        """Which span between ``cuts`` holds the slice: memo keys for results that depend
+        only on what those cuts cut (the slice itself when searching slice by slice)."""
+        if self.per_slice:
+            return ("", sl.index)
+        return (sl.mode, epoch_index(cuts, sl.day))
 
     def _located(self, loc_id: str, sl: Slice) -> bool:
         return bool(self.graph.nodes[("location", loc_id)]["element"].active(sl.mode, sl.day))
@@ -418,7 +448,8 @@ class Analyzer:
         if cnode is None:
             return {}
         holder = self.people[self.accounts[access.account].holder]
-        key = (cnode, holder.id, sl.index)
+        key = (cnode, holder.id, self._span(self.relevance.raw_class(cnode), sl),
+               self._span(self.relevance.trust(holder.id), sl))
         if key in self._field_walk_memo:
             return self._field_walk_memo[key]
         outside = not self.boundary.inside(holder.id, access.system, sl.mode, sl.day)
@@ -443,9 +474,17 @@ class Analyzer:
         Notes: at most ``MAX_LABELS`` sets are kept per screen; when that bound cuts, the
         report carries a warning.
         """
-        key = (cnode, outside, sl.index)
+        walks, truncated = self._walks_and_truncation(cnode, outside, sl)
+        self.truncated |= truncated
+        return walks
+
+    def _walks_and_truncation(self, cnode: Node, outside: bool, sl: Slice
+                              ) -> tuple[dict[str, tuple[Walk, ...]], bool]:
+        """``walks``, memoised, and whether ``MAX_LABELS`` cut it (without reporting it)."""
+        key = (cnode, outside, self._span(self.relevance.raw_class(cnode), sl))
         if key in self._walk_memo:
             return self._walk_memo[key]
+        truncated = False
         G = self.graph
         opens = {n[1] for n, _ in active_edges(G, cnode, OPEN, sl)}
         unmasks = {n[1] for n, _ in active_edges(G, cnode, UNMASK, sl)}
@@ -466,7 +505,7 @@ class Analyzer:
             if any(d <= defects for _, _, d in labels):
                 continue
             if len(labels) >= MAX_LABELS:
-                self.truncated = True
+                truncated = True
                 continue
             labels.append((entry, path, defects))
             for target, data in active_edges(G, ("screen", screen_id), "transition", sl):
@@ -514,8 +553,8 @@ class Analyzer:
                 if not any(c.defects <= walk.defects for c in chosen):
                     chosen.append(walk)
             walks[field_id] = tuple(chosen)
-        self._walk_memo[key] = walks
-        return walks
+        self._walk_memo[key] = (walks, truncated)
+        return walks, truncated
 
     def _grounds_rule(self, cnode: Node, obj: str, act: str, sl: Slice
                       ) -> tuple[PolicyLine | None, tuple[str, ...]]:
@@ -647,8 +686,9 @@ class Analyzer:
         digest = hashlib.sha256(
             "\n".join(f"{d.type.value} {d.element}" for d in defects).encode()).hexdigest()
         by_mode: dict[str, list[Epoch]] = defaultdict(list)
-        for index in data.slices:
-            by_mode[self.slices[index].mode].append(self.slices[index].epoch)
+        for first, last in data.spans:
+            by_mode[self.slices[first].mode].append(
+                Epoch(self.slices[first].epoch.start, self.slices[last].epoch.end))
         windows = tuple(Window(mode, e.start, e.end) for mode in sorted(by_mode)
                         for e in merge_epochs(by_mode[mode]))
         return Finding(

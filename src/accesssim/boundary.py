@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cached_property
 
-from accesssim.model import DataField, Person, SystemModel
+from accesssim.model import DataField, Person, SystemModel, TrustGrant
 
 
 class Boundary:
@@ -22,6 +22,11 @@ class Boundary:
         self.field_system = {f.id: s.id for s in model.systems for f in s.fields}
         self.fields = {f.id: f for s in model.systems for f in s.fields}
         self._inside_memo: dict[tuple[str, str, str, dt.date], bool] = {}
+        # Grants by the organization or person they name: a lookup reads only its own.
+        self._grants: dict[str, list[TrustGrant]] = {}
+        for grant in model.trust:
+            for who in dict.fromkeys([*grant.orgs, *grant.people]):
+                self._grants.setdefault(who, []).append(grant)
 
     @cached_property
     def core(self) -> dict[str, frozenset[str]]:
@@ -50,7 +55,7 @@ class Boundary:
             and system in g.systems
             and (g.fields is None or field_id in g.fields)
             and g.active(mode, day)
-            for g in self.model.trust
+            for g in (*self._grants.get(person.org, ()), *self._grants.get(person.id, ()))
         )
 
     def inside(self, person_id: str, system: str, mode: str, day: dt.date) -> bool:

@@ -81,6 +81,8 @@ class Decisions:
                 (self._val(r, "dom") if dom_equal else None, self._val(r, "obj"))
             ].append(r)
         self._cuts: dict[tuple[str | None, str | None], list[dt.date]] = {}
+        self._class_cuts: dict[tuple[AccountClass, str], list[dt.date]] = {}
+        self._named_on: set[tuple[str | None, str | None, str | None]] | None = None
         self._memo: dict[tuple[AccountClass, str, str, str, int], bool] = {}
         self._reach_memo: dict[AccountClass, dict[str, tuple[PolicyLine, ...]]] = {}
         self._candidates_memo: dict[tuple[AccountClass, str], frozenset[str]] = {}
@@ -163,7 +165,9 @@ class Decisions:
         """What ``Enforcer.enforce`` answers for this class's accounts (asked once per epoch)."""
         if obj not in self.candidates(cls, act):
             return False
-        key = (cls, obj, act, mode, epoch_index(self._local_cuts(cls.system, obj), day))
+        # An account named by rules, asked about an object none of its own rules names, is
+        # decided by its roles alone: it shares the answers of its roles' class.
+        key = (self.shared(cls, obj), obj, act, mode, epoch_index(self.local_cuts(cls, obj), day))
         answer = self._memo.get(key)
         if answer is None:
             self.enforce_calls += 1
@@ -300,3 +304,48 @@ class Decisions:
             and (start is None or start <= day)
             and (until is None or day <= until)
         )
+
+    # -- time --------------------------------------------------------------------------------
+    def subjects(self, cls: AccountClass) -> frozenset[str]:
+        """The class's account and every role it inherits from."""
+        return frozenset(self._reach(cls))
+
+    def shared(self, cls: AccountClass, obj: str) -> AccountClass:
+        """The class whose answers about ``obj`` this class shares: its roles' class when
+        no rule naming its account can match a request about ``obj``, else itself."""
+        if cls.account is not None and self._decided_by_roles(cls, obj):
+            return AccountClass(cls.system, cls.roles, None)
+        return cls
+
+    def _decided_by_roles(self, cls: AccountClass, obj: str) -> bool:
+        """True when no rule naming this class's account can match a request about ``obj``."""
+        shape = self.policy.shape
+        if not (shape.understood and shape.sub_only_in_g):
+            return False
+        if self._named_on is None:
+            self._named_on = {(dom, o, self._val(r, "sub"))
+                              for (dom, o), rows in self._rules_by.items() for r in rows}
+        return ((cls.system, obj, cls.account) not in self._named_on
+                and (None, obj, cls.account) not in self._named_on)
+
+    def local_cuts(self, cls: AccountClass, obj: str) -> list[dt.date]:
+        """Days on which the class's decisions about ``obj`` may change (``allowed`` asks
+        once per span between them).
+
+        With a matcher we read, only rules of subjects the class inherits from can match its
+        requests (``candidates`` rests on the same fact), so other subjects' dates do not cut.
+        Every date that can change a decision must be cut here (decision memo keys, decision
+        edges and the analysis's spans all rest on it).
+        """
+        if not self.policy.shape.understood:
+            return self._local_cuts(cls.system, obj)
+        key = (cls, obj)
+        if key not in self._class_cuts:
+            subjects = self._reach(cls)
+            rows = [r for r in self._rules_by.get((cls.system, obj), [])
+                    + self._rules_by.get((None, obj), []) if self._val(r, "sub") in subjects]
+            windows = [(_date(self._val(r, "valid_from")), _date(self._val(r, "valid_until")))
+                       for r in rows]
+            windows += [(day, day) for day in self.policy.matcher_dates]
+            self._class_cuts[key] = boundaries(windows)
+        return self._class_cuts[key]

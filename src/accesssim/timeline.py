@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -59,20 +59,23 @@ def epochs(cuts: list[dt.date]) -> list[Epoch]:
     return result
 
 
-def epoch_index(cuts: list[dt.date], day: dt.date) -> int:
+def epoch_index(cuts: Sequence[dt.date], day: dt.date) -> int:
     """Which epoch of ``epochs(cuts)`` holds ``day``."""
     return bisect_right(cuts, day)
 
 
 def merge_epochs(items: Iterable[Epoch]) -> list[Epoch]:
-    """Join adjacent or overlapping epochs into the fewest windows."""
+    """Join adjacent or overlapping epochs into the fewest windows.
+
+    The epochs may overlap (spans of different people), also on an open start.
+    """
     merged: list[Epoch] = []
     for ep in sorted(items, key=lambda e: (e.start or dt.date.min)):
         if merged:
             last = merged[-1]
             if last.end is None:
                 continue
-            if ep.start is not None and ep.start <= last.end + ONE_DAY:
+            if ep.start is None or ep.start <= last.end + ONE_DAY:
                 end = None if ep.end is None else max(ep.end, last.end)
                 merged[-1] = Epoch(last.start, end)
                 continue
