@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -358,3 +359,33 @@ def test_an_unforeseen_parse_error_exits_2_without_traceback(
     assert result.exit_code == 2, result.output
     assert "error: cannot read the command line: unreadable path" in result.output
     assert isinstance(result.exception, SystemExit)
+
+
+def _progress_of(step: Callable[[Callable[[int, int], None]], object]) -> list[tuple[int, int]]:
+    calls: list[tuple[int, int]] = []
+    step(lambda done, total: calls.append((done, total)))
+    return calls
+
+
+def test_loading_and_compiling_report_percentages(tmp_path: Path) -> None:
+    """The loading phase climbs to 100 % while the YAML is read; compiling counts accounts."""
+    from accesssim import engine
+    from accesssim.generate import generate
+
+    generate(tmp_path, "small", 0)
+    model = tmp_path / "model.yaml"
+    text = model.read_text(encoding="utf-8")
+    people = "".join(f"  - {{id: extra_{i}, org: {{org}}}}\n" for i in range(3000))
+    first_org = next(line.split("id: ")[1].split(",")[0].strip(" }")
+                     for line in text.splitlines() if "kind:" in line and "id: " in line)
+    model.write_text(text.replace("people:\n", "people:\n" + people.replace("{org}", first_org),
+                                  1), encoding="utf-8")
+    loading = _progress_of(lambda report: engine.load_project(model, progress=report))
+    assert loading[-1] == (100, 100)
+    assert all(total == 100 for _, total in loading)
+    percents = [done for done, _ in loading]
+    assert percents == sorted(percents) and len(set(percents)) >= 3  # it climbs, in steps
+    project = engine.load_project(model)
+    compiling = _progress_of(
+        lambda report: engine.analyzer(project, modes=["normal"], progress=report))
+    assert compiling and compiling[0][0] == 0 and compiling[0][1] > 0

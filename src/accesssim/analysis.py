@@ -135,9 +135,11 @@ class Analyzer:
     """Holds one compiled model; ``run`` and ``explain`` are its two questions."""
 
     def __init__(self, loaded: LoadedModel, policy: LoadedPolicy, *, modes: Iterable[str],
-                 at: dt.date | None = None, per_slice: bool = False):
+                 at: dt.date | None = None, per_slice: bool = False,
+                 progress: Progress | None = None):
         """``per_slice``: search every person in every slice (the straightforward search,
-        which tests compare against) instead of once per span of the person's own cuts."""
+        which tests compare against) instead of once per span of the person's own cuts;
+        ``progress(done, total)`` follows the Casbin decisions, account by account."""
         self.loaded = loaded
         self.per_slice = per_slice
         self.model = loaded.model
@@ -158,7 +160,7 @@ class Analyzer:
         self.decisions = Decisions(policy, objects, self.role_purposes)
         self.graph: nx.MultiDiGraph = compile_graph(
             self.model, loaded.display_path, policy.policy_display, self.decisions, self.slices,
-            self._relevant_accounts())
+            self._relevant_accounts(), progress)
         self.relevance = Relevance(self.model, self.graph, self.decisions, self.slices,
                                    self._walks_and_truncation, self.boundary.core)
         self._walk_memo: dict[tuple[Node, bool, _Span],

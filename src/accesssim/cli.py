@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,13 +31,14 @@ if TYPE_CHECKING:
 _handles_errors = handles_errors
 
 
-def load_project(model: Path, root: Path | None) -> Project:
+def load_project(model: Path, root: Path | None,
+                 progress: Callable[[int, int], None] | None = None) -> Project:
     """The engine's loader, imported on first use (and the collector tuned for a big model)."""
     from accesssim.engine import load_project as load
     from accesssim.engine import tune_collector
 
     tune_collector()
-    return load(model, root)
+    return load(model, root, progress)
 
 
 def _write_output(text: str, output: Path | None) -> None:
@@ -166,9 +167,10 @@ def analyze_cmd(model: Path, mode: str, at: dt.datetime | None, fmt: str, output
     from accesssim.engine import analyzer
 
     with _progress(not quiet) as phases:
-        project = load_project(model, root)
+        project = load_project(model, root, phases.update)
         phases.phase("deciding with Casbin and building the access graph")
-        engine = analyzer(project, modes=_modes(project, mode), at=_day(at))
+        engine = analyzer(project, modes=_modes(project, mode), at=_day(at),
+                          progress=phases.update)
         phases.phase("searching every person outside the boundary")
         report = engine.run(phases.update)
     _write_output(render(report, OutputFormat(fmt)), output)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -72,8 +72,9 @@ class DecisionGuard:
                 if ((mode, index - 1) in self.allowed) != ((mode, index) in self.allowed)}
 
 
-def guard(*elements: Any) -> ElementGuard:
-    return ElementGuard(tuple(e for e in elements if isinstance(e, Guarded)))
+def guard(*elements: Guarded) -> ElementGuard:
+    """Holds where every element exists (typed, so no isinstance: pydantic's is slow here)."""
+    return ElementGuard(elements)
 
 
 def compile_graph(
@@ -83,6 +84,7 @@ def compile_graph(
     decisions: Decisions,
     slices: list[Slice],
     relevant_accounts: Iterable[str],
+    progress: Callable[[int, int], None] | None = None,
 ) -> nx.MultiDiGraph:
     """Build the access graph; decisions are added for ``relevant_accounts`` only.
 
@@ -160,7 +162,7 @@ def compile_graph(
         for acc_id in term.logged_in:
             G.add_edge(node, ("account", acc_id), key="logged-in", relation="logged-in",
                        guard=guard(term), sources=src(term.line))
-    _add_decisions(G, model, policy_file, decisions, slices, relevant_accounts)
+    _add_decisions(G, model, policy_file, decisions, slices, relevant_accounts, progress)
     return G
 
 
@@ -171,6 +173,7 @@ def _add_decisions(
     decisions: Decisions,
     slices: list[Slice],
     relevant_accounts: Iterable[str],
+    progress: Callable[[int, int], None] | None = None,
 ) -> None:
     accounts = {a.id: a for a in model.accounts}
     classes: dict[tuple[str, str], Node] = G.graph.setdefault("classes", {})
@@ -181,7 +184,10 @@ def _add_decisions(
         mode_slices, days = by_mode.setdefault(sl.mode, ([], []))
         mode_slices.append(sl)
         days.append(sl.day)
-    for acc_id in sorted(set(relevant_accounts)):
+    ordered = sorted(set(relevant_accounts))
+    for done, acc_id in enumerate(ordered):
+        if progress is not None and done % 200 == 0:
+            progress(done, len(ordered))
         for system_id in accounts[acc_id].systems:
             cls = decisions.class_of(acc_id, system_id)
             cnode = ("class", cls)
@@ -203,7 +209,9 @@ def _add_decisions(
                         if first is not None:
                             grounds = decisions.grounds(acc_id, system_id, obj, act,
                                                         first.mode, first.day)
-                            sources = (Source(policy_file, grounds.rule.line),) if grounds else ()
+                            # Every line the allow rests on: the g chain, then the rule.
+                            lines = ((*grounds.chain, grounds.rule) if grounds else ())
+                            sources = tuple(Source(policy_file, r.line) for r in lines)
                         shared[shared_key] = (edge_guard, first is not None, sources)
                     edge_guard, allowed, sources = shared[shared_key]
                     if allowed:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,8 @@ LINE_KEY = "__line__"
 KEYS_KEY = "__keys__"
 #: Keys the loader adds to every mapping; a user key of the same name is refused.
 RESERVED_KEYS = (LINE_KEY, KEYS_KEY)
+#: ``progress(done, total)``: told how far a long step has come.
+Progress = Callable[[int, int], None]
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR = "tag:yaml.org,2002:str"
@@ -57,6 +59,10 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     read many times), keys that are not words, and the loader's own marker keys.
     """
 
+    progress: Progress | None = None  # told how far the reading has come (read_yaml)
+    text_length = 1
+    mappings = 0
+
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node in self.constructed_objects or node in self.recursive_objects:
             raise _refuse(node, "the value at this line is used again through an alias "
@@ -82,9 +88,14 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
         return value
 
     def _implicit_tag(self, node: yaml.Node) -> str:
+        """The tag the node would have without an explicit one (memoised: ids repeat a lot)."""
         if isinstance(node, yaml.ScalarNode):
             plain = not node.style  # None (Python parser) or '' (C parser)
-            return str(self.resolve(yaml.ScalarNode, node.value, (plain, not plain)))
+            memo: dict[tuple[str, bool], str] = self.__dict__.setdefault("_tag_memo", {})
+            key = (node.value, plain)
+            if key not in memo:
+                memo[key] = str(self.resolve(yaml.ScalarNode, node.value, (plain, not plain)))
+            return memo[key]
         return str(self.resolve(type(node), None, (True, False)))
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -104,6 +115,9 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
                 raise _refuse(key_node, f"duplicate key {key!r} (first at line {seen[key]})")
             seen[key] = key_node.start_mark.line + 1
         mapping = super().construct_mapping(node, deep=deep)
+        self.mappings += 1
+        if self.progress is not None and self.mappings % 1000 == 0:
+            self.progress(node.start_mark.index, self.text_length)
         mapping[LINE_KEY] = node.start_mark.line + 1
         mapping[KEYS_KEY] = {str(k): line for k, line in seen.items()}
         return mapping  # type: ignore[no-any-return]
@@ -155,11 +169,17 @@ def default_root(model_path: Path) -> Path:
     return folder
 
 
-def read_yaml(path: Path, shown: str) -> Any:
-    """Parse YAML safely; every problem becomes an InputError with the line."""
+def read_yaml(path: Path, shown: str, progress: Progress | None = None) -> Any:
+    """Parse YAML safely; every problem becomes an InputError with the line.
+
+    ``progress(done, total)`` is told how many characters have been read into values.
+    """
     text = read_input_text(path, shown)
+    loader = _LineLoader(text)  # a SafeLoader subclass
+    loader.progress = progress
+    loader.text_length = max(len(text), 1)
     try:
-        return yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
+        return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
@@ -169,6 +189,8 @@ def read_yaml(path: Path, shown: str) -> Any:
         raise InputError.single(shown, line, message) from None
     except yaml.YAMLError as exc:
         raise InputError.single(shown, 0, f"YAML error: {exc}") from None
+    finally:
+        loader.dispose()
 
 
 def line_at(data: Any, loc: Iterable[Any]) -> int:
@@ -224,10 +246,12 @@ def _resolve_inside(base: Path, ref: str, root: Path, shown: str, line: int) -> 
     return target
 
 
-def load_model(path: Path, root: Path | None = None) -> LoadedModel:
+def load_model(path: Path, root: Path | None = None,
+               progress: Progress | None = None) -> LoadedModel:
     """Load, validate and cross-check a model file; raise InputError listing every problem.
 
-    ``root`` defaults to the git work tree holding the model, else the model's folder.
+    ``root`` defaults to the git work tree holding the model, else the model's folder;
+    ``progress(done, total)`` follows the reading of the YAML (the longest step).
     """
     root = (root or default_root(path)).resolve()
     shown = display_path(path, root)
@@ -239,7 +263,7 @@ def load_model(path: Path, root: Path | None = None) -> LoadedModel:
         raise InputError.single(
             shown, 0, f"model file is outside the project root {root}; pass --root DIR with a "
             "folder that holds it, or leave --root out")
-    data = read_yaml(path, shown)
+    data = read_yaml(path, shown, progress)
     if not isinstance(data, dict):
         raise InputError.single(shown, 1, "the model must be a YAML mapping")
     try:
