@@ -41,6 +41,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import casbin
+from calibration import calibrate  # benchmarks/calibration.py, beside this script
 from casbin.persist.adapters import FileAdapter
 
 from accesssim.engine import analyze, analyzer, load_project, tune_collector
@@ -294,6 +295,7 @@ def main() -> None:
     try:
         print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
               f"pycasbin {version('pycasbin')}")
+        print(f"calibration loop: {calibrate():.2f} s (compare figures across machines by it)")
         t0 = time.perf_counter()
         summary = generate(work / "utility", "utility", args.seed)
         gen_time = time.perf_counter() - t0

@@ -42,6 +42,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from calibration import calibrate  # benchmarks/calibration.py, beside this script
+
 from accesssim.engine import analyze, load_project, resolve_modes, tune_collector
 from accesssim.scaffold import shipped_conf_text
 
@@ -191,17 +193,6 @@ def write_model(folder: Path, n: int, seed: int = 0) -> Path:
     (folder / "policy.csv").write_text(policy, encoding="utf-8")
     (folder / "accesssim.conf").write_text(shipped_conf_text(), encoding="utf-8")
     return folder / "model.yaml"
-
-
-def calibrate() -> float:
-    """A fixed pure-Python workload (dict and tuple churn), to compare machines."""
-    start = time.perf_counter()
-    total = 0
-    for i in range(2_000_000):
-        d = {i: (i, i + 1)}
-        total += d[i][1] & 7
-    assert total > 0
-    return time.perf_counter() - start
 
 
 def measure(model: Path) -> dict[str, float]:
