@@ -3,6 +3,7 @@ updates that keep the file's layout, explain by finding id or organisation, lazy
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import subprocess
@@ -389,3 +390,37 @@ def test_loading_and_compiling_report_percentages(tmp_path: Path) -> None:
     compiling = _progress_of(
         lambda report: engine.analyzer(project, modes=["normal"], progress=report))
     assert compiling and compiling[0][0] == 0 and compiling[0][1] > 0
+
+
+def test_a_time_limit_whose_raise_is_lost_still_stops_the_run() -> None:
+    """The alarm can land in a garbage-collector callback, which swallows its raise: the limit
+    fires again, and a run that went on anyway is refused before anything is written."""
+    import gc
+
+    from accesssim.guard import TimeLimitReached, analysis_done, time_limit
+
+    lost = []
+
+    def swallow(phase: str, info: dict[str, int]) -> None:
+        if lost:
+            return
+        try:
+            time.sleep(0.05)  # the alarm lands here, as in hypothesis's own gc callback
+        except TimeLimitReached:
+            lost.append(phase)
+
+    gc.callbacks.append(swallow)
+    try:
+        with pytest.raises(TimeLimitReached), time_limit(0.01):
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:  # the work of a run, with a collection in it
+                gc.collect()
+                sum(range(100_000))
+    finally:
+        gc.callbacks.remove(swallow)
+    assert lost, "the test did not lose a raise, so it checked nothing"
+    with pytest.raises(TimeLimitReached), time_limit(0.01):
+        with contextlib.suppress(TimeLimitReached):  # lost: the run goes on as if nothing
+            time.sleep(0.05)
+        signal.setitimer(signal.ITIMER_REAL, 0)  # and no retry gets through before the write
+        analysis_done()

@@ -173,7 +173,9 @@ def analyze_cmd(model: Path, mode: str, at: dt.datetime | None, fmt: str, output
                           progress=phases.update)
         phases.phase("searching every person outside the boundary")
         report = engine.run(phases.update)
-    _write_output(render(report, OutputFormat(fmt)), output)
+    text = render(report, OutputFormat(fmt))
+    analysis_done()
+    _write_output(text, output)
     if output is not None:
         click.echo(_closing_line(output, report), err=True)
     sys.exit(Exit.FINDINGS if report.findings else Exit.CLEAN)

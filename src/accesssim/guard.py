@@ -37,17 +37,35 @@ class TimeLimitReached(BaseException):
         self.seconds = seconds
 
 
+#: When a raise from the alarm is swallowed (it can land in a finaliser or a garbage-collector
+#: callback, whose exceptions Python only prints), the alarm fires again this much later.
+RETRY_SECONDS = 0.05
+
+
+class _Alarm:
+    """The SIGALRM handler of one time limit; remembers that it fired."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.reached = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.reached = True
+        signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)  # again, if this raise is lost
+        raise TimeLimitReached(self.seconds)
+
+
 @contextmanager
 def time_limit(seconds: float | None) -> Iterator[None]:
-    """Raise TimeLimitReached in this (main) thread when ``seconds`` of wall time pass."""
+    """Raise TimeLimitReached in this (main) thread when ``seconds`` of wall time pass.
+
+    The alarm repeats until the raise gets through, and ``analysis_done`` refuses to go on
+    once it fired: a run past its limit never looks complete.
+    """
     if not seconds:
         yield
         return
-
-    def alarm(signum: int, frame: FrameType | None) -> None:
-        raise TimeLimitReached(seconds)
-
-    previous = signal.signal(signal.SIGALRM, alarm)
+    previous = signal.signal(signal.SIGALRM, _Alarm(seconds))
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
@@ -57,8 +75,14 @@ def time_limit(seconds: float | None) -> Iterator[None]:
 
 
 def analysis_done() -> None:
-    """The analysis is complete: the writes that follow must not be cut off halfway."""
+    """The analysis is complete: the writes that follow must not be cut off halfway.
+
+    Raises TimeLimitReached if the limit was reached before (its raise lost on the way).
+    """
     signal.setitimer(signal.ITIMER_REAL, 0)
+    handler = signal.getsignal(signal.SIGALRM)
+    if isinstance(handler, _Alarm) and handler.reached:
+        raise TimeLimitReached(handler.seconds)
 
 
 TIMEOUT_OPT = click.option(
