@@ -392,6 +392,7 @@ def test_loading_and_compiling_report_percentages(tmp_path: Path) -> None:
     assert compiling and compiling[0][0] == 0 and compiling[0][1] > 0
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_time_limit_whose_raise_is_lost_still_stops_the_run() -> None:
     """The alarm can land in a garbage-collector callback, which swallows its raise: the limit
     fires again, and a run that went on anyway is refused before anything is written."""
