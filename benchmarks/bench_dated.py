@@ -42,8 +42,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from calibration import calibrate  # benchmarks/calibration.py, beside this script
-
 from accesssim.engine import analyze, load_project, resolve_modes, tune_collector
 from accesssim.scaffold import shipped_conf_text
 
@@ -250,6 +248,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="accesssim-dated-"))
     try:
         print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+        from calibration import calibrate  # beside this script (tests import this file alone)
+
         print(f"calibration loop: {calibrate():.2f} s")
         if args.profile is not None:
             model = write_model(work / str(args.profile), args.profile, args.seed)
