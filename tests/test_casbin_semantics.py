@@ -183,6 +183,22 @@ def test_g_line_written_twice_is_accepted_as_casbin_does() -> None:
                          "g, acc_clerk, admin, sys\ng, acc_clerk, admin, sys\n"))
 
 
+@pytest.mark.parametrize(("roles", "policy_def", "extra", "matcher"), [
+    ("g = _, _, _\ng2 = _, _", None, "g2, acc_clerk, admin\n",
+     SHIPPED_MATCHER.replace("g(r.sub, p.sub, r.dom)", "g2(r.sub, p.sub)")),
+    ("g = _, _, _\ng2 = _, _", None, "g, acc_clerk, admin, sys\n",
+     SHIPPED_MATCHER.replace("g(r.sub, p.sub, r.dom)",
+                             'g(r.sub, p.sub, r.dom) && !g2(r.sub, "x")')),
+    ("g = _, _, _", "p = sub, dom, obj, act, eft, mode, valid_from, valid_until\np2 = sub, obj",
+     "g, acc_clerk, admin, sys\np2, acc_boss, menu\n", SHIPPED_MATCHER),
+])
+def test_second_definition_of_a_section_is_loaded_as_casbin_loads_it(
+        roles: str, policy_def: str | None, extra: str, matcher: str) -> None:
+    """g2 and p2 count as Casbin counts them (pycasbin 2.8's FastModel keeps only g and p)."""
+    _same_as_casbin(_raw("p, admin, sys, menu, open, allow, *, *, *\n" + extra,
+                         roles=roles, matcher=matcher, policy_def=policy_def))
+
+
 def test_trial_request_uses_values_the_model_has() -> None:
     """An ipMatch policy whose first rule names a range loads: the trial asks a real account."""
     model = MODEL.replace("acc_clerk", "192.168.2.10").replace("acc_boss", "10.0.0.1")

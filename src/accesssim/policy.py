@@ -258,7 +258,10 @@ def load_policy(
                               model_display, matcher_line, policy_display)
     if slow := linear_regex.check_policy(matcher, rules, p_tokens, policy_display):
         raise InputError(slow)
-    keys = fast_cache_keys(shape, effect, request_tokens, p_tokens)
+    # pycasbin 2.8's FastModel stops reading a section after its first key (its add_def
+    # returns None): with a g2 or p2 only the plain Enforcer reads the files as Casbin does.
+    single = all(len(model[sec]) == 1 for sec in ("p", "g") if sec in model.keys())
+    keys = fast_cache_keys(shape, effect, request_tokens, p_tokens) if single else None
     enforcer = _build_enforcer(model_path, policy_path, keys, (model_display, policy_display))
     _check_nothing_dropped(
         enforcer, rules, groupings, deduplicated=keys is not None, shown=policy_display
@@ -336,11 +339,13 @@ def read_policy_csv(
             problems.append(Problem(shown, number, "empty field"))
             continue
         entry = PolicyLine(ptype, values, number)
-        if ptype.startswith("p"):
+        if ptype == "p":
             problems.extend(_check_rule(entry, p_tokens, modes, shown))
             rules.append(entry)
-        else:
+        elif ptype.startswith("g"):
             groupings.append(entry)
+        # p2, p3 ... rows: Casbin loads them, but enforce with the matcher m never reads them.
+
     if problems:
         raise InputError(problems)
     return rules, groupings
