@@ -237,6 +237,16 @@ def test_explain_an_unknown_finding_id_exits_2(tmp_path: Path) -> None:
     assert_error(result, "ASIM-0000000000", "accesssim analyze")
 
 
+@pytest.mark.parametrize("args", [(), ("ASIM-0000000000", "--who", "ktd_staff"),
+                                  ("--who", "ktd_staff"), ("--field", "phone")])
+def test_explain_with_wrong_arguments_is_a_usage_error(tmp_path: Path,
+                                                       args: tuple[str, ...]) -> None:
+    """A usage mistake is named as one (exit 2), never as an 'internal error'."""
+    result = make_project(tmp_path).cli("explain", *args)
+    assert_error(result, "FINDING_ID")
+    assert "internal error" not in result.stderr
+
+
 def test_explain_for_an_organisation(tmp_path: Path) -> None:
     """--who ORG explains for each person of the organisation, one result each."""
     project = make_project(tmp_path)

@@ -82,6 +82,8 @@ def handles_errors(fn: F) -> F:
         try:
             with time_limit(timeout):
                 return fn(*args, **kwargs)
+        except (click.UsageError, click.exceptions.Exit):
+            raise  # a usage mistake found in the body: click names it and exits 2
         except InputError as exc:
             for problem in exc.problems:
                 click.echo(f"error: {problem}", err=True)
