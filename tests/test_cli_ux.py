@@ -173,6 +173,25 @@ def test_update_of_a_block_list_changes_only_its_lines(tmp_path: Path) -> None:
     assert run("test", str(project.model), "--root", str(project.root)).exit_code == 0
 
 
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+@pytest.mark.parametrize("block", [False, True])
+def test_update_keeps_the_line_endings_of_the_file(tmp_path: Path, newline: str,
+                                                    block: bool) -> None:
+    """A CRLF (or CR) file stays CRLF: only the list's own characters change."""
+    project = make_project(tmp_path)
+    good = "who_can_see: {field: usage_kwh, people: [kep_outsourced, kep_sales]}"
+    wrong = ("who_can_see:\n      field: usage_kwh\n      people:\n        - ktd_staff\n"
+             if block else good.replace("kep_outsourced, kep_sales", "ktd_staff"))
+    fixed = ("who_can_see:\n      field: usage_kwh\n      people:\n        - kep_outsourced\n"
+             "        - kep_sales\n" if block else good)
+    shipped = project.model.read_text(encoding="utf-8")
+    project.model.write_bytes(shipped.replace(good, wrong).replace("\n", newline).encode())
+    result = run("test", str(project.model), "--root", str(project.root), "--update")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    expected = shipped.replace(good, fixed).replace("\n", newline).encode()
+    assert project.model.read_bytes() == expected
+
+
 def test_junit_escapes_control_characters() -> None:
     """Messages holding raw control characters still give XML that parses."""
     bad = CheckResult("s.yaml", "case\x01", "who_can_see", 3, False, "summary \x1b[31m",

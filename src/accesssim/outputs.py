@@ -55,7 +55,7 @@ def write_atomically(path: Path, text: str) -> None:
     except OSError as exc:
         raise AccessSimError(f"cannot write {path}: {_reason(exc, path)}") from exc
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         os.chmod(tmp, mode)
         os.replace(tmp, path)

@@ -134,8 +134,9 @@ def _update_golden(project: Project, run: ScenarioRun, results: list[CheckResult
     if not stale:
         return results
     path = project.loaded.path
-    suite.rewrites[path] = rewritten(project.loaded.display_path,
-                                     path.read_text(encoding="utf-8"), stale)
+    with path.open(encoding="utf-8", newline="") as handle:  # keep CRLF / CR line endings
+        text = handle.read()
+    suite.rewrites[path] = rewritten(project.loaded.display_path, text, stale)
     suite.updated.extend(f"{project.loaded.display_path}::{k}" for k in sorted(stale))
     checked = []
     for exp in project.loaded.model.expectations:
