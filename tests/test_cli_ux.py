@@ -101,6 +101,47 @@ def test_output_into_unwritable_place_exits_2(tmp_path: Path) -> None:
     assert_error(result, "/proc/accesssim-report.json", "cannot write")
 
 
+@pytest.mark.parametrize("which", ["model", "conf", "csv"])
+def test_output_onto_an_input_file_is_refused(tmp_path: Path, which: str) -> None:
+    """-o naming the model or a Casbin file would destroy the input: exit 2, file intact."""
+    project = make_project(tmp_path)
+    target: Path = getattr(project, which)
+    before = target.read_bytes()
+    result = project.cli("analyze", "-o", str(target))
+    assert_error(result, "input")
+    assert target.read_bytes() == before
+
+
+def test_junit_onto_a_scenario_file_is_refused(tmp_path: Path) -> None:
+    """--junit naming a scenario the run reads: exit 2, the scenario intact."""
+    project = make_project(tmp_path)
+    before = project.model.read_bytes()
+    result = run("test", str(project.model), "--root", str(project.root),
+                 "--junit", str(project.model))
+    assert_error(result, "input")
+    assert project.model.read_bytes() == before
+
+
+def test_output_into_a_pipe_writes_into_the_pipe(tmp_path: Path) -> None:
+    """-o naming a FIFO (or a device such as /dev/null) writes into it, never replaces it."""
+    import os
+    import stat
+    import threading
+
+    project = make_project(tmp_path)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text(encoding="utf-8")),
+                              daemon=True)
+    reader.start()
+    result = project.cli("analyze", "-o", str(fifo))
+    reader.join(20)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode), "the pipe was replaced by a regular file"
+    assert result.exit_code == 1, result.stderr
+    assert got and "ASIM-" in got[0]
+
+
 def test_junit_below_a_file_exits_2(tmp_path: Path) -> None:
     """--junit below a file: exit 2 naming the path."""
     project = make_project(tmp_path)

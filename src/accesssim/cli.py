@@ -22,7 +22,7 @@ from accesssim import __version__
 from accesssim.errors import AccessSimError, InputError
 from accesssim.format import OutputFormat, render
 from accesssim.guard import Exit, Group, PathArg, analysis_done, handles_errors
-from accesssim.outputs import prepare_folder, write_atomically
+from accesssim.outputs import prepare_folder, refuse_inputs, write_atomically
 
 if TYPE_CHECKING:
     from accesssim.engine import Project
@@ -167,6 +167,8 @@ def analyze_cmd(model: Path, mode: str, at: dt.datetime | None, fmt: str, output
 
     with _progress(not quiet) as phases:
         project = load_project(model, root)
+        if output is not None:
+            refuse_inputs(output, project.inputs)
         phases.phase("deciding with Casbin and building the access graph")
         engine = analyzer(project, modes=_modes(project, mode), at=_day(at))
         phases.phase("searching every person outside the boundary")
@@ -381,6 +383,7 @@ def test_cmd(paths: tuple[Path, ...], junit: Path | None, update: bool, show_cov
     suite = run_suite(list(paths) or [Path("scenarios")], root, update=update)
     analysis_done()  # several files may follow: write all of them, not half
     if junit is not None:
+        refuse_inputs(junit, suite.inputs)
         prepare_folder(junit.parent, junit)  # a bad --junit path stops before any update
     write_updates(suite.rewrites)
     if junit is not None:

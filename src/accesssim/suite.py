@@ -91,6 +91,7 @@ class SuiteResult:
     without_expectations: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     rewrites: dict[Path, str] = field(default_factory=dict)  # --update: new file texts
+    inputs: list[Path] = field(default_factory=list)  # every file read: outputs spare them
 
     @property
     def failed(self) -> list[CheckResult]:
@@ -108,6 +109,7 @@ def run_suite(paths: Iterable[Path], root: Path | None = None, *, update: bool =
     projects = [load_project(path, root) for path in discover(paths)]
     suite = SuiteResult()
     for project in projects:
+        suite.inputs += project.inputs
         expectations = project.loaded.model.expectations
         if not expectations:
             suite.without_expectations.append(project.loaded.display_path)
