@@ -84,6 +84,20 @@ def test_generate_into_a_file_parent_exits_2(tmp_path: Path) -> None:
     assert blocker.read_text(encoding="utf-8") == "x"
 
 
+def test_generate_never_replaces_a_model_it_did_not_write(tmp_path: Path) -> None:
+    """generate into a folder holding someone's own model: exit 2, every file intact;
+    its own earlier output it replaces (the same seed gives the same files)."""
+    run("init", str(tmp_path / "mine"))
+    before = {p.name: p.read_bytes() for p in (tmp_path / "mine").iterdir()}
+    result = run("generate", str(tmp_path / "mine"))
+    assert_error(result, "model.yaml", "policy.csv", "not written by `accesssim generate`")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "mine").iterdir()} == before
+    assert run("generate", str(tmp_path / "gen")).exit_code == 0
+    first = {p.name: p.read_bytes() for p in (tmp_path / "gen").iterdir()}
+    assert run("generate", str(tmp_path / "gen")).exit_code == 0
+    assert {p.name: p.read_bytes() for p in (tmp_path / "gen").iterdir()} == first
+
+
 def test_output_below_a_file_exits_2(tmp_path: Path) -> None:
     """-o below a file: exit 2 naming the path and what is wrong; nothing on stdout."""
     project = make_project(tmp_path)

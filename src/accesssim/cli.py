@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from accesssim import __version__
-from accesssim.errors import AccessSimError, InputError
+from accesssim.errors import AccessSimError, InputError, Problem
 from accesssim.format import OutputFormat, render
 from accesssim.guard import Exit, Group, PathArg, analysis_done, handles_errors
 from accesssim.outputs import prepare_folder, refuse_inputs, write_atomically
@@ -338,9 +338,14 @@ def generate(out_dir: Path, preset: str, seed: int) -> None:
     """
     import dataclasses
 
+    from accesssim.generate import foreign_files
     from accesssim.generate import generate as write_model
     from accesssim.outputs import stage_folder
 
+    if foreign := foreign_files(out_dir):  # replace an earlier generated model, nothing else
+        raise InputError([Problem(str(path), 0, "already exists and was not written by "
+                                  "`accesssim generate`: choose another folder")
+                          for path in foreign])
     with stage_folder(out_dir) as staging:
         summary = write_model(staging, preset, seed)
     for line in dataclasses.replace(summary, out_dir=out_dir).lines():
