@@ -84,6 +84,20 @@ def test_generate_into_a_file_parent_exits_2(tmp_path: Path) -> None:
     assert blocker.read_text(encoding="utf-8") == "x"
 
 
+@pytest.mark.parametrize("args", [("generate", ""), ("analyze", ""), ("init", ""),
+                                  ("analyze", "MODEL", "-o", ""),
+                                  ("test", "MODEL", "--junit", "")])
+def test_an_empty_path_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        args: tuple[str, ...]) -> None:
+    """"" is no path: exit 2 saying so, nothing written into the current folder."""
+    project = make_project(tmp_path)
+    monkeypatch.chdir(project.model.parent)
+    listing = sorted(p.name for p in project.model.parent.iterdir())
+    result = run(*(str(project.model) if a == "MODEL" else a for a in args))
+    assert_error(result, "empty path")
+    assert sorted(p.name for p in project.model.parent.iterdir()) == listing
+
+
 def test_generate_never_replaces_a_model_it_did_not_write(tmp_path: Path) -> None:
     """generate into a folder holding someone's own model: exit 2, every file intact;
     its own earlier output it replaces (the same seed gives the same files)."""

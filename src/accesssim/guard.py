@@ -113,6 +113,8 @@ class PathArg(click.Path):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         text = value if isinstance(value, str) else str(value)
+        if not text:
+            self.fail("an empty path names no file or folder", param, ctx)
         if "\0" in text:
             self.fail(f"{text!r} contains a NUL character, which no file name can hold",
                       param, ctx)
