@@ -260,3 +260,17 @@ def test_backtracking_matcher_function_is_named(tmp_path: Path, func: str) -> No
     line = line_of(project.conf, "m = ")
     assert {"file": project.conf_shown, "line": line, "code": "matcher-backtracking"} in [
         {k: w[k] for k in ("file", "line", "code")} for w in warnings]
+
+
+def test_deny_only_effect_warning_names_the_effect_not_the_matcher(tmp_path: Path) -> None:
+    """A deny-only effect with the usual matcher: the warning says why (every request allowed
+    unless denied), not 'needs r.obj == p.obj', which the matcher has."""
+    project = make_project(tmp_path)
+    project.edit_conf("e = some(where (p.eft == allow)) && !some(where (p.eft == deny))",
+                      "e = !some(where (p.eft == deny))")
+    result = project.cli("validate", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    [warning] = json.loads(result.stdout)["warnings"]
+    assert warning["code"] == "matcher-shape"
+    assert "needs r.obj == p.obj" not in warning["message"]
+    assert "deny" in warning["message"]

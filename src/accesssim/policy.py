@@ -283,10 +283,12 @@ def load_policy(
     )
     _trial_enforce(policy, model_display, matcher_line, trial)
     if not policy.shape.understood:
+        why = ("needs r.obj == p.obj and g(r.sub, p.sub[, r.dom])"
+               if policy.shape.allow_needed else
+               "the effect allows every request no rule denies, so no allow rule bounds it")
         policy.warnings.append(
             f"{model_display}:{matcher_line}: matcher shape not recognised "
-            "(needs r.obj == p.obj and g(r.sub, p.sub[, r.dom])); deciding every "
-            "account x screen request, which is slow on large models"
+            f"({why}); deciding every account x screen request, which is slow on large models"
         )
     return policy
 
