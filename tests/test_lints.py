@@ -273,4 +273,4 @@ def test_deny_only_effect_warning_names_the_effect_not_the_matcher(tmp_path: Pat
     [warning] = json.loads(result.stdout)["warnings"]
     assert warning["code"] == "matcher-shape"
     assert "needs r.obj == p.obj" not in warning["message"]
-    assert "deny" in warning["message"]
+    assert "no rule denies" in warning["message"]
