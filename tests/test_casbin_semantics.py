@@ -175,6 +175,23 @@ def test_hop_cites_every_g_line_of_the_chain_and_the_rule() -> None:
         assert hops and all(wanted <= set(h.sources) for h in hops)
 
 
+@pytest.mark.parametrize("rule", [
+    "p, admin, sys, menu, open, allow, disaster, 2030-01-01, 2030-02-01",
+    "p, admin, sys, menu, open, allow, *, *, 2001-01-01"])
+def test_hop_cites_the_rule_when_the_matcher_ignores_its_mode_and_dates(rule: str) -> None:
+    """The matcher reads no mode or date column: the rule grants at every mode and date, and
+    each allow hop cites it (it cited only the .conf, the root cause 'policy lets ?' line 0)."""
+    matcher = "m = g(r.sub, p.sub, r.dom) && r.dom == p.dom && r.obj == p.obj && r.act == p.act"
+    gen = _raw(f"{rule}\ng, acc_clerk, admin, sys\n", matcher=matcher)
+    _same_as_casbin(gen)
+    wanted = {Source("policy.csv", 1), Source("policy.csv", 2)}
+    with materialise(gen) as project:
+        report = engine_report(project)
+        hops = [h for f in report.findings for h in f.witness if "open menu screen" in h.text]
+        assert hops and all(wanted <= set(h.sources) for h in hops)
+        assert all(d.source.line > 0 for f in report.findings for d in f.defects)
+
+
 # -- B5, B6, B7 --------------------------------------------------------------------------------
 
 def test_g_line_written_twice_is_accepted_as_casbin_does() -> None:
