@@ -192,6 +192,20 @@ def test_hop_cites_the_rule_when_the_matcher_ignores_its_mode_and_dates(rule: st
         assert all(d.source.line > 0 for f in report.findings for d in f.defects)
 
 
+def test_hop_cites_the_rule_when_subjects_are_grouped_by_g2() -> None:
+    """A matcher that links subjects with g2 only: each allow hop still cites its p line
+    (found by asking Casbin rule by rule), never 'policy lets ?' at line 0."""
+    gen = _raw("p, admin, sys, menu, open, allow, *, *, *\ng2, acc_clerk, admin\n",
+               roles="g = _, _, _\ng2 = _, _",
+               matcher=SHIPPED_MATCHER.replace("g(r.sub, p.sub, r.dom)", "g2(r.sub, p.sub)"))
+    _same_as_casbin(gen)
+    with materialise(gen) as project:
+        report = engine_report(project)
+        hops = [h for f in report.findings for h in f.witness if "open menu screen" in h.text]
+        assert hops and all(Source("policy.csv", 1) in h.sources for h in hops)
+        assert all(d.source.line > 0 for f in report.findings for d in f.defects)
+
+
 # -- B5, B6, B7 --------------------------------------------------------------------------------
 
 def test_g_line_written_twice_is_accepted_as_casbin_does() -> None:

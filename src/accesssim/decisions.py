@@ -226,10 +226,15 @@ class Decisions:
         chain, lowest line. The first that grants the request explains it, whatever the
         order of the lines in the file.
         """
-        ranked = []
+        ranked: list[tuple[tuple[int, int, int], PolicyLine, tuple[PolicyLine, ...],
+                           tuple[str, ...]]] = []
+        unlinked = len(self.policy.rules) + 1  # after every rule a g chain leads to
         for rule in self.policy.rules:
             subject = self._val(rule, "sub")
-            if subject not in chains or self._val(rule, "eft") not in ("allow", None):
+            if self._val(rule, "eft") not in ("allow", None):
+                continue
+            if subject not in chains:  # linked otherwise (g2(r.sub, p.sub), keyMatch...)
+                ranked.append(((unlinked, unlinked, rule.line), rule, (), ()))
                 continue
             chain = chains[subject]
             roles = tuple(g.values[1] for g in chain)
