@@ -206,6 +206,14 @@ def test_hop_cites_the_rule_when_subjects_are_grouped_by_g2() -> None:
         assert all(d.source.line > 0 for f in report.findings for d in f.defects)
 
 
+@pytest.mark.parametrize("literal", ['"("', "'('", '")"', '"(("', "'f(x'"])
+def test_bracket_in_a_string_literal_hides_no_top_level_or(literal: str) -> None:
+    """``... && r.act != "(" || r.sub == "acc_boss"``: the || is top-level (Casbin lets
+    acc_boss open everything); a bracket inside a string must not make it look nested."""
+    _same_as_casbin(_raw("p, admin, sys, deep, open, allow, *, *, *\ng, acc_clerk, admin, sys\n",
+                         matcher=f'{SHIPPED_MATCHER} && r.act != {literal} || r.sub == "acc_boss"'))
+
+
 # -- B5, B6, B7 --------------------------------------------------------------------------------
 
 def test_g_line_written_twice_is_accepted_as_casbin_does() -> None:

@@ -165,8 +165,17 @@ def _balanced(expr: str) -> bool:
     return depth == 0
 
 
+_STRING = re.compile(r"\"[^\"]*\"|'[^']*'")
+
+
+def _blank_strings(text: str) -> str:
+    """String literals emptied of their text: a bracket or ``||`` in one is no operator."""
+    return _STRING.sub(lambda found: found.group()[0] * 2, text)
+
+
 def matcher_shape(matcher: str, effect: str = "some(where (p.eft == allow))") -> MatcherShape:
     """Recognise the matcher parts the engine relies on (Casbin stores ``r.x`` as ``r_x``)."""
+    matcher = _blank_strings(matcher)
     terms = _conjuncts(re.sub(r"\b([rp])_(\w+)", r"\1.\2", _strip_spaces(matcher)))
 
     def equal(name: str) -> bool:
@@ -553,7 +562,7 @@ def _check_matcher_names(
         known |= set(model["g"].keys())
     known |= {"eval"}
     problems = []
-    text = re.sub(r'"[^"]*"', '""', matcher)
+    text = _blank_strings(matcher)
     for name in sorted(set(_IDENT_CALL.findall(text))):
         if name not in known:
             problems.append(Problem(shown, line, f"the matcher calls unknown function {name!r}"))
