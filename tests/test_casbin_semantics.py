@@ -214,6 +214,16 @@ def test_bracket_in_a_string_literal_hides_no_top_level_or(literal: str) -> None
                          matcher=f'{SHIPPED_MATCHER} && r.act != {literal} || r.sub == "acc_boss"'))
 
 
+@pytest.mark.parametrize("tail", [' or r.sub == "acc_boss"',
+                                  ' if r.sub != "acc_boss" else True',
+                                  ' and (r.act == "open" or r.sub == "acc_boss")'])
+def test_python_keywords_in_the_matcher_are_read_as_casbin_reads_them(tail: str) -> None:
+    """Casbin evaluates the matcher as Python: ``or`` and ``x if c else y`` are top-level
+    alternatives as much as ``||`` (acc_boss may open everything), never a conjunct's text."""
+    _same_as_casbin(_raw("p, admin, sys, deep, open, allow, *, *, *\ng, acc_clerk, admin, sys\n",
+                         matcher=SHIPPED_MATCHER + tail))
+
+
 # -- B5, B6, B7 --------------------------------------------------------------------------------
 
 def test_g_line_written_twice_is_accepted_as_casbin_does() -> None:

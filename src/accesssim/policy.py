@@ -9,6 +9,7 @@ line number of every rule for provenance, and do a trial ``enforce`` at load tim
 from __future__ import annotations
 
 import datetime as dt
+import keyword
 import logging
 import re
 from dataclasses import dataclass, field
@@ -177,6 +178,8 @@ def matcher_shape(matcher: str, effect: str = "some(where (p.eft == allow))") ->
     """Recognise the matcher parts the engine relies on (Casbin stores ``r.x`` as ``r_x``)."""
     matcher = _blank_strings(matcher)
     terms = _conjuncts(re.sub(r"\b([rp])_(\w+)", r"\1.\2", _strip_spaces(matcher)))
+    if re.search(r"\b(or|if|else|lambda)\b", matcher):
+        terms = set()  # Casbin evaluates Python: 'or' and 'x if c else y' are alternatives too
 
     def equal(name: str) -> bool:
         return f"r.{name}==p.{name}" in terms or f"p.{name}==r.{name}" in terms
@@ -564,7 +567,7 @@ def _check_matcher_names(
     problems = []
     text = _blank_strings(matcher)
     for name in sorted(set(_IDENT_CALL.findall(text))):
-        if name not in known:
+        if name not in known and not keyword.iskeyword(name):  # 'and (...)' is no call
             problems.append(Problem(shown, line, f"the matcher calls unknown function {name!r}"))
     tokens = {"r": set(request_tokens), "p": set(p_tokens)}
     for kind, name in sorted(set(_TOKEN_REF.findall(text))):
