@@ -157,6 +157,16 @@ def test_pattern_in_a_role_link_is_refused_at_its_line(link: str) -> None:
     assert "pattern" in error.problems[0].message
 
 
+@pytest.mark.parametrize("subject", ["adm*", "admin_?", "role:admin", "admin{1}"])
+def test_pattern_in_a_rule_subject_passed_to_g_is_refused_at_its_line(subject: str) -> None:
+    """g(r.sub, p.sub, r.dom) asks the role manager about p.sub: a pattern there matches many
+    roles once a role matching function is registered; refused like one in a g line."""
+    error = _refused(_raw(f"g, acc_clerk, admin, sys\n"
+                          f"p, {subject}, sys, menu, open, allow, *, *, *\n"))
+    assert [(p.file, p.line) for p in error.problems] == [("policy.csv", 2)]
+    assert "pattern" in error.problems[0].message
+
+
 # -- A4: every g line of a chain is cited ------------------------------------------------------
 
 def test_hop_cites_every_g_line_of_the_chain_and_the_rule() -> None:

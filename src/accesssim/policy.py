@@ -263,6 +263,9 @@ def load_policy(
     matcher = model["m"]["m"].value
     effect = model["e"]["e"].value
     matcher_line = layout.line("m")
+    rolelinks.check_rule_subjects(matcher, ((r.ptype, r.values, r.line) for r in rules),
+                                  p_tokens.index("sub") if "sub" in p_tokens else None,
+                                  policy_display)
     confcheck.check_effect(effect, model_display, layout.line("e"))
     shape = matcher_shape(matcher, effect)
     _check_matcher_names(matcher, request_tokens, p_tokens, model, model_display, matcher_line)
