@@ -291,6 +291,16 @@ def test_test_without_expectations_exits_2(tmp_path: Path) -> None:
     assert_error(result, "no expectations found in")
 
 
+def test_init_hint_runs_as_written_for_a_folder_with_a_space(tmp_path: Path) -> None:
+    """The 'next:' line is a shell command: a folder name with a space is quoted in it."""
+    target = tmp_path / "my design"
+    result = run("init", str(target))
+    hint = result.stdout.splitlines()[-1].removeprefix("next: ")
+    done = subprocess.run(["sh", "-c", hint.replace("accesssim ", f"{ACCESSSIM[0]} ")],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_init_hint_names_analyze(tmp_path: Path) -> None:
     result = run("init", str(tmp_path / "d"))
     assert result.exit_code == 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -415,5 +416,5 @@ def init(directory: Path, force: bool) -> None:
 
     for path in init_project(directory, force=force):
         click.echo(f"wrote {path}")
-    click.echo(f"next: cd {directory} && accesssim test model.yaml && "
+    click.echo(f"next: cd {shlex.quote(str(directory))} && accesssim test model.yaml && "
                "accesssim analyze model.yaml")
