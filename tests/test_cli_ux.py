@@ -50,6 +50,14 @@ def test_interrupt_exits_130_and_writes_nothing(utility: Path) -> None:
     assert not [p for p in utility.iterdir() if p.name.startswith(".interrupted")]
 
 
+@pytest.mark.parametrize("seconds", ["nan", "inf", "1e308", "-1", "0"])
+def test_a_timeout_no_timer_can_hold_is_a_usage_error(tmp_path: Path, seconds: str) -> None:
+    """--timeout nan / inf / 1e308: exit 2 naming the option, never an 'internal error'."""
+    result = make_project(tmp_path).cli("validate", "--timeout", seconds)
+    assert_error(result, "--timeout")
+    assert "internal error" not in result.stderr
+
+
 def test_timeout_exits_2_and_writes_nothing(utility: Path) -> None:
     """--timeout 1 on a run that takes longer: exit 2, the limit named, no output file."""
     out = utility / "late.json"

@@ -7,6 +7,7 @@ An interrupted or timed-out run never exits 0 or 1: its answer would be incomple
 from __future__ import annotations
 
 import functools
+import math
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -61,8 +62,19 @@ def analysis_done() -> None:
     signal.setitimer(signal.ITIMER_REAL, 0)
 
 
+#: The longest limit (a year): the system timer cannot hold inf, NaN or 1e308 seconds.
+MAX_TIMEOUT = 365 * 24 * 3600.0
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):  # FloatRange lets NaN through
+        raise click.BadParameter(f"{value} is not a number of seconds", ctx, param)
+    return value
+
+
 TIMEOUT_OPT = click.option(
-    "--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+    "--timeout", type=click.FloatRange(min=0, min_open=True, max=MAX_TIMEOUT), default=None,
+    metavar="SECONDS", callback=_finite,
     help="Stop with exit 2 (nothing written) when the run takes longer than this.")
 
 
