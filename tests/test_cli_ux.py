@@ -58,6 +58,13 @@ def test_a_timeout_no_timer_can_hold_is_a_usage_error(tmp_path: Path, seconds: s
     assert "internal error" not in result.stderr
 
 
+def test_min_coverage_nan_is_a_usage_error(tmp_path: Path) -> None:
+    """--min-coverage nan compared False with every figure: the gate always passed."""
+    project = make_project(tmp_path)
+    result = run("test", str(project.model), "--root", str(project.root), "--min-coverage", "nan")
+    assert_error(result, "--min-coverage")
+
+
 def test_timeout_exits_2_and_writes_nothing(utility: Path) -> None:
     """--timeout 1 on a run that takes longer: exit 2, the limit named, no output file."""
     out = utility / "late.json"

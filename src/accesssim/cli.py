@@ -22,7 +22,7 @@ import click
 from accesssim import __version__
 from accesssim.errors import AccessSimError, InputError, Problem
 from accesssim.format import OutputFormat, render
-from accesssim.guard import Exit, Group, PathArg, analysis_done, handles_errors
+from accesssim.guard import Exit, Group, PathArg, analysis_done, finite, handles_errors
 from accesssim.outputs import prepare_folder, refuse_inputs, write_atomically
 
 if TYPE_CHECKING:
@@ -362,7 +362,7 @@ def generate(out_dir: Path, preset: str, seed: int) -> None:
 @click.option("--coverage", "show_coverage", is_flag=True,
               help="Show which policy lines, roles, screens, transitions and terminals no "
                    "expectation exercised.")
-@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None,
+@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, callback=finite,
               help="Fail (exit 1) when coverage is below this percentage.")
 @ROOT_OPT
 @_handles_errors

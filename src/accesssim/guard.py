@@ -66,15 +66,16 @@ def analysis_done() -> None:
 MAX_TIMEOUT = 365 * 24 * 3600.0
 
 
-def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
-    if value is not None and not math.isfinite(value):  # FloatRange lets NaN through
+def finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """A float option's callback: FloatRange lets NaN through (every comparison is False)."""
+    if value is not None and not math.isfinite(value):
         raise click.BadParameter(f"{value} is not a number of seconds", ctx, param)
     return value
 
 
 TIMEOUT_OPT = click.option(
     "--timeout", type=click.FloatRange(min=0, min_open=True, max=MAX_TIMEOUT), default=None,
-    metavar="SECONDS", callback=_finite,
+    metavar="SECONDS", callback=finite,
     help="Stop with exit 2 (nothing written) when the run takes longer than this.")
 
 
