@@ -69,7 +69,7 @@ MAX_TIMEOUT = 365 * 24 * 3600.0
 def finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
     """A float option's callback: FloatRange lets NaN through (every comparison is False)."""
     if value is not None and not math.isfinite(value):
-        raise click.BadParameter(f"{value} is not a number of seconds", ctx, param)
+        raise click.BadParameter(f"{value} is not a finite number", ctx, param)
     return value
 
 
