@@ -234,6 +234,19 @@ def test_python_keywords_in_the_matcher_are_read_as_casbin_reads_them(tail: str)
                          matcher=SHIPPED_MATCHER + tail))
 
 
+@pytest.mark.xfail(strict=True, reason="chains are followed through g links only: a subject "
+                   "linked by g2 (or another role definition) is cited without its g2 lines")
+def test_hop_cites_the_g2_line_a_grant_rests_on() -> None:
+    """A4 for other role definitions: the allow hop rests on 'g2, acc_clerk, admin' too."""
+    gen = _raw("p, admin, sys, menu, open, allow, *, *, *\ng2, acc_clerk, admin\n",
+               roles="g = _, _, _\ng2 = _, _",
+               matcher=SHIPPED_MATCHER.replace("g(r.sub, p.sub, r.dom)", "g2(r.sub, p.sub)"))
+    with materialise(gen) as project:
+        report = engine_report(project)
+        hops = [h for f in report.findings for h in f.witness if "open menu screen" in h.text]
+        assert hops and all(Source("policy.csv", 2) in h.sources for h in hops)
+
+
 # -- B5, B6, B7 --------------------------------------------------------------------------------
 
 def test_g_line_written_twice_is_accepted_as_casbin_does() -> None:
