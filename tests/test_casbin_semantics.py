@@ -157,6 +157,16 @@ def test_pattern_in_a_role_link_is_refused_at_its_line(link: str) -> None:
     assert "pattern" in error.problems[0].message
 
 
+@pytest.mark.parametrize("subject", ["adm*", "admin_?", "role:admin", "admin{1}"])
+def test_pattern_in_a_rule_subject_passed_to_g_is_refused_at_its_line(subject: str) -> None:
+    """g(r.sub, p.sub, r.dom) asks the role manager about p.sub: a pattern there matches many
+    roles once a role matching function is registered; refused like one in a g line."""
+    error = _refused(_raw(f"g, acc_clerk, admin, sys\n"
+                          f"p, {subject}, sys, menu, open, allow, *, *, *\n"))
+    assert [(p.file, p.line) for p in error.problems] == [("policy.csv", 2)]
+    assert "pattern" in error.problems[0].message
+
+
 # -- A4: every g line of a chain is cited ------------------------------------------------------
 
 def test_hop_cites_every_g_line_of_the_chain_and_the_rule() -> None:
@@ -175,12 +185,90 @@ def test_hop_cites_every_g_line_of_the_chain_and_the_rule() -> None:
         assert hops and all(wanted <= set(h.sources) for h in hops)
 
 
+@pytest.mark.parametrize("rule", [
+    "p, admin, sys, menu, open, allow, disaster, 2030-01-01, 2030-02-01",
+    "p, admin, sys, menu, open, allow, *, *, 2001-01-01"])
+def test_hop_cites_the_rule_when_the_matcher_ignores_its_mode_and_dates(rule: str) -> None:
+    """The matcher reads no mode or date column: the rule grants at every mode and date, and
+    each allow hop cites it (it cited only the .conf, the root cause 'policy lets ?' line 0)."""
+    matcher = "m = g(r.sub, p.sub, r.dom) && r.dom == p.dom && r.obj == p.obj && r.act == p.act"
+    gen = _raw(f"{rule}\ng, acc_clerk, admin, sys\n", matcher=matcher)
+    _same_as_casbin(gen)
+    wanted = {Source("policy.csv", 1), Source("policy.csv", 2)}
+    with materialise(gen) as project:
+        report = engine_report(project)
+        hops = [h for f in report.findings for h in f.witness if "open menu screen" in h.text]
+        assert hops and all(wanted <= set(h.sources) for h in hops)
+        assert all(d.source.line > 0 for f in report.findings for d in f.defects)
+
+
+def test_hop_cites_the_rule_when_subjects_are_grouped_by_g2() -> None:
+    """A matcher that links subjects with g2 only: each allow hop still cites its p line
+    (found by asking Casbin rule by rule), never 'policy lets ?' at line 0."""
+    gen = _raw("p, admin, sys, menu, open, allow, *, *, *\ng2, acc_clerk, admin\n",
+               roles="g = _, _, _\ng2 = _, _",
+               matcher=SHIPPED_MATCHER.replace("g(r.sub, p.sub, r.dom)", "g2(r.sub, p.sub)"))
+    _same_as_casbin(gen)
+    with materialise(gen) as project:
+        report = engine_report(project)
+        hops = [h for f in report.findings for h in f.witness if "open menu screen" in h.text]
+        assert hops and all(Source("policy.csv", 1) in h.sources for h in hops)
+        assert all(d.source.line > 0 for f in report.findings for d in f.defects)
+
+
+@pytest.mark.parametrize("literal", ['"("', "'('", '")"', '"(("', "'f(x'"])
+def test_bracket_in_a_string_literal_hides_no_top_level_or(literal: str) -> None:
+    """``... && r.act != "(" || r.sub == "acc_boss"``: the || is top-level (Casbin lets
+    acc_boss open everything); a bracket inside a string must not make it look nested."""
+    _same_as_casbin(_raw("p, admin, sys, deep, open, allow, *, *, *\ng, acc_clerk, admin, sys\n",
+                         matcher=f'{SHIPPED_MATCHER} && r.act != {literal} || r.sub == "acc_boss"'))
+
+
+@pytest.mark.parametrize("tail", [' or r.sub == "acc_boss"',
+                                  ' if r.sub != "acc_boss" else True',
+                                  ' and (r.act == "open" or r.sub == "acc_boss")'])
+def test_python_keywords_in_the_matcher_are_read_as_casbin_reads_them(tail: str) -> None:
+    """Casbin evaluates the matcher as Python: ``or`` and ``x if c else y`` are top-level
+    alternatives as much as ``||`` (acc_boss may open everything), never a conjunct's text."""
+    _same_as_casbin(_raw("p, admin, sys, deep, open, allow, *, *, *\ng, acc_clerk, admin, sys\n",
+                         matcher=SHIPPED_MATCHER + tail))
+
+
+@pytest.mark.xfail(strict=True, reason="chains are followed through g links only: a subject "
+                   "linked by g2 (or another role definition) is cited without its g2 lines")
+def test_hop_cites_the_g2_line_a_grant_rests_on() -> None:
+    """A4 for other role definitions: the allow hop rests on 'g2, acc_clerk, admin' too."""
+    gen = _raw("p, admin, sys, menu, open, allow, *, *, *\ng2, acc_clerk, admin\n",
+               roles="g = _, _, _\ng2 = _, _",
+               matcher=SHIPPED_MATCHER.replace("g(r.sub, p.sub, r.dom)", "g2(r.sub, p.sub)"))
+    with materialise(gen) as project:
+        report = engine_report(project)
+        hops = [h for f in report.findings for h in f.witness if "open menu screen" in h.text]
+        assert hops and all(Source("policy.csv", 2) in h.sources for h in hops)
+
+
 # -- B5, B6, B7 --------------------------------------------------------------------------------
 
 def test_g_line_written_twice_is_accepted_as_casbin_does() -> None:
     """Casbin keeps both copies of a repeated g line; the result is the same as with one."""
     _same_as_casbin(_raw("p, admin, sys, menu, open, allow, *, *, *\n"
                          "g, acc_clerk, admin, sys\ng, acc_clerk, admin, sys\n"))
+
+
+@pytest.mark.parametrize(("roles", "policy_def", "extra", "matcher"), [
+    ("g = _, _, _\ng2 = _, _", None, "g2, acc_clerk, admin\n",
+     SHIPPED_MATCHER.replace("g(r.sub, p.sub, r.dom)", "g2(r.sub, p.sub)")),
+    ("g = _, _, _\ng2 = _, _", None, "g, acc_clerk, admin, sys\n",
+     SHIPPED_MATCHER.replace("g(r.sub, p.sub, r.dom)",
+                             'g(r.sub, p.sub, r.dom) && !g2(r.sub, "x")')),
+    ("g = _, _, _", "p = sub, dom, obj, act, eft, mode, valid_from, valid_until\np2 = sub, obj",
+     "g, acc_clerk, admin, sys\np2, acc_boss, menu\n", SHIPPED_MATCHER),
+])
+def test_second_definition_of_a_section_is_loaded_as_casbin_loads_it(
+        roles: str, policy_def: str | None, extra: str, matcher: str) -> None:
+    """g2 and p2 count as Casbin counts them (pycasbin 2.8's FastModel keeps only g and p)."""
+    _same_as_casbin(_raw("p, admin, sys, menu, open, allow, *, *, *\n" + extra,
+                         roles=roles, matcher=matcher, policy_def=policy_def))
 
 
 def test_trial_request_uses_values_the_model_has() -> None:

@@ -52,6 +52,21 @@ def test_interrupt_exits_130_and_writes_nothing(utility: Path) -> None:
     assert not [p for p in utility.iterdir() if p.name.startswith(".interrupted")]
 
 
+@pytest.mark.parametrize("seconds", ["nan", "inf", "1e308", "-1", "0"])
+def test_a_timeout_no_timer_can_hold_is_a_usage_error(tmp_path: Path, seconds: str) -> None:
+    """--timeout nan / inf / 1e308: exit 2 naming the option, never an 'internal error'."""
+    result = make_project(tmp_path).cli("validate", "--timeout", seconds)
+    assert_error(result, "--timeout")
+    assert "internal error" not in result.stderr
+
+
+def test_min_coverage_nan_is_a_usage_error(tmp_path: Path) -> None:
+    """--min-coverage nan compared False with every figure: the gate always passed."""
+    project = make_project(tmp_path)
+    result = run("test", str(project.model), "--root", str(project.root), "--min-coverage", "nan")
+    assert_error(result, "--min-coverage")
+
+
 def test_timeout_exits_2_and_writes_nothing(utility: Path) -> None:
     """--timeout 1 on a run that takes longer: exit 2, the limit named, no output file."""
     out = utility / "late.json"
@@ -86,6 +101,34 @@ def test_generate_into_a_file_parent_exits_2(tmp_path: Path) -> None:
     assert blocker.read_text(encoding="utf-8") == "x"
 
 
+@pytest.mark.parametrize("args", [("generate", ""), ("analyze", ""), ("init", ""),
+                                  ("analyze", "MODEL", "-o", ""),
+                                  ("test", "MODEL", "--junit", "")])
+def test_an_empty_path_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        args: tuple[str, ...]) -> None:
+    """"" is no path: exit 2 saying so, nothing written into the current folder."""
+    project = make_project(tmp_path)
+    monkeypatch.chdir(project.model.parent)
+    listing = sorted(p.name for p in project.model.parent.iterdir())
+    result = run(*(str(project.model) if a == "MODEL" else a for a in args))
+    assert_error(result, "empty path")
+    assert sorted(p.name for p in project.model.parent.iterdir()) == listing
+
+
+def test_generate_never_replaces_a_model_it_did_not_write(tmp_path: Path) -> None:
+    """generate into a folder holding someone's own model: exit 2, every file intact;
+    its own earlier output it replaces (the same seed gives the same files)."""
+    run("init", str(tmp_path / "mine"))
+    before = {p.name: p.read_bytes() for p in (tmp_path / "mine").iterdir()}
+    result = run("generate", str(tmp_path / "mine"))
+    assert_error(result, "model.yaml", "policy.csv", "not written by `accesssim generate`")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "mine").iterdir()} == before
+    assert run("generate", str(tmp_path / "gen")).exit_code == 0
+    first = {p.name: p.read_bytes() for p in (tmp_path / "gen").iterdir()}
+    assert run("generate", str(tmp_path / "gen")).exit_code == 0
+    assert {p.name: p.read_bytes() for p in (tmp_path / "gen").iterdir()} == first
+
+
 def test_output_below_a_file_exits_2(tmp_path: Path) -> None:
     """-o below a file: exit 2 naming the path and what is wrong; nothing on stdout."""
     project = make_project(tmp_path)
@@ -101,6 +144,47 @@ def test_output_into_unwritable_place_exits_2(tmp_path: Path) -> None:
     project = make_project(tmp_path)
     result = project.cli("analyze", "-o", "/proc/accesssim-report.json")
     assert_error(result, "/proc/accesssim-report.json", "cannot write")
+
+
+@pytest.mark.parametrize("which", ["model", "conf", "csv"])
+def test_output_onto_an_input_file_is_refused(tmp_path: Path, which: str) -> None:
+    """-o naming the model or a Casbin file would destroy the input: exit 2, file intact."""
+    project = make_project(tmp_path)
+    target: Path = getattr(project, which)
+    before = target.read_bytes()
+    result = project.cli("analyze", "-o", str(target))
+    assert_error(result, "input")
+    assert target.read_bytes() == before
+
+
+def test_junit_onto_a_scenario_file_is_refused(tmp_path: Path) -> None:
+    """--junit naming a scenario the run reads: exit 2, the scenario intact."""
+    project = make_project(tmp_path)
+    before = project.model.read_bytes()
+    result = run("test", str(project.model), "--root", str(project.root),
+                 "--junit", str(project.model))
+    assert_error(result, "input")
+    assert project.model.read_bytes() == before
+
+
+def test_output_into_a_pipe_writes_into_the_pipe(tmp_path: Path) -> None:
+    """-o naming a FIFO (or a device such as /dev/null) writes into it, never replaces it."""
+    import os
+    import stat
+    import threading
+
+    project = make_project(tmp_path)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text(encoding="utf-8")),
+                              daemon=True)
+    reader.start()
+    result = project.cli("analyze", "-o", str(fifo))
+    reader.join(20)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode), "the pipe was replaced by a regular file"
+    assert result.exit_code == 1, result.stderr
+    assert got and "ASIM-" in got[0]
 
 
 def test_junit_below_a_file_exits_2(tmp_path: Path) -> None:
@@ -175,6 +259,25 @@ def test_update_of_a_block_list_changes_only_its_lines(tmp_path: Path) -> None:
     assert run("test", str(project.model), "--root", str(project.root)).exit_code == 0
 
 
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+@pytest.mark.parametrize("block", [False, True])
+def test_update_keeps_the_line_endings_of_the_file(tmp_path: Path, newline: str,
+                                                    block: bool) -> None:
+    """A CRLF (or CR) file stays CRLF: only the list's own characters change."""
+    project = make_project(tmp_path)
+    good = "who_can_see: {field: usage_kwh, people: [kep_outsourced, kep_sales]}"
+    wrong = ("who_can_see:\n      field: usage_kwh\n      people:\n        - ktd_staff\n"
+             if block else good.replace("kep_outsourced, kep_sales", "ktd_staff"))
+    fixed = ("who_can_see:\n      field: usage_kwh\n      people:\n        - kep_outsourced\n"
+             "        - kep_sales\n" if block else good)
+    shipped = project.model.read_text(encoding="utf-8")
+    project.model.write_bytes(shipped.replace(good, wrong).replace("\n", newline).encode())
+    result = run("test", str(project.model), "--root", str(project.root), "--update")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    expected = shipped.replace(good, fixed).replace("\n", newline).encode()
+    assert project.model.read_bytes() == expected
+
+
 def test_junit_escapes_control_characters() -> None:
     """Messages holding raw control characters still give XML that parses."""
     bad = CheckResult("s.yaml", "case\x01", "who_can_see", 3, False, "summary \x1b[31m",
@@ -203,6 +306,16 @@ def test_test_without_expectations_exits_2(tmp_path: Path) -> None:
     project.model.write_text(text[:text.index("\nexpectations:")] + "\n", encoding="utf-8")
     result = run("test", str(project.model), "--root", str(project.root))
     assert_error(result, "no expectations found in")
+
+
+def test_init_hint_runs_as_written_for_a_folder_with_a_space(tmp_path: Path) -> None:
+    """The 'next:' line is a shell command: a folder name with a space is quoted in it."""
+    target = tmp_path / "my design"
+    result = run("init", str(target))
+    hint = result.stdout.splitlines()[-1].removeprefix("next: ")
+    done = subprocess.run(["sh", "-c", hint.replace("accesssim ", f"{ACCESSSIM[0]} ")],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_init_hint_names_analyze(tmp_path: Path) -> None:
@@ -237,6 +350,16 @@ def test_explain_an_unknown_finding_id_exits_2(tmp_path: Path) -> None:
     project = make_project(tmp_path)
     result = project.cli("explain", "ASIM-0000000000")
     assert_error(result, "ASIM-0000000000", "accesssim analyze")
+
+
+@pytest.mark.parametrize("args", [(), ("ASIM-0000000000", "--who", "ktd_staff"),
+                                  ("--who", "ktd_staff"), ("--field", "phone")])
+def test_explain_with_wrong_arguments_is_a_usage_error(tmp_path: Path,
+                                                       args: tuple[str, ...]) -> None:
+    """A usage mistake is named as one (exit 2), never as an 'internal error'."""
+    result = make_project(tmp_path).cli("explain", *args)
+    assert_error(result, "FINDING_ID")
+    assert "internal error" not in result.stderr
 
 
 def test_explain_for_an_organisation(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import casbin
@@ -260,3 +261,29 @@ def test_backtracking_matcher_function_is_named(tmp_path: Path, func: str) -> No
     line = line_of(project.conf, "m = ")
     assert {"file": project.conf_shown, "line": line, "code": "matcher-backtracking"} in [
         {k: w[k] for k in ("file", "line", "code")} for w in warnings]
+
+
+def test_deny_only_effect_warning_names_the_effect_not_the_matcher(tmp_path: Path) -> None:
+    """A deny-only effect with the usual matcher: the warning says why (every request allowed
+    unless denied), not 'needs r.obj == p.obj', which the matcher has."""
+    project = make_project(tmp_path)
+    project.edit_conf("e = some(where (p.eft == allow)) && !some(where (p.eft == deny))",
+                      "e = !some(where (p.eft == deny))")
+    result = project.cli("validate", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    [warning] = json.loads(result.stdout)["warnings"]
+    assert warning["code"] == "matcher-shape"
+    assert "needs r.obj == p.obj" not in warning["message"]
+    assert "no rule denies" in warning["message"]
+
+
+def test_links_of_a_role_definition_without_domain_are_not_said_to_grant_nothing(
+        tmp_path: Path) -> None:
+    """``g = _, _, (_, _)``: a link holds in every domain, so with g(r.sub, p.sub, r.dom) its
+    role grants its rules in each system (Casbin allows); no 'role-without-rules' warning."""
+    project = make_project(tmp_path)
+    project.edit_conf("g = _, _, _", "g = _, _, (_, _)")
+    text = project.csv.read_text(encoding="utf-8")
+    project.csv.write_text(re.sub(r"^(g, [^,]+, [^,]+), takuso$", r"\1, _, _", text,
+                                  flags=re.MULTILINE), encoding="utf-8")
+    assert {code for _, code in lints(project)} == set()

@@ -136,6 +136,28 @@ def test_key_match_same_answer_as_casbin(name: str, key1: str, key2: str) -> Non
         assert ours(key1, key2) == expected
 
 
+@settings(max_examples=examples(300))
+@given(st.text(alphabet="/{}*abx.()", max_size=12), st.text(alphabet="/ab.x", max_size=10))
+def test_key_match4_same_answer_as_casbin(key2: str, key1: str) -> None:
+    """keyMatch4 (repeated {names} must match the same text) answers as Casbin's, or refuses
+    where Casbin fails (a bad regex, groups of the value's own)."""
+    try:
+        expected = builtin_operators.key_match4(key1, key2)
+    except Exception:
+        with pytest.raises(IncompleteAnalysisError):
+            FUNCTIONS["keyMatch4"][1](key1, key2)
+        return
+    with contextlib.suppress(IncompleteAnalysisError):  # refused: no exact linear equivalent
+        assert FUNCTIONS["keyMatch4"][1](key1, key2) == expected
+
+
+def test_key_match4_repeated_names() -> None:
+    ours = FUNCTIONS["keyMatch4"][1]
+    assert ours("/parent/123/child/123", "/parent/{id}/child/{id}")
+    assert not ours("/parent/123/child/456", "/parent/{id}/child/{id}")
+    assert ours("/parent/123/child/456", "/parent/{id}/child/{x}")
+
+
 def test_key_match_rewriting_is_linear() -> None:
     """Casbin's own rewriting of a 20,000-character value takes seconds (quadratic); ours not."""
     for to_pattern in (key_match2_pattern, key_match3_pattern, key_match5_pattern):
@@ -162,7 +184,8 @@ m = g(r.sub, p.sub) && FUNC(r.obj, p.obj) && r.act == p.act
 """
 
 
-@pytest.mark.parametrize("func", ["regexMatch", "keyMatch2", "keyMatch3", "keyMatch5"])
+@pytest.mark.parametrize("func", ["regexMatch", "keyMatch2", "keyMatch3", "keyMatch4",
+                                  "keyMatch5"])
 def test_catastrophic_pattern_decides_fast(tmp_path: Path, func: str) -> None:
     """``(a+)+$`` against 30 'a's and '!' backtracks for hours in ``re``: here well under 1 s.
 

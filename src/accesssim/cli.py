@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shlex
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from accesssim import __version__
-from accesssim.errors import AccessSimError, InputError
+from accesssim.errors import AccessSimError, InputError, Problem
 from accesssim.format import OutputFormat, render
-from accesssim.guard import Exit, Group, PathArg, analysis_done, handles_errors
-from accesssim.outputs import prepare_folder, write_atomically
+from accesssim.guard import Exit, Group, PathArg, analysis_done, finite, handles_errors
+from accesssim.outputs import prepare_folder, refuse_inputs, write_atomically
 
 if TYPE_CHECKING:
     from accesssim.engine import Project
@@ -168,6 +169,8 @@ def analyze_cmd(model: Path, mode: str, at: dt.datetime | None, fmt: str, output
 
     with _progress(not quiet) as phases:
         project = load_project(model, root, phases.update)
+        if output is not None:
+            refuse_inputs(output, project.inputs)
         phases.phase("deciding with Casbin and building the access graph")
         engine = analyzer(project, modes=_modes(project, mode), at=_day(at),
                           progress=phases.update)
@@ -340,9 +343,14 @@ def generate(out_dir: Path, preset: str, seed: int) -> None:
     """
     import dataclasses
 
+    from accesssim.generate import foreign_files
     from accesssim.generate import generate as write_model
     from accesssim.outputs import stage_folder
 
+    if foreign := foreign_files(out_dir):  # replace an earlier generated model, nothing else
+        raise InputError([Problem(str(path), 0, "already exists and was not written by "
+                                  "`accesssim generate`: choose another folder")
+                          for path in foreign])
     with stage_folder(out_dir) as staging:
         summary = write_model(staging, preset, seed)
     for line in dataclasses.replace(summary, out_dir=out_dir).lines():
@@ -358,7 +366,7 @@ def generate(out_dir: Path, preset: str, seed: int) -> None:
 @click.option("--coverage", "show_coverage", is_flag=True,
               help="Show which policy lines, roles, screens, transitions and terminals no "
                    "expectation exercised.")
-@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None,
+@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, callback=finite,
               help="Fail (exit 1) when coverage is below this percentage.")
 @ROOT_OPT
 @_handles_errors
@@ -385,6 +393,7 @@ def test_cmd(paths: tuple[Path, ...], junit: Path | None, update: bool, show_cov
     suite = run_suite(list(paths) or [Path("scenarios")], root, update=update)
     analysis_done()  # several files may follow: write all of them, not half
     if junit is not None:
+        refuse_inputs(junit, suite.inputs)
         prepare_folder(junit.parent, junit)  # a bad --junit path stops before any update
     write_updates(suite.rewrites)
     if junit is not None:
@@ -411,5 +420,5 @@ def init(directory: Path, force: bool) -> None:
 
     for path in init_project(directory, force=force):
         click.echo(f"wrote {path}")
-    click.echo(f"next: cd {directory} && accesssim test model.yaml && "
+    click.echo(f"next: cd {shlex.quote(str(directory))} && accesssim test model.yaml && "
                "accesssim analyze model.yaml")

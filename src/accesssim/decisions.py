@@ -10,6 +10,7 @@ modes, dates and the rest of the matcher apply exactly as Casbin applies them.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -90,6 +91,10 @@ class Decisions:
         self._account_reach: dict[tuple[str, str], dict[str, tuple[PolicyLine, ...]]] = {}
         self._probe_enforcer: casbin.Enforcer | None = None
         self._max_links = policy.max_links
+        # Columns the matcher really reads: a rule's mode or dates limit it only then.
+        matcher = policy.enforcer.model["m"]["m"].value
+        self._read = {name for name in ("mode", "valid_from", "valid_until")
+                      if re.search(rf"\bp[._]{name}\b", matcher)}
 
     def _val(self, rule: PolicyLine, name: str) -> str | None:
         index = self._tok[name]
@@ -207,7 +212,9 @@ class Decisions:
             rank = (flagged, len(chain), r.line)
             if best is None or rank < best[0]:
                 best = (rank, Grounds(r, chain, roles))
-        return best[1] if best else None
+        if best is None:  # the matcher reads a column otherwise: ask Casbin rule by rule
+            return self._grounds_from_casbin(account, system, obj, act, mode, day, chains)
+        return best[1]
 
     def _grounds_from_casbin(self, account: str, system: str, obj: str, act: str, mode: str,
                              day: dt.date, chains: dict[str, tuple[PolicyLine, ...]]
@@ -219,10 +226,15 @@ class Decisions:
         chain, lowest line. The first that grants the request explains it, whatever the
         order of the lines in the file.
         """
-        ranked = []
+        ranked: list[tuple[tuple[int, int, int], PolicyLine, tuple[PolicyLine, ...],
+                           tuple[str, ...]]] = []
+        unlinked = len(self.policy.rules) + 1  # after every rule a g chain leads to
         for rule in self.policy.rules:
             subject = self._val(rule, "sub")
-            if subject not in chains or self._val(rule, "eft") not in ("allow", None):
+            if self._val(rule, "eft") not in ("allow", None):
+                continue
+            if subject not in chains:  # linked otherwise (g2(r.sub, p.sub), keyMatch...)
+                ranked.append(((unlinked, unlinked, rule.line), rule, (), ()))
                 continue
             chain = chains[subject]
             roles = tuple(g.values[1] for g in chain)
@@ -297,8 +309,12 @@ class Decisions:
         return chains
 
     def _rule_active(self, rule: PolicyLine, mode: str, day: dt.date) -> bool:
-        rule_mode = self._val(rule, "mode")
-        start, until = _date(self._val(rule, "valid_from")), _date(self._val(rule, "valid_until"))
+        """Whether the rule's mode and dates let it grant (only the columns the matcher reads)."""
+        def column(name: str) -> str | None:
+            return self._val(rule, name) if name in self._read else None
+
+        rule_mode = column("mode")
+        start, until = _date(column("valid_from")), _date(column("valid_until"))
         return (
             rule_mode in (None, ANY, mode)
             and (start is None or start <= day)

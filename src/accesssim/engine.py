@@ -21,6 +21,11 @@ class Project:
     loaded: LoadedModel
     policy: LoadedPolicy
 
+    @property
+    def inputs(self) -> list[Path]:
+        """The files it was read from: an output must never replace one of them."""
+        return [self.loaded.path, self.policy.model_path, self.policy.policy_path]
+
 
 def tune_collector() -> None:
     """Raise CPython's collector thresholds for the rest of the process.

@@ -1118,6 +1118,26 @@ def _render_policy(b: _Builder) -> str:
     return "\n".join(out) + "\n"
 
 
+def foreign_files(out_dir: Path) -> list[Path]:
+    """Files ``generate`` would replace in ``out_dir`` that it did not write (someone's model)."""
+    marks = {MODEL_FILE: "# Synthetic model written by `accesssim generate`",
+             POLICY_FILE: "# Synthetic policy written by `accesssim generate`"}
+    foreign = []
+    for name in (MODEL_FILE, POLICY_FILE, CONF_FILE):
+        path = out_dir / name
+        if not path.exists() and not path.is_symlink():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+        except OSError:
+            text = ""
+        ours = (text == shipped_conf_text() if name == CONF_FILE
+                else text.startswith(marks[name]))
+        if not ours:
+            foreign.append(path)
+    return foreign
+
+
 def generate(out_dir: Path, preset: str = "small", seed: int = 0) -> GenerateSummary:
     """Write ``model.yaml``, ``policy.csv`` and ``accesssim.conf`` into ``out_dir``."""
     if preset not in PRESETS:

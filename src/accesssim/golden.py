@@ -44,10 +44,10 @@ def _item(person: str) -> str:
     return person if _PLAIN.match(person) else json.dumps(person, ensure_ascii=False)
 
 
-def _list_text(node: yaml.SequenceNode, people: list[str]) -> str:
+def _list_text(node: yaml.SequenceNode, people: list[str], newline: str) -> str:
     if node.flow_style or not people:
         return "[" + ", ".join(_item(p) for p in people) + "]"
-    indent = "\n" + " " * node.start_mark.column
+    indent = newline + " " * node.start_mark.column
     return indent.join(f"- {_item(p)}" for p in people)
 
 
@@ -58,12 +58,13 @@ def rewritten(shown: str, text: str, people_by_expectation: dict[str, list[str]]
     missing = sorted(set(people_by_expectation) - set(lists))
     if missing:
         raise InputError.single(shown, 0, f"cannot find who_can_see lists of {missing}")
+    newline = next((n for n in ("\r\n", "\r", "\n") if n in body), "\n")
     edits = []
     for exp_id, people in people_by_expectation.items():
         node = lists[exp_id]
         end = node.end_mark.index if node.flow_style or not node.value else (
             node.value[-1].end_mark.index)
-        edits.append((node.start_mark.index, end, _list_text(node, sorted(people))))
+        edits.append((node.start_mark.index, end, _list_text(node, sorted(people), newline)))
     for start, end, new in sorted(edits, reverse=True):
         body = body[:start] + new + body[end:]
     after = _people_lists(body)

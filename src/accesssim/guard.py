@@ -7,6 +7,7 @@ An interrupted or timed-out run never exits 0 or 1: its answer would be incomple
 from __future__ import annotations
 
 import functools
+import math
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -85,8 +86,20 @@ def analysis_done() -> None:
         raise TimeLimitReached(handler.seconds)
 
 
+#: The longest limit (a year): the system timer cannot hold inf, NaN or 1e308 seconds.
+MAX_TIMEOUT = 365 * 24 * 3600.0
+
+
+def finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """A float option's callback: FloatRange lets NaN through (every comparison is False)."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number", ctx, param)
+    return value
+
+
 TIMEOUT_OPT = click.option(
-    "--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+    "--timeout", type=click.FloatRange(min=0, min_open=True, max=MAX_TIMEOUT), default=None,
+    metavar="SECONDS", callback=finite,
     help="Stop with exit 2 (nothing written) when the run takes longer than this.")
 
 
@@ -106,6 +119,8 @@ def handles_errors(fn: F) -> F:
         try:
             with time_limit(timeout):
                 return fn(*args, **kwargs)
+        except (click.UsageError, click.exceptions.Exit):
+            raise  # a usage mistake found in the body: click names it and exits 2
         except InputError as exc:
             for problem in exc.problems:
                 click.echo(f"error: {problem}", err=True)
@@ -135,6 +150,8 @@ class PathArg(click.Path):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         text = value if isinstance(value, str) else str(value)
+        if not text:
+            self.fail("an empty path names no file or folder", param, ctx)
         if "\0" in text:
             self.fail(f"{text!r} contains a NUL character, which no file name can hold",
                       param, ctx)

@@ -3,7 +3,7 @@
 Casbin's ``regexMatch(key1, key2)`` is ``re.match(key2, key1)``: a policy value like ``(a+)+$``
 backtracks exponentially in Python's ``re``, and a C-level match cannot be interrupted, so a
 hostile policy could stall CI for ever. We register replacements for ``regexMatch`` and the
-``keyMatch2/3/5`` functions that build a regex from a policy value. Each pattern is parsed by
+``keyMatch2/3/4/5`` functions that build a regex from a policy value. Each pattern is parsed by
 Python's own parser and re-emitted construct by construct in RE2 syntax; a construct whose
 meaning could differ (back-references, look-around, ``\\d``/``\\w``/``\\s``/``\\b``, which are
 Unicode-aware in Python and ASCII in RE2, flags, possessive or atomic groups) is refused, never
@@ -72,7 +72,7 @@ def _why(name: str, av: Any) -> str:
     return f"{_NAMES.get(name, name)} has no linear-time equivalent"
 
 
-def _emit(items: Any, dollar: list[bool]) -> str:
+def _emit(items: Any, dollar: list[bool], groups: bool = False) -> str:
     out = []
     for op, av in items:
         name = op.name
@@ -85,11 +85,12 @@ def _emit(items: Any, dollar: list[bool]) -> str:
         elif name == "IN":
             out.append(_class(av))
         elif name == "BRANCH":
-            out.append("(?:" + "|".join(_emit(b, dollar) for b in av[1]) + ")")
+            out.append("(?:" + "|".join(_emit(b, dollar, groups) for b in av[1]) + ")")
         elif name == "SUBPATTERN":
             if av[1] or av[2]:
                 raise UnsupportedPattern("inline flags such as (?i:...) are not supported")
-            out.append(f"(?:{_emit(av[3], dollar)})")
+            opener = "(" if groups and av[0] is not None else "(?:"  # numbered as in Python
+            out.append(f"{opener}{_emit(av[3], dollar, groups)})")
         elif name in ("MAX_REPEAT", "MIN_REPEAT"):
             low, high, item = av
             unbounded = high == _c.MAXREPEAT
@@ -97,7 +98,7 @@ def _emit(items: Any, dollar: list[bool]) -> str:
                 raise UnsupportedPattern(f"a repeat count above {_RE2_MAX_REPEAT}")
             bounds = f"{{{low},}}" if unbounded else f"{{{low},{high}}}"
             lazy = "?" if name == "MIN_REPEAT" else ""
-            out.append(f"(?:{_emit(item, dollar)}){bounds}{lazy}")
+            out.append(f"(?:{_emit(item, dollar, groups)}){bounds}{lazy}")
         elif name == "AT" and av.name in ("AT_BEGINNING", "AT_BEGINNING_STRING"):
             out.append("\\A")  # no MULTILINE: ^ is the start of the text
         elif name == "AT" and av.name == "AT_END_STRING":
@@ -111,8 +112,10 @@ def _emit(items: Any, dollar: list[bool]) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def compile_pattern(pattern: str) -> tuple[Any, bool]:
-    """The RE2 program for a Python pattern and whether it uses ``$``; or UnsupportedPattern."""
+def compile_pattern(pattern: str, groups: bool = False) -> tuple[Any, bool]:
+    """The RE2 program for a Python pattern and whether it uses ``$``; or UnsupportedPattern.
+
+    With ``groups`` the program keeps Python's capture groups, with Python's numbering."""
     try:
         parsed = _parser.parse(pattern)
     except (re.error, OverflowError) as exc:
@@ -123,12 +126,12 @@ def compile_pattern(pattern: str) -> tuple[Any, bool]:
         raise UnsupportedPattern("flags such as (?i), (?m), (?s) or (?a) are not supported")
     dollar = [False]
     try:
-        body = _emit(parsed, dollar)
+        body = _emit(parsed, dollar, groups)
     except RecursionError:
         raise UnsupportedPattern("nested too deeply") from None
     options = re2.Options()
     options.log_errors = False
-    options.never_capture = True
+    options.never_capture = not groups
     try:
         program = re2.compile(f"\\A(?:{body})", options)
     except re2.error as exc:
@@ -167,6 +170,18 @@ def regex_match(key1: str, key2: str) -> bool:
     except UnicodeEncodeError:
         raise IncompleteAnalysisError(f"regexMatch on {key1!r}, which is not valid text") from None
     return program.search(key1) is not None
+
+
+def _subject(key1: str, pattern: str, dollar: bool) -> None:
+    """Refuse a subject on which RE2 could answer otherwise than Python's ``re``."""
+    if dollar and "\n" in key1:
+        raise IncompleteAnalysisError(
+            f"pattern {pattern!r} uses $ and the value {key1!r} holds a line break, "
+            "where Python's $ differs from RE2's")
+    try:
+        key1.encode("utf-8")
+    except UnicodeEncodeError:
+        raise IncompleteAnalysisError(f"{key1!r} is not valid text") from None
 
 
 def _program(pattern: str) -> Any:
@@ -210,6 +225,43 @@ def key_match5_pattern(key2: str) -> str:
     return "^" + _replace(_KEY5, key2.replace("/*", "/.*"), "[^/]+") + "$"
 
 
+_KEY4 = _program(r"\{([^/]+)\}")  # {([^/]+)}
+
+
+def key_match4_pattern(key2: str) -> str:
+    return "^" + _replace(_KEY4, key2.replace("/*", "/.*"), "([^/]+)") + "$"
+
+
+def key_match4(key1: str, key2: str) -> bool:
+    """Casbin's keyMatch4: keyMatch3, and each ``{name}`` written twice matches the same text.
+
+    Casbin runs the policy value as a Python regex (``re``), which can backtrack for hours:
+    here the same groups are matched by RE2.
+    """
+    if not isinstance(key1, str) or not isinstance(key2, str):
+        raise IncompleteAnalysisError(f"keyMatch4 on a non-text value: {key1!r}, {key2!r}")
+    try:
+        tokens = [found.group(1) for found in _KEY4.finditer(key2.replace("/*", "/.*"))]
+        pattern = key_match4_pattern(key2)
+        program, dollar = compile_pattern(pattern, groups=True)
+    except UnsupportedPattern as exc:
+        raise IncompleteAnalysisError(f"keyMatch4 pattern {key2!r}: {exc}") from None
+    _subject(key1, pattern, dollar)
+    found = program.search(key1)
+    if found is None:
+        return False
+    values = found.groups()
+    if len(values) != len(tokens):  # Casbin raises here: the enforce call fails
+        raise IncompleteAnalysisError(
+            f"keyMatch4 pattern {key2!r} has groups of its own besides its {{names}}: "
+            "Casbin fails on it")
+    seen: dict[str, str] = {}
+    for token, value in zip(tokens, values, strict=True):
+        if seen.setdefault(token, value) != value:
+            return False
+    return True
+
+
 def _key_match(name: str, to_pattern: Callable[[str], str]) -> Callable[[str, str], bool]:
     """Casbin's keyMatchN: key1 against the regex Casbin builds from key2."""
 
@@ -231,6 +283,7 @@ FUNCTIONS: dict[str, tuple[Callable[[str], str], Callable[[str, str], bool]]] = 
     "keyMatch2": (key_match2_pattern, _key_match("keyMatch2", key_match2_pattern)),
     "keyMatch3": (key_match3_pattern, _key_match("keyMatch3", key_match3_pattern)),
     "keyMatch5": (key_match5_pattern, _key_match("keyMatch5", key_match5_pattern)),
+    "keyMatch4": (key_match4_pattern, key_match4),
 }
 
 
@@ -266,7 +319,7 @@ def check_policy(matcher: str, rules: Any, p_tokens: tuple[str, ...],
     it is used, and refused then (IncompleteAnalysisError).
     """
     problems = []
-    for call in re.finditer(r"\b(regexMatch|keyMatch2|keyMatch3|keyMatch5)\s*\(", matcher):
+    for call in re.finditer(r"\b(regexMatch|keyMatch[2345])\s*\(", matcher):
         args = _arguments(matcher, call.end() - 1)
         if len(args) != 2:
             continue

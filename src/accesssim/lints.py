@@ -99,9 +99,16 @@ def _duplicates(v: _View) -> Iterator[Lint]:
             first[key] = line.line
 
 
+def _use_domains(v: _View) -> bool:
+    """Roles are told apart by domain only when g() gets r.dom and the role definition has a
+    domain column (``g = _, _, (_, _)`` has none: its links hold in every domain)."""
+    return (v.g_arity == 3 and v.dom_equal and "dom" in v.tokens
+            and v.role_domains.get("g", 0) > 0)
+
+
 def _used_roles(v: _View) -> set[tuple[str, str | None]]:
     """(subject, domain) pairs that lead to some rule: named by a p line, or linked to one."""
-    use_dom = v.g_arity == 3 and v.dom_equal and "dom" in v.tokens
+    use_dom = _use_domains(v)
     used: set[tuple[str, str | None]] = set()
     for rule in v.rules:
         sub = v.val(rule, "sub")
@@ -121,7 +128,7 @@ def _used_roles(v: _View) -> set[tuple[str, str | None]]:
 def _unused_roles(v: _View) -> Iterator[Lint]:
     if v.g_arity not in (2, 3) or "sub" not in v.tokens:
         return
-    use_dom = v.g_arity == 3 and v.dom_equal and "dom" in v.tokens
+    use_dom = _use_domains(v)
     used = _used_roles(v)
     domains: dict[str, set[str]] = defaultdict(set)
     for name, dom in used:

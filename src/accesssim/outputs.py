@@ -6,7 +6,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -41,8 +41,30 @@ def is_read_only(path: Path) -> bool:
     return path.exists() and not path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
 
 
+def refuse_inputs(target: Path, inputs: Iterable[Path]) -> None:
+    """An output must never replace a file the run reads (a model, its Casbin files)."""
+    for source in sorted(set(inputs)):
+        same = target.resolve() == source.resolve() or (
+            target.exists() and source.exists() and os.path.samefile(target, source))
+        if same:
+            raise AccessSimError(f"cannot write {target}: it is an input of this run "
+                                 f"({source}); choose another file")
+
+
+def _write_into(path: Path, text: str) -> None:
+    """A device or pipe (``/dev/null``, ``/dev/stdout``, a FIFO) is written into, not replaced."""
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise AccessSimError(f"cannot write {path}: {_reason(exc, path)}") from exc
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` in one step, keeping an existing file's mode."""
+    if path.exists() and not path.is_file() and not path.is_dir():
+        _write_into(path, text)
+        return
     prepare_folder(path.parent, path)
     if path.exists():
         mode = stat.S_IMODE(path.stat().st_mode)
@@ -55,7 +77,7 @@ def write_atomically(path: Path, text: str) -> None:
     except OSError as exc:
         raise AccessSimError(f"cannot write {path}: {_reason(exc, path)}") from exc
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         os.chmod(tmp, mode)
         os.replace(tmp, path)

@@ -9,6 +9,7 @@ line number of every rule for provenance, and do a trial ``enforce`` at load tim
 from __future__ import annotations
 
 import datetime as dt
+import keyword
 import logging
 import re
 from dataclasses import dataclass, field
@@ -165,9 +166,20 @@ def _balanced(expr: str) -> bool:
     return depth == 0
 
 
+_STRING = re.compile(r"\"[^\"]*\"|'[^']*'")
+
+
+def _blank_strings(text: str) -> str:
+    """String literals emptied of their text: a bracket or ``||`` in one is no operator."""
+    return _STRING.sub(lambda found: found.group()[0] * 2, text)
+
+
 def matcher_shape(matcher: str, effect: str = "some(where (p.eft == allow))") -> MatcherShape:
     """Recognise the matcher parts the engine relies on (Casbin stores ``r.x`` as ``r_x``)."""
+    matcher = _blank_strings(matcher)
     terms = _conjuncts(re.sub(r"\b([rp])_(\w+)", r"\1.\2", _strip_spaces(matcher)))
+    if re.search(r"\b(or|if|else|lambda)\b", matcher):
+        terms = set()  # Casbin evaluates Python: 'or' and 'x if c else y' are alternatives too
 
     def equal(name: str) -> bool:
         return f"r.{name}==p.{name}" in terms or f"p.{name}==r.{name}" in terms
@@ -251,6 +263,9 @@ def load_policy(
     matcher = model["m"]["m"].value
     effect = model["e"]["e"].value
     matcher_line = layout.line("m")
+    rolelinks.check_rule_subjects(matcher, ((r.ptype, r.values, r.line) for r in rules),
+                                  p_tokens.index("sub") if "sub" in p_tokens else None,
+                                  policy_display)
     confcheck.check_effect(effect, model_display, layout.line("e"))
     shape = matcher_shape(matcher, effect)
     _check_matcher_names(matcher, request_tokens, p_tokens, model, model_display, matcher_line)
@@ -258,7 +273,10 @@ def load_policy(
                               model_display, matcher_line, policy_display)
     if slow := linear_regex.check_policy(matcher, rules, p_tokens, policy_display):
         raise InputError(slow)
-    keys = fast_cache_keys(shape, effect, request_tokens, p_tokens)
+    # pycasbin 2.8's FastModel stops reading a section after its first key (its add_def
+    # returns None): with a g2 or p2 only the plain Enforcer reads the files as Casbin does.
+    single = all(len(model[sec]) == 1 for sec in ("p", "g") if sec in model.keys())
+    keys = fast_cache_keys(shape, effect, request_tokens, p_tokens) if single else None
     enforcer = _build_enforcer(model_path, policy_path, keys, (model_display, policy_display))
     _check_nothing_dropped(
         enforcer, rules, groupings, deduplicated=keys is not None, shown=policy_display
@@ -280,10 +298,12 @@ def load_policy(
     )
     _trial_enforce(policy, model_display, matcher_line, trial)
     if not policy.shape.understood:
+        why = ("needs r.obj == p.obj and g(r.sub, p.sub[, r.dom])"
+               if policy.shape.allow_needed else
+               "the effect allows every request no rule denies, so no allow rule bounds it")
         policy.warnings.append(
             f"{model_display}:{matcher_line}: matcher shape not recognised "
-            "(needs r.obj == p.obj and g(r.sub, p.sub[, r.dom])); deciding every "
-            "account x screen request, which is slow on large models"
+            f"({why}); deciding every account x screen request, which is slow on large models"
         )
     return policy
 
@@ -336,11 +356,13 @@ def read_policy_csv(
             problems.append(Problem(shown, number, "empty field"))
             continue
         entry = PolicyLine(ptype, values, number)
-        if ptype.startswith("p"):
+        if ptype == "p":
             problems.extend(_check_rule(entry, p_tokens, modes, shown))
             rules.append(entry)
-        else:
+        elif ptype.startswith("g"):
             groupings.append(entry)
+        # p2, p3 ... rows: Casbin loads them, but enforce with the matcher m never reads them.
+
     if problems:
         raise InputError(problems)
     return rules, groupings
@@ -546,9 +568,9 @@ def _check_matcher_names(
         known |= set(model["g"].keys())
     known |= {"eval"}
     problems = []
-    text = re.sub(r'"[^"]*"', '""', matcher)
+    text = _blank_strings(matcher)
     for name in sorted(set(_IDENT_CALL.findall(text))):
-        if name not in known:
+        if name not in known and not keyword.iskeyword(name):  # 'and (...)' is no call
             problems.append(Problem(shown, line, f"the matcher calls unknown function {name!r}"))
     tokens = {"r": set(request_tokens), "p": set(p_tokens)}
     for kind, name in sorted(set(_TOKEN_REF.findall(text))):

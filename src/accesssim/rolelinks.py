@@ -81,6 +81,28 @@ def check_role_links(model: Model, links: Iterable[Link], shown: str) -> None:
         raise InputError(problems)
 
 
+def check_rule_subjects(matcher: str, rules: Iterable[Link], sub_index: int | None,
+                        shown: str) -> None:
+    """Refuse a p line whose subject is a pattern when the matcher hands p.sub to g().
+
+    ``g(r.sub, p.sub)`` asks the role manager whether the account holds ``p.sub``: with a
+    role matching function registered at run time, ``role_*`` there matches many roles.
+    """
+    passed = re.search(r"\bg\d*\([^()]*\bp[._]sub\b", re.sub(r"\s+", "", matcher))
+    if sub_index is None or not passed:
+        return
+    problems = [
+        Problem(shown, line, f"{ptype} line names the subject {values[sub_index]!r}, a pattern "
+                "for Casbin's matching functions, and the matcher passes it to g(): plain "
+                "Casbin reads it as a literal role name, a system that registers a role "
+                "matching function (add_named_matching_func) as a pattern matching many roles; "
+                "the engine cannot tell which: write each role out")
+        for ptype, values, line in rules
+        if sub_index < len(values) and PATTERN.search(values[sub_index])]
+    if problems:
+        raise InputError(problems)
+
+
 def links_followed(enforcer: casbin.Enforcer) -> int:
     """How many g links Casbin follows from a subject (``max_hierarchy_level`` bounds it).
 

@@ -91,6 +91,7 @@ class SuiteResult:
     without_expectations: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     rewrites: dict[Path, str] = field(default_factory=dict)  # --update: new file texts
+    inputs: list[Path] = field(default_factory=list)  # every file read: outputs spare them
 
     @property
     def failed(self) -> list[CheckResult]:
@@ -108,6 +109,7 @@ def run_suite(paths: Iterable[Path], root: Path | None = None, *, update: bool =
     projects = [load_project(path, root) for path in discover(paths)]
     suite = SuiteResult()
     for project in projects:
+        suite.inputs += project.inputs
         expectations = project.loaded.model.expectations
         if not expectations:
             suite.without_expectations.append(project.loaded.display_path)
@@ -134,8 +136,9 @@ def _update_golden(project: Project, run: ScenarioRun, results: list[CheckResult
     if not stale:
         return results
     path = project.loaded.path
-    suite.rewrites[path] = rewritten(project.loaded.display_path,
-                                     path.read_text(encoding="utf-8"), stale)
+    with path.open(encoding="utf-8", newline="") as handle:  # keep CRLF / CR line endings
+        text = handle.read()
+    suite.rewrites[path] = rewritten(project.loaded.display_path, text, stale)
     suite.updated.extend(f"{project.loaded.display_path}::{k}" for k in sorted(stale))
     checked = []
     for exp in project.loaded.model.expectations:
