@@ -272,13 +272,12 @@ def _model_warnings(project: Project) -> Iterator[Lint]:
 
 
 def _backtracking_functions(project: Project) -> Iterator[Lint]:
-    """Matcher functions that still run on Python's backtracking engine (see linear_regex)."""
+    """globMatch still backtracks (regexMatch and keyMatch2-5 run on RE2: linear_regex.py)."""
     policy = project.policy
-    matcher = policy.enforcer.model["m"]["m"].value
-    for name in sorted(set(re.findall(r"\b(keyMatch4|globMatch)\s*\(", matcher))):
+    if re.search(r"\bglobMatch\s*\(", policy.enforcer.model["m"]["m"].value):
         yield Lint(policy.model_display, policy.matcher_line, "matcher-backtracking",
-                   f"{name} runs on Python's backtracking regex engine: a policy value written "
-                   "to be slow can stall the run; prefer keyMatch2/3/5 or regexMatch")
+                   "globMatch runs on a backtracking engine: a policy value written to be slow "
+                   "can stall the run; prefer keyMatch2/3/4/5 or regexMatch")
 
 
 LINTS: tuple[Callable[[_View], Iterable[Lint]], ...] = (
