@@ -27,9 +27,14 @@ from accesssim.graph import DecisionGuard, Slice
 from accesssim.results import Report
 from accesssim.slicing import spans
 from accesssim.timeline import Epoch
+from profiles import examples
 from strategies import REPO, VARIANTS, Generated, materialise, projects, variant_projects
 
 D = dt.date
+
+
+#: The larger generated models run in the thorough profile (.ci/run); the default runs one.
+THOROUGH_ONLY = pytest.mark.thorough
 
 
 def _bench() -> ModuleType:
@@ -64,7 +69,9 @@ def _both(project: Project, at: dt.date | None = None) -> tuple[Report, Report, 
     return fast.run(), plain.run(), fast
 
 
-@pytest.mark.parametrize("dated_project", [(120, 0), (160, 1), (200, 2)], indirect=True,
+@pytest.mark.parametrize("dated_project", [(120, 0), pytest.param((160, 1), marks=THOROUGH_ONLY),
+                                           pytest.param((200, 2), marks=THOROUGH_ONLY)],
+                         indirect=True,
                          ids=["120-seed0", "160-seed1", "200-seed2"])
 def test_many_dated_elements_same_report_as_per_slice(dated_project: Project) -> None:
     """A model with ~100-200 dated elements (hundreds of slices): the same report, exactly."""
@@ -109,7 +116,7 @@ def test_many_dated_elements_same_report_on_one_day(dated_project: Project) -> N
         assert fast == plain
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(projects())
 def test_random_projects_same_report_as_per_slice(gen: Generated) -> None:
     """Random small projects (dated people, accounts, terminals, grants, rules, displays)."""
@@ -120,7 +127,7 @@ def test_random_projects_same_report_as_per_slice(gen: Generated) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))
-@settings(max_examples=8)
+@settings(max_examples=examples(8))
 @given(drawn=st.data())
 def test_matcher_variants_same_report_as_per_slice(name: str, drawn: st.DataObject) -> None:
     """Matchers the engine reads differently (grid fallback, domain-less roles...)."""
