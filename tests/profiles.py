@@ -2,7 +2,7 @@
 
 ``ACCESSSIM_TEST_PROFILE`` picks the profile:
 
-- ``default`` (unset): each property test runs a fifth of its thorough example count (at least
+- ``default`` (unset): each property test runs a tenth of its thorough example count (at least
   3), and tests marked ``thorough`` (slow commands of the docs, utility-scale runs) are
   deselected. A run takes well under two minutes on a busy 2-core machine.
 - ``thorough``: every property test runs its full example count, and every test runs. Nothing
@@ -17,12 +17,12 @@ import os
 PROFILES = ("default", "thorough")
 PROFILE = os.environ.get("ACCESSSIM_TEST_PROFILE", "") or "default"
 THOROUGH = PROFILE == "thorough"
-DEFAULT_SHARE = 5  # the default profile runs 1/DEFAULT_SHARE of each property test's examples
+DEFAULT_SHARE = 10  # the default profile runs 1/DEFAULT_SHARE of each property test's examples
 DEFAULT_MIN_EXAMPLES = 3
 
 
 def examples(thorough: int) -> int:
-    """Examples a property test runs: ``thorough`` in the thorough profile, a fifth otherwise."""
+    """Examples a property test runs: ``thorough`` in the thorough profile, a tenth otherwise."""
     if THOROUGH:
         return thorough
     return min(thorough, max(DEFAULT_MIN_EXAMPLES, math.ceil(thorough / DEFAULT_SHARE)))
