@@ -670,10 +670,7 @@ class Analyzer:
         if grounds is None:
             return Hop(text, (*extra, Source(self.policy.model_display, self.policy.matcher_line)),
                        defect)
-        # Every line the allow rests on: each g link of the role chain, then the rule.
-        pol = self.policy.policy_display
-        cited = tuple(Source(pol, line.line) for line in (*grounds.chain, grounds.rule))
-        return Hop(text, (*extra, *cited), defect)
+        return Hop(text, (*extra, *grounds.sources(self.policy.policy_display)), defect)
 
     def _finding(self, root: frozenset[Defect], data: _Root, untrusted: int) -> Finding:
         assert data.witness is not None

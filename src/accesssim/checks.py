@@ -203,8 +203,7 @@ def _check_decision(run: ScenarioRun, exp: Expectation, make: Make, where: str
                                         first.day) if first else None)
     cited: frozenset[Source] = frozenset()
     if grounds:
-        cited = frozenset(Source(policy.policy_display, r.line)
-                          for r in (grounds.rule, *grounds.chain))
+        cited = frozenset(grounds.sources(policy.policy_display))
     if not wrong:
         is_screen = d.action == "open"
         return make(passed=True, summary=text, cited=cited,

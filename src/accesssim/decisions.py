@@ -20,6 +20,7 @@ import casbin
 from accesssim import linear_regex
 from accesssim.errors import IncompleteAnalysisError
 from accesssim.policy import ANY, OPEN, UNMASK, LoadedPolicy, PolicyLine
+from accesssim.results import Source
 from accesssim.timeline import boundaries, epoch_index
 
 __all__ = ["OPEN", "UNMASK", "AccountClass", "Decisions", "Grounds"]
@@ -41,6 +42,10 @@ class Grounds:
     rule: PolicyLine
     chain: tuple[PolicyLine, ...]
     roles: tuple[str, ...]
+
+    def sources(self, policy_file: str) -> tuple[Source, ...]:
+        """Every line the allow rests on, as cited: each g link of the chain, then the rule."""
+        return tuple(Source(policy_file, line.line) for line in (*self.chain, self.rule))
 
 
 def _date(value: str | None) -> dt.date | None:

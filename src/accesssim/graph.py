@@ -209,9 +209,7 @@ def _add_decisions(
                         if first is not None:
                             grounds = decisions.grounds(acc_id, system_id, obj, act,
                                                         first.mode, first.day)
-                            # Every line the allow rests on: the g chain, then the rule.
-                            lines = ((*grounds.chain, grounds.rule) if grounds else ())
-                            sources = tuple(Source(policy_file, r.line) for r in lines)
+                            sources = grounds.sources(policy_file) if grounds else ()
                         shared[shared_key] = (edge_guard, first is not None, sources)
                     edge_guard, allowed, sources = shared[shared_key]
                     if allowed:
