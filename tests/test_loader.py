@@ -434,3 +434,16 @@ def test_shipped_scenarios_have_no_warnings() -> None:
     """The examples show clean input: none of them triggers a warning."""
     for model in sorted((REPO / "scenarios").rglob("*.yaml")):
         assert load_model(model, REPO).warnings == (), model
+
+
+def test_validate_shows_probable_mistakes_and_strict_refuses_them(tmp_path: Path) -> None:
+    """The loader's warnings reach `validate` with file:line, and `--strict` makes them exit 2."""
+    project = make_project(tmp_path)
+    old, new, cited, _ = WARNING_CASES["trust-fields-empty"]
+    project.edit_model(old, new)
+    where = f"{project.model_shown}:{line_of(project.model, cited)}:"
+    shown = project.cli("validate")
+    assert shown.exit_code == 0, shown.stderr
+    assert f"warning: {where}" in shown.stdout and "[model-likely-mistake]" in shown.stdout
+    strict = project.cli("validate", "--strict")
+    assert strict.exit_code == 2 and f"error: {where}" in strict.stderr
