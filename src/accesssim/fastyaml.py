@@ -85,6 +85,7 @@ class _Reader:
             self.items.append((number, len(raw) - len(content), content.rstrip(" ")))
         self.plain: dict[str, Any] = {}
         self.words: set[str] = set()
+        self.lists: dict[str, list[Any]] = {}
         self.resolver = yaml.resolver.Resolver()
         self.constructor = yaml.constructor.SafeConstructor()
 
@@ -143,6 +144,12 @@ class _Reader:
                 break
             if at > indent:
                 raise Unsupported
+            if content.startswith("- {") and _SIMPLE_MAP.match(content, 2) is not None:
+                result.append(self.simple_map(content, 3, number))  # most lines of a model
+                i += 1
+                if i < count and items[i][1] > indent:
+                    raise Unsupported
+                continue
             if not _is_dash(content):
                 break  # the next key of the mapping holding an indentless list
             rest = content[2:].lstrip(" ")
@@ -167,7 +174,7 @@ class _Reader:
         """A value written on its key's or dash's line."""
         first = text[0]
         if first == "{" and _SIMPLE_MAP.match(text) is not None:
-            return self.simple_map(text, number)
+            return self.simple_map(text, 1, number)
         if first in "{[":
             value, end = self.flow(text, 0, number)
             if _END.match(text, end) is None:
@@ -192,12 +199,12 @@ class _Reader:
             raise Unsupported
         return self.scalar(text)
 
-    def simple_map(self, text: str, number: int) -> dict[str, Any]:
-        """A flow mapping that matched ``_SIMPLE_MAP``: one regular expression splits it."""
+    def simple_map(self, text: str, pos: int, number: int) -> dict[str, Any]:
+        """A flow mapping that matched ``_SIMPLE_MAP`` (its pairs start at ``text[pos]``)."""
         mapping: dict[str, Any] = {}
         keys: dict[str, int] = {}
         plain, words = self.plain, self.words
-        for key, value in _SIMPLE_PAIR.findall(text, 1):
+        for key, value in _SIMPLE_PAIR.findall(text, pos):
             if key in keys or (key not in words and not self.word(key)):
                 raise Unsupported
             keys[key] = number
@@ -215,15 +222,19 @@ class _Reader:
         return mapping
 
     def simple_list(self, listed: str) -> list[Any]:
-        if not listed.strip(" "):
-            return []
+        """A flat flow list of plain scalars (memoised: the same lists recur a lot)."""
+        known = self.lists.get(listed)
+        if known is not None:
+            return known.copy()
         values = []
-        for part in listed.split(","):
-            item = part.strip(" ")
-            if not _plain_start(item):
-                raise Unsupported
-            values.append(self.scalar(item))
-        return values
+        if listed.strip(" "):
+            for part in listed.split(","):
+                item = part.strip(" ")
+                if not _plain_start(item):
+                    raise Unsupported
+                values.append(self.scalar(item))
+        self.lists[listed] = values
+        return values.copy()
 
     def word(self, key: str) -> bool:
         """Whether ``key`` may be a mapping key: a plain word, not a number or the like."""
@@ -296,7 +307,7 @@ class _Reader:
             return self.plain[text]
         except KeyError:
             pass
-        tag = self.resolver.resolve(yaml.ScalarNode, text, (True, False))
+        tag = self.resolver.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
         value: Any
         if tag == _STR:
             value = text
