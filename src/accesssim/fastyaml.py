@@ -57,7 +57,10 @@ def load(text: str) -> Any:
     """The data the careful loader would return for ``text``; raise Unsupported if unsure."""
     if _OUTSIDE.search(text) is not None:
         raise Unsupported
-    return _Reader(text).document()
+    try:
+        return _Reader(text).document()
+    except RecursionError:  # thousands of levels deep: the careful loader says what to do
+        raise Unsupported from None
 
 
 def _plain_start(text: str) -> bool:
