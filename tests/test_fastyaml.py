@@ -130,7 +130,7 @@ SCALARS = ["x", "abc_1", "0", "12", "-3", "+4", "007", "0o7", "0x1f", "1_0", "1:
 #: path accepts them and its data is compared (one odd scalar sends a document to the fallback).
 TAME = ["x", "abc_1", "0", "12", "-3", "+4", "3.5", "~", "null", "true", "False", "2024-02-29",
         "関西電力 営業 1", "a b", "a  b", "-x", "it's", "é", "x\\y"]
-TAME_WORDS = ["a", "b", "id", "name", "org", "x_1", "a.b", "a-b", "n", "y", "関西"]
+TAME_WORDS = ["a", "b", "id", "name", "org", "x_1", "a.b", "a-b", "n", "y"]  # as in the schema
 wild_text = st.one_of(st.sampled_from(SCALARS),
                       st.text(st.sampled_from("ab1-_ .:#,'\"[]{}&*!é"), max_size=6))
 
@@ -141,7 +141,7 @@ def rendered_scalar(draw: st.DrawFn, wild: bool) -> str:
     if style == "double":
         return f'"{text}"'
     if style == "single":
-        return "'" + text.replace("'", draw(st.sampled_from(["''", "'"]))) + "'"
+        return "'" + text.replace("'", draw(st.sampled_from(["''", "'"])) if wild else "''") + "'"
     return text
 
 
