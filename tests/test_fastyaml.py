@@ -105,6 +105,8 @@ EDGES = [
     "a: ? b\n", "? a\n: b\n", "a: @b\n", "a: `b\n", "a: %b\n", "a: [@b]\n", "a: [-]\n",
     "a: [- b]\n", "a: {-b: 1}\n", "a.b-c: 1\n", "a: [a&b, c*d, e!f]\n", "a: x, y\n",
     "a: {b: 1} \n", "a: [b]   \n", "a: 'b'  # c\n", 'a: "b" c\n', "a: {'b': 1}\n",
+    "a: {b: 1} # c: d}\n", "a:\n- {b: 1} # c: d, e: f}\n", "a: {b: 1} #c: d}\n",
+    "a: {b: 1}# c: d}\n", "a: [b] # ], c]\n", "a: b # c: d\n",
     "a: {b: 'c'}\n", "a: " + "[" * 5000 + "]" * 5000 + "\n",
     "a:\n" + "".join(" " * i + "- \n" for i in range(1, 3000)),  # deep: both say the same
     'a: {b: "c", d: ""}\n', "a: [\"\", '']\n", "a: [ ]\n", "a: { }\n",
@@ -168,7 +170,7 @@ def block(draw: st.DrawFn, indent: int, depth: int, wild: bool) -> list[str]:
     is_list = depth > 0 and draw(st.booleans())
     for _ in range(draw(st.integers(1, 4))):
         head = "- " if is_list else f"{draw(st.sampled_from(WORDS if wild else TAME_WORDS))}:"
-        comment = draw(st.sampled_from(["", "", " # note", "  #x"]))
+        comment = draw(st.sampled_from(["", "", " # note", "  #x", " # a: b}", " # ], c: d}"]))
         if draw(st.booleans()):
             lines.append(f"{pad}# a comment line" if draw(st.booleans()) else "")
         if depth < 3 and draw(st.integers(0, 3)) == 0:

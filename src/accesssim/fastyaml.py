@@ -40,7 +40,7 @@ _FLOW_SCALAR = re.compile(
 _PLAIN = r"""(?:-[^\s,\[\]{}#:"']|[^\s,\[\]{}#:"'\-?&*!|>%@`])[^,\[\]{}#:"']*?"""
 _PAIR = rf"""([A-Za-z_][A-Za-z0-9_.\-]*): +("[^"\\]*"|\[[^\[\]{{}}"'#:]*\]|{_PLAIN}) *"""
 #: A one-line flow mapping of words, quoted words and flat lists: most lines of a big model.
-_SIMPLE_MAP = re.compile(rf"\{{ *(?:{_PAIR}, *)*{_PAIR}\}}(?: +#.*)?\Z")
+_SIMPLE_MAP = re.compile(rf"\{{ *(?:{_PAIR}, *)*{_PAIR}\}}(?= +#|\Z)")
 _SIMPLE_PAIR = re.compile(rf" *{_PAIR}[,}}]")
 _DOUBLE = re.compile(r'"([^"\\]*)"(?: +#.*)?\Z')
 _SINGLE = re.compile(r"'((?:[^']|'')*)'(?: +#.*)?\Z")
@@ -147,8 +147,8 @@ class _Reader:
                 break
             if at > indent:
                 raise Unsupported
-            if content.startswith("- {") and _SIMPLE_MAP.match(content, 2) is not None:
-                result.append(self.simple_map(content, 3, number))  # most lines of a model
+            if content.startswith("- {") and (simple := _SIMPLE_MAP.match(content, 2)):
+                result.append(self.simple_map(simple, number))  # most lines of a model
                 i += 1
                 if i < count and items[i][1] > indent:
                     raise Unsupported
@@ -176,8 +176,8 @@ class _Reader:
     def inline(self, text: str, number: int) -> Any:
         """A value written on its key's or dash's line."""
         first = text[0]
-        if first == "{" and _SIMPLE_MAP.match(text) is not None:
-            return self.simple_map(text, 1, number)
+        if first == "{" and (simple := _SIMPLE_MAP.match(text)):
+            return self.simple_map(simple, number)
         if first in "{[":
             value, end = self.flow(text, 0, number)
             if _END.match(text, end) is None:
@@ -202,12 +202,12 @@ class _Reader:
             raise Unsupported
         return self.scalar(text)
 
-    def simple_map(self, text: str, pos: int, number: int) -> dict[str, Any]:
-        """A flow mapping that matched ``_SIMPLE_MAP`` (its pairs start at ``text[pos]``)."""
+    def simple_map(self, simple: re.Match[str], number: int) -> dict[str, Any]:
+        """A flow mapping that matched ``_SIMPLE_MAP``: split it (not the comment after it)."""
         mapping: dict[str, Any] = {}
         keys: dict[str, int] = {}
         plain, words = self.plain, self.words
-        for key, value in _SIMPLE_PAIR.findall(text, pos):
+        for key, value in _SIMPLE_PAIR.findall(simple.string, simple.start() + 1, simple.end()):
             if key in keys or (key not in words and not self.word(key)):
                 raise Unsupported
             keys[key] = number
