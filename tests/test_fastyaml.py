@@ -192,3 +192,16 @@ def documents(draw: st.DrawFn) -> str:
 @given(documents())
 def test_random_documents_agree(text: str) -> None:
     assert_agree(text)
+
+
+def test_progress_climbs_and_never_goes_back(tmp_path: Path) -> None:
+    """Told every thousand list items; a late fallback does not make the bar jump back."""
+    items = "".join(f"  - {{id: p{i}, n: {i}}}\n" for i in range(3000))
+    told: list[tuple[int, int]] = []
+    parse_yaml(f"people:\n{items}", "m.yaml", lambda done, total: told.append((done, total)))
+    assert len(told) >= 3 and told == sorted(told) and told[-1][0] == told[-1][1]
+    told.clear()
+    late_refusal = f"people:\n{items}  - {{id: x, n: yes}}\n"  # the careful loader's to refuse
+    with pytest.raises(InputError, match=r"m\.yaml:3002: .*yes"):
+        parse_yaml(late_refusal, "m.yaml", lambda done, total: told.append((done, total)))
+    assert len(told) >= 3 and told == sorted(told)

@@ -16,6 +16,8 @@ careful loader, which owns every error message.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from itertools import accumulate
 from typing import Any
 
 import yaml
@@ -53,14 +55,31 @@ class Unsupported(Exception):
     """The text is outside the fast subset, or holds something to report: use the careful loader."""
 
 
-def load(text: str) -> Any:
-    """The data the careful loader would return for ``text``; raise Unsupported if unsure."""
+def load(text: str, progress: Callable[[int, int], None] | None = None) -> Any:
+    """The data the careful loader would return for ``text``; raise Unsupported if unsure.
+
+    ``progress(done, total)`` is told how many characters have been read, every thousand
+    list items (a large model is mostly long lists), as the careful loader tells it.
+    """
     if _OUTSIDE.search(text) is not None:
         raise Unsupported
     try:
-        return _Reader(text).document()
+        return _Reader(text, progress).document()
     except RecursionError:  # thousands of levels deep: the careful loader says what to do
         raise Unsupported from None
+
+
+def never_back(progress: Callable[[int, int], None]) -> Callable[[int, int], None]:
+    """``progress`` that is never told less than before: the careful loader starts again from
+    the top when the fast path gives up half-way, and a progress bar should not jump back."""
+    most = 0
+
+    def tell(done: int, total: int) -> None:
+        nonlocal most
+        most = max(most, done)
+        progress(most, total)
+
+    return tell
 
 
 def _plain_start(text: str) -> bool:
@@ -77,9 +96,14 @@ def _is_dash(content: str) -> bool:
 class _Reader:
     """One reading of one text: the content lines and a memo of resolved plain scalars."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, progress: Callable[[int, int], None] | None) -> None:
         self.items: list[tuple[int, int, str]] = []
-        for number, raw in enumerate(text.split("\n"), start=1):
+        lines = text.split("\n")
+        self.progress = progress
+        self.total = max(len(text), 1)
+        #: Where each line starts in the text (only to tell ``progress``).
+        self.starts = [0, *accumulate(len(line) + 1 for line in lines)] if progress else []
+        for number, raw in enumerate(lines, start=1):
             content = raw.lstrip(" ")
             if not content or content[0] == "#":
                 continue
@@ -147,6 +171,8 @@ class _Reader:
                 break
             if at > indent:
                 raise Unsupported
+            if self.progress is not None and len(result) % 1000 == 999:
+                self.progress(self.starts[number - 1], self.total)
             if content.startswith("- {") and (simple := _SIMPLE_MAP.match(content, 2)):
                 result.append(self.simple_map(simple, number))  # most lines of a model
                 i += 1

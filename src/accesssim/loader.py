@@ -186,8 +186,9 @@ def parse_yaml(text: str, shown: str, progress: Progress | None = None, *,
     the time, and leaves everything else, and every problem to report, to the careful loader.
     """
     if fast:
+        progress = fastyaml.never_back(progress) if progress is not None else None
         try:
-            data = fastyaml.load(text)
+            data = fastyaml.load(text, progress)
         except fastyaml.Unsupported:
             pass
         else:
