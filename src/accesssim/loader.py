@@ -19,13 +19,14 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from accesssim import fastyaml
 from accesssim.errors import InputError, Problem
 from accesssim.files import CONTROL, describe_os_error, read_input_text
 from accesssim.model import SystemModel
 from accesssim.references import check_references, model_warnings
 
-LINE_KEY = "__line__"
-KEYS_KEY = "__keys__"
+LINE_KEY = fastyaml.LINE_KEY  # "__line__"
+KEYS_KEY = fastyaml.KEYS_KEY  # "__keys__"
 #: Keys the loader adds to every mapping; a user key of the same name is refused.
 RESERVED_KEYS = (LINE_KEY, KEYS_KEY)
 #: ``progress(done, total)``: told how far a long step has come.
@@ -174,7 +175,26 @@ def read_yaml(path: Path, shown: str, progress: Progress | None = None) -> Any:
 
     ``progress(done, total)`` is told how many characters have been read into values.
     """
-    text = read_input_text(path, shown)
+    return parse_yaml(read_input_text(path, shown), shown, progress)
+
+
+def parse_yaml(text: str, shown: str, progress: Progress | None = None, *,
+               fast: bool = True) -> Any:
+    """``read_yaml`` on a text already read; ``fast=False`` uses only the careful loader.
+
+    The fast path (``fastyaml``) builds the same data for the common shapes in a tenth of
+    the time, and leaves everything else, and every problem to report, to the careful loader.
+    """
+    if fast:
+        progress = fastyaml.never_back(progress) if progress is not None else None
+        try:
+            data = fastyaml.load(text, progress)
+        except fastyaml.Unsupported:
+            pass
+        else:
+            if progress is not None:
+                progress(len(text), max(len(text), 1))
+            return data
     loader = _LineLoader(text)  # a SafeLoader subclass
     loader.progress = progress
     loader.text_length = max(len(text), 1)
