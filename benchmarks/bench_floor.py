@@ -14,7 +14,8 @@ one slice (``--mode normal --at DAY``: ``accesssim.engine.analyzer``), then, in 
   (holds, knows, can-be-at, assigned, hosts of open terminals, logged-in, in-class, open,
   transition, shows in clear, unmask), and a frontier matrix of outsiders x nodes multiplied by
   it until nothing new is reached. Building the matrix and propagating are timed apart (best of
-  three each).
+  three each); the floor is the propagation, as the matrix is a compiled form of the graph
+  (building it, one pass over every networkx edge in Python, is printed beside it).
 
 The floor ignores what makes the search a search: that a terminal and an account must be used
 together, that a checked transition needs the class to be allowed the target, trust, and the
@@ -22,7 +23,7 @@ minimal root causes. It reaches a superset of what the search finds (the script 
 every exposure the engine reports is among the floor's person-field pairs): it is a lower bound
 on the work of reading the graph once per outsider, not an analysis.
 
-Goal (issue 7): search at most 3x the floor (build and propagate).
+Goal (issue 7): search at most 3x the floor (the engine before issue 7: about 12x-15x).
 """
 
 from __future__ import annotations
@@ -143,10 +144,12 @@ def main() -> None:
         print(f"  floor: build adjacency (best of 3)      {build:8.3f} s")
         print(f"  floor: propagate frontier (best of 3)   {spread:8.3f} s   "
               f"{pairs:,} reachable person-field pairs")
-        print(f"  floor total                             {floor:8.3f} s")
-        print(f"\n  search / floor = {search / floor:.1f}x   (goal <= {GOAL_RATIO:.0f}x: "
-              f"{'met' if search / floor <= GOAL_RATIO else 'NOT met'}); "
-              f"search / propagation alone = {search / spread:.1f}x")
+        print(f"  build + propagate                       {floor:8.3f} s")
+        ratio = search / spread
+        print(f"\n  search / floor (propagation) = {ratio:.1f}x   (goal <= {GOAL_RATIO:.0f}x: "
+              f"{'met' if ratio <= GOAL_RATIO else 'NOT met'})")
+        print(f"  search / (building the matrix from the graph + propagation) = "
+              f"{search / floor:.1f}x   (building reads every networkx edge in Python)")
         if missing:
             print(f"  WARNING: {len(missing)} engine exposures are not reachable in the floor, "
                   f"e.g. {sorted(missing)[:3]}: the floor misses a kind of edge")
