@@ -36,8 +36,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from calibration import calibrate  # benchmarks/calibration.py, beside this script
-
 from accesssim.engine import analyzer, load_project, resolve_modes, tune_collector
 from accesssim.synth.generate import generate
 
@@ -127,6 +125,8 @@ def main() -> None:
         return
     if not 0 < args.extra < 60:
         sys.exit("--extra must be between 1 and 59")
+
+    from calibration import calibrate  # beside this script (tests import this file alone)
 
     work = Path(tempfile.mkdtemp(prefix="accesssim-slices-"))
     try:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import re
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -13,6 +15,8 @@ import yaml
 from click.testing import CliRunner
 
 from accesssim.cli import main
+from accesssim.engine import analyze, load_project
+from accesssim.results import Report
 from accesssim.synth.generate import generate
 from accesssim.synth.spec import CONF_FILE, MAX_SCALE, MODEL_FILE, POLICY_FILE, PRESETS, scaled
 
@@ -187,3 +191,37 @@ def test_scaled_refuses_out_of_range_scales() -> None:
         with pytest.raises(ValueError, match="scale must be between 1 and 64"):
             scaled(PRESETS["small"], bad)
     assert scaled(PRESETS["small"], 1) is PRESETS["small"]
+
+
+def _bench_slices() -> ModuleType:
+    """benchmarks/bench_slices.py, whose quiet and loud epochs this checks on a small model."""
+    spec = importlib.util.spec_from_file_location("bench_slices",
+                                                  ROOT / "benchmarks" / "bench_slices.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _report(folder: Path) -> Report:
+    project = load_project(folder / MODEL_FILE, folder)
+    return analyze(project, modes=project.loaded.model.modes)
+
+
+def test_bench_slices_quiet_epochs_change_nothing_for_outsiders(tmp_path: Path) -> None:
+    """The slices benchmark's premise: its quiet epochs add slices and change no finding."""
+    bench = _bench_slices()
+    generate(tmp_path / "base", "small", 2)
+    text = (tmp_path / "base" / MODEL_FILE).read_text(encoding="utf-8")
+    variants = {"quiet": bench.quiet_epochs(text, 2), "loud": bench.loud_epochs(text, 2)}
+    for name, variant in variants.items():
+        assert variant != text
+        bench.write_variant(tmp_path / "base", tmp_path / name, variant)
+    base, quiet, loud = (_report(tmp_path / n) for n in ("base", "quiet", "loud"))
+    assert quiet.slices == base.slices + 2 * 2 and loud.slices == base.slices + 2 * 2
+    assert quiet.findings == base.findings
+    # The loud epochs do touch outsiders: some exposure now ends when a grant starts.
+    def seen(report: Report) -> list[tuple[object, ...]]:
+        return [(f.id, f.exposures, f.windows) for f in report.findings]
+
+    assert seen(loud) != seen(base)
