@@ -33,9 +33,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
-
-from calibration import calibrate  # benchmarks/calibration.py, beside this script
 
 from accesssim.engine import analyzer, load_project, resolve_modes, tune_collector
 from accesssim.synth.generate import generate
@@ -96,6 +95,20 @@ def exponent(points: list[tuple[float, float]]) -> float | None:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx if sxx else None
 
 
+def exponent_lines(rows: list[tuple[int, dict[str, float]]]) -> list[str]:
+    """The fitted exponent of each phase: over all scales, and between consecutive ones."""
+    if len(rows) < 2:
+        return []
+    lines = [f"\ntime exponent (slope of log time vs log scale; goal <= {GOAL_EXPONENT} "
+             "over 1x-8x)"]
+    for phase in (*PHASES, "total"):
+        points = [(float(s), f[phase]) for s, f in rows]
+        steps = ", ".join(f"{a:g}x->{b:g}x {_fmt(exponent([(a, x), (b, y)]))}"
+                          for (a, x), (b, y) in pairwise(points))
+        lines.append(f"  {phase:<8} overall {_fmt(exponent(points))}   ({steps})")
+    return lines
+
+
 def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
@@ -114,6 +127,8 @@ def main() -> None:
     if args.child is not None:
         print(json.dumps(measure(args.child, args.mode)))
         return
+
+    from calibration import calibrate  # beside this script (tests import this file alone)
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="accesssim-scale-"))
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
@@ -147,16 +162,10 @@ def main() -> None:
     children_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(f"\nlargest child's peak (getrusage(RUSAGE_CHILDREN).ru_maxrss): "
           f"{children_peak / 1024:,.0f} MiB")
-    if len(rows) < 2:
+    for line in exponent_lines(rows):
+        print(line)
+    if not rows:
         return
-    print("\ntime exponent (slope of log time vs log scale; goal <= "
-          f"{GOAL_EXPONENT} over 1x-8x)")
-    for phase in (*PHASES, "total"):
-        points = [(float(s), f[phase]) for s, f in rows]
-        steps = [exponent(points[i:i + 2]) for i in range(len(points) - 1)]
-        step_text = ", ".join(f"{a}x->{b}x {_fmt(e)}" for (a, _), (b, _), e
-                              in zip(rows, rows[1:], steps, strict=True))
-        print(f"  {phase:<8} overall {_fmt(exponent(points))}   ({step_text})")
     scale, largest = rows[-1]
     peak = largest["peak_kib"] * 1024
     print(f"\npeak memory at {scale}x: {peak / 1024**2:,.0f} MiB "

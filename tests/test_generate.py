@@ -193,10 +193,9 @@ def test_scaled_refuses_out_of_range_scales() -> None:
     assert scaled(PRESETS["small"], 1) is PRESETS["small"]
 
 
-def _bench_slices() -> ModuleType:
-    """benchmarks/bench_slices.py, whose quiet and loud epochs this checks on a small model."""
-    spec = importlib.util.spec_from_file_location("bench_slices",
-                                                  ROOT / "benchmarks" / "bench_slices.py")
+def _bench(name: str) -> ModuleType:
+    """A script of benchmarks/ (they import their calibration loop only when run)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -210,7 +209,7 @@ def _report(folder: Path) -> Report:
 
 def test_bench_slices_quiet_epochs_change_nothing_for_outsiders(tmp_path: Path) -> None:
     """The slices benchmark's premise: its quiet epochs add slices and change no finding."""
-    bench = _bench_slices()
+    bench = _bench("bench_slices")
     generate(tmp_path / "base", "small", 2)
     text = (tmp_path / "base" / MODEL_FILE).read_text(encoding="utf-8")
     variants = {"quiet": bench.quiet_epochs(text, 2), "loud": bench.loud_epochs(text, 2)}
@@ -225,3 +224,14 @@ def test_bench_slices_quiet_epochs_change_nothing_for_outsiders(tmp_path: Path) 
         return [(f.id, f.exposures, f.windows) for f in report.findings]
 
     assert seen(loud) != seen(base)
+
+
+def test_bench_scale_fits_the_time_exponent() -> None:
+    """The slope of log time against log scale: 1 when linear, 2 when quadratic, per step too."""
+    bench = _bench("bench_scale")
+    rows = [(s, {"load": 3.0 * s, "compile": 0.5 * s * s, "search": 2.0 * s * s,
+                 "total": 3.0 * s + 2.5 * s * s}) for s in (1, 2, 4, 8)]
+    lines = bench.exponent_lines(rows)
+    assert lines[1] == "  load     overall 1.00   (1x->2x 1.00, 2x->4x 1.00, 4x->8x 1.00)"
+    assert lines[3] == "  search   overall 2.00   (1x->2x 2.00, 2x->4x 2.00, 4x->8x 2.00)"
+    assert bench.exponent_lines(rows[:1]) == []
