@@ -31,6 +31,7 @@ from accesssim.synth.writer import quote
 
 # organizations, places, people
 def build_places(b: Builder) -> None:
+    """Offices, head-office floors, contractor sites and shared buildings, in id order."""
     p, rng = b.p, b.rng
 
     def add(prefix: str, count: int, owner: str, label: str, open_to: tuple[str, ...],
@@ -65,6 +66,7 @@ def build_places(b: Builder) -> None:
 
 
 def build_people(b: Builder) -> None:
+    """People entries posted at one or two of their organisation's places; disaster responders."""
     p, rng = b.p, b.rng
     specs = [
         (NW, p.nw_groups, NW_DEPTS, (NW,)),
@@ -110,6 +112,7 @@ def build_people(b: Builder) -> None:
 
 # accounts
 def build_accounts(b: Builder) -> None:
+    """Accounts held in proportion to headcount, each linked to a few roles of its systems."""
     p, rng = b.p, b.rng
     systems = [s.spec.id for s in b.systems]
     primary = {"計量": "meter", "検針": "meter", "配電保守": "outage", "系統運用": "outage",
@@ -173,6 +176,7 @@ def build_accounts(b: Builder) -> None:
 
 # terminals
 def build_terminals(b: Builder) -> None:
+    """Terminals placed where people work, open or assigned; every retail office gets one."""
     p, rng = b.p, b.rng
     nw_sets = ((["takuso"], 40), (["meter"], 20), (["outage"], 10),
                (["meter", "takuso"], 15), (["outage", "takuso"], 10),

@@ -29,6 +29,7 @@ from accesssim.synth.state import (
 
 
 def plant(b: Builder) -> None:
+    """Plant each kind of defect a handful of times, keeping each the best way to its fields."""
     n = b.p.plants
     tk = b.system("takuso")
     rt_opens = set(b.role_opens["rt_inquiry"])
@@ -226,6 +227,7 @@ def _plant_credentials(b: Builder, n: int) -> None:
 
 # finish
 def number_terminals(b: Builder) -> None:
+    """Terminal ids per owner, in the order they were made (planted ones last)."""
     counts: dict[str, int] = defaultdict(int)
     for term in b.terminals:
         counts[term.owner] += 1

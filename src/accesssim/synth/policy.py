@@ -19,6 +19,7 @@ from accesssim.synth.state import (
 
 
 def build_policy(b: Builder) -> None:
+    """NW roles per area (with dated rows around unbundling), then the retail roles."""
     rng = b.rng
     levels = ("staff", "senior", "manager")
     for index, sysm in enumerate(b.systems):

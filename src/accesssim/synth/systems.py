@@ -16,6 +16,7 @@ from accesssim.synth.state import (
 
 
 def build_systems(b: Builder) -> None:
+    """The three systems: fields, then screens showing them, then transitions between screens."""
     for index, spec in enumerate(SYSTEMS):
         sysm = System(spec)
         b.systems.append(sysm)
