@@ -21,12 +21,12 @@ import pytest
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
-from accesssim.analysis import Analyzer
 from accesssim.engine import Project, load_project
-from accesssim.graph import DecisionGuard, Slice
-from accesssim.results import Report
-from accesssim.slicing import spans
-from accesssim.timeline import Epoch
+from accesssim.findings.results import Report
+from accesssim.graph.compile import DecisionGuard, Slice
+from accesssim.search.analysis import Analyzer
+from accesssim.search.spans import spans
+from accesssim.time.epochs import Epoch
 from profiles import examples
 from strategies import REPO, VARIANTS, Generated, materialise, projects, variant_projects
 

@@ -16,11 +16,11 @@ import casbin
 import pytest
 from casbin.persist.adapters import FileAdapter
 
-import accesssim.policy as policy_module
-from accesssim.boundary import Boundary
+import accesssim.policy.load as policy_module
 from accesssim.errors import InputError
-from accesssim.loader import load_model
-from accesssim.policy import LoadedPolicy, load_policy, matcher_shape, read_policy_csv
+from accesssim.model.boundary import Boundary
+from accesssim.model.loader import load_model
+from accesssim.policy.load import LoadedPolicy, load_policy, matcher_shape, read_policy_csv
 from helpers import Project, assert_error, line_of, make_project, small_model
 
 MENU_RULE = "p, retail_user, takuso, menu, open, allow, *, *, *"

@@ -7,7 +7,7 @@ import textwrap
 from pathlib import Path
 
 from accesssim.engine import analyze, load_project
-from accesssim.results import FailureType, Report
+from accesssim.findings.results import FailureType, Report
 from helpers import REPO
 
 BASE = """\

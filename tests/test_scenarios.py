@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from accesssim.engine import analyze, load_project
-from accesssim.results import FailureType, Report
+from accesssim.findings.results import FailureType, Report
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accesssim.timeline import Epoch, boundaries, epoch_index, epochs, merge_epochs
+from accesssim.time.epochs import Epoch, boundaries, epoch_index, epochs, merge_epochs
 
 D = dt.date
 DAY = dt.timedelta(days=1)

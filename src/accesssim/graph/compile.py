@@ -15,10 +15,10 @@ from typing import Any, Protocol
 
 import networkx as nx
 
-from accesssim.decisions import OPEN, UNMASK, AccountClass, Decisions
-from accesssim.model import Guarded, SystemModel
-from accesssim.results import Source
-from accesssim.timeline import Epoch, epoch_index
+from accesssim.findings.results import Source
+from accesssim.model.schema import Guarded, SystemModel
+from accesssim.policy.decisions import OPEN, UNMASK, AccountClass, Decisions
+from accesssim.time.epochs import Epoch, epoch_index
 
 Node = tuple[str, Any]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from enum import Enum
 
-from accesssim.format.dot import report_to_dot
-from accesssim.format.json_format import report_to_dict, report_to_json
-from accesssim.format.text import report_to_text
-from accesssim.results import Report
+from accesssim.findings.results import Report
+from accesssim.reports.dot import report_to_dot
+from accesssim.reports.json_format import report_to_dict, report_to_json
+from accesssim.reports.text import report_to_text
 
 
 class OutputFormat(str, Enum):

@@ -7,8 +7,8 @@ from collections import defaultdict
 
 from junitparser import Failure, JUnitXml, TestCase, TestSuite
 
-from accesssim.checks import CheckResult
-from accesssim.format.suite_text import failure_details
+from accesssim.reports.suite_text import failure_details
+from accesssim.suite.checks import CheckResult
 
 #: Characters XML 1.0 does not allow, even escaped (C0 controls but tab and newlines, etc.).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from accesssim.checks import CheckResult
-from accesssim.suite import SuiteResult
+from accesssim.suite.checks import CheckResult
+from accesssim.suite.suite import SuiteResult
 
 
 def failure_details(result: CheckResult) -> list[str]:

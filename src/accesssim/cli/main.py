@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from accesssim import __version__
+from accesssim.cli.guard import Exit, Group, PathArg, analysis_done, finite, handles_errors
+from accesssim.cli.outputs import prepare_folder, refuse_inputs, write_atomically
 from accesssim.errors import AccessSimError, InputError, Problem
-from accesssim.format import OutputFormat, render
-from accesssim.guard import Exit, Group, PathArg, analysis_done, finite, handles_errors
-from accesssim.outputs import prepare_folder, refuse_inputs, write_atomically
+from accesssim.reports import OutputFormat, render
 
 if TYPE_CHECKING:
     from accesssim.engine import Project
-    from accesssim.results import Report
+    from accesssim.findings.results import Report
 
 _handles_errors = handles_errors
 
@@ -207,7 +207,7 @@ def validate(model: Path, root: Path | None, fmt: str, strict: bool) -> None:
       accesssim validate scenarios/incidents/01-kansai.yaml
       accesssim validate my-design.yaml --root . --strict
     """
-    from accesssim.lints import lint_project
+    from accesssim.policy.lints import lint_project
 
     project = load_project(model, root)
     lints = lint_project(project)
@@ -294,8 +294,8 @@ def explain(model: Path, finding_id: str | None, who: str | None, field_id: str 
 
 def _explain_finding(report: Report, finding_id: str, model: Path, fmt: str) -> None:
     """Print the finding ``finding_id`` of ``report`` in full, or refuse an unknown id."""
-    from accesssim.format.json_format import finding_to_dict
-    from accesssim.format.text import finding_to_text
+    from accesssim.reports.json_format import finding_to_dict
+    from accesssim.reports.text import finding_to_text
 
     for index, finding in enumerate(report.findings, start=1):
         if finding.id == finding_id:
@@ -318,7 +318,7 @@ def schema() -> None:
     Example:
       accesssim schema > model.schema.json
     """
-    from accesssim.model import json_schema
+    from accesssim.model.schema import json_schema
 
     click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
 
@@ -343,9 +343,9 @@ def generate(out_dir: Path, preset: str, seed: int) -> None:
     """
     import dataclasses
 
+    from accesssim.cli.outputs import stage_folder
     from accesssim.generate import foreign_files
     from accesssim.generate import generate as write_model
-    from accesssim.outputs import stage_folder
 
     if foreign := foreign_files(out_dir):  # replace an earlier generated model, nothing else
         raise InputError([Problem(str(path), 0, "already exists and was not written by "
@@ -384,10 +384,10 @@ def test_cmd(paths: tuple[Path, ...], junit: Path | None, update: bool, show_cov
       accesssim test scenarios/incidents/01-kansai.yaml --update
     """
     from accesssim.engine import tune_collector
-    from accesssim.format.junit import results_to_junit
-    from accesssim.format.suite_text import suite_to_text
-    from accesssim.golden import write_updates
-    from accesssim.suite import run_suite
+    from accesssim.reports.junit import results_to_junit
+    from accesssim.reports.suite_text import suite_to_text
+    from accesssim.suite.golden import write_updates
+    from accesssim.suite.suite import run_suite
 
     tune_collector()
     suite = run_suite(list(paths) or [Path("scenarios")], root, update=update)

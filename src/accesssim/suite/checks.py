@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from itertools import pairwise
 
-from accesssim.analysis import Analyzer
 from accesssim.engine import Project, analyzer
-from accesssim.model import Expectation, FindingExpectation, NoPathExpectation
-from accesssim.results import Finding, Hop, Report, Source, Window
-from accesssim.timeline import Epoch, merge_epochs
+from accesssim.findings.results import Finding, Hop, Report, Source, Window
+from accesssim.model.schema import Expectation, FindingExpectation, NoPathExpectation
+from accesssim.search.analysis import Analyzer
+from accesssim.time.epochs import Epoch, merge_epochs
 
 
 @dataclass(frozen=True)

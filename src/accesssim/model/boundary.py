@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cached_property
 
-from accesssim.model import DataField, Person, SystemModel, TrustGrant
+from accesssim.model.schema import DataField, Person, SystemModel, TrustGrant
 
 
 class Boundary:

@@ -9,7 +9,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from accesssim.results import Finding, Hop, Report, Source, Window
+from accesssim.findings.results import Finding, Hop, Report, Source, Window
 
 SCHEMA_ID = "accesssim.report/v1"
 

@@ -7,14 +7,14 @@ from dataclasses import field as dc_field
 from typing import TYPE_CHECKING, Any
 
 from accesssim.errors import InputError
-from accesssim.format.json_format import hop_to_dict, window_to_dict
-from accesssim.format.text import cause_lines
-from accesssim.graph import Slice
-from accesssim.results import Defect, Hop, Window
-from accesssim.timeline import Epoch, merge_epochs
+from accesssim.findings.results import Defect, Hop, Window
+from accesssim.graph.compile import Slice
+from accesssim.reports.json_format import hop_to_dict, window_to_dict
+from accesssim.reports.text import cause_lines
+from accesssim.time.epochs import Epoch, merge_epochs
 
 if TYPE_CHECKING:
-    from accesssim.analysis import Analyzer
+    from accesssim.search.analysis import Analyzer
 
 
 @dataclass(frozen=True)

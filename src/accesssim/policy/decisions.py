@@ -17,11 +17,11 @@ from dataclasses import dataclass
 
 import casbin
 
-from accesssim import linear_regex
 from accesssim.errors import IncompleteAnalysisError
-from accesssim.policy import ANY, OPEN, UNMASK, LoadedPolicy, PolicyLine
-from accesssim.results import Source
-from accesssim.timeline import boundaries, epoch_index
+from accesssim.findings.results import Source
+from accesssim.policy import regex as linear_regex
+from accesssim.policy.load import ANY, OPEN, UNMASK, LoadedPolicy, PolicyLine
+from accesssim.time.epochs import boundaries, epoch_index
 
 __all__ = ["OPEN", "UNMASK", "AccountClass", "Decisions", "Grounds"]
 

@@ -25,14 +25,7 @@ from dataclasses import dataclass, field, replace
 import networkx as nx
 from pydantic import BaseModel
 
-from accesssim.boundary import Boundary
-from accesssim.decisions import OPEN, UNMASK, Decisions
-from accesssim.explain import Explanation, explain
-from accesssim.graph import Node, Slice, active_edges, class_node, compile_graph
-from accesssim.loader import LoadedModel
-from accesssim.model import Account, FieldDisplay, Person, Terminal, Transition
-from accesssim.policy import LoadedPolicy, PolicyLine
-from accesssim.results import (
+from accesssim.findings.results import (
     Defect,
     ExposedGroup,
     FailureType,
@@ -43,8 +36,15 @@ from accesssim.results import (
     Source,
     Window,
 )
-from accesssim.slicing import Relevance, spans
-from accesssim.timeline import Epoch, boundaries, epoch_index, epochs, merge_epochs
+from accesssim.graph.compile import Node, Slice, active_edges, class_node, compile_graph
+from accesssim.model.boundary import Boundary
+from accesssim.model.loader import LoadedModel
+from accesssim.model.schema import Account, FieldDisplay, Person, Terminal, Transition
+from accesssim.policy.decisions import OPEN, UNMASK, Decisions
+from accesssim.policy.load import LoadedPolicy, PolicyLine
+from accesssim.search.explain import Explanation, explain
+from accesssim.search.spans import Relevance, spans
+from accesssim.time.epochs import Epoch, boundaries, epoch_index, epochs, merge_epochs
 
 Progress = Callable[[int, int], None]
 #: The mode in which disaster-purpose elements serve their purpose (not a defect by themselves).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from accesssim.results import Defect, Finding, Hop, Report, Window
+from accesssim.findings.results import Defect, Finding, Hop, Report, Window
 
 
 def cause_lines(windows: Iterable[Window], defects: Iterable[Defect], witness: Iterable[Hop],

@@ -7,10 +7,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from accesssim.checks import CheckResult, ScenarioRun, check
 from accesssim.engine import Project, load_project
 from accesssim.errors import AccessSimError, InputError
-from accesssim.results import Source
+from accesssim.findings.results import Source
+from accesssim.suite.checks import CheckResult, ScenarioRun, check
 
 COVERAGE_KINDS = ("policy lines", "roles", "screens", "transitions", "terminals")
 
@@ -129,7 +129,7 @@ def run_suite(paths: Iterable[Path], root: Path | None = None, *, update: bool =
 def _update_golden(project: Project, run: ScenarioRun, results: list[CheckResult],
                    suite: SuiteResult) -> list[CheckResult]:
     """Set failing ``who_can_see`` lists to what the analysis found, and check them again."""
-    from accesssim.golden import rewritten
+    from accesssim.suite.golden import rewritten
 
     stale = {r.expectation: list(r.actual_items) for r in results
              if r.kind == "who_can_see" and not r.passed}

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from accesssim.cli.outputs import is_read_only, write_atomically
 from accesssim.errors import AccessSimError, InputError
-from accesssim.outputs import is_read_only, write_atomically
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]*$")
 

@@ -19,10 +19,10 @@ from collections.abc import Callable, Iterable
 
 import networkx as nx
 
-from accesssim.decisions import OPEN, UNMASK, Decisions
-from accesssim.graph import DecisionGuard, Node, Slice
-from accesssim.model import Guarded, SystemModel, Transition
-from accesssim.timeline import boundaries
+from accesssim.graph.compile import DecisionGuard, Node, Slice
+from accesssim.model.schema import Guarded, SystemModel, Transition
+from accesssim.policy.decisions import OPEN, UNMASK, Decisions
+from accesssim.time.epochs import boundaries
 
 
 def _cuts(elements: Iterable[Guarded]) -> set[dt.date]:

@@ -20,9 +20,9 @@ import yaml
 from pydantic import ValidationError
 
 from accesssim.errors import InputError, Problem
-from accesssim.files import CONTROL, describe_os_error, read_input_text
-from accesssim.model import SystemModel
-from accesssim.references import check_references, model_warnings
+from accesssim.model.files import CONTROL, describe_os_error, read_input_text
+from accesssim.model.references import check_references, model_warnings
+from accesssim.model.schema import SystemModel
 
 LINE_KEY = "__line__"
 KEYS_KEY = "__keys__"

@@ -21,9 +21,9 @@ from casbin.model import Model
 from casbin.persist.adapter import _extract_tokens
 from casbin.persist.adapters import FileAdapter
 
-from accesssim import confcheck, datecheck, linear_regex, rolelinks
 from accesssim.errors import InputError, Problem
-from accesssim.files import CONF_BOM, CSV_BOM, read_input_text
+from accesssim.model.files import CONF_BOM, CSV_BOM, read_input_text
+from accesssim.policy import conf, dates, regex, rolelinks
 
 #: Request tokens the engine knows how to fill.
 KNOWN_REQUEST_TOKENS = ("sub", "dom", "obj", "act", "mode", "date")
@@ -212,7 +212,7 @@ def load_policy(
     ``trial`` is (account, system, screen) of the model, for the trial request.
     """
     conf_text = read_input_text(model_path, model_display, bom=CONF_BOM)
-    layout = confcheck.check_conf(conf_text, model_display)
+    layout = conf.check_conf(conf_text, model_display)
     model = Model()
     try:
         model.load_model_from_text(conf_text)
@@ -266,12 +266,12 @@ def load_policy(
     rolelinks.check_rule_subjects(matcher, ((r.ptype, r.values, r.line) for r in rules),
                                   p_tokens.index("sub") if "sub" in p_tokens else None,
                                   policy_display)
-    confcheck.check_effect(effect, model_display, layout.line("e"))
+    conf.check_effect(effect, model_display, layout.line("e"))
     shape = matcher_shape(matcher, effect)
     _check_matcher_names(matcher, request_tokens, p_tokens, model, model_display, matcher_line)
-    datecheck.check_date_uses(matcher, [(r.values, r.line) for r in rules], p_tokens,
+    dates.check_date_uses(matcher, [(r.values, r.line) for r in rules], p_tokens,
                               model_display, matcher_line, policy_display)
-    if slow := linear_regex.check_policy(matcher, rules, p_tokens, policy_display):
+    if slow := regex.check_policy(matcher, rules, p_tokens, policy_display):
         raise InputError(slow)
     # pycasbin 2.8's FastModel stops reading a section after its first key (its add_def
     # returns None): with a g2 or p2 only the plain Enforcer reads the files as Casbin does.
@@ -468,7 +468,7 @@ def _build_enforcer(model_path: Path, policy_path: Path, keys: list[int] | None,
             else casbin.Enforcer(str(model_path), None)
         )
         _disable_trivial_matching(enforcer)
-        linear_regex.install(enforcer)  # no exponential backtracking on a policy pattern
+        regex.install(enforcer)  # no exponential backtracking on a policy pattern
         enforcer.set_adapter(FileAdapter(str(policy_path)))
         enforcer.load_policy()
     except Exception as exc:  # never seen after the checks above; named, not a traceback

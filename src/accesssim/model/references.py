@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from accesssim.errors import Problem
-from accesssim.model import EXPECTATION_KINDS, SystemModel
+from accesssim.model.schema import EXPECTATION_KINDS, SystemModel
 
 
 def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:

@@ -5,7 +5,7 @@ Render with Graphviz: ``accesssim analyze M --format dot -o out.dot && dot -Tsvg
 
 from __future__ import annotations
 
-from accesssim.results import Report
+from accesssim.findings.results import Report
 
 _SHAPES = {"person": "ellipse", "account": "note", "terminal": "box3d", "system": "cylinder",
            "screen": "box", "field": "hexagon"}
