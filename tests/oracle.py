@@ -31,10 +31,9 @@ from pathlib import Path
 import casbin
 
 from accesssim.engine import Project
-from accesssim.graph.compile import Slice
 from accesssim.model.boundary import Boundary
 from accesssim.model.schema import Account, Location, Person, System, Terminal
-from accesssim.search.analysis import build_slices
+from accesssim.time.slices import Slice, build_slices
 
 OPEN, UNMASK = "open", "unmask"
 

@@ -15,7 +15,7 @@ import yaml
 
 import oracle
 from accesssim.errors import InputError
-from accesssim.findings.results import Source
+from accesssim.model.provenance import Source
 from strategies import SHIPPED_CONF, Generated, engine_exposures, engine_report, materialise
 from test_casbin_equivalence import _check_decisions
 

@@ -23,10 +23,11 @@ from hypothesis import strategies as st
 
 from accesssim.engine import Project, load_project
 from accesssim.findings.results import Report
-from accesssim.graph.compile import DecisionGuard, Slice
+from accesssim.graph.guards import DecisionGuard
 from accesssim.search.analysis import Analyzer
 from accesssim.search.spans import spans
 from accesssim.time.epochs import Epoch
+from accesssim.time.slices import Slice
 from profiles import examples
 from strategies import REPO, VARIANTS, Generated, materialise, projects, variant_projects
 

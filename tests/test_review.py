@@ -14,7 +14,8 @@ from itertools import pairwise
 from pathlib import Path
 
 from accesssim.engine import Project, analyze, analyzer, load_project
-from accesssim.findings.results import FailureType, Report
+from accesssim.findings.results import Report
+from accesssim.search.defects import FailureType
 from accesssim.suite.suite import run_suite
 from helpers import REPO, run
 

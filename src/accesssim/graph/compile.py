@@ -10,71 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import networkx as nx
 
-from accesssim.findings.results import Source
-from accesssim.model.schema import Guarded, SystemModel
+from accesssim.graph.guards import DecisionGuard, guard
+from accesssim.model.provenance import Source
+from accesssim.model.schema import SystemModel
 from accesssim.policy.decisions import OPEN, UNMASK, AccountClass, Decisions
-from accesssim.time.epochs import Epoch, epoch_index
+from accesssim.time.slices import Slice
 
 Node = tuple[str, Any]
-
-
-@dataclass(frozen=True)
-class Slice:
-    """One mode and one epoch: the unit the analysis evaluates."""
-
-    index: int
-    mode: str
-    epoch: Epoch
-    day: dt.date
-
-
-class Guard(Protocol):
-    def holds(self, sl: Slice) -> bool: ...
-
-
-class _Active(Protocol):
-    def active(self, mode: str, day: dt.date) -> bool: ...
-
-
-@dataclass(frozen=True)
-class ElementGuard:
-    """Holds when every element it rests on exists in the slice's mode and day."""
-
-    elements: tuple[_Active, ...]
-
-    def holds(self, sl: Slice) -> bool:
-        return all(e.active(sl.mode, sl.day) for e in self.elements)
-
-
-@dataclass(frozen=True)
-class DecisionGuard:
-    """Holds where Casbin answered allow: per mode, the spans between ``cuts`` (by index).
-
-    Stored per span of the rules naming the object, not per slice, so its size does not grow
-    with the number of slices.
-    """
-
-    cuts: tuple[dt.date, ...]
-    allowed: frozenset[tuple[str, int]]
-
-    def holds(self, sl: Slice) -> bool:
-        return (sl.mode, epoch_index(self.cuts, sl.day)) in self.allowed
-
-    def changes(self) -> set[dt.date]:
-        """The cuts on which the answer flips in some mode (the others change nothing)."""
-        modes = {mode for mode, _ in self.allowed}
-        return {day for index, day in enumerate(self.cuts, start=1) for mode in modes
-                if ((mode, index - 1) in self.allowed) != ((mode, index) in self.allowed)}
-
-
-def guard(*elements: Guarded) -> ElementGuard:
-    """Holds where every element exists (typed, so no isinstance: pydantic's is slow here)."""
-    return ElementGuard(elements)
 
 
 def compile_graph(

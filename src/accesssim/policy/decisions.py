@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import casbin
 
 from accesssim.errors import IncompleteAnalysisError
-from accesssim.findings.results import Source
+from accesssim.model.provenance import Source
 from accesssim.policy import regex as linear_regex
 from accesssim.policy.load import ANY, OPEN, UNMASK, LoadedPolicy, PolicyLine
 from accesssim.time.epochs import boundaries, epoch_index

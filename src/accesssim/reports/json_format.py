@@ -9,7 +9,8 @@ import datetime as dt
 import json
 from typing import Any
 
-from accesssim.findings.results import Finding, Hop, Report, Source, Window
+from accesssim.findings.results import Finding, Hop, Report, Window
+from accesssim.model.provenance import Source
 
 SCHEMA_ID = "accesssim.report/v1"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from accesssim.findings.results import Defect, Finding, Hop, Report, Window
+from accesssim.findings.results import Finding, Hop, Report, Window
+from accesssim.search.defects import Defect
 
 
 def cause_lines(windows: Iterable[Window], defects: Iterable[Defect], witness: Iterable[Hop],

@@ -23,28 +23,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 import networkx as nx
-from pydantic import BaseModel
 
-from accesssim.findings.results import (
-    Defect,
-    ExposedGroup,
-    FailureType,
-    Finding,
-    Hop,
-    PathStep,
-    Report,
-    Source,
-    Window,
-)
-from accesssim.graph.compile import Node, Slice, active_edges, class_node, compile_graph
+from accesssim.findings.results import ExposedGroup, Finding, Hop, PathStep, Report, Window
+from accesssim.graph.compile import Node, active_edges, class_node, compile_graph
 from accesssim.model.boundary import Boundary
 from accesssim.model.loader import LoadedModel
+from accesssim.model.provenance import Source
 from accesssim.model.schema import Account, FieldDisplay, Person, Terminal, Transition
 from accesssim.policy.decisions import OPEN, UNMASK, Decisions
 from accesssim.policy.load import LoadedPolicy, PolicyLine
+from accesssim.search.defects import Defect, FailureType
 from accesssim.search.explain import Explanation, explain
 from accesssim.search.spans import Relevance, spans
-from accesssim.time.epochs import Epoch, boundaries, epoch_index, epochs, merge_epochs
+from accesssim.time.epochs import Epoch, epoch_index, merge_epochs
+from accesssim.time.slices import Slice, build_slices
 
 Progress = Callable[[int, int], None]
 #: The mode in which disaster-purpose elements serve their purpose (not a defect by themselves).
@@ -733,45 +725,3 @@ def witness_path(access: Access, walk: Walk) -> tuple[PathStep, ...]:
 def _who(person: Person) -> str:
     count = f", {person.headcount} people" if person.headcount > 1 else ""
     return f"{person.id} ({person.org}{count})"
-
-
-def _policy_date(value: str | None) -> dt.date | None:
-    return None if value is None or value == "*" else dt.date.fromisoformat(value)
-
-
-def build_slices(loaded: LoadedModel, policy: LoadedPolicy, modes: list[str],
-                 at: dt.date | None) -> list[Slice]:
-    """One slice per mode and epoch (or the one epoch holding ``at``)."""
-    windows: list[tuple[dt.date | None, dt.date | None]] = []
-    model = loaded.model
-
-    def visit(obj: BaseModel) -> None:
-        valid = getattr(obj, "valid", None)
-        if valid is not None:
-            windows.append((valid.start, valid.until))
-        for name in type(obj).model_fields:
-            value = getattr(obj, name)
-            items = value if isinstance(value, list) else [value]
-            for item in items:
-                if isinstance(item, BaseModel) and name != "valid":
-                    visit(item)
-
-    visit(model)
-    tokens = policy.p_tokens
-    for rule in policy.rules:
-        start = rule.get("valid_from", tokens)
-        until = rule.get("valid_until", tokens)
-        windows.append((_policy_date(start), _policy_date(until)))
-    # A date literal in the matcher may flip decisions on that day or the day after.
-    windows.extend((day, day) for day in policy.matcher_dates)
-    cuts = boundaries(windows)
-    all_epochs = epochs(cuts)
-    if at is not None:
-        chosen = [(e, at) for e in all_epochs if e.contains(at)]
-    else:
-        chosen = [(e, e.representative()) for e in all_epochs]
-    result: list[Slice] = []
-    for mode in modes:
-        for epoch, day in chosen:
-            result.append(Slice(len(result), mode, epoch, day))
-    return result

@@ -7,11 +7,12 @@ from dataclasses import field as dc_field
 from typing import TYPE_CHECKING, Any
 
 from accesssim.errors import InputError
-from accesssim.findings.results import Defect, Hop, Window
-from accesssim.graph.compile import Slice
+from accesssim.findings.results import Hop, Window
 from accesssim.reports.json_format import hop_to_dict, window_to_dict
 from accesssim.reports.text import cause_lines
+from accesssim.search.defects import Defect
 from accesssim.time.epochs import Epoch, merge_epochs
+from accesssim.time.slices import Slice
 
 if TYPE_CHECKING:
     from accesssim.search.analysis import Analyzer

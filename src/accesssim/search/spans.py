@@ -19,10 +19,12 @@ from collections.abc import Callable, Iterable
 
 import networkx as nx
 
-from accesssim.graph.compile import DecisionGuard, Node, Slice
+from accesssim.graph.compile import Node
+from accesssim.graph.guards import DecisionGuard
 from accesssim.model.schema import Guarded, SystemModel, Transition
 from accesssim.policy.decisions import OPEN, UNMASK, Decisions
 from accesssim.time.epochs import boundaries
+from accesssim.time.slices import Slice
 
 
 def _cuts(elements: Iterable[Guarded]) -> set[dt.date]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from accesssim.engine import Project, load_project
 from accesssim.errors import AccessSimError, InputError
-from accesssim.findings.results import Source
+from accesssim.model.provenance import Source
 from accesssim.suite.checks import CheckResult, ScenarioRun, check
 
 COVERAGE_KINDS = ("policy lines", "roles", "screens", "transitions", "terminals")
