@@ -13,7 +13,7 @@ import pytest
 
 from accesssim.engine import Project, load_project
 from accesssim.policy.lints import Lint, lint_project
-from accesssim.policy.load import PolicyLine
+from accesssim.policy.rules import PolicyLine
 from helpers import REPO, line_of, make_project, run
 from helpers import Project as Copy
 

@@ -20,7 +20,9 @@ import accesssim.policy.load as policy_module
 from accesssim.errors import InputError
 from accesssim.model.boundary import Boundary
 from accesssim.model.loader import load_model
-from accesssim.policy.load import LoadedPolicy, load_policy, matcher_shape, read_policy_csv
+from accesssim.policy.load import LoadedPolicy, load_policy
+from accesssim.policy.matcher import matcher_shape
+from accesssim.policy.rules import read_policy_csv
 from helpers import Project, assert_error, line_of, make_project, small_model
 
 MENU_RULE = "p, retail_user, takuso, menu, open, allow, *, *, *"

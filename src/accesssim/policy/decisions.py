@@ -20,7 +20,8 @@ import casbin
 from accesssim.errors import IncompleteAnalysisError
 from accesssim.model.provenance import Source
 from accesssim.policy import regex as linear_regex
-from accesssim.policy.load import ANY, OPEN, UNMASK, LoadedPolicy, PolicyLine
+from accesssim.policy.load import LoadedPolicy
+from accesssim.policy.rules import ANY, OPEN, UNMASK, PolicyLine
 from accesssim.time.epochs import boundaries, epoch_index
 
 __all__ = ["OPEN", "UNMASK", "AccountClass", "Decisions", "Grounds"]

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from accesssim.policy.load import ANY, OPEN, UNMASK, PolicyLine
+from accesssim.policy.rules import ANY, OPEN, UNMASK, PolicyLine
 
 if TYPE_CHECKING:
     from accesssim.engine import Project

@@ -9,7 +9,6 @@ line number of every rule for provenance, and do a trial ``enforce`` at load tim
 from __future__ import annotations
 
 import datetime as dt
-import keyword
 import logging
 import re
 from dataclasses import dataclass, field
@@ -18,54 +17,21 @@ from pathlib import Path
 
 import casbin
 from casbin.model import Model
-from casbin.persist.adapter import _extract_tokens
 from casbin.persist.adapters import FileAdapter
 
 from accesssim.errors import InputError, Problem
-from accesssim.model.files import CONF_BOM, CSV_BOM, read_input_text
+from accesssim.model.files import CONF_BOM, read_input_text
 from accesssim.policy import conf, dates, regex, rolelinks
+from accesssim.policy.matcher import (
+    MatcherShape,
+    check_matcher_names,
+    fast_cache_keys,
+    matcher_shape,
+)
+from accesssim.policy.rules import OPEN, PolicyLine, read_policy_csv
 
 #: Request tokens the engine knows how to fill.
 KNOWN_REQUEST_TOKENS = ("sub", "dom", "obj", "act", "mode", "date")
-OPEN = "open"
-UNMASK = "unmask"
-ANY = "*"
-
-
-@dataclass(frozen=True)
-class PolicyLine:
-    """One rule of the policy CSV, with where it came from."""
-
-    ptype: str
-    values: tuple[str, ...]
-    line: int
-
-    def get(self, token: str, tokens: tuple[str, ...]) -> str | None:
-        try:
-            return self.values[tokens.index(token)]
-        except ValueError:
-            return None
-
-
-@dataclass(frozen=True)
-class MatcherShape:
-    """What the engine may assume about the matcher (see docs/model-format.md, 'Casbin').
-
-    Each flag is true only when the term is a top-level conjunct of the matcher, so no
-    ``||`` elsewhere can make the engine's shortcut unsound.
-    """
-
-    obj_equal: bool
-    dom_equal: bool
-    act_equal: bool
-    g_arity: int  # 0: no g() conjunct; 2: g(r.sub, p.sub); 3: g(r.sub, p.sub, r.dom)
-    allow_needed: bool = True  # false for a deny-only effect, which allows by default
-    sub_only_in_g: bool = True  # r.sub appears only in the g() term: accounts are told apart
-    #                             by their roles alone, so equal roles mean equal decisions
-
-    @property
-    def understood(self) -> bool:
-        return self.obj_equal and self.g_arity in (2, 3) and self.allow_needed
 
 
 @dataclass
@@ -124,78 +90,6 @@ class LoadedPolicy:
 
     def enforce(self, sub: str, dom: str, obj: str, act: str, mode: str, day: dt.date) -> bool:
         return bool(self.enforcer.enforce(*self.request(sub, dom, obj, act, mode, day)))
-
-
-def _strip_spaces(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def _conjuncts(expr: str) -> set[str]:
-    """Top-level ``&&`` terms of a space-free expression; empty if a top-level ``||`` exists."""
-    while expr.startswith("(") and expr.endswith(")") and _balanced(expr[1:-1]):
-        expr = expr[1:-1]
-    terms, depth, start = [], 0, 0
-    i = 0
-    while i < len(expr):
-        c = expr[i]
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif depth == 0 and expr.startswith("||", i):
-            return set()
-        elif depth == 0 and expr.startswith("&&", i):
-            terms.append(expr[start:i])
-            start = i + 2
-            i += 1
-        i += 1
-    terms.append(expr[start:])
-    return {
-        t[1:-1] if t.startswith("(") and t.endswith(")") and _balanced(t[1:-1]) else t
-        for t in terms
-    }
-
-
-def _balanced(expr: str) -> bool:
-    depth = 0
-    for c in expr:
-        depth += c == "("
-        depth -= c == ")"
-        if depth < 0:
-            return False
-    return depth == 0
-
-
-_STRING = re.compile(r"\"[^\"]*\"|'[^']*'")
-
-
-def _blank_strings(text: str) -> str:
-    """String literals emptied of their text: a bracket or ``||`` in one is no operator."""
-    return _STRING.sub(lambda found: found.group()[0] * 2, text)
-
-
-def matcher_shape(matcher: str, effect: str = "some(where (p.eft == allow))") -> MatcherShape:
-    """Recognise the matcher parts the engine relies on (Casbin stores ``r.x`` as ``r_x``)."""
-    matcher = _blank_strings(matcher)
-    terms = _conjuncts(re.sub(r"\b([rp])_(\w+)", r"\1.\2", _strip_spaces(matcher)))
-    if re.search(r"\b(or|if|else|lambda)\b", matcher):
-        terms = set()  # Casbin evaluates Python: 'or' and 'x if c else y' are alternatives too
-
-    def equal(name: str) -> bool:
-        return f"r.{name}==p.{name}" in terms or f"p.{name}==r.{name}" in terms
-
-    if "g(r.sub,p.sub,r.dom)" in terms:
-        arity = 3
-    elif "g(r.sub,p.sub)" in terms:
-        arity = 2
-    else:
-        arity = 0
-    deny_only = _strip_spaces(effect).replace("_", ".") == "!some(where(p.eft==deny))"
-    whole = re.sub(r"\b([rp])_(\w+)", r"\1.\2", _strip_spaces(matcher))
-    # eval(p.x) runs expressions from the policy file, which may name r.sub themselves.
-    sub_once = len(re.findall(r"\br\.sub\b", whole)) == 1 and "eval(" not in whole
-    return MatcherShape(equal("obj"), equal("dom"), equal("act"), arity, not deny_only,
-                        sub_once and arity > 0)
 
 
 def load_policy(
@@ -268,7 +162,7 @@ def load_policy(
                                   policy_display)
     conf.check_effect(effect, model_display, layout.line("e"))
     shape = matcher_shape(matcher, effect)
-    _check_matcher_names(matcher, request_tokens, p_tokens, model, model_display, matcher_line)
+    check_matcher_names(matcher, request_tokens, p_tokens, model, model_display, matcher_line)
     dates.check_date_uses(matcher, [(r.values, r.line) for r in rules], p_tokens,
                               model_display, matcher_line, policy_display)
     if slow := regex.check_policy(matcher, rules, p_tokens, policy_display):
@@ -306,150 +200,6 @@ def load_policy(
             f"({why}); deciding every account x screen request, which is slow on large models"
         )
     return policy
-
-
-def read_policy_csv(
-    path: Path,
-    shown: str,
-    definitions: dict[str, int],
-    p_tokens: tuple[str, ...],
-    modes: list[str],
-) -> tuple[list[PolicyLine], list[PolicyLine]]:
-    """Every rule with its line; every problem Casbin would hide, reported with its line."""
-    text = read_input_text(path, shown, keep_bom=True)
-    problems: list[Problem] = []
-    if text.startswith("\ufeff"):
-        problems.append(Problem(shown, 1, CSV_BOM))
-        text = text[1:]
-    rules: list[PolicyLine] = []
-    groupings: list[PolicyLine] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        unbalanced = _unbalanced(line.strip())
-        if unbalanced:
-            problems.append(Problem(shown, number, unbalanced))
-            continue
-        tokens = _extract_tokens(line.strip())
-        if tokens is None:
-            continue
-        ptype, values = tokens[0], tuple(tokens[1:])
-        if ptype not in definitions:
-            known = ", ".join(sorted(definitions))
-            problems.append(
-                Problem(
-                    shown,
-                    number,
-                    f"unknown ptype {ptype!r} (the model defines: "
-                    f"{known}); Casbin would drop this line",
-                )
-            )
-            continue
-        if len(values) != definitions[ptype]:
-            problems.append(
-                Problem(
-                    shown,
-                    number,
-                    f"{ptype} needs {definitions[ptype]} fields, this line has {len(values)}",
-                )
-            )
-            continue
-        if any(v == "" for v in values):
-            problems.append(Problem(shown, number, "empty field"))
-            continue
-        entry = PolicyLine(ptype, values, number)
-        if ptype == "p":
-            problems.extend(_check_rule(entry, p_tokens, modes, shown))
-            rules.append(entry)
-        elif ptype.startswith("g"):
-            groupings.append(entry)
-        # p2, p3 ... rows: Casbin loads them, but enforce with the matcher m never reads them.
-
-    if problems:
-        raise InputError(problems)
-    return rules, groupings
-
-
-def _unbalanced(line: str) -> str | None:
-    """Casbin's tokenizer nests on ``()`` and ``[]`` and crashes on a close it did not open.
-
-    An opening bracket never closed only matters when a comma follows it: Casbin would then
-    read the rest of the line as one field.
-    """
-    if line.startswith("#"):
-        return None
-    opened: list[int] = []
-    for index, char in enumerate(line):
-        if char in "([":
-            opened.append(index)
-        elif char in ")]":
-            if not opened:
-                return (f"unbalanced {char!r}: Casbin's reader cannot split this line (a "
-                        "closing bracket with no opening one)")
-            opened.pop()
-    if opened and "," in line[opened[0]:]:
-        return (f"unbalanced {line[opened[0]]!r}: Casbin's reader would take the rest of the "
-                "line, commas included, as one field")
-    return None
-
-
-def _check_rule(
-    rule: PolicyLine, p_tokens: tuple[str, ...], modes: list[str], shown: str
-) -> list[Problem]:
-    problems = []
-    eft = rule.get("eft", p_tokens)
-    if eft is not None and eft not in ("allow", "deny"):
-        problems.append(Problem(shown, rule.line, f"eft must be allow or deny, not {eft!r}"))
-    mode = rule.get("mode", p_tokens)
-    if mode is not None and mode != ANY and mode not in modes:
-        problems.append(
-            Problem(
-                shown, rule.line, f"unknown mode {mode!r} (model modes: {', '.join(modes)}, or *)"
-            )
-        )
-    for token in ("valid_from", "valid_until"):
-        value = rule.get(token, p_tokens)
-        if value is not None and value != ANY:
-            try:
-                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-                    raise ValueError(value)
-                dt.date.fromisoformat(value)
-            except ValueError:
-                problems.append(
-                    Problem(shown, rule.line, f"{token} {value!r} is not a date (YYYY-MM-DD) or *")
-                )
-    return problems
-
-
-ORDER_FREE_EFFECTS = frozenset(
-    {
-        "some(where(p.eft==allow))",
-        "!some(where(p.eft==deny))",
-        "some(where(p.eft==allow))&&!some(where(p.eft==deny))",
-    }
-)
-
-
-def fast_cache_keys(
-    shape: MatcherShape, effect: str, request_tokens: tuple[str, ...], p_tokens: tuple[str, ...]
-) -> list[int] | None:
-    """Positions for ``FastEnforcer``'s (dom, obj) row filter, or None when it is not exact.
-
-    ``FastEnforcer`` reads the same positions from the request and from each rule, keeps the
-    rules in a set (row order and duplicates are lost) and only works with two key levels. So
-    it is used only when dom and obj sit at the same positions in ``r`` and ``p``, both must
-    be equal by the matcher, and the effect does not depend on row order.
-    """
-    if not (shape.dom_equal and shape.obj_equal):
-        return None
-    if _strip_spaces(effect).replace("_", ".") not in ORDER_FREE_EFFECTS:
-        return None
-    keys = []
-    for name in ("dom", "obj"):
-        if name not in p_tokens or name not in request_tokens:
-            return None
-        if p_tokens.index(name) != request_tokens.index(name):
-            return None
-        keys.append(p_tokens.index(name))
-    return keys
 
 
 def _build_enforcer(model_path: Path, policy_path: Path, keys: list[int] | None,
@@ -540,49 +290,5 @@ def _check_nothing_dropped(
             if kept == 0 or (seen[item] > kept and not (deduplicated and sec == "p")):
                 problems.append(Problem(shown, entry.line, f"Casbin did not load this {sec} "
                                         "line: it would be dropped silently"))
-    if problems:
-        raise InputError(problems)
-
-
-_IDENT_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
-_TOKEN_REF = re.compile(r"\b([rp])_([A-Za-z0-9_]+)")
-
-
-def _check_matcher_names(
-    matcher: str,
-    request_tokens: tuple[str, ...],
-    p_tokens: tuple[str, ...],
-    model: Model,
-    shown: str,
-    line: int,
-) -> None:
-    """Every function the matcher calls and every r./p. token must exist.
-
-    A trial enforce cannot prove this: ``||`` and ``&&`` short-circuit, so a bad call in a
-    branch the trial request does not reach would only fail mid-analysis.
-    """
-    from casbin.model.function import FunctionMap
-
-    known = set(FunctionMap.load_function_map().get_functions())
-    if "g" in model.keys():
-        known |= set(model["g"].keys())
-    known |= {"eval"}
-    problems = []
-    text = _blank_strings(matcher)
-    for name in sorted(set(_IDENT_CALL.findall(text))):
-        if name not in known and not keyword.iskeyword(name):  # 'and (...)' is no call
-            problems.append(Problem(shown, line, f"the matcher calls unknown function {name!r}"))
-    tokens = {"r": set(request_tokens), "p": set(p_tokens)}
-    for kind, name in sorted(set(_TOKEN_REF.findall(text))):
-        if name not in tokens[kind]:
-            problems.append(
-                Problem(
-                    shown,
-                    line,
-                    f"the matcher uses {kind}.{name}, which the "
-                    f"{'request' if kind == 'r' else 'policy'} "
-                    "definition does not define",
-                )
-            )
     if problems:
         raise InputError(problems)

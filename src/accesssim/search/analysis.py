@@ -31,7 +31,8 @@ from accesssim.model.loader import LoadedModel
 from accesssim.model.provenance import Source
 from accesssim.model.schema import Account, FieldDisplay, Person, Terminal, Transition
 from accesssim.policy.decisions import OPEN, UNMASK, Decisions
-from accesssim.policy.load import LoadedPolicy, PolicyLine
+from accesssim.policy.load import LoadedPolicy
+from accesssim.policy.rules import PolicyLine
 from accesssim.search.defects import Defect, FailureType
 from accesssim.search.explain import Explanation, explain
 from accesssim.search.spans import Relevance, spans
