@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from accesssim.cli import main
+from accesssim.cli.main import main
 from accesssim.generate import CONF_FILE, MODEL_FILE, POLICY_FILE, generate
 
 ROOT = Path(__file__).resolve().parents[1]
