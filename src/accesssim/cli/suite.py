@@ -9,7 +9,8 @@ import click
 
 from accesssim.cli.guard import Exit, PathArg, analysis_done, finite, handles_errors
 from accesssim.cli.options import ROOT_OPT, write_output
-from accesssim.cli.outputs import prepare_folder, refuse_inputs
+from accesssim.cli.outputs import is_read_only, prepare_folder, refuse_inputs, write_atomically
+from accesssim.errors import AccessSimError
 
 
 @click.command("test")
@@ -41,7 +42,6 @@ def test_cmd(paths: tuple[Path, ...], junit: Path | None, update: bool, show_cov
     from accesssim.engine import tune_collector
     from accesssim.reports.junit import results_to_junit
     from accesssim.reports.suite_text import suite_to_text
-    from accesssim.suite.golden import write_updates
     from accesssim.suite.suite import run_suite
 
     tune_collector()
@@ -58,3 +58,13 @@ def test_cmd(paths: tuple[Path, ...], junit: Path | None, update: bool, show_cov
     if low:
         click.echo(f"coverage {suite.coverage.percent:.1f}% is below {min_coverage}%", err=True)
     sys.exit(Exit.FINDINGS if suite.failed or low else Exit.CLEAN)
+
+
+def write_updates(rewrites: dict[Path, str]) -> None:
+    """Replace each scenario file; a read-only one stops everything before any is written."""
+    for path in sorted(rewrites):
+        if is_read_only(path):
+            raise AccessSimError(f"{path}: the file is read-only; not updated (make it writable "
+                                 "to accept the new lists, or edit them by hand)")
+    for path in sorted(rewrites):
+        write_atomically(path, rewrites[path])

@@ -13,12 +13,24 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from accesssim.policy.rules import ANY, OPEN, UNMASK, PolicyLine
 
 if TYPE_CHECKING:
-    from accesssim.engine import Project
+    from accesssim.model.loader import LoadedModel
+    from accesssim.policy.load import LoadedPolicy
+
+
+class Project(Protocol):
+    """What the lints read of a loaded project (``engine.Project``), named here so the policy
+    layer does not import the engine above it."""
+
+    @property
+    def loaded(self) -> LoadedModel: ...
+
+    @property
+    def policy(self) -> LoadedPolicy: ...
 
 
 @dataclass(frozen=True, order=True)

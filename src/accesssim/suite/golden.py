@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import yaml
 
-from accesssim.cli.outputs import is_read_only, write_atomically
 from accesssim.errors import AccessSimError, InputError
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]*$")
@@ -73,13 +71,3 @@ def rewritten(shown: str, text: str, people_by_expectation: dict[str, list[str]]
             raise AccessSimError(f"{shown}: cannot rewrite the who_can_see list of {exp_id!r} "
                                  "in place; edit it by hand")
     return body
-
-
-def write_updates(rewrites: dict[Path, str]) -> None:
-    """Replace each scenario file; a read-only one stops everything before any is written."""
-    for path in sorted(rewrites):
-        if is_read_only(path):
-            raise AccessSimError(f"{path}: the file is read-only; not updated (make it writable "
-                                 "to accept the new lists, or edit them by hand)")
-    for path in sorted(rewrites):
-        write_atomically(path, rewrites[path])
