@@ -1,4 +1,4 @@
-"""Many dated elements: searching each person once per span of their own cuts (slicing.py)
+"""Many dated elements: searching each person once per span of their own cuts (search/spans.py)
 gives exactly the report of the straightforward search of every person in every slice.
 
 The straightforward search is ``Analyzer(..., per_slice=True)``: every outsider in every slice,

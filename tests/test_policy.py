@@ -1,4 +1,4 @@
-"""The Casbin loader (policy.py) and the trust boundary (boundary.py).
+"""The Casbin loader (policy/load.py) and the trust boundary (model/boundary.py).
 
 Error paths go through the CLI: exit 2, the Casbin file and line named, no output file.
 """

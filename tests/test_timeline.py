@@ -1,4 +1,4 @@
-"""Time cut into epochs (timeline.py): boundaries, epochs, lookup and merging."""
+"""Time cut into epochs (time/epochs.py): boundaries, epochs, lookup and merging."""
 
 from __future__ import annotations
 

@@ -65,7 +65,7 @@ class _View:
     obj_equal: bool
     act_equal: bool
     g_arity: int
-    role_domains: dict[str, int]  # domain columns of each role definition (policy.py)
+    role_domains: dict[str, int]  # domain columns of each role definition (policy/load.py)
 
     def val(self, rule: PolicyLine, token: str) -> str | None:
         return rule.get(token, self.tokens)
@@ -284,7 +284,7 @@ def _model_warnings(project: Project) -> Iterator[Lint]:
 
 
 def _backtracking_functions(project: Project) -> Iterator[Lint]:
-    """globMatch still backtracks (regexMatch and keyMatch2-5 run on RE2: linear_regex.py)."""
+    """globMatch still backtracks (regexMatch and keyMatch2-5 run on RE2: policy/regex.py)."""
     policy = project.policy
     if re.search(r"\bglobMatch\s*\(", policy.enforcer.model["m"]["m"].value):
         yield Lint(policy.model_display, policy.matcher_line, "matcher-backtracking",

@@ -208,7 +208,7 @@ def _build_enforcer(model_path: Path, policy_path: Path, keys: list[int] | None,
 
     With ``keys`` it is a ``FastEnforcer`` that pre-filters rows on (dom, obj): rows with
     another dom or obj can never match, so the decisions are the same (tests prove it).
-    Casbin's regex functions run on RE2 with Python's meaning (``linear_regex``).
+    Casbin's regex functions run on RE2 with Python's meaning (``policy/regex.py``).
     """
     logging.getLogger("casbin").setLevel(logging.ERROR)
     try:

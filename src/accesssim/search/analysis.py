@@ -10,7 +10,7 @@ the account open the target; unchecked: nothing) -> a screen showing the field i
 Paths are grouped by root cause: the set of defective elements on the path with the fewest
 defects. Screen walks depend only on the account's decision class, so they are computed once
 per class, side of the boundary of the account holder, and span of the dates that can change
-them; each person is searched once per span of their own dates (slicing.py).
+them; each person is searched once per span of their own dates (search/spans.py).
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def _minimal_roots(found: _Found) -> dict[frozenset[Defect], _Root]:
     A root that strictly contains another root giving the same person the same field in the
     same slice adds nothing to fix (the smaller one must be fixed anyway), so it is dropped
     for that exposure; a root left with no exposure is no finding. (A span's slices all
-    have the same roots, see slicing.py.)
+    have the same roots, see search/spans.py.)
     """
     roots: dict[frozenset[Defect], _Root] = defaultdict(_Root)
     for (person, field_id, first, last), by_root in found.items():
@@ -191,7 +191,7 @@ class Analyzer:
     # -- the search ---------------------------------------------------------------------------
     def run(self, progress: Progress | None = None) -> Report:
         """Search every outsider, once per mode and span of time in which nothing they can
-        reach changes (slicing.py), and group what they see by root cause.
+        reach changes (search/spans.py), and group what they see by root cause.
 
         Notes: costs the sum over outsiders of (spans x one search of that person), not
         slices x outsiders; ``per_slice`` gives the straightforward slices x outsiders.

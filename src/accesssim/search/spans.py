@@ -1,6 +1,6 @@
 """Which days can change one person's result, so each person is searched once per span.
 
-The analysis slices time at every date of the model (timeline.py): one slice per mode and
+The analysis slices time at every date of the model (time/epochs.py): one slice per mode and
 epoch. Searching every outsider in every slice costs epochs x people, and with many dated
 elements both grow with the model (issue 6, D12). But one person's search reads only the
 elements that person can reach: their own validity and trust grants, the accounts they hold or
