@@ -45,9 +45,9 @@ from calibration import calibrate  # benchmarks/calibration.py, beside this scri
 from casbin.persist.adapters import FileAdapter
 
 from accesssim.engine import analyze, analyzer, load_project, tune_collector
-from accesssim.format import OutputFormat, render
-from accesssim.loader import load_model
-from accesssim.model import SystemModel
+from accesssim.model.loader import load_model
+from accesssim.model.schema import SystemModel
+from accesssim.reports import OutputFormat, render
 from accesssim.synth.generate import generate
 
 TARGET_SECONDS = 30.0
@@ -58,7 +58,8 @@ def _cli() -> list[str]:
     exe = shutil.which("accesssim")
     if exe:
         return [exe]
-    return [sys.executable, "-c", "import sys; from accesssim.cli import main; sys.exit(main())"]
+    return [sys.executable, "-c",
+            "import sys; from accesssim.cli.main import main; sys.exit(main())"]
 
 
 def _table(title: str, rows: list[tuple[str, str]]) -> None:

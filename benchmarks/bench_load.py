@@ -32,7 +32,7 @@ from typing import Any
 from calibration import calibrate  # benchmarks/calibration.py, beside this script
 
 from accesssim.engine import load_project
-from accesssim.loader import parse_yaml
+from accesssim.model.loader import parse_yaml
 from accesssim.synth.generate import generate
 
 

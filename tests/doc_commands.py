@@ -21,7 +21,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from accesssim.cli import main
+from accesssim.cli.main import main
 
 FENCE = "```console"
 PROMPT = "$ "

@@ -17,8 +17,8 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
-from accesssim.cli import main
-from accesssim.model import SystemModel
+from accesssim.cli.main import main
+from accesssim.model.schema import SystemModel
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = ("kansai", "chubu", "reference")

@@ -30,11 +30,10 @@ from pathlib import Path
 
 import casbin
 
-from accesssim.analysis import build_slices
-from accesssim.boundary import Boundary
 from accesssim.engine import Project
-from accesssim.graph import Slice
-from accesssim.model import Account, Location, Person, System, Terminal
+from accesssim.model.boundary import Boundary
+from accesssim.model.schema import Account, Location, Person, System, Terminal
+from accesssim.time.slices import Slice, build_slices
 
 OPEN, UNMASK = "open", "unmask"
 

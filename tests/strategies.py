@@ -24,9 +24,10 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
-from accesssim.analysis import Analyzer, build_slices
 from accesssim.engine import Project, load_project
-from accesssim.results import Report
+from accesssim.findings.results import Report
+from accesssim.search.analysis import Analyzer
+from accesssim.time.slices import build_slices
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED_CONF = REPO / "policies" / "accesssim.conf"

@@ -30,7 +30,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from accesssim.cli import main
+from accesssim.cli.main import main
 from helpers import REPO, SCENARIO_FILES, Project
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
@@ -242,7 +242,7 @@ def _limit_memory() -> None:
 
 
 def _child(args: list[str], cwd: Path) -> Outcome:
-    code = "import sys; from accesssim.cli import main; sys.exit(main())"
+    code = "import sys; from accesssim.cli.main import main; sys.exit(main())"
     try:
         done = subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, capture_output=True,
                               text=True, errors="replace", timeout=CHILD_TIMEOUT,

@@ -15,7 +15,7 @@ import yaml
 
 import oracle
 from accesssim.errors import InputError
-from accesssim.results import Source
+from accesssim.model.provenance import Source
 from strategies import SHIPPED_CONF, Generated, engine_exposures, engine_report, materialise
 from test_casbin_equivalence import _check_decisions
 
@@ -178,7 +178,7 @@ def test_hop_cites_every_g_line_of_the_chain_and_the_rule() -> None:
         report = engine_report(project)
         hops = [h for f in report.findings for h in f.witness if "open menu screen" in h.text]
         assert hops and all(wanted <= set(h.sources) for h in hops)
-        from accesssim.analysis import Analyzer
+        from accesssim.search.analysis import Analyzer
         analyzer = Analyzer(project.loaded, project.policy, modes=["normal"])
         ways = analyzer.explain("clerk", "secret").ways
         hops = [h for w in ways for h in w.hops if "open menu screen" in h.text]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from accesssim import __version__
-from accesssim.cli import main
+from accesssim.cli.main import main
 from helpers import Project, assert_error, make_project, run
 
 COMMANDS = sorted(main.commands)

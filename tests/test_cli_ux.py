@@ -17,8 +17,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from accesssim.checks import CheckResult
-from accesssim.format.junit import results_to_junit
+from accesssim.reports.junit import results_to_junit
+from accesssim.suite.checks import CheckResult
 from helpers import REPO, assert_error, make_project, run
 
 ACCESSSIM = [str(Path(sys.executable).parent / "accesssim")]
@@ -202,7 +202,7 @@ def test_junit_below_a_file_exits_2(tmp_path: Path) -> None:
 def test_update_in_a_read_only_folder_exits_2(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """The folder refuses new files (simulated: tests may run as root): exit 2, file intact."""
-    import accesssim.outputs
+    import accesssim.cli.outputs
 
     project = make_project(tmp_path)
     project.edit_model("people: [kep_outsourced, kep_sales]", "people: [ktd_staff]")
@@ -211,7 +211,7 @@ def test_update_in_a_read_only_folder_exits_2(tmp_path: Path,
     def refuse(*args: object, **kwargs: object) -> tuple[int, str]:
         raise PermissionError(13, "Permission denied", str(project.model.parent))
 
-    monkeypatch.setattr(accesssim.outputs.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(accesssim.cli.outputs.tempfile, "mkstemp", refuse)
     result = run("test", str(project.model), "--root", str(project.root), "--update")
     assert_error(result, str(project.model.parent), "Permission denied")
     assert "internal error" not in result.stderr
@@ -404,7 +404,7 @@ def test_output_file_gets_a_closing_line(tmp_path: Path) -> None:
 
 def test_importing_the_cli_loads_no_heavy_module() -> None:
     """`--help` stays fast: the CLI imports casbin, networkx, pydantic and rich only when run."""
-    code = ("import sys\nfrom accesssim.cli import main\n"
+    code = ("import sys\nfrom accesssim.cli.main import main\n"
             "try:\n    main(['analyze', '--help'])\nexcept SystemExit:\n    pass\n"
             "heavy = ('casbin', 'networkx', 'pydantic', 'rich', 'graphviz', 'ruamel', 'yaml')\n"
             "print(sorted(m for m in heavy if m in sys.modules))\n")
@@ -443,15 +443,15 @@ def test_bad_junit_path_stops_before_any_update(tmp_path: Path) -> None:
 
 
 def _path_params() -> list[tuple[str, str]]:
-    from accesssim.cli import main
+    from accesssim.cli.main import main
     return [(name, param.name or "") for name, command in sorted(main.commands.items())
             for param in command.params if isinstance(param.type, click.Path)]
 
 
 def test_every_path_parameter_refuses_a_nul_as_a_usage_error() -> None:
     """A NUL in any path argument or option: exit 2 naming it, never an escaped ValueError."""
-    from accesssim.cli import main
-    from accesssim.guard import PathArg
+    from accesssim.cli.guard import PathArg
+    from accesssim.cli.main import main
     params = _path_params()
     assert len(params) >= 7
     for command_name, param_name in params:
@@ -474,8 +474,8 @@ def test_every_path_parameter_refuses_a_nul_as_a_usage_error() -> None:
 def test_an_unforeseen_parse_error_exits_2_without_traceback(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The Group is the backstop for parameter types: exit 2 with a message, not exit 1."""
-    from accesssim.cli import main
-    from accesssim.guard import PathArg
+    from accesssim.cli.guard import PathArg
+    from accesssim.cli.main import main
 
     def broken(*args: object) -> object:
         raise ValueError("unreadable path")
@@ -523,7 +523,7 @@ def test_a_time_limit_whose_raise_is_lost_still_stops_the_run() -> None:
     fires again, and a run that went on anyway is refused before anything is written."""
     import gc
 
-    from accesssim.guard import TimeLimitReached, analysis_done, time_limit
+    from accesssim.cli.guard import TimeLimitReached, analysis_done, time_limit
 
     lost = []
 

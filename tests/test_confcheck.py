@@ -6,8 +6,8 @@ import pytest
 from casbin.config import Config
 from casbin.effect import get_effector
 
-from accesssim.confcheck import SECTIONS, SUPPORTED_EFFECTS, check_conf, check_effect
 from accesssim.errors import InputError
+from accesssim.policy.conf import SECTIONS, SUPPORTED_EFFECTS, check_conf, check_effect
 
 ACCEPTED = {
     "plain": "[request_definition]\nr = sub, obj\n[matchers]\nm = r.sub == r.obj\n",

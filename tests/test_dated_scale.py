@@ -1,4 +1,4 @@
-"""Many dated elements: searching each person once per span of their own cuts (slicing.py)
+"""Many dated elements: searching each person once per span of their own cuts (search/spans.py)
 gives exactly the report of the straightforward search of every person in every slice.
 
 The straightforward search is ``Analyzer(..., per_slice=True)``: every outsider in every slice,
@@ -21,12 +21,13 @@ import pytest
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
-from accesssim.analysis import Analyzer
 from accesssim.engine import Project, load_project
-from accesssim.graph import DecisionGuard, Slice
-from accesssim.results import Report
-from accesssim.slicing import spans
-from accesssim.timeline import Epoch
+from accesssim.findings.results import Report
+from accesssim.graph.guards import DecisionGuard
+from accesssim.search.analysis import Analyzer
+from accesssim.search.spans import spans
+from accesssim.time.epochs import Epoch
+from accesssim.time.slices import Slice
 from profiles import examples
 from strategies import REPO, VARIANTS, Generated, materialise, projects, variant_projects
 

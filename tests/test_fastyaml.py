@@ -14,11 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accesssim import fastyaml
 from accesssim.errors import InputError
-from accesssim.files import read_input_text
-from accesssim.generate import generate
-from accesssim.loader import parse_yaml
+from accesssim.model import fastyaml
+from accesssim.model.files import read_input_text
+from accesssim.model.loader import parse_yaml
+from accesssim.synth.generate import generate
 from helpers import REPO
 from profiles import examples
 

@@ -16,8 +16,9 @@ import jsonschema
 import pytest
 
 from accesssim.engine import analyze, load_project
-from accesssim.format import OutputFormat, render, report_to_dict
-from accesssim.results import FailureType, Report
+from accesssim.findings.results import Report
+from accesssim.reports import OutputFormat, render, report_to_dict
+from accesssim.search.defects import FailureType
 from helpers import REPO, SCENARIO_FILES, SCENARIOS, make_project
 
 

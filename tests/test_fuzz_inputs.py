@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
-from accesssim.cli import main
+from accesssim.cli.main import main
 from helpers import REPO
 from profiles import THOROUGH
 

@@ -14,9 +14,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from accesssim.cli import main
+from accesssim.cli.main import main
 from accesssim.engine import analyze, load_project
-from accesssim.results import Report
+from accesssim.findings.results import Report
 from accesssim.synth.generate import generate
 from accesssim.synth.spec import CONF_FILE, MAX_SCALE, MODEL_FILE, POLICY_FILE, PRESETS, scaled
 

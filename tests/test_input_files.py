@@ -1,4 +1,4 @@
-"""Every input file is read one way (``accesssim.files``) and every refusal names file and line.
+"""Every input file is read one way (``accesssim.model.files``); every refusal names file and line.
 
 Covers issue 6 B7 (input part), B8 (plain YAML, exact types) and E15 (the default root). Each
 case runs the real CLI: exit 2, ``file:line`` (where a line is knowable), no traceback, and no
@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from accesssim.errors import InputError
-from accesssim.files import MAX_INPUT_BYTES, read_input_text
-from accesssim.loader import default_root, load_model
+from accesssim.model.files import MAX_INPUT_BYTES, read_input_text
+from accesssim.model.loader import default_root, load_model
 from helpers import REPO, Project, assert_error, line_of, make_project, run
 
 Mutation = Callable[[Project], None]
@@ -193,7 +193,7 @@ def test_model_path_that_is_a_symlink_loop_or_too_long(tmp_path: Path) -> None:
 
 def _cli_subprocess(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """The CLI in a child process with a time limit: a blocking read must fail the test."""
-    code = "import sys; from accesssim.cli import main; sys.exit(main())"
+    code = "import sys; from accesssim.cli.main import main; sys.exit(main())"
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                           timeout=60, cwd=cwd, check=False)
 

@@ -12,8 +12,8 @@ import casbin
 import pytest
 
 from accesssim.engine import Project, load_project
-from accesssim.lints import Lint, lint_project
-from accesssim.policy import PolicyLine
+from accesssim.policy.lints import Lint, lint_project
+from accesssim.policy.rules import PolicyLine
 from helpers import REPO, line_of, make_project, run
 from helpers import Project as Copy
 

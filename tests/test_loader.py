@@ -1,7 +1,7 @@
 """The model loader: safe YAML with line numbers, schema checks, references, file references.
 
 Error paths go through the CLI (exit 2, a ``file:line: problem`` message, no output file);
-the unit tests below them call ``accesssim.loader`` directly.
+the unit tests below them call ``accesssim.model.loader`` directly.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from accesssim.errors import InputError
-from accesssim.loader import LINE_KEY, line_at, load_model, read_yaml
+from accesssim.model.loader import LINE_KEY, line_at, load_model, read_yaml
 from helpers import REPO, Project, assert_error, line_of, make_project, run
 
 # -- error paths through the CLI ---------------------------------------------------------------

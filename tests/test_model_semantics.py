@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from accesssim.engine import analyze, load_project
-from accesssim.results import Report
+from accesssim.findings.results import Report
 from helpers import REPO
 
 BASE = """\

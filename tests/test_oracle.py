@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 import oracle
 from accesssim.engine import load_project
-from accesssim.results import Finding
+from accesssim.findings.results import Finding
 from profiles import examples
 from strategies import (
     PROBE_DAYS,

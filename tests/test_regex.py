@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accesssim.errors import IncompleteAnalysisError
-from accesssim.linear_regex import (
+from accesssim.policy.regex import (
     FUNCTIONS,
     check_pattern,
     key_match2_pattern,
@@ -199,7 +199,7 @@ def test_catastrophic_pattern_decides_fast(tmp_path: Path, func: str) -> None:
     code = textwrap.dedent(f"""
         import time
         from pathlib import Path
-        from accesssim.policy import _build_enforcer
+        from accesssim.policy.load import _build_enforcer
         enforcer = _build_enforcer(Path({str(conf)!r}), Path({str(csv)!r}), None)
         start = time.perf_counter()
         allowed = enforcer.enforce("alice", "a" * 30 + "!", "open")
@@ -217,7 +217,7 @@ def test_catastrophic_pattern_decides_fast(tmp_path: Path, func: str) -> None:
 
 def test_decisions_equal_plain_casbin(tmp_path: Path) -> None:
     """The enforcer the engine builds answers like a plain casbin.Enforcer on regexMatch rules."""
-    from accesssim.policy import _build_enforcer
+    from accesssim.policy.load import _build_enforcer
 
     conf = tmp_path / "m.conf"
     conf.write_text(CONF.replace("FUNC", "regexMatch"), encoding="utf-8")
@@ -285,7 +285,7 @@ def test_analysis_never_backtracks_on_a_screen_id(tmp_path: Path) -> None:
                                        "# NW operators")
     try:
         done = subprocess.run(
-            [sys.executable, "-c", "from accesssim.cli import main; main()", "analyze",
+            [sys.executable, "-c", "from accesssim.cli.main import main; main()", "analyze",
              str(project.model), "--root",
              str(project.root), "--quiet", "--format", "json"],
             capture_output=True, text=True, timeout=60, check=False)

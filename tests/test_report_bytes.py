@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from accesssim.engine import analyze, load_project
-from accesssim.format import OutputFormat, render
+from accesssim.reports import OutputFormat, render
 
 ROOT = Path(__file__).resolve().parent.parent
 KEPT = ROOT / "tests" / "report_bytes"
@@ -53,7 +53,8 @@ def test_shipped_scenario_reports_are_unchanged(scenario: Path) -> None:
 @pytest.mark.parametrize("seed", [0, 7])
 def test_utility_reports_are_unchanged(seed: int, tmp_path: Path) -> None:
     """The utility preset's JSON and text reports hash to the kept digests."""
-    from accesssim.generate import MODEL_FILE, generate
+    from accesssim.synth.generate import generate
+    from accesssim.synth.spec import MODEL_FILE
 
     generate(tmp_path, preset="utility", seed=seed)
     reports = _reports(tmp_path / MODEL_FILE, None)

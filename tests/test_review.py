@@ -14,8 +14,9 @@ from itertools import pairwise
 from pathlib import Path
 
 from accesssim.engine import Project, analyze, analyzer, load_project
-from accesssim.results import FailureType, Report
-from accesssim.suite import run_suite
+from accesssim.findings.results import Report
+from accesssim.search.defects import FailureType
+from accesssim.suite.suite import run_suite
 from helpers import REPO, run
 
 CONF = REPO / "policies" / "accesssim.conf"

@@ -7,7 +7,8 @@ import textwrap
 from pathlib import Path
 
 from accesssim.engine import analyze, load_project
-from accesssim.results import FailureType, Report
+from accesssim.findings.results import Report
+from accesssim.search.defects import FailureType
 from helpers import REPO
 
 BASE = """\

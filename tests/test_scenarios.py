@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from accesssim.engine import analyze, load_project
-from accesssim.results import FailureType, Report
+from accesssim.findings.results import Report
+from accesssim.search.defects import FailureType
 
 ROOT = Path(__file__).resolve().parents[1]
 

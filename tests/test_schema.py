@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
-from accesssim.model import json_schema
+from accesssim.model.schema import json_schema
 from helpers import REPO, SCENARIO_FILES, SCENARIOS, jsonable, run
 
 REGENERATE = ("the committed model schema is out of date; regenerate it with:\n"
@@ -42,7 +42,7 @@ def _objects(node: Any) -> list[dict[str, Any]]:
 
 
 def test_committed_model_schema_equals_the_code() -> None:
-    """data/model.schema.json is exactly accesssim.model.json_schema()."""
+    """data/model.schema.json is exactly accesssim.model.schema.json_schema()."""
     assert _load("model.schema.json") == json_schema(), REGENERATE
 
 

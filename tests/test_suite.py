@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from accesssim.cli import main
+from accesssim.cli.main import main
 from helpers import REPO
 
 KANSAI = "scenarios/incidents/01-kansai.yaml"

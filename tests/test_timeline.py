@@ -1,4 +1,4 @@
-"""Time cut into epochs (timeline.py): boundaries, epochs, lookup and merging."""
+"""Time cut into epochs (time/epochs.py): boundaries, epochs, lookup and merging."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accesssim.timeline import Epoch, boundaries, epoch_index, epochs, merge_epochs
+from accesssim.time.epochs import Epoch, boundaries, epoch_index, epochs, merge_epochs
 
 D = dt.date
 DAY = dt.timedelta(days=1)

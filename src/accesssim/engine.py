@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from accesssim.analysis import Analyzer, Progress
-from accesssim.loader import LoadedModel, load_model
-from accesssim.policy import LoadedPolicy, load_policy
-from accesssim.results import Report
+from accesssim.findings.results import Report
+from accesssim.model.loader import LoadedModel, load_model
+from accesssim.policy.load import LoadedPolicy, load_policy
+from accesssim.search.analysis import Analyzer, Progress
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,118 @@
+"""``accesssim analyze``: the report, with progress on a terminal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from accesssim.cli.guard import Exit, PathArg, analysis_done, handles_errors
+from accesssim.cli.options import (
+    AT_OPT,
+    MODE_OPT,
+    MODEL_ARG,
+    REPORT_FORMAT_OPT,
+    ROOT_OPT,
+    as_date,
+    checked_modes,
+    load_project,
+    write_output,
+)
+from accesssim.cli.outputs import refuse_inputs
+from accesssim.reports import OutputFormat, render
+
+if TYPE_CHECKING:
+    from accesssim.findings.results import Report
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
+
+
+def _closing_line(output: Path, report: Report) -> str:
+    """One line on stderr after writing a report file: what was written, in totals."""
+    return (f"wrote {output}: {_plural(len(report.findings), 'finding')}, "
+            f"{report.exposed_headcount:,} people exposed")
+
+
+class _Phases:
+    """Progress on stderr for long analyses, only when a person is watching: the phase number
+    out of three, and the percentage of the search."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+        self.number = 1
+        self.task = (bar.add_task("[1/3] loading the model and Casbin files", total=None)
+                     if bar else None)
+
+    def phase(self, text: str) -> None:
+        self.number += 1
+        if self.bar is not None:
+            self.bar.update(self.task, description=f"[{self.number}/3] {text}", completed=0,
+                            total=None)
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done, total=total)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[_Phases]:
+    if not enabled or not sys.stderr.isatty():
+        yield _Phases(None)
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=Console(stderr=True)) as bar:
+        yield _Phases(bar)
+
+
+@click.command()
+@MODEL_ARG
+@MODE_OPT
+@AT_OPT
+@REPORT_FORMAT_OPT
+@click.option("-o", "--output", type=PathArg(path_type=Path, dir_okay=False), default=None,
+              help="Write the report here instead of standard output.")
+@ROOT_OPT
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@handles_errors
+def analyze_cmd(model: Path, mode: str, at: dt.datetime | None, fmt: str, output: Path | None,
+                root: Path | None, quiet: bool) -> None:
+    """Report every path from outside the boundary to a non-public field.
+
+    \b
+    Exit codes: 0 no finding, 1 findings, 2 bad input or incomplete analysis, 130 interrupted.
+    Examples:
+      accesssim analyze scenarios/incidents/01-kansai.yaml
+      accesssim analyze scenarios/incidents/01-kansai.yaml --mode normal --at 2022-12-01
+      accesssim analyze scenarios/reference.yaml --format json -o report.json
+      accesssim analyze scenarios/incidents/05-chubu.yaml --format dot -o c.dot
+      dot -Tsvg -O c.dot
+    """
+    from accesssim.engine import analyzer
+
+    with _progress(not quiet) as phases:
+        project = load_project(model, root, phases.update)
+        if output is not None:
+            refuse_inputs(output, project.inputs)
+        phases.phase("deciding with Casbin and building the access graph")
+        engine = analyzer(project, modes=checked_modes(project, mode), at=as_date(at),
+                          progress=phases.update)
+        phases.phase("searching every person outside the boundary")
+        report = engine.run(phases.update)
+    text = render(report, OutputFormat(fmt))
+    analysis_done()
+    write_output(text, output)
+    if output is not None:
+        click.echo(_closing_line(output, report), err=True)
+    sys.exit(Exit.FINDINGS if report.findings else Exit.CLEAN)
+
+
+analyze_cmd.name = "analyze"

@@ -1,0 +1,40 @@
+"""The ``accesssim`` command. Each command: parse options, one library call, one formatter,
+an exit code from the result (0 pass, 1 findings, 2 bad input or incomplete analysis, 130
+interrupted).
+
+Heavy libraries (casbin, networkx, pydantic, rich, graphviz) are imported inside the
+commands, so ``accesssim --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import click
+
+from accesssim import __version__
+from accesssim.cli.analyze import analyze_cmd
+from accesssim.cli.create import generate, init
+from accesssim.cli.explain import explain
+from accesssim.cli.guard import Group
+from accesssim.cli.suite import test_cmd
+from accesssim.cli.validate import schema, validate
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="accesssim")
+def main() -> None:
+    """Find every way staff outside a company boundary can see non-public data.
+
+    \b
+    Examples:
+      accesssim validate scenarios/incidents/01-kansai.yaml
+      accesssim analyze scenarios/incidents/01-kansai.yaml
+      accesssim analyze scenarios/incidents/05-chubu.yaml --mode normal --format json -o c.json
+      accesssim explain scenarios/incidents/05-chubu.yaml --who miraiz_transferee --field phone
+
+    Exit codes: 0 pass, 1 findings, 2 bad input or incomplete analysis (also when --timeout is
+    reached), 130 interrupted (Ctrl-C).
+    """
+
+
+for command in (analyze_cmd, validate, explain, schema, generate, test_cmd, init):
+    main.add_command(command)

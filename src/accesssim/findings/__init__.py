@@ -1,0 +1,1 @@
+"""Findings: the frozen results the engine returns and every report format reads."""

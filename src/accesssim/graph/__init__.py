@@ -1,0 +1,1 @@
+"""The compiled, typed graph of people, places, accounts, terminals, screens and fields."""

@@ -1,0 +1,1 @@
+"""Read and check the model YAML: schema, loader, references, input files, the trust boundary."""

@@ -1,0 +1,234 @@
+"""Cross-checks of a validated model: every reference resolves (errors), and input that is
+accepted but probably a mistake (warnings). Each problem carries its YAML line."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from accesssim.errors import Problem
+from accesssim.model.schema import EXPECTATION_KINDS, SystemModel
+
+
+def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
+    """Unknown or duplicate ids and dangling references, each with its line."""
+    ids: dict[str, set[str]] = {}
+    owners: list[tuple[str, str, int]] = []
+    groups: list[tuple[str, list[Any]]] = [
+        ("organization", model.organizations),
+        ("person", model.people),
+        ("location", model.locations),
+        ("account", model.accounts),
+        ("terminal", model.terminals),
+        ("system", model.systems),
+        *(("field", s.fields) for s in model.systems),
+        *(("screen", s.screens) for s in model.systems),
+    ]
+    for kind, items in groups:
+        for item in items:
+            owners.append((kind, item.id, item.line))
+    counts = Counter(i for _, i, _ in owners)
+    first_line: dict[str, int] = {}
+    for kind, ident, line in owners:
+        if counts[ident] > 1 and ident in first_line:
+            yield Problem(
+                shown, line, f"duplicate id {ident!r} (first at line {first_line[ident]})"
+            )
+        first_line.setdefault(ident, line)
+        ids.setdefault(kind, set()).add(ident)
+
+    def need(kind: str, ref: str | None, line: int, what: str) -> Iterator[Problem]:
+        if ref is not None and ref not in ids.get(kind, set()):
+            yield Problem(shown, line, f"{what} refers to unknown {kind} {ref!r}")
+
+    def need_mode(modes: list[str] | None, line: int) -> Iterator[Problem]:
+        for m in modes or []:
+            if m not in model.modes and m != "normal":  # a missing 'normal' is reported once
+                yield Problem(
+                    shown, line, f"unknown mode {m!r} (declared: {', '.join(model.modes)})"
+                )
+
+    if len(set(model.modes)) != len(model.modes):
+        yield Problem(shown, model.line_of("modes"), "a mode is listed twice in modes")
+    if "normal" not in model.modes:
+        yield Problem(shown, model.line_of("modes"), "modes must include 'normal'")
+    for org in model.organizations:
+        yield from need(
+            "organization", org.affiliated_with, org.line_of("affiliated_with"), "affiliated_with"
+        )
+        for w in org.works_for:
+            yield from need("organization", w, org.line_of("works_for"), "works_for")
+    for grant in model.trust:
+        yield from need_mode(grant.modes, grant.line_of("modes"))
+        for o in grant.orgs:
+            yield from need("organization", o, grant.line_of("orgs"), "trust.orgs")
+        for p in grant.people:
+            yield from need("person", p, grant.line_of("people"), "trust.people")
+        for s in grant.systems:
+            yield from need("system", s, grant.line_of("systems"), "trust.systems")
+        for field_id in grant.fields or []:
+            yield from need("field", field_id, grant.line_of("fields"), "trust.fields")
+        if not grant.orgs and not grant.people:
+            yield Problem(shown, grant.line, "a trust grant needs orgs or people")
+    for person in model.people:
+        yield from need_mode(person.modes, person.line_of("modes"))
+        yield from need("organization", person.org, person.line_of("org"), "org")
+        for loc_id in person.locations:
+            yield from need("location", loc_id, person.line_of("locations"), "locations")
+        for former in person.former_orgs:
+            yield from need("organization", former.org, former.line_of("org"), "former_orgs")
+    for place in model.locations:
+        yield from need_mode(place.modes, place.line_of("modes"))
+        yield from need("organization", place.owner, place.line_of("owner"), "owner")
+        for o in place.open_to:
+            yield from need("organization", o, place.line_of("open_to"), "open_to")
+    for acc in model.accounts:
+        yield from need_mode(acc.modes, acc.line_of("modes"))
+        yield from need("person", acc.holder, acc.line_of("holder"), "holder")
+        for s in acc.systems:
+            yield from need("system", s, acc.line_of("systems"), "systems")
+        for p in acc.known_by:
+            yield from need("person", p, acc.line_of("known_by"), "known_by")
+        yield from need("organization", acc.issued_by, acc.line_of("issued_by"), "issued_by")
+    for term in model.terminals:
+        yield from need_mode(term.modes, term.line_of("modes"))
+        yield from need("location", term.location, term.line_of("location"), "location")
+        yield from need("organization", term.owner, term.line_of("owner"), "owner")
+        for p in term.assigned_to:
+            yield from need("person", p, term.line_of("assigned_to"), "assigned_to")
+        for s in term.systems:
+            yield from need("system", s, term.line_of("systems"), "systems")
+        for a in term.logged_in:
+            yield from need("account", a, term.line_of("logged_in"), "logged_in")
+        if term.accounts != "any":
+            for a in term.accounts:
+                yield from need("account", a, term.line_of("accounts"), "accounts")
+    for system in model.systems:
+        yield from need("organization", system.owner, system.line_of("owner"), "owner")
+        own_fields = {f.id for f in system.fields}
+        own_screens = {s.id for s in system.screens}
+        for data_field in system.fields:
+            for o in data_field.concerns:
+                yield from need("organization", o, data_field.line_of("concerns"), "concerns")
+        for screen in system.screens:
+            yield from need_mode(screen.modes, screen.line_of("modes"))
+            for shown_field in screen.shows:
+                yield from need_mode(shown_field.modes, shown_field.line_of("modes"))
+                if shown_field.field not in own_fields:
+                    yield Problem(
+                        shown,
+                        shown_field.line_of("field"),
+                        f"screen {screen.id!r} shows {shown_field.field!r}, "
+                        f"which is not a field of system {system.id!r}",
+                    )
+        for tr in system.transitions:
+            yield from need_mode(tr.modes, tr.line_of("modes"))
+            for end in (tr.source, tr.target):
+                if end not in own_screens:
+                    yield Problem(
+                        shown,
+                        tr.line,
+                        f"transition {tr.key!r}: {end!r} is not a screen of system {system.id!r}",
+                    )
+    yield from _check_expectations(model, shown, ids)
+    for role in model.casbin.role_purposes:
+        if not role:
+            yield Problem(shown, model.casbin.role_line(role), "empty role name in role_purposes")
+
+
+def _check_expectations(
+    model: SystemModel, shown: str, ids: dict[str, set[str]]
+) -> Iterator[Problem]:
+    """Every expectation names one kind, known modes and existing elements."""
+    who = ids.get("organization", set()) | ids.get("person", set())
+    fields = ids.get("field", set())
+    seen: dict[str, int] = {}
+    for exp in model.expectations:
+        line = exp.line
+        if exp.id in seen:
+            yield Problem(
+                shown, line, f"duplicate expectation id {exp.id!r} (first at line {seen[exp.id]})"
+            )
+        seen.setdefault(exp.id, line)
+        kinds = [k for k in EXPECTATION_KINDS if getattr(exp, k) is not None]
+        if len(kinds) != 1:
+            yield Problem(
+                shown,
+                line,
+                f"expectation {exp.id!r} needs exactly one of "
+                f"{', '.join(EXPECTATION_KINDS)} (has {len(kinds)})",
+            )
+            continue
+        if exp.mode is not None and exp.mode not in model.modes and exp.mode != "normal":
+            yield Problem(shown, line, f"unknown mode {exp.mode!r}")
+        names: list[tuple[str, set[str], str]] = []
+        if exp.finding:
+            names += [(w, who, "from") for w in exp.finding.from_]
+            names += [(f, fields, "fields") for f in exp.finding.fields]
+        if exp.no_path:
+            names += [(w, who, "from") for w in exp.no_path.from_]
+            names += [(f, fields, "fields") for f in exp.no_path.fields or []]
+            names += [(s, ids.get("system", set()), "systems") for s in exp.no_path.systems or []]
+        if exp.exposed_fields:
+            names += [(exp.exposed_fields.group, who, "group")]
+            names += [(f, fields, "fields") for f in exp.exposed_fields.fields]
+        if exp.who_can_see:
+            names += [(exp.who_can_see.field, fields, "field")]
+            names += [(p, ids.get("person", set()), "people") for p in exp.who_can_see.people]
+        if exp.decision:
+            d = exp.decision
+            names += [
+                (d.account, ids.get("account", set()), "account"),
+                (d.system, ids.get("system", set()), "system"),
+                (d.object, fields | ids.get("screen", set()), "object"),
+            ]
+        for name, known, key in names:
+            if name not in known:
+                yield Problem(
+                    shown, line, f"expectation {exp.id!r}: {key} refers to unknown id {name!r}"
+                )
+
+
+def model_warnings(model: SystemModel, shown: str) -> Iterator[Problem]:
+    """Input that loads but is probably a mistake: it makes an element cover nothing."""
+    system_fields = {s.id: {f.id for f in s.fields} for s in model.systems}
+    guarded: list[tuple[str, Any]] = [
+        *(("trust grant", g) for g in model.trust),
+        *((f"person {p.id!r}", p) for p in model.people),
+        *((f"location {p.id!r}", p) for p in model.locations),
+        *((f"account {a.id!r}", a) for a in model.accounts),
+        *((f"terminal {t.id!r}", t) for t in model.terminals),
+    ]
+    for system in model.systems:
+        for screen in system.screens:
+            guarded.append((f"screen {screen.id!r}", screen))
+            guarded += [(f"display of {d.field!r} on {screen.id!r}", d) for d in screen.shows]
+        guarded += [(f"transition {t.key!r}", t) for t in system.transitions]
+    for what, element in guarded:
+        if element.modes == []:
+            yield Problem(shown, element.line_of("modes"),
+                          f"{what} has modes: [] and so exists in no mode; "
+                          "leave modes out for every mode")
+    for grant in model.trust:
+        if grant.fields == []:
+            yield Problem(shown, grant.line_of("fields"),
+                          "trust grant has fields: [] and so trusts no field; "
+                          "leave fields out for every field of its systems")
+        if not grant.systems:
+            yield Problem(shown, grant.line_of("systems"),
+                          "trust grant has systems: [] and so trusts no field")
+        covered = set().union(*(system_fields.get(s, set()) for s in grant.systems))
+        for field_id in grant.fields or []:
+            if field_id not in covered:
+                yield Problem(shown, grant.line_of("fields"),
+                              f"trust grant lists field {field_id!r}, which is not a field of "
+                              "its systems: the grant does not cover it")
+    for term in model.terminals:
+        if term.accounts == "any":
+            continue
+        for acc_id in term.logged_in:
+            if acc_id not in term.accounts:
+                yield Problem(shown, term.line_of("logged_in"),
+                              f"terminal {term.id!r} has {acc_id!r} logged in but does not "
+                              "list it in accounts: the open session is used all the same")

@@ -1,0 +1,1 @@
+"""The Casbin files and the decisions Casbin makes on them."""

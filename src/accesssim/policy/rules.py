@@ -1,0 +1,144 @@
+"""The policy CSV, read with Casbin's own tokenizer: every rule keeps its line, and what Casbin
+would drop quietly or only fail on later is refused with that line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from casbin.persist.adapter import _extract_tokens
+
+from accesssim.errors import InputError, Problem
+from accesssim.model.files import CSV_BOM, read_input_text
+
+OPEN = "open"
+UNMASK = "unmask"
+ANY = "*"
+
+
+@dataclass(frozen=True)
+class PolicyLine:
+    """One rule of the policy CSV, with where it came from."""
+
+    ptype: str
+    values: tuple[str, ...]
+    line: int
+
+    def get(self, token: str, tokens: tuple[str, ...]) -> str | None:
+        try:
+            return self.values[tokens.index(token)]
+        except ValueError:
+            return None
+
+
+def read_policy_csv(
+    path: Path,
+    shown: str,
+    definitions: dict[str, int],
+    p_tokens: tuple[str, ...],
+    modes: list[str],
+) -> tuple[list[PolicyLine], list[PolicyLine]]:
+    """Every rule with its line; every problem Casbin would hide, reported with its line."""
+    text = read_input_text(path, shown, keep_bom=True)
+    problems: list[Problem] = []
+    if text.startswith("\ufeff"):
+        problems.append(Problem(shown, 1, CSV_BOM))
+        text = text[1:]
+    rules: list[PolicyLine] = []
+    groupings: list[PolicyLine] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        unbalanced = _unbalanced(line.strip())
+        if unbalanced:
+            problems.append(Problem(shown, number, unbalanced))
+            continue
+        tokens = _extract_tokens(line.strip())
+        if tokens is None:
+            continue
+        ptype, values = tokens[0], tuple(tokens[1:])
+        if ptype not in definitions:
+            known = ", ".join(sorted(definitions))
+            problems.append(
+                Problem(
+                    shown,
+                    number,
+                    f"unknown ptype {ptype!r} (the model defines: "
+                    f"{known}); Casbin would drop this line",
+                )
+            )
+            continue
+        if len(values) != definitions[ptype]:
+            problems.append(
+                Problem(
+                    shown,
+                    number,
+                    f"{ptype} needs {definitions[ptype]} fields, this line has {len(values)}",
+                )
+            )
+            continue
+        if any(v == "" for v in values):
+            problems.append(Problem(shown, number, "empty field"))
+            continue
+        entry = PolicyLine(ptype, values, number)
+        if ptype == "p":
+            problems.extend(_check_rule(entry, p_tokens, modes, shown))
+            rules.append(entry)
+        elif ptype.startswith("g"):
+            groupings.append(entry)
+        # p2, p3 ... rows: Casbin loads them, but enforce with the matcher m never reads them.
+
+    if problems:
+        raise InputError(problems)
+    return rules, groupings
+
+
+def _unbalanced(line: str) -> str | None:
+    """Casbin's tokenizer nests on ``()`` and ``[]`` and crashes on a close it did not open.
+
+    An opening bracket never closed only matters when a comma follows it: Casbin would then
+    read the rest of the line as one field.
+    """
+    if line.startswith("#"):
+        return None
+    opened: list[int] = []
+    for index, char in enumerate(line):
+        if char in "([":
+            opened.append(index)
+        elif char in ")]":
+            if not opened:
+                return (f"unbalanced {char!r}: Casbin's reader cannot split this line (a "
+                        "closing bracket with no opening one)")
+            opened.pop()
+    if opened and "," in line[opened[0]:]:
+        return (f"unbalanced {line[opened[0]]!r}: Casbin's reader would take the rest of the "
+                "line, commas included, as one field")
+    return None
+
+
+def _check_rule(
+    rule: PolicyLine, p_tokens: tuple[str, ...], modes: list[str], shown: str
+) -> list[Problem]:
+    problems = []
+    eft = rule.get("eft", p_tokens)
+    if eft is not None and eft not in ("allow", "deny"):
+        problems.append(Problem(shown, rule.line, f"eft must be allow or deny, not {eft!r}"))
+    mode = rule.get("mode", p_tokens)
+    if mode is not None and mode != ANY and mode not in modes:
+        problems.append(
+            Problem(
+                shown, rule.line, f"unknown mode {mode!r} (model modes: {', '.join(modes)}, or *)"
+            )
+        )
+    for token in ("valid_from", "valid_until"):
+        value = rule.get(token, p_tokens)
+        if value is not None and value != ANY:
+            try:
+                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                    raise ValueError(value)
+                dt.date.fromisoformat(value)
+            except ValueError:
+                problems.append(
+                    Problem(shown, rule.line, f"{token} {value!r} is not a date (YYYY-MM-DD) or *")
+                )
+    return problems

@@ -1,0 +1,1 @@
+"""The search: what each person can reach, the walks to exposed fields, root causes."""

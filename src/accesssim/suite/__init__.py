@@ -1,0 +1,1 @@
+"""Scenario expectations, their checks, and the `accesssim test` runner."""

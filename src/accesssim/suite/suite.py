@@ -1,0 +1,149 @@
+"""Run every scenario's expectations: results, coverage, JUnit XML and golden-file updates."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from accesssim.engine import Project, load_project
+from accesssim.errors import AccessSimError, InputError
+from accesssim.model.provenance import Source
+from accesssim.suite.checks import CheckResult, ScenarioRun, check
+
+COVERAGE_KINDS = ("policy lines", "roles", "screens", "transitions", "terminals")
+
+
+def _natural(text: str) -> list[object]:
+    """Sort key that puts policy.csv:9 before policy.csv:10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Scenario files under the given files and folders, sorted."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found.update(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+        elif path.exists():
+            found.add(path)
+        else:
+            raise InputError.single(str(path), 0, "no such file or folder")
+    return sorted(found)
+
+
+@dataclass
+class Coverage:
+    """What no expectation exercised, per kind of element."""
+
+    total: dict[str, set[str]] = field(default_factory=lambda: {k: set() for k in COVERAGE_KINDS})
+    covered: dict[str, set[str]] = field(
+        default_factory=lambda: {k: set() for k in COVERAGE_KINDS})
+
+    @property
+    def percent(self) -> float:
+        total = sum(len(v) for v in self.total.values())
+        done = sum(len(self.covered[k] & self.total[k]) for k in COVERAGE_KINDS)
+        return 100.0 * done / total if total else 100.0
+
+    def missing(self) -> Iterator[tuple[str, list[str]]]:
+        for kind in COVERAGE_KINDS:
+            left = sorted(self.total[kind] - self.covered[kind], key=_natural)
+            if left:
+                yield kind, left
+
+    def add(self, project: Project, results: list[CheckResult]) -> None:
+        policy, model = project.policy, project.loaded.model
+        name = project.loaded.display_path
+        cited: set[Source] = set().union(*(r.cited for r in results)) if results else set()
+        nodes: set[str] = set().union(*(r.path_nodes for r in results)) if results else set()
+        for rule in (*policy.rules, *policy.groupings):
+            key = f"{policy.policy_display}:{rule.line}"
+            self.total["policy lines"].add(key)
+            roles = [rule.values[1]] if rule.ptype.startswith("g") else [rule.values[0]]
+            accounts = {a.id for a in model.accounts}
+            for role in roles:
+                if role not in accounts:
+                    self.total["roles"].add(f"{name}:{role}")
+            if Source(policy.policy_display, rule.line) in cited:
+                self.covered["policy lines"].add(key)
+                self.covered["roles"].update(f"{name}:{r}" for r in rule.values[:2])
+        for system in model.systems:
+            for screen in system.screens:
+                self.total["screens"].add(f"{name}:{screen.id}")
+                if f"screen:{screen.id}" in nodes:
+                    self.covered["screens"].add(f"{name}:{screen.id}")
+            for tr in system.transitions:
+                self.total["transitions"].add(f"{name}:{tr.key}")
+                if f"transition:{tr.key}" in nodes or Source(name, tr.line) in cited:
+                    self.covered["transitions"].add(f"{name}:{tr.key}")
+        for term in model.terminals:
+            self.total["terminals"].add(f"{name}:{term.id}")
+            if f"terminal:{term.id}" in nodes:
+                self.covered["terminals"].add(f"{name}:{term.id}")
+
+
+@dataclass
+class SuiteResult:
+    results: list[CheckResult] = field(default_factory=list)
+    coverage: Coverage = field(default_factory=Coverage)
+    without_expectations: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    rewrites: dict[Path, str] = field(default_factory=dict)  # --update: new file texts
+    inputs: list[Path] = field(default_factory=list)  # every file read: outputs spare them
+
+    @property
+    def failed(self) -> list[CheckResult]:
+        return [r for r in self.results if not r.passed]
+
+
+def run_suite(paths: Iterable[Path], root: Path | None = None, *, update: bool = False
+              ) -> SuiteResult:
+    """Load every scenario first (bad input stops everything), then check them all.
+
+    With ``update``, the new texts of the files to rewrite are in ``rewrites``; nothing is
+    written here. No expectation at all is an error: an empty run must not pass.
+    """
+    paths = list(paths)
+    projects = [load_project(path, root) for path in discover(paths)]
+    suite = SuiteResult()
+    for project in projects:
+        suite.inputs += project.inputs
+        expectations = project.loaded.model.expectations
+        if not expectations:
+            suite.without_expectations.append(project.loaded.display_path)
+            continue
+        run = ScenarioRun(project)
+        results = [check(run, exp, project.loaded.display_path) for exp in expectations]
+        if update:
+            results = _update_golden(project, run, results, suite)
+        suite.results.extend(results)
+        suite.coverage.add(project, results)
+    if not suite.results:
+        raise AccessSimError("no expectations found in " + ", ".join(str(p) for p in paths)
+                             + " (add an `expectations:` list to a scenario)")
+    return suite
+
+
+def _update_golden(project: Project, run: ScenarioRun, results: list[CheckResult],
+                   suite: SuiteResult) -> list[CheckResult]:
+    """Set failing ``who_can_see`` lists to what the analysis found, and check them again."""
+    from accesssim.suite.golden import rewritten
+
+    stale = {r.expectation: list(r.actual_items) for r in results
+             if r.kind == "who_can_see" and not r.passed}
+    if not stale:
+        return results
+    path = project.loaded.path
+    with path.open(encoding="utf-8", newline="") as handle:  # keep CRLF / CR line endings
+        text = handle.read()
+    suite.rewrites[path] = rewritten(project.loaded.display_path, text, stale)
+    suite.updated.extend(f"{project.loaded.display_path}::{k}" for k in sorted(stale))
+    checked = []
+    for exp in project.loaded.model.expectations:
+        if exp.id in stale and exp.who_can_see is not None:
+            new = exp.who_can_see.model_copy(update={"people": sorted(stale[exp.id])})
+            exp = exp.model_copy(update={"who_can_see": new})
+        checked.append(check(run, exp, project.loaded.display_path))
+    return checked

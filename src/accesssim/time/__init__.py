@@ -1,0 +1,1 @@
+"""Time: epochs, and the slices (mode x epoch) the analysis evaluates."""
