@@ -1,0 +1,109 @@
+"""The compile phase's fast paths give exactly what the straightforward code gave.
+
+``build_slices`` reads validity windows from the model's lists of guarded elements instead of
+reflecting over every field of every object; these tests keep the reflective walk as the
+reference and compare the slices on every shipped scenario and on random models, and check
+that the model has no other place a guarded element can sit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+import typing
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from pydantic import BaseModel
+
+from accesssim.analysis import build_slices
+from accesssim.engine import Project, load_project
+from accesssim.graph import Slice
+from accesssim.model import Guarded, SystemModel
+from accesssim.timeline import boundaries, epochs
+from profiles import examples
+from strategies import REPO, Generated, materialise, projects
+
+SCENARIOS = sorted((REPO / "scenarios").rglob("*.yaml"))
+
+
+def _policy_date(value: str | None) -> dt.date | None:
+    return None if value is None or value == "*" else dt.date.fromisoformat(value)
+
+
+def reflective_slices(project: Project, modes: list[str], at: dt.date | None) -> list[Slice]:
+    """``build_slices`` as it was: every ``valid`` found by visiting every pydantic field."""
+    windows: list[tuple[dt.date | None, dt.date | None]] = []
+
+    def visit(obj: BaseModel) -> None:
+        valid = getattr(obj, "valid", None)
+        if valid is not None:
+            windows.append((valid.start, valid.until))
+        for name in type(obj).model_fields:
+            value = getattr(obj, name)
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, BaseModel) and name != "valid":
+                    visit(item)
+
+    visit(project.loaded.model)
+    policy = project.policy
+    for rule in policy.rules:
+        windows.append((_policy_date(rule.get("valid_from", policy.p_tokens)),
+                        _policy_date(rule.get("valid_until", policy.p_tokens))))
+    windows.extend((day, day) for day in policy.matcher_dates)
+    chosen = [(e, at if at is not None else e.representative())
+              for e in epochs(boundaries(windows)) if at is None or e.contains(at)]
+    result: list[Slice] = []
+    for mode in modes:
+        for epoch, day in chosen:
+            result.append(Slice(len(result), mode, epoch, day))
+    return result
+
+
+def _check(project: Project) -> None:
+    modes = list(project.loaded.model.modes)
+    assert build_slices(project.loaded, project.policy, modes, None) == reflective_slices(
+        project, modes, None)
+    day = dt.date(2020, 7, 1)
+    assert build_slices(project.loaded, project.policy, modes[:1], day) == reflective_slices(
+        project, modes[:1], day)
+
+
+@pytest.mark.parametrize("model", SCENARIOS, ids=lambda p: str(p.relative_to(REPO)))
+def test_slices_equal_the_reflective_walk_on_shipped_scenarios(model: Path) -> None:
+    _check(load_project(model, REPO))
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(projects())
+def test_slices_equal_the_reflective_walk_on_random_models(gen: Generated) -> None:
+    with materialise(gen) as project:
+        _check(project)
+
+
+def _guarded_paths(cls: type[BaseModel], prefix: str = "") -> set[str]:
+    """Every field path from ``cls`` to a guarded element (through lists and optionals)."""
+    found: set[str] = set()
+    for name, info in cls.model_fields.items():
+        if name == "valid":
+            continue
+        todo: list[object] = [info.annotation]
+        while todo:
+            tp = todo.pop()
+            if isinstance(tp, type) and issubclass(tp, BaseModel):
+                path = f"{prefix}{name}"
+                if issubclass(tp, Guarded):
+                    found.add(path)
+                found |= _guarded_paths(tp, f"{path}.")
+            elif isinstance(tp, types.UnionType) or typing.get_origin(tp) is not None:
+                todo.extend(typing.get_args(tp))
+    return found
+
+
+def test_build_slices_reads_every_place_a_guarded_element_can_sit() -> None:
+    """A new guarded field in the model must be added to ``build_slices`` (and here)."""
+    assert _guarded_paths(SystemModel) == {
+        "trust", "people", "locations", "accounts", "terminals",
+        "systems.screens", "systems.screens.shows", "systems.transitions",
+    }
