@@ -3,7 +3,8 @@
 ``build_slices`` reads validity windows from the model's lists of guarded elements instead of
 reflecting over every field of every object; these tests keep the reflective walk as the
 reference and compare the slices on every shipped scenario and on random models, and check
-that the model has no other place a guarded element can sit.
+that the model has no other place a guarded element can sit. The graph is written through
+``_writers``, which must leave networkx's dicts exactly as ``add_node``/``add_edge`` would.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import types
 import typing
 from pathlib import Path
 
+import networkx as nx
 import pytest
 from hypothesis import given, settings
 from pydantic import BaseModel
 
 from accesssim.analysis import build_slices
 from accesssim.engine import Project, load_project
-from accesssim.graph import Slice
+from accesssim.graph import Slice, _writers
 from accesssim.model import Guarded, SystemModel
 from accesssim.timeline import boundaries, epochs
 from profiles import examples
@@ -107,3 +109,37 @@ def test_build_slices_reads_every_place_a_guarded_element_can_sit() -> None:
         "trust", "people", "locations", "accounts", "terminals",
         "systems.screens", "systems.screens.shows", "systems.transitions",
     }
+
+
+def _graph_state(G: nx.MultiDiGraph) -> tuple[object, ...]:
+    """Everything networkx keeps, in its order: nodes, successors and predecessors."""
+    return (list(G.nodes(data=True)),
+            [(u, list(G._succ[u].items())) for u in G],
+            [(u, list(G._pred[u].items())) for u in G])
+
+
+def test_graph_writers_fill_the_graph_as_networkx_does() -> None:
+    """Missing end nodes are created bare, a node added later keeps them, a repeated key
+    updates its edge, parallel edges keep their keys."""
+    steps: list[tuple[str, tuple[object, ...]]] = [
+        ("node", (("a", 1), {"kind": "a"})),
+        ("edge", (("a", 1), ("b", 2), "k", {"relation": "r", "x": 1})),
+        ("edge", (("a", 1), ("b", 2), "k2", {"relation": "r"})),
+        ("edge", (("a", 1), ("b", 2), "k", {"x": 2, "y": 3})),
+        ("node", (("b", 2), {"kind": "b"})),
+        ("node", (("a", 1), {"extra": True})),
+        ("edge", (("c", 3), ("a", 1), "k", {"relation": "s"})),
+        ("edge", (("c", 3), ("c", 3), "loop", {"relation": "t"})),
+    ]
+    plain, fast = nx.MultiDiGraph(), nx.MultiDiGraph()
+    add_node, add_edge = _writers(fast)
+    for kind, args in steps:
+        if kind == "node":
+            node, attr = args
+            plain.add_node(node, **dict(attr))  # type: ignore[arg-type]
+            add_node(node, dict(attr))  # type: ignore[arg-type]
+        else:
+            u, v, key, data = args
+            plain.add_edge(u, v, key=key, **dict(data))  # type: ignore[arg-type]
+            add_edge(u, v, key, dict(data))  # type: ignore[arg-type]
+    assert _graph_state(fast) == _graph_state(plain)

@@ -77,6 +77,41 @@ def guard(*elements: Guarded) -> ElementGuard:
     return ElementGuard(elements)
 
 
+_AddNode = Callable[[Node, dict[str, Any]], None]
+_AddEdge = Callable[[Node, Node, str, dict[str, Any]], None]
+
+
+def _writers(G: nx.MultiDiGraph) -> tuple[_AddNode, _AddEdge]:
+    """``add_node`` and ``add_edge`` as networkx's, writing the adjacency dicts directly.
+
+    The same dicts, filled the same way (a missing end node is created bare, a repeated key
+    updates its edge), without the per-call keyword dicts and cache clearing that cost more
+    than the graph itself at utility scale.
+    """
+    succ, pred, nodes = G._succ, G._pred, G._node
+
+    def add_node(node: Node, attr: dict[str, Any]) -> None:
+        if node in succ:
+            nodes[node].update(attr)
+        else:
+            succ[node], pred[node], nodes[node] = {}, {}, attr
+
+    def add_edge(u: Node, v: Node, key: str, data: dict[str, Any]) -> None:
+        if u not in succ:
+            succ[u], pred[u], nodes[u] = {}, {}, {}
+        if v not in succ:
+            succ[v], pred[v], nodes[v] = {}, {}, {}
+        keyed = succ[u].get(v)
+        if keyed is None:
+            keyed = succ[u][v] = pred[v][u] = {}
+        if key in keyed:
+            keyed[key].update(data)
+        else:
+            keyed[key] = data
+
+    return add_node, add_edge
+
+
 def compile_graph(
     model: SystemModel,
     model_file: str,
@@ -93,8 +128,14 @@ def compile_graph(
     """
     G = nx.MultiDiGraph(model=model.name)
 
+    cited: dict[int, tuple[Source, ...]] = {}
+
     def src(line: int) -> tuple[Source, ...]:
-        return (Source(model_file, line),)
+        """One tuple per line, shared by everything that cites it."""
+        found = cited.get(line)
+        if found is None:
+            found = cited[line] = (Source(model_file, line),)
+        return found
 
     for org in model.organizations:
         G.add_node(("org", org.id), kind="org", element=org, sources=src(org.line))
@@ -113,55 +154,59 @@ def compile_graph(
             if person.org in loc.open_to and loc.id not in person.locations:
                 G.add_edge(("person", person.id), ("location", loc.id), key="can-be-at",
                            relation="can-be-at", guard=guard(person, loc), sources=src(loc.line))
+    add_node, add_edge = _writers(G)
+    systems = {system.id: ("system", system.id) for system in model.systems}
     for system in model.systems:
-        G.add_node(("system", system.id), kind="system", element=system,
-                   sources=src(system.line))
+        system_node = systems[system.id]
+        add_node(system_node, {"kind": "system", "element": system, "sources": src(system.line)})
         for f in system.fields:
-            G.add_node(("field", f.id), kind="field", element=f, system=system.id,
-                       sources=src(f.line))
+            add_node(("field", f.id), {"kind": "field", "element": f, "system": system.id,
+                                       "sources": src(f.line)})
         for screen in system.screens:
-            node = ("screen", screen.id)
-            G.add_node(node, kind="screen", element=screen, system=system.id,
-                       sources=src(screen.line))
-            G.add_edge(("system", system.id), node, key="has-screen", relation="has-screen",
-                       guard=guard(screen), sources=src(screen.line))
+            node, screen_guard, sources = ("screen", screen.id), guard(screen), src(screen.line)
+            add_node(node, {"kind": "screen", "element": screen, "system": system.id,
+                            "sources": sources})
+            add_edge(system_node, node, "has-screen",
+                     {"relation": "has-screen", "guard": screen_guard, "sources": sources})
             for index, shown in enumerate(screen.shows):
-                G.add_edge(node, ("field", shown.field), key=f"shows:{index}", relation="shows",
-                           display=shown, guard=guard(screen, shown), sources=src(shown.line))
+                add_edge(node, ("field", shown.field), f"shows:{index}",
+                         {"relation": "shows", "display": shown, "guard": guard(screen, shown),
+                          "sources": src(shown.line)})
         for index, tr in enumerate(system.transitions):
             # Keyed by position: the same link may be listed twice (e.g. different windows).
-            G.add_edge(("screen", tr.source), ("screen", tr.target), key=f"{tr.key}#{index}",
-                       relation="transition", transition=tr, guard=guard(tr),
-                       sources=src(tr.line))
+            add_edge(("screen", tr.source), ("screen", tr.target), f"{tr.key}#{index}",
+                     {"relation": "transition", "transition": tr, "guard": guard(tr),
+                      "sources": src(tr.line)})
+    # One guard and one sources tuple per element, shared by all of its edges.
     for acc in model.accounts:
-        node = ("account", acc.id)
-        G.add_node(node, kind="account", element=acc, sources=src(acc.line))
-        G.add_edge(("person", acc.holder), node, key="holds", relation="holds",
-                   guard=guard(acc), sources=src(acc.line))
+        node, acc_guard, sources = ("account", acc.id), guard(acc), src(acc.line)
+        add_node(node, {"kind": "account", "element": acc, "sources": sources})
+        add_edge(("person", acc.holder), node, "holds",
+                 {"relation": "holds", "guard": acc_guard, "sources": sources})
         for knower in acc.known_by:
-            G.add_edge(("person", knower), node, key="knows", relation="knows",
-                       guard=guard(acc), sources=src(acc.line))
+            add_edge(("person", knower), node, "knows",
+                     {"relation": "knows", "guard": acc_guard, "sources": sources})
         for system_id in acc.systems:
-            G.add_edge(node, ("system", system_id), key="logs-into", relation="logs-into",
-                       guard=guard(acc), sources=src(acc.line))
+            add_edge(node, systems.get(system_id, ("system", system_id)), "logs-into",
+                     {"relation": "logs-into", "guard": acc_guard, "sources": sources})
     for term in model.terminals:
-        node = ("terminal", term.id)
-        G.add_node(node, kind="terminal", element=term, sources=src(term.line))
-        G.add_edge(("location", term.location), node, key="hosts", relation="hosts",
-                   guard=guard(term), sources=src(term.line))
+        node, term_guard, sources = ("terminal", term.id), guard(term), src(term.line)
+        add_node(node, {"kind": "terminal", "element": term, "sources": sources})
+        add_edge(("location", term.location), node, "hosts",
+                 {"relation": "hosts", "guard": term_guard, "sources": sources})
         for person_id in term.assigned_to:
-            G.add_edge(("person", person_id), node, key="assigned", relation="assigned",
-                       guard=guard(term), sources=src(term.line))
+            add_edge(("person", person_id), node, "assigned",
+                     {"relation": "assigned", "guard": term_guard, "sources": sources})
         for system_id in term.systems:
-            G.add_edge(node, ("system", system_id), key="reaches", relation="reaches",
-                       guard=guard(term), sources=src(term.line))
+            add_edge(node, systems.get(system_id, ("system", system_id)), "reaches",
+                     {"relation": "reaches", "guard": term_guard, "sources": sources})
         if term.accounts != "any":
             for acc_id in term.accounts:
-                G.add_edge(node, ("account", acc_id), key="accepts", relation="accepts",
-                           guard=guard(term), sources=src(term.line))
+                add_edge(node, ("account", acc_id), "accepts",
+                         {"relation": "accepts", "guard": term_guard, "sources": sources})
         for acc_id in term.logged_in:
-            G.add_edge(node, ("account", acc_id), key="logged-in", relation="logged-in",
-                       guard=guard(term), sources=src(term.line))
+            add_edge(node, ("account", acc_id), "logged-in",
+                     {"relation": "logged-in", "guard": term_guard, "sources": sources})
     _add_decisions(G, model, policy_file, decisions, slices, relevant_accounts, progress)
     return G
 
