@@ -13,12 +13,14 @@ import datetime as dt
 import types
 import typing
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pytest
 from hypothesis import given, settings
 from pydantic import BaseModel
 
+from accesssim import analysis
 from accesssim.analysis import build_slices
 from accesssim.engine import Project, load_project
 from accesssim.graph import Slice, _writers
@@ -143,3 +145,47 @@ def test_graph_writers_fill_the_graph_as_networkx_does() -> None:
             plain.add_edge(u, v, key=key, **dict(data))  # type: ignore[arg-type]
             add_edge(u, v, key, dict(data))  # type: ignore[arg-type]
     assert _graph_state(fast) == _graph_state(plain)
+
+
+def _everyone_compiled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the analyser compile every person's ways in (``searched=None``)."""
+    original = analysis.compile_graph
+
+    def full(*args: Any, **kwargs: Any) -> nx.MultiDiGraph:
+        return original(*args[:7], **kwargs)  # drop ``searched``
+
+    monkeypatch.setattr(analysis, "compile_graph", full)
+
+
+def _answers(project: Project) -> tuple[object, ...]:
+    """The report, and ``explain`` for every person and field of the model."""
+    model = project.loaded.model
+    engine = analysis.Analyzer(project.loaded, project.policy, modes=list(model.modes))
+    fields = [f.id for s in model.systems for f in s.fields]
+    explained = [engine.explain(p.id, f).to_dict() for p in model.people for f in fields]
+    return engine.run(), explained, engine.graph.number_of_edges()
+
+
+def _check_pruning(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    report, explained, edges = _answers(project)
+    with monkeypatch.context() as patched:
+        _everyone_compiled(patched)
+        full_report, full_explained, full_edges = _answers(project)
+    assert report == full_report
+    assert explained == full_explained
+    assert edges <= full_edges
+
+
+@pytest.mark.parametrize("model", SCENARIOS, ids=lambda p: str(p.relative_to(REPO)))
+def test_ways_in_of_insiders_change_no_answer_on_shipped_scenarios(
+        model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only people outside some boundary get their accounts and terminals compiled: the
+    reports and every ``explain`` are those of the graph with everyone's."""
+    _check_pruning(load_project(model, REPO), monkeypatch)
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(projects())
+def test_ways_in_of_insiders_change_no_answer_on_random_models(gen: Generated) -> None:
+    with pytest.MonkeyPatch.context() as monkeypatch, materialise(gen) as project:
+        _check_pruning(project, monkeypatch)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -120,12 +121,20 @@ def compile_graph(
     slices: list[Slice],
     relevant_accounts: Iterable[str],
     progress: Callable[[int, int], None] | None = None,
+    searched: AbstractSet[str] | None = None,
 ) -> nx.MultiDiGraph:
     """Build the access graph; decisions are added for ``relevant_accounts`` only.
+
+    ``searched``: the people whose ways in are ever looked up, those outside the boundary of
+    some system with non-public fields (anyone else is trusted for every non-public field, so
+    neither the search nor ``explain`` asks for their accounts or terminals). Accounts that
+    none of them holds or knows and that are not relevant, and other people's terminal
+    assignments, are left out (None: everyone's are compiled).
 
     Notes: decision edges cost one ``enforce`` per class, candidate object and epoch of the
     rules that name that object (see decisions.py), never the full account x screen grid.
     """
+    relevant_accounts = set(relevant_accounts)
     G = nx.MultiDiGraph(model=model.name)
 
     cited: dict[int, tuple[Source, ...]] = {}
@@ -178,7 +187,12 @@ def compile_graph(
                      {"relation": "transition", "transition": tr, "guard": guard(tr),
                       "sources": src(tr.line)})
     # One guard and one sources tuple per element, shared by all of its edges.
+    compiled: set[str] = set()
     for acc in model.accounts:
+        if (searched is not None and acc.id not in relevant_accounts
+                and acc.holder not in searched and searched.isdisjoint(acc.known_by)):
+            continue
+        compiled.add(acc.id)
         node, acc_guard, sources = ("account", acc.id), guard(acc), src(acc.line)
         add_node(node, {"kind": "account", "element": acc, "sources": sources})
         add_edge(("person", acc.holder), node, "holds",
@@ -195,6 +209,8 @@ def compile_graph(
         add_edge(("location", term.location), node, "hosts",
                  {"relation": "hosts", "guard": term_guard, "sources": sources})
         for person_id in term.assigned_to:
+            if searched is not None and person_id not in searched:
+                continue
             add_edge(("person", person_id), node, "assigned",
                      {"relation": "assigned", "guard": term_guard, "sources": sources})
         for system_id in term.systems:
@@ -202,6 +218,8 @@ def compile_graph(
                      {"relation": "reaches", "guard": term_guard, "sources": sources})
         if term.accounts != "any":
             for acc_id in term.accounts:
+                if acc_id not in compiled:
+                    continue
                 add_edge(node, ("account", acc_id), "accepts",
                          {"relation": "accepts", "guard": term_guard, "sources": sources})
         for acc_id in term.logged_in:
