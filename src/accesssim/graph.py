@@ -146,6 +146,8 @@ def compile_graph(
             found = cited[line] = (Source(model_file, line),)
         return found
 
+    add_node, add_edge = _writers(G)
+    systems = {system.id: ("system", system.id) for system in model.systems}
     for org in model.organizations:
         G.add_node(("org", org.id), kind="org", element=org, sources=src(org.line))
     for loc in model.locations:
@@ -163,8 +165,6 @@ def compile_graph(
             if person.org in loc.open_to and loc.id not in person.locations:
                 G.add_edge(("person", person.id), ("location", loc.id), key="can-be-at",
                            relation="can-be-at", guard=guard(person, loc), sources=src(loc.line))
-    add_node, add_edge = _writers(G)
-    systems = {system.id: ("system", system.id) for system in model.systems}
     for system in model.systems:
         system_node = systems[system.id]
         add_node(system_node, {"kind": "system", "element": system, "sources": src(system.line)})
