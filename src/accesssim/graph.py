@@ -128,8 +128,9 @@ def compile_graph(
     ``searched``: the people whose ways in are ever looked up, those outside the boundary of
     some system with non-public fields (anyone else is trusted for every non-public field, so
     neither the search nor ``explain`` asks for their accounts or terminals). Accounts that
-    none of them holds or knows and that are not relevant, and other people's terminal
-    assignments, are left out (None: everyone's are compiled).
+    none of them holds or knows and that are not relevant, other people's terminal
+    assignments, and closed terminals assigned to none of them are left out (None:
+    everyone's are compiled).
 
     Notes: decision edges cost one ``enforce`` per class, candidate object and epoch of the
     rules that name that object (see decisions.py), never the full account x screen grid.
@@ -204,6 +205,8 @@ def compile_graph(
             add_edge(node, systems.get(system_id, ("system", system_id)), "logs-into",
                      {"relation": "logs-into", "guard": acc_guard, "sources": sources})
     for term in model.terminals:
+        if not (searched is None or term.open or not searched.isdisjoint(term.assigned_to)):
+            continue  # a closed terminal is used only by the people it is assigned to
         node, term_guard, sources = ("terminal", term.id), guard(term), src(term.line)
         add_node(node, {"kind": "terminal", "element": term, "sources": sources})
         add_edge(("location", term.location), node, "hosts",
