@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import networkx as nx
@@ -23,6 +24,41 @@ from accesssim.time.slices import Slice
 Node = tuple[str, Any]
 
 
+_AddNode = Callable[[Node, dict[str, Any]], None]
+_AddEdge = Callable[[Node, Node, str, dict[str, Any]], None]
+
+
+def _writers(G: nx.MultiDiGraph) -> tuple[_AddNode, _AddEdge]:
+    """``add_node`` and ``add_edge`` as networkx's, writing the adjacency dicts directly.
+
+    The same dicts, filled the same way (a missing end node is created bare, a repeated key
+    updates its edge), without the per-call keyword dicts and cache clearing that cost more
+    than the graph itself at utility scale.
+    """
+    succ, pred, nodes = G._succ, G._pred, G._node
+
+    def add_node(node: Node, attr: dict[str, Any]) -> None:
+        if node in succ:
+            nodes[node].update(attr)
+        else:
+            succ[node], pred[node], nodes[node] = {}, {}, attr
+
+    def add_edge(u: Node, v: Node, key: str, data: dict[str, Any]) -> None:
+        if u not in succ:
+            succ[u], pred[u], nodes[u] = {}, {}, {}
+        if v not in succ:
+            succ[v], pred[v], nodes[v] = {}, {}, {}
+        keyed = succ[u].get(v)
+        if keyed is None:
+            keyed = succ[u][v] = pred[v][u] = {}
+        if key in keyed:
+            keyed[key].update(data)
+        else:
+            keyed[key] = data
+
+    return add_node, add_edge
+
+
 def compile_graph(
     model: SystemModel,
     model_file: str,
@@ -31,17 +67,34 @@ def compile_graph(
     slices: list[Slice],
     relevant_accounts: Iterable[str],
     progress: Callable[[int, int], None] | None = None,
+    searched: AbstractSet[str] | None = None,
 ) -> nx.MultiDiGraph:
     """Build the access graph; decisions are added for ``relevant_accounts`` only.
+
+    ``searched``: the people whose ways in are ever looked up, those outside the boundary of
+    some system with non-public fields (anyone else is trusted for every non-public field, so
+    neither the search nor ``explain`` asks for their accounts or terminals). Accounts that
+    none of them holds or knows and that are not relevant, other people's terminal
+    assignments, and closed terminals assigned to none of them are left out (None:
+    everyone's are compiled).
 
     Notes: decision edges cost one ``enforce`` per class, candidate object and epoch of the
     rules that name that object (see decisions.py), never the full account x screen grid.
     """
+    relevant_accounts = set(relevant_accounts)
     G = nx.MultiDiGraph(model=model.name)
 
-    def src(line: int) -> tuple[Source, ...]:
-        return (Source(model_file, line),)
+    cited: dict[int, tuple[Source, ...]] = {}
 
+    def src(line: int) -> tuple[Source, ...]:
+        """One tuple per line, shared by everything that cites it."""
+        found = cited.get(line)
+        if found is None:
+            found = cited[line] = (Source(model_file, line),)
+        return found
+
+    add_node, add_edge = _writers(G)
+    systems = {system.id: ("system", system.id) for system in model.systems}
     for org in model.organizations:
         G.add_node(("org", org.id), kind="org", element=org, sources=src(org.line))
     for loc in model.locations:
@@ -60,54 +113,67 @@ def compile_graph(
                 G.add_edge(("person", person.id), ("location", loc.id), key="can-be-at",
                            relation="can-be-at", guard=guard(person, loc), sources=src(loc.line))
     for system in model.systems:
-        G.add_node(("system", system.id), kind="system", element=system,
-                   sources=src(system.line))
+        system_node = systems[system.id]
+        add_node(system_node, {"kind": "system", "element": system, "sources": src(system.line)})
         for f in system.fields:
-            G.add_node(("field", f.id), kind="field", element=f, system=system.id,
-                       sources=src(f.line))
+            add_node(("field", f.id), {"kind": "field", "element": f, "system": system.id,
+                                       "sources": src(f.line)})
         for screen in system.screens:
-            node = ("screen", screen.id)
-            G.add_node(node, kind="screen", element=screen, system=system.id,
-                       sources=src(screen.line))
-            G.add_edge(("system", system.id), node, key="has-screen", relation="has-screen",
-                       guard=guard(screen), sources=src(screen.line))
+            node, screen_guard, sources = ("screen", screen.id), guard(screen), src(screen.line)
+            add_node(node, {"kind": "screen", "element": screen, "system": system.id,
+                            "sources": sources})
+            add_edge(system_node, node, "has-screen",
+                     {"relation": "has-screen", "guard": screen_guard, "sources": sources})
             for index, shown in enumerate(screen.shows):
-                G.add_edge(node, ("field", shown.field), key=f"shows:{index}", relation="shows",
-                           display=shown, guard=guard(screen, shown), sources=src(shown.line))
+                add_edge(node, ("field", shown.field), f"shows:{index}",
+                         {"relation": "shows", "display": shown, "guard": guard(screen, shown),
+                          "sources": src(shown.line)})
         for index, tr in enumerate(system.transitions):
             # Keyed by position: the same link may be listed twice (e.g. different windows).
-            G.add_edge(("screen", tr.source), ("screen", tr.target), key=f"{tr.key}#{index}",
-                       relation="transition", transition=tr, guard=guard(tr),
-                       sources=src(tr.line))
+            add_edge(("screen", tr.source), ("screen", tr.target), f"{tr.key}#{index}",
+                     {"relation": "transition", "transition": tr, "guard": guard(tr),
+                      "sources": src(tr.line)})
+    # One guard and one sources tuple per element, shared by all of its edges.
+    compiled: set[str] = set()
     for acc in model.accounts:
-        node = ("account", acc.id)
-        G.add_node(node, kind="account", element=acc, sources=src(acc.line))
-        G.add_edge(("person", acc.holder), node, key="holds", relation="holds",
-                   guard=guard(acc), sources=src(acc.line))
+        if (searched is not None and acc.id not in relevant_accounts
+                and acc.holder not in searched and searched.isdisjoint(acc.known_by)):
+            continue
+        compiled.add(acc.id)
+        node, acc_guard, sources = ("account", acc.id), guard(acc), src(acc.line)
+        add_node(node, {"kind": "account", "element": acc, "sources": sources})
+        add_edge(("person", acc.holder), node, "holds",
+                 {"relation": "holds", "guard": acc_guard, "sources": sources})
         for knower in acc.known_by:
-            G.add_edge(("person", knower), node, key="knows", relation="knows",
-                       guard=guard(acc), sources=src(acc.line))
+            add_edge(("person", knower), node, "knows",
+                     {"relation": "knows", "guard": acc_guard, "sources": sources})
         for system_id in acc.systems:
-            G.add_edge(node, ("system", system_id), key="logs-into", relation="logs-into",
-                       guard=guard(acc), sources=src(acc.line))
+            add_edge(node, systems.get(system_id, ("system", system_id)), "logs-into",
+                     {"relation": "logs-into", "guard": acc_guard, "sources": sources})
     for term in model.terminals:
-        node = ("terminal", term.id)
-        G.add_node(node, kind="terminal", element=term, sources=src(term.line))
-        G.add_edge(("location", term.location), node, key="hosts", relation="hosts",
-                   guard=guard(term), sources=src(term.line))
+        if not (searched is None or term.open or not searched.isdisjoint(term.assigned_to)):
+            continue  # a closed terminal is used only by the people it is assigned to
+        node, term_guard, sources = ("terminal", term.id), guard(term), src(term.line)
+        add_node(node, {"kind": "terminal", "element": term, "sources": sources})
+        add_edge(("location", term.location), node, "hosts",
+                 {"relation": "hosts", "guard": term_guard, "sources": sources})
         for person_id in term.assigned_to:
-            G.add_edge(("person", person_id), node, key="assigned", relation="assigned",
-                       guard=guard(term), sources=src(term.line))
+            if searched is not None and person_id not in searched:
+                continue
+            add_edge(("person", person_id), node, "assigned",
+                     {"relation": "assigned", "guard": term_guard, "sources": sources})
         for system_id in term.systems:
-            G.add_edge(node, ("system", system_id), key="reaches", relation="reaches",
-                       guard=guard(term), sources=src(term.line))
+            add_edge(node, systems.get(system_id, ("system", system_id)), "reaches",
+                     {"relation": "reaches", "guard": term_guard, "sources": sources})
         if term.accounts != "any":
             for acc_id in term.accounts:
-                G.add_edge(node, ("account", acc_id), key="accepts", relation="accepts",
-                           guard=guard(term), sources=src(term.line))
+                if acc_id not in compiled:
+                    continue
+                add_edge(node, ("account", acc_id), "accepts",
+                         {"relation": "accepts", "guard": term_guard, "sources": sources})
         for acc_id in term.logged_in:
-            G.add_edge(node, ("account", acc_id), key="logged-in", relation="logged-in",
-                       guard=guard(term), sources=src(term.line))
+            add_edge(node, ("account", acc_id), "logged-in",
+                     {"relation": "logged-in", "guard": term_guard, "sources": sources})
     _add_decisions(G, model, policy_file, decisions, slices, relevant_accounts, progress)
     return G
 

@@ -19,7 +19,7 @@ class _Active(Protocol):
     def active(self, mode: str, day: dt.date) -> bool: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ElementGuard:
     """Holds when every element it rests on exists in the slice's mode and day."""
 
@@ -29,7 +29,7 @@ class ElementGuard:
         return all(e.active(sl.mode, sl.day) for e in self.elements)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DecisionGuard:
     """Holds where Casbin answered allow: per mode, the spans between ``cuts`` (by index).
 

@@ -153,7 +153,7 @@ class Analyzer:
         self.decisions = Decisions(policy, objects, self.role_purposes)
         self.graph: nx.MultiDiGraph = compile_graph(
             self.model, loaded.display_path, policy.policy_display, self.decisions, self.slices,
-            self._relevant_accounts(), progress)
+            self._relevant_accounts(), progress, {p.id for p in self._outsiders()})
         self.relevance = Relevance(self.model, self.graph, self.decisions, self.slices,
                                    self._walks_and_truncation, self.boundary.core)
         self._walk_memo: dict[tuple[Node, bool, _Span],

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pydantic import BaseModel
-
 from accesssim.model.loader import LoadedModel
+from accesssim.model.schema import Guarded
 from accesssim.policy.load import LoadedPolicy
 from accesssim.time.epochs import Epoch, boundaries, epochs
 
@@ -29,21 +29,17 @@ def _policy_date(value: str | None) -> dt.date | None:
 def build_slices(loaded: LoadedModel, policy: LoadedPolicy, modes: list[str],
                  at: dt.date | None) -> list[Slice]:
     """One slice per mode and epoch (or the one epoch holding ``at``)."""
-    windows: list[tuple[dt.date | None, dt.date | None]] = []
     model = loaded.model
-
-    def visit(obj: BaseModel) -> None:
-        valid = getattr(obj, "valid", None)
-        if valid is not None:
-            windows.append((valid.start, valid.until))
-        for name in type(obj).model_fields:
-            value = getattr(obj, name)
-            items = value if isinstance(value, list) else [value]
-            for item in items:
-                if isinstance(item, BaseModel) and name != "valid":
-                    visit(item)
-
-    visit(model)
+    # Every element that can carry a validity window (each Guarded list of the model), read
+    # from its list directly: reflecting over every field of every object cost most of this.
+    elements: list[Iterable[Guarded]] = [model.trust, model.people, model.locations,
+                                         model.accounts, model.terminals]
+    for system in model.systems:
+        elements.append(system.transitions)
+        elements.append(system.screens)
+        elements.extend(screen.shows for screen in system.screens)
+    windows: list[tuple[dt.date | None, dt.date | None]] = [
+        (e.valid.start, e.valid.until) for group in elements for e in group if e.valid is not None]
     tokens = policy.p_tokens
     for rule in policy.rules:
         start = rule.get("valid_from", tokens)
