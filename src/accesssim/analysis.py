@@ -167,6 +167,8 @@ class Analyzer:
                               tuple[dict[str, tuple[Walk, ...]], bool]] = {}
         self._field_walk_memo: dict[tuple[Node, str, _Span, _Span],
                                     dict[str, tuple[Walk, ...]]] = {}
+        self._trusted_walk_memo: dict[tuple[Node, bool, _Span, frozenset[str]],
+                                      dict[str, tuple[Walk, ...]]] = {}
         self.truncated = False
         self._account_memo: dict[tuple[str, str, str, str, int], frozenset[Defect]] = {}
         self._terminal_memo: dict[tuple[str, str, str, bool, int], Defect | None] = {}
@@ -452,17 +454,23 @@ class Analyzer:
         holder = self.people[self.accounts[access.account].holder]
         key = (cnode, holder.id, self._span(self.relevance.raw_class(cnode), sl),
                self._span(self.relevance.trust(holder.id), sl))
-        if key in self._field_walk_memo:
-            return self._field_walk_memo[key]
+        cached = self._field_walk_memo.get(key)
+        if cached is not None:
+            return cached
         outside = not self.boundary.inside(holder.id, access.system, sl.mode, sl.day)
         walks = self.walks(cnode, outside, sl)
-        if outside:
-            walks = {field_id: (tuple(_without_display_defects(w) for w in found)
-                                if self.boundary.trusted(holder, field_id, sl.mode, sl.day)
-                                else found)
-                     for field_id, found in walks.items()}
-        self._field_walk_memo[key] = walks
-        return walks
+        trusted = frozenset(field_id for field_id in walks if outside and self.boundary.trusted(
+            holder, field_id, sl.mode, sl.day))
+        # Most holders are trusted for no field: they share the walks as they are.
+        shared = (cnode, outside, self._span(self.relevance.raw_class(cnode), sl), trusted)
+        result = self._trusted_walk_memo.get(shared)
+        if result is None:
+            result = {field_id: (tuple(_without_display_defects(w) for w in found)
+                                 if field_id in trusted else found)
+                      for field_id, found in walks.items()} if trusted else walks
+            self._trusted_walk_memo[shared] = result
+        self._field_walk_memo[key] = result
+        return result
 
     def walks(self, cnode: Node, outside: bool, sl: Slice) -> dict[str, tuple[Walk, ...]]:
         """Every minimal way the class sees each non-public field in clear.
