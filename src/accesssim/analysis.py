@@ -108,6 +108,15 @@ def _without_display_defects(walk: Walk) -> Walk:
 
 #: (person, field, first slice, last slice) -> root cause -> its best witness in that span.
 _Found = dict[tuple[str, str, int, int], dict[frozenset[Defect], _Witness]]
+#: A search's inputs: accesses, the distinct ones, their walks, the person's trust span.
+_Inputs = tuple[list[Access], list[Access], tuple[dict[str, tuple[Walk, ...]], ...], _Span]
+
+
+def _same_inputs(a: _Inputs, b: _Inputs) -> bool:
+    """The same memoised objects, hence the same search result (identity, not equality:
+    cheap, and conservative)."""
+    return (a[0] is b[0] and a[3] == b[3] and len(a[2]) == len(b[2])
+            and all(x is y for x, y in zip(a[2], b[2], strict=True)))
 
 
 def _minimal_roots(found: _Found) -> dict[frozenset[Defect], _Root]:
@@ -170,8 +179,10 @@ class Analyzer:
         self._trusted_walk_memo: dict[tuple[Node, bool, _Span, frozenset[str]],
                                       dict[str, tuple[Walk, ...]]] = {}
         self.truncated = False
-        self._account_memo: dict[tuple[str, str, str, str, int], frozenset[Defect]] = {}
-        self._terminal_memo: dict[tuple[str, str, str, bool, int], Defect | None] = {}
+        self._account_memo: dict[tuple[str, str, str, str, _Span], frozenset[Defect]] = {}
+        self._terminal_memo: dict[tuple[str, str, str, bool, _Span], Defect | None] = {}
+        self._access_memo: dict[tuple[str, _Span], list[Access]] = {}
+        self._distinct_memo: dict[int, list[Access]] = {}
         self._open_memo: dict[tuple[Node, str, str, int], frozenset[Defect]] = {}
 
     # -- setup --------------------------------------------------------------------------------
@@ -203,7 +214,9 @@ class Analyzer:
         reach changes (slicing.py), and group what they see by root cause.
 
         Notes: costs the sum over outsiders of (spans x one search of that person), not
-        slices x outsiders; ``per_slice`` gives the straightforward slices x outsiders.
+        slices x outsiders, and a span whose inputs are those of the span before costs only
+        the look-up of those inputs; ``per_slice`` gives the straightforward slices x
+        outsiders.
         """
         found: _Found = defaultdict(dict)
         outsiders = self._outsiders()
@@ -213,10 +226,14 @@ class Analyzer:
         days = {mode: [sl.day for sl in mode_slices] for mode, mode_slices in by_mode.items()}
         total = max(len(outsiders), 1)
         for done, person in enumerate(outsiders, start=1):
-            cuts = None if self.per_slice else self.relevance.person(person.id)
-            for mode, mode_slices in by_mode.items():
-                for first, last in spans(mode_slices, days[mode], cuts):
-                    self._search_person(person, first, last.index, found)
+            if self.per_slice:
+                for mode_slices in by_mode.values():
+                    for sl in mode_slices:
+                        self._search_person(person, sl, sl.index, found)
+            else:
+                cuts = self.relevance.person(person.id)
+                for mode, mode_slices in by_mode.items():
+                    self._search_spans(person, spans(mode_slices, days[mode], cuts), found)
             if progress and done % 20 == 0:
                 progress(done, total)
         if progress:
@@ -243,24 +260,64 @@ class Analyzer:
             warnings=tuple(warnings),
         )
 
+    def _search_spans(self, person: Person, person_spans: list[tuple[Slice, Slice]],
+                      found: _Found) -> None:
+        """Search the person in each span (in time order), extending the span before instead
+        when nothing the search reads has changed: its accesses, the walks of each, and the
+        person's trust (the same memoised objects)."""
+        before: tuple[_Inputs, int, int, list[str]] | None = None
+        for sl, last in person_spans:
+            inputs = self._inputs(person, sl)
+            if before is not None and _same_inputs(before[0], inputs):
+                _, first, end, fields = before
+                for field_id in fields:
+                    found[(person.id, field_id, first, last.index)] = found.pop(
+                        (person.id, field_id, first, end))
+                before = (inputs, first, last.index, fields)
+                continue
+            fields = self._record(person, sl, last.index, inputs, found)
+            before = (inputs, sl.index, last.index, fields)
+
+    def _inputs(self, person: Person, sl: Slice) -> _Inputs:
+        """What one search of the person reads: the distinct accesses with their walks, and
+        the span of the person's trust grants."""
+        accesses = self.accesses(person.id, sl)
+        distinct = self._distinct_memo.get(id(accesses))
+        if distinct is None:
+            seen: set[tuple[Node, str, frozenset[Defect]]] = set()
+            distinct = []
+            for access in accesses:
+                cnode = class_node(self.graph, access.account, access.system)
+                if cnode is None:
+                    continue
+                # Same class, same holder (whose trust decides display defects), same access
+                # defects: the same exposures and root causes.
+                key = (cnode, self.accounts[access.account].holder, access.defects)
+                if key not in seen:
+                    seen.add(key)
+                    distinct.append(access)
+            self._distinct_memo[id(accesses)] = distinct
+        walks = tuple(self.field_walks(access, sl) for access in distinct)
+        return accesses, distinct, walks, self._span(self.relevance.trust(person.id), sl)
+
     def _search_person(self, person: Person, sl: Slice, last: int, found: _Found) -> None:
         """Record every (person, field) exposure of the span from ``sl`` to slice ``last``
         under each root cause that gives it (searched in ``sl``, the same in the others)."""
-        seen: set[tuple[Node, str, frozenset[Defect]]] = set()
-        for access in self.accesses(person.id, sl):
-            cnode = class_node(self.graph, access.account, access.system)
-            if cnode is None:
-                continue
-            # Same class, same holder (whose trust decides display defects), same access
-            # defects: the same exposures and root causes.
-            key = (cnode, self.accounts[access.account].holder, access.defects)
-            if key in seen:
-                continue
-            seen.add(key)
-            for field_id, walks in self.field_walks(access, sl).items():
+        self._record(person, sl, last, self._inputs(person, sl), found)
+
+    def _record(self, person: Person, sl: Slice, last: int, inputs: _Inputs,
+                found: _Found) -> list[str]:
+        """``_search_person`` on its inputs; returns the fields it recorded (in ``found``)."""
+        fields: list[str] = []
+        _, distinct, all_walks, _ = inputs
+        for access, field_walks in zip(distinct, all_walks, strict=True):
+            for field_id, walks in field_walks.items():
                 if self.boundary.trusted(person, field_id, sl.mode, sl.day):
                     continue
-                roots = found[(person.id, field_id, sl.index, last)]
+                found_key = (person.id, field_id, sl.index, last)
+                if found_key not in found:
+                    fields.append(field_id)
+                roots = found[found_key]
                 for walk in walks:
                     root = access.defects | walk.defects
                     rank = (access.length + walk.length, person.id, field_id, access.terminal,
@@ -268,9 +325,22 @@ class Analyzer:
                     current = roots.get(root)
                     if current is None or rank < current[0]:
                         roots[root] = (rank, access, walk, sl)
+        return fields
 
     def accesses(self, person_id: str, sl: Slice) -> list[Access]:
-        """Every (account, terminal, system) the person can put together in this slice."""
+        """Every (account, terminal, system) the person can put together in this slice.
+
+        Notes: memoised per person and span of ``Relevance.access`` (the cuts of what the
+        person can use): the list returned is shared, do not change it.
+        """
+        key = (person_id, self._span(self.relevance.access(person_id), sl))
+        cached = self._access_memo.get(key)
+        if cached is None:
+            cached = self._find_accesses(person_id, sl)
+            self._access_memo[key] = cached
+        return cached
+
+    def _find_accesses(self, person_id: str, sl: Slice) -> list[Access]:
         G = self.graph
         person = self.people[person_id]
         if not person.active(sl.mode, sl.day):
@@ -341,7 +411,8 @@ class Analyzer:
     def _account_defects(self, person: Person, acc: Account, system: str, way: str,
                          sl: Slice) -> frozenset[Defect]:
         """What is wrong with this person using this account (memoised; hot path)."""
-        key = (person.id, acc.id, system, way, sl.index)
+        # Reads the mode and the holder's trust, nothing else that changes with time.
+        key = (person.id, acc.id, system, way, self._span(self.relevance.trust(acc.holder), sl))
         cached = self._account_memo.get(key)
         if cached is not None:
             return cached
@@ -414,7 +485,9 @@ class Analyzer:
     def _terminal_defect(self, person: Person, term: Terminal, system: str,
                          location: str | None, sl: Slice) -> Defect | None:
         """An insider's terminal in an outsider's hands: name the way it got there."""
-        key = (person.id, term.id, system, location is None, sl.index)
+        # Reads the mode and the person's trust, nothing else that changes with time.
+        key = (person.id, term.id, system, location is None,
+               self._span(self.relevance.trust(person.id), sl))
         if key not in self._terminal_memo:
             self._terminal_memo[key] = self._find_terminal_defect(person, term, system,
                                                                   location, sl)
