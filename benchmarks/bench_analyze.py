@@ -46,9 +46,9 @@ from casbin.persist.adapters import FileAdapter
 
 from accesssim.engine import analyze, analyzer, load_project, tune_collector
 from accesssim.format import OutputFormat, render
-from accesssim.generate import generate
 from accesssim.loader import load_model
 from accesssim.model import SystemModel
+from accesssim.synth.generate import generate
 
 TARGET_SECONDS = 30.0
 TARGET_BYTES = 2 * 1024**3

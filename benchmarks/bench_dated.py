@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from accesssim.engine import analyze, load_project, resolve_modes, tune_collector
-from accesssim.scaffold import shipped_conf_text
+from accesssim.synth.scaffold import shipped_conf_text
 
 SIZES = (100, 300, 1000, 3000, 10000)
 BUDGET_SECONDS = 120.0

@@ -496,7 +496,7 @@ def _progress_of(step: Callable[[Callable[[int, int], None]], object]) -> list[t
 def test_loading_and_compiling_report_percentages(tmp_path: Path) -> None:
     """The loading phase climbs to 100 % while the YAML is read; compiling counts accounts."""
     from accesssim import engine
-    from accesssim.generate import generate
+    from accesssim.synth.generate import generate
 
     generate(tmp_path, "small", 0)
     model = tmp_path / "model.yaml"

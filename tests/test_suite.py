@@ -169,7 +169,7 @@ def test_init_writes_a_project_that_passes(tmp_path: Path) -> None:
 
 def test_packaged_conf_equals_the_shipped_policy_model() -> None:
     """The Casbin model init copies is the one in policies/ (no drift between the two)."""
-    from accesssim.scaffold import shipped_conf_text
+    from accesssim.synth.scaffold import shipped_conf_text
 
     assert shipped_conf_text() == (REPO / "policies" / "accesssim.conf").read_text("utf-8")
 

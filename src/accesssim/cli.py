@@ -329,8 +329,10 @@ def schema() -> None:
               show_default=True, help="Model size: small (a few dozen of each) or utility scale.")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Random seed; the same seed writes byte-identical files.")
+@click.option("--scale", type=click.IntRange(1, 64), default=1, show_default=True,  # MAX_SCALE
+              help="Multiply people, places, accounts and terminals by N (for benchmarks).")
 @_handles_errors
-def generate(out_dir: Path, preset: str, seed: int) -> None:
+def generate(out_dir: Path, preset: str, seed: int, scale: int) -> None:
     """Write a synthetic model with planted defects (for benchmarks and tests).
 
     Writes OUT_DIR/model.yaml, OUT_DIR/policy.csv and OUT_DIR/accesssim.conf.
@@ -339,20 +341,21 @@ def generate(out_dir: Path, preset: str, seed: int) -> None:
     Examples:
       accesssim generate out/small
       accesssim generate out/utility --preset utility --seed 7
+      accesssim generate out/utility4 --preset utility --scale 4
       cd out/utility && accesssim analyze model.yaml --format json -o report.json
     """
     import dataclasses
 
-    from accesssim.generate import foreign_files
-    from accesssim.generate import generate as write_model
     from accesssim.outputs import stage_folder
+    from accesssim.synth.generate import foreign_files
+    from accesssim.synth.generate import generate as write_model
 
     if foreign := foreign_files(out_dir):  # replace an earlier generated model, nothing else
         raise InputError([Problem(str(path), 0, "already exists and was not written by "
                                   "`accesssim generate`: choose another folder")
                           for path in foreign])
     with stage_folder(out_dir) as staging:
-        summary = write_model(staging, preset, seed)
+        summary = write_model(staging, preset, seed, scale)
     for line in dataclasses.replace(summary, out_dir=out_dir).lines():
         click.echo(line)
 
@@ -416,7 +419,7 @@ def init(directory: Path, force: bool) -> None:
     Example:
       accesssim init my-design && cd my-design && accesssim test model.yaml
     """
-    from accesssim.scaffold import init_project
+    from accesssim.synth.scaffold import init_project
 
     for path in init_project(directory, force=force):
         click.echo(f"wrote {path}")
