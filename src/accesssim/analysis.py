@@ -88,6 +88,7 @@ class Walk:
 
 _Witness = tuple[tuple[object, ...], Access, Walk, Slice]
 _Span = tuple[str, int]
+_OrgTerminals = tuple[tuple[tuple[str, str, tuple[Source, ...]], ...], ...]
 #: Bound on the minimal defect sets kept per screen in one walk search.
 MAX_LABELS = 16
 
@@ -183,6 +184,8 @@ class Analyzer:
         self._terminal_memo: dict[tuple[str, str, str, bool, _Span], Defect | None] = {}
         self._access_memo: dict[tuple[str, _Span], list[Access]] = {}
         self._distinct_memo: dict[int, list[Access]] = {}
+        self._hosted_memo: dict[tuple[str, _Span], tuple[str, ...]] = {}
+        self._org_memo: dict[tuple[str, _Span], _OrgTerminals] = {}
         self._open_memo: dict[tuple[Node, str, str, int], frozenset[Defect]] = {}
 
     # -- setup --------------------------------------------------------------------------------
@@ -354,11 +357,15 @@ class Analyzer:
         for t_node, _ in active_edges(G, pnode, "assigned", sl):
             reachable[t_node[1]] = (None, ())
         for loc_node, data in active_edges(G, pnode, "can-be-at", sl):
-            if not self._located(loc_node[1], sl):
-                continue
-            for t_node, _ in active_edges(G, loc_node, "hosts", sl):
-                if self.terminals[t_node[1]].open:
-                    reachable.setdefault(t_node[1], (loc_node[1], data["sources"]))
+            for term_id in self._hosted(loc_node[1], sl):
+                reachable.setdefault(term_id, (loc_node[1], data["sources"]))
+        # Open to the person's organization: one terminal of each group that gives the same
+        # accesses, the first not already reached (assigned: it gives location None).
+        for group in self._org_terminals(person.org, sl):
+            for term_id, loc_id, sources in group:
+                if term_id not in reachable:
+                    reachable[term_id] = (loc_id, sources)
+                    break
         result = []
         # Terminals that differ only by id give the same exposures; the first (smallest id)
         # also gives the smallest witness, so the others are skipped.
@@ -407,6 +414,48 @@ class Analyzer:
 
     def _located(self, loc_id: str, sl: Slice) -> bool:
         return bool(self.graph.nodes[("location", loc_id)]["element"].active(sl.mode, sl.day))
+
+    def _hosted(self, loc_id: str, sl: Slice) -> tuple[str, ...]:
+        """The open terminals at the location, if it exists (memoised per span)."""
+        key = (loc_id, self._span(self.relevance.location_access(loc_id), sl))
+        cached = self._hosted_memo.get(key)
+        if cached is None:
+            cached = tuple(t_node[1] for t_node, _ in
+                           active_edges(self.graph, ("location", loc_id), "hosts", sl)
+                           if self.terminals[t_node[1]].open) if self._located(loc_id, sl) else ()
+            self._hosted_memo[key] = cached
+        return cached
+
+    def _org_terminals(self, org_id: str, sl: Slice) -> _OrgTerminals:
+        """The open terminals at locations open to the organization, as (terminal, location,
+        sources), grouped so that a person gets the same accesses from any terminal of a group
+        that is not assigned to them; each group sorted by terminal.
+
+        Notes: memoised per organization and span, so a person costs the number of groups,
+        not of the organization's terminals.
+        """
+        key = (org_id, self._span(self.relevance.org_access(org_id), sl))
+        cached = self._org_memo.get(key)
+        if cached is None:
+            groups: dict[object, list[tuple[str, str, tuple[Source, ...]]]] = {}
+            for loc_node, data in active_edges(self.graph, ("org", org_id), "open-to", sl):
+                for term_id in self._hosted(loc_node[1], sl):
+                    groups.setdefault(self._fold(term_id, sl), []).append(
+                        (term_id, loc_node[1], data["sources"]))
+            cached = tuple(tuple(sorted(group)) for group in groups.values())
+            self._org_memo[key] = cached
+        return cached
+
+    def _fold(self, term_id: str, sl: Slice) -> object:
+        """What a terminal's accesses depend on besides its id and location: the systems it
+        reaches and the accounts it accepts. A terminal that may carry a defect naming it (an
+        insider's terminal, or one with sessions left open) is a group of its own."""
+        term = self.terminals[term_id]
+        if term.logged_in or any(term.owner in self.boundary.core[s] for s in term.systems):
+            return term_id
+        systems = tuple(n[1] for n, _ in
+                        active_edges(self.graph, ("terminal", term_id), "reaches", sl))
+        return ("fold", systems, "any" if term.accounts == "any" else frozenset(term.accounts))
 
     def _account_defects(self, person: Person, acc: Account, system: str, way: str,
                          sl: Slice) -> frozenset[Defect]:
