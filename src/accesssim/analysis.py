@@ -131,7 +131,7 @@ def _minimal_roots(found: _Found) -> dict[frozenset[Defect], _Root]:
     roots: dict[frozenset[Defect], _Root] = defaultdict(_Root)
     for (person, field_id, first, last), by_root in found.items():
         for root, witness in by_root.items():
-            if any(other < root for other in by_root):
+            if len(by_root) > 1 and any(other < root for other in by_root):
                 continue
             data = roots[root]
             data.exposures.add((person, field_id))
@@ -313,17 +313,24 @@ class Analyzer:
         """``_search_person`` on its inputs; returns the fields it recorded (in ``found``)."""
         fields: list[str] = []
         _, distinct, all_walks, _ = inputs
+        hidden: dict[str, bool] = {}  # trusted for the field: nothing to record
         for access, field_walks in zip(distinct, all_walks, strict=True):
+            length, defects = access.length, access.defects
             for field_id, walks in field_walks.items():
-                if self.boundary.trusted(person, field_id, sl.mode, sl.day):
+                trusted = hidden.get(field_id)
+                if trusted is None:
+                    trusted = self.boundary.trusted(person, field_id, sl.mode, sl.day)
+                    hidden[field_id] = trusted
+                if trusted:
                     continue
                 found_key = (person.id, field_id, sl.index, last)
-                if found_key not in found:
+                roots = found.get(found_key)
+                if roots is None:
+                    roots = found[found_key] = {}
                     fields.append(field_id)
-                roots = found[found_key]
                 for walk in walks:
-                    root = access.defects | walk.defects
-                    rank = (access.length + walk.length, person.id, field_id, access.terminal,
+                    root = defects | walk.defects if defects else walk.defects
+                    rank = (length + walk.length, person.id, field_id, access.terminal,
                             access.account, sl.index)
                     current = roots.get(root)
                     if current is None or rank < current[0]:
