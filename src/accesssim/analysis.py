@@ -113,11 +113,8 @@ _Found = dict[tuple[str, str, int, int], dict[frozenset[Defect], _Witness]]
 _Inputs = tuple[list[Access], list[Access], tuple[dict[str, tuple[Walk, ...]], ...], _Span]
 
 
-def _same_inputs(a: _Inputs, b: _Inputs) -> bool:
-    """The same memoised objects, hence the same search result (identity, not equality:
-    cheap, and conservative)."""
-    return (a[0] is b[0] and a[3] == b[3] and len(a[2]) == len(b[2])
-            and all(x is y for x, y in zip(a[2], b[2], strict=True)))
+#: For one field: the index of each distinct access reaching it, and its walks to the field.
+_FieldInputs = tuple[tuple[int, tuple[Walk, ...]], ...]
 
 
 def _minimal_roots(found: _Found) -> dict[frozenset[Defect], _Root]:
@@ -129,9 +126,16 @@ def _minimal_roots(found: _Found) -> dict[frozenset[Defect], _Root]:
     have the same roots, see slicing.py.)
     """
     roots: dict[frozenset[Defect], _Root] = defaultdict(_Root)
+    # Which roots of a set are minimal, by set of roots: many exposures share theirs.
+    minimal: dict[tuple[frozenset[Defect], ...], tuple[bool, ...]] = {}
     for (person, field_id, first, last), by_root in found.items():
-        for root, witness in by_root.items():
-            if len(by_root) > 1 and any(other < root for other in by_root):
+        keys = tuple(by_root)
+        flags = minimal.get(keys)
+        if flags is None:
+            flags = minimal[keys] = tuple(not any(other < root for other in keys)
+                                          for root in keys)
+        for (root, witness), keep in zip(by_root.items(), flags, strict=True):
+            if not keep:
                 continue
             data = roots[root]
             data.exposures.add((person, field_id))
@@ -185,6 +189,7 @@ class Analyzer:
         self._access_memo: dict[tuple[str, _Span], list[Access]] = {}
         self._distinct_memo: dict[int, list[Access]] = {}
         self._hosted_memo: dict[tuple[str, _Span], tuple[str, ...]] = {}
+        self._last_walks: dict[tuple[Node, object], dict[str, tuple[Walk, ...]]] = {}
         self._org_memo: dict[tuple[str, _Span], _OrgTerminals] = {}
         self._open_memo: dict[tuple[Node, str, str, int], frozenset[Defect]] = {}
 
@@ -265,21 +270,44 @@ class Analyzer:
 
     def _search_spans(self, person: Person, person_spans: list[tuple[Slice, Slice]],
                       found: _Found) -> None:
-        """Search the person in each span (in time order), extending the span before instead
-        when nothing the search reads has changed: its accesses, the walks of each, and the
-        person's trust (the same memoised objects)."""
-        before: tuple[_Inputs, int, int, list[str]] | None = None
+        """Search the person in each span (in time order), field by field: a field whose
+        inputs are those of the span before (the same accesses, and for each the same walks
+        to the field) extends that span's entry instead of being searched again."""
+        accesses_before: object = None
+        before: dict[str, tuple[_FieldInputs, int, int]] = {}
         for sl, last in person_spans:
             inputs = self._inputs(person, sl)
-            if before is not None and _same_inputs(before[0], inputs):
-                _, first, end, fields = before
-                for field_id in fields:
+            now: dict[str, tuple[_FieldInputs, int, int]] = {}
+            redo: set[str] = set()
+            for field_id, field_inputs in self._field_inputs(person, sl, inputs).items():
+                old = before.get(field_id) if inputs[0] is accesses_before else None
+                if old is not None and old[0] == field_inputs:
+                    _, first, end = old
                     found[(person.id, field_id, first, last.index)] = found.pop(
                         (person.id, field_id, first, end))
-                before = (inputs, first, last.index, fields)
-                continue
-            fields = self._record(person, sl, last.index, inputs, found)
-            before = (inputs, sl.index, last.index, fields)
+                    now[field_id] = (field_inputs, first, last.index)
+                else:
+                    redo.add(field_id)
+                    now[field_id] = (field_inputs, sl.index, last.index)
+            if redo:
+                self._record(person, sl, last.index, inputs, found, redo)
+            before, accesses_before = now, inputs[0]
+
+    def _field_inputs(self, person: Person, sl: Slice, inputs: _Inputs
+                      ) -> dict[str, _FieldInputs]:
+        """Per field the person is not trusted for: which distinct accesses reach it, and
+        their walks to it (what ``_record`` reads for that field)."""
+        result: dict[str, list[tuple[int, tuple[Walk, ...]]]] = {}
+        hidden = self.boundary.answers(person, sl.mode, sl.day)
+        for index, field_walks in enumerate(inputs[2]):
+            for field_id, walks in field_walks.items():
+                trusted = hidden.get(field_id)
+                if trusted is None:
+                    trusted = self.boundary.trusted(person, field_id, sl.mode, sl.day)
+                    hidden[field_id] = trusted
+                if not trusted:
+                    result.setdefault(field_id, []).append((index, walks))
+        return {field_id: tuple(found) for field_id, found in result.items()}
 
     def _inputs(self, person: Person, sl: Slice) -> _Inputs:
         """What one search of the person reads: the distinct accesses with their walks, and
@@ -309,11 +337,10 @@ class Analyzer:
         self._record(person, sl, last, self._inputs(person, sl), found)
 
     def _record(self, person: Person, sl: Slice, last: int, inputs: _Inputs,
-                found: _Found) -> list[str]:
-        """``_search_person`` on its inputs; returns the fields it recorded (in ``found``)."""
-        fields: list[str] = []
+                found: _Found, only: set[str] | None = None) -> None:
+        """``_search_person`` on its inputs, for the fields in ``only`` (None: all)."""
         _, distinct, all_walks, _ = inputs
-        hidden: dict[str, bool] = {}  # trusted for the field: nothing to record
+        hidden = self.boundary.answers(person, sl.mode, sl.day)  # trusted: nothing to record
         for access, field_walks in zip(distinct, all_walks, strict=True):
             length, defects = access.length, access.defects
             for field_id, walks in field_walks.items():
@@ -321,13 +348,12 @@ class Analyzer:
                 if trusted is None:
                     trusted = self.boundary.trusted(person, field_id, sl.mode, sl.day)
                     hidden[field_id] = trusted
-                if trusted:
+                if trusted or (only is not None and field_id not in only):
                     continue
                 found_key = (person.id, field_id, sl.index, last)
                 roots = found.get(found_key)
                 if roots is None:
                     roots = found[found_key] = {}
-                    fields.append(field_id)
                 for walk in walks:
                     root = defects | walk.defects if defects else walk.defects
                     rank = (length + walk.length, person.id, field_id, access.terminal,
@@ -335,7 +361,6 @@ class Analyzer:
                     current = roots.get(root)
                     if current is None or rank < current[0]:
                         roots[root] = (rank, access, walk, sl)
-        return fields
 
     def accesses(self, person_id: str, sl: Slice) -> list[Access]:
         """Every (account, terminal, system) the person can put together in this slice.
@@ -597,6 +622,11 @@ class Analyzer:
             result = {field_id: (tuple(_without_display_defects(w) for w in found)
                                  if field_id in trusted else found)
                       for field_id, found in walks.items()} if trusted else walks
+            if trusted:  # the previous span's walks where equal, as in ``walks``
+                previous = self._last_walks.get((cnode, trusted), {})
+                result = {field_id: previous[field_id] if previous.get(field_id) == found
+                          else found for field_id, found in result.items()}
+                self._last_walks[(cnode, trusted)] = result
             self._trusted_walk_memo[shared] = result
         self._field_walk_memo[key] = result
         return result
@@ -686,12 +716,17 @@ class Analyzer:
                     rank = (len(walk.defects), walk.length, screen_id, index)
                     candidates[field_id].append((rank, walk))
         walks: dict[str, tuple[Walk, ...]] = {}
+        # The previous span's walks where they are equal: the search then compares spans by
+        # identity (``_search_spans``).
+        previous = self._last_walks.get((cnode, outside), {})
         for field_id in sorted(candidates):
             chosen: list[Walk] = []
             for _, walk in sorted(candidates[field_id], key=lambda item: item[0]):
                 if not any(c.defects <= walk.defects for c in chosen):
                     chosen.append(walk)
-            walks[field_id] = tuple(chosen)
+            same = previous.get(field_id)
+            walks[field_id] = same if same == tuple(chosen) else tuple(chosen)
+        self._last_walks[(cnode, outside)] = walks
         self._walk_memo[key] = (walks, truncated)
         return walks, truncated
 
