@@ -179,7 +179,7 @@ class Analyzer:
                                    self._walks_and_truncation, self.boundary.core)
         self._walk_memo: dict[tuple[Node, bool, _Span],
                               tuple[dict[str, tuple[Walk, ...]], bool]] = {}
-        self._field_walk_memo: dict[tuple[Node, str, _Span, _Span],
+        self._field_walk_memo: dict[tuple[Node, str, str, _Span, _Span],
                                     dict[str, tuple[Walk, ...]]] = {}
         self._trusted_walk_memo: dict[tuple[Node, bool, _Span, frozenset[str]],
                                       dict[str, tuple[Walk, ...]]] = {}
@@ -606,8 +606,11 @@ class Analyzer:
         if cnode is None:
             return {}
         holder = self.people[self.accounts[access.account].holder]
-        key = (cnode, holder.id, self._span(self.relevance.raw_class(cnode), sl),
-               self._span(self.relevance.trust(holder.id), sl))
+        # Holders the boundary cannot tell apart (same organization, no grant naming them)
+        # share the result.
+        org, named, cuts = self.boundary.who(holder)
+        key = (cnode, org, named, self._span(self.relevance.raw_class(cnode), sl),
+               self._span(cuts, sl))
         cached = self._field_walk_memo.get(key)
         if cached is not None:
             return cached

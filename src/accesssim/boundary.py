@@ -46,7 +46,7 @@ class Boundary:
         return [f for s in self.model.systems if s.id == system for f in s.fields
                 if f.data_class == "non-public"]
 
-    def _who(self, person: Person) -> tuple[str, str, list[dt.date]]:
+    def who(self, person: Person) -> tuple[str, str, list[dt.date]]:
         """The person's organization, their id only if a grant names them, and the days on
         which those grants change: everything ``trusted`` reads of the person."""
         who = (person.org, person.id if person.id in self._grants else "")
@@ -63,7 +63,7 @@ class Boundary:
         Notes: memoised per organization (and person, if named by a grant), field, mode and
         span of the grants' dates: people of one organization share the answer.
         """
-        org, named, cuts = self._who(person)
+        org, named, cuts = self.who(person)
         key = (org, named, field_id, mode, epoch_index(cuts, day))
         cached = self._trusted_memo.get(key)
         if cached is None:
@@ -74,7 +74,7 @@ class Boundary:
     def answers(self, person: Person, mode: str, day: dt.date) -> dict[str, bool]:
         """``trusted``'s answers for this person, mode and day by field, filled as asked
         (shared by everyone ``trusted`` answers alike for: a search's hot loop reads it)."""
-        org, named, cuts = self._who(person)
+        org, named, cuts = self.who(person)
         key = (org, named, mode, epoch_index(cuts, day))
         found = self._answers.get(key)
         if found is None:
@@ -100,7 +100,7 @@ class Boundary:
         """Trusted for every non-public field of the system (so clear screens are proper);
         memoised like ``trusted``."""
         person = self.people[person_id]
-        org, named, cuts = self._who(person)
+        org, named, cuts = self.who(person)
         key = (org, named, system, mode, epoch_index(cuts, day))
         if key not in self._inside_memo:
             self._inside_memo[key] = org in self.core[system] or all(
