@@ -157,3 +157,36 @@ def test_terminals_that_name_themselves_are_never_folded(tmp_path: Path) -> None
     an = Analyzer(project.loaded, project.policy, modes=["normal"])
     terminals = {a.terminal for a in an.accesses("rt_staff", an.slices[-1])}
     assert {"nw_pc1", "nw_pc2", "nw_pc3", "nw_pc4", "rt_pc3"} <= terminals
+
+
+def test_a_span_that_changes_nothing_extends_the_one_before(tmp_path: Path) -> None:
+    """A dated trust grant for a field rt_staff cannot see anyway cuts rt_staff's time in two
+    spans; the second has the same accesses and walks, so it extends the first (one search)
+    and the report is the straightforward search's."""
+    import shutil
+
+    from test_root_causes import BASE, POLICY
+
+    model = BASE % {"a_phone": "clear", "checked": "true", "terminals": "",
+                    "purposes": "", "account_extra": "",
+                    "trust": "trust:\n  - {orgs: [rt], systems: [sys], fields: [name], "
+                             "valid: {from: 2020-01-01}}"}
+    (tmp_path / "model.yaml").write_text(model, encoding="utf-8")
+    (tmp_path / "policy.csv").write_text(POLICY, encoding="utf-8")
+    shutil.copyfile(REPO / "policies" / "accesssim.conf", tmp_path / "accesssim.conf")
+    project = load_project(tmp_path / "model.yaml", tmp_path)
+    fast = Analyzer(project.loaded, project.policy, modes=["normal"])
+    assert len(fast.relevance.person("rt_staff")) == 1  # two spans
+    searched: list[str] = []
+    record = fast._record
+
+    def counting(person: object, *args: object, **kwargs: object) -> None:
+        searched.append(getattr(person, "id", ""))
+        record(person, *args, **kwargs)  # type: ignore[arg-type]
+
+    fast._record = counting  # type: ignore[method-assign]
+    report = fast.run()
+    assert searched.count("rt_staff") == 1
+    assert report.findings
+    plain = Analyzer(project.loaded, project.policy, modes=["normal"], per_slice=True)
+    assert report == plain.run()

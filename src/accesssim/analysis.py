@@ -187,6 +187,7 @@ class Analyzer:
         self._account_memo: dict[tuple[str, str, str, str, _Span], frozenset[Defect]] = {}
         self._terminal_memo: dict[tuple[str, str, str, bool, _Span], Defect | None] = {}
         self._access_memo: dict[tuple[str, _Span], list[Access]] = {}
+        self._last_accesses: dict[str, list[Access]] = {}
         self._distinct_memo: dict[int, list[Access]] = {}
         self._hosted_memo: dict[tuple[str, _Span], tuple[str, ...]] = {}
         self._last_walks: dict[tuple[Node, object], dict[str, tuple[Walk, ...]]] = {}
@@ -372,6 +373,11 @@ class Analyzer:
         cached = self._access_memo.get(key)
         if cached is None:
             cached = self._find_accesses(person_id, sl)
+            # Equal to the person's previous list: the same object (``_search_spans``).
+            previous = self._last_accesses.get(person_id)
+            if previous == cached:
+                cached = previous
+            self._last_accesses[person_id] = cached
             self._access_memo[key] = cached
         return cached
 
