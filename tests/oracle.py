@@ -31,8 +31,8 @@ from pathlib import Path
 import casbin
 
 from accesssim.engine import Project
-from accesssim.model.boundary import Boundary
 from accesssim.model.schema import Account, Location, Person, System, Terminal
+from accesssim.time.boundary import Boundary
 from accesssim.time.slices import Slice, build_slices
 
 OPEN, UNMASK = "open", "unmask"

@@ -1,4 +1,4 @@
-"""The Casbin loader (policy/load.py) and the trust boundary (model/boundary.py).
+"""The Casbin loader (policy/load.py) and the trust boundary (time/boundary.py).
 
 Error paths go through the CLI: exit 2, the Casbin file and line named, no output file.
 """
@@ -18,11 +18,11 @@ from casbin.persist.adapters import FileAdapter
 
 import accesssim.policy.load as policy_module
 from accesssim.errors import InputError
-from accesssim.model.boundary import Boundary
 from accesssim.model.loader import load_model
 from accesssim.policy.load import LoadedPolicy, load_policy
 from accesssim.policy.matcher import matcher_shape
 from accesssim.policy.rules import read_policy_csv
+from accesssim.time.boundary import Boundary
 from helpers import Project, assert_error, line_of, make_project, small_model
 
 MENU_RULE = "p, retail_user, takuso, menu, open, allow, *, *, *"

@@ -108,10 +108,10 @@ def compile_graph(
             G.add_edge(node, ("location", loc_id), key="can-be-at", relation="can-be-at",
                        guard=guard(person), sources=src(person.line))
     for loc in model.locations:
-        for person in model.people:
-            if person.org in loc.open_to and loc.id not in person.locations:
-                G.add_edge(("person", person.id), ("location", loc.id), key="can-be-at",
-                           relation="can-be-at", guard=guard(person, loc), sources=src(loc.line))
+        # One edge per organization, not per person: people reach it through ``member``.
+        for org_id in dict.fromkeys(loc.open_to):
+            G.add_edge(("org", org_id), ("location", loc.id), key="open-to",
+                       relation="open-to", guard=guard(loc), sources=src(loc.line))
     for system in model.systems:
         system_node = systems[system.id]
         add_node(system_node, {"kind": "system", "element": system, "sources": src(system.line)})

@@ -26,7 +26,6 @@ import networkx as nx
 
 from accesssim.findings.results import ExposedGroup, Finding, Hop, PathStep, Report, Window
 from accesssim.graph.compile import Node, active_edges, class_node, compile_graph
-from accesssim.model.boundary import Boundary
 from accesssim.model.loader import LoadedModel
 from accesssim.model.provenance import Source
 from accesssim.model.schema import Account, FieldDisplay, Person, Terminal, Transition
@@ -36,6 +35,7 @@ from accesssim.policy.rules import PolicyLine
 from accesssim.search.defects import Defect, FailureType
 from accesssim.search.explain import Explanation, explain
 from accesssim.search.spans import Relevance, spans
+from accesssim.time.boundary import Boundary
 from accesssim.time.epochs import Epoch, epoch_index, merge_epochs
 from accesssim.time.slices import Slice, build_slices
 
@@ -81,6 +81,7 @@ class Walk:
 
 _Witness = tuple[tuple[object, ...], Access, Walk, Slice]
 _Span = tuple[str, int]
+_OrgTerminals = tuple[tuple[tuple[str, str, tuple[Source, ...]], ...], ...]
 #: Bound on the minimal defect sets kept per screen in one walk search.
 MAX_LABELS = 16
 
@@ -101,6 +102,12 @@ def _without_display_defects(walk: Walk) -> Walk:
 
 #: (person, field, first slice, last slice) -> root cause -> its best witness in that span.
 _Found = dict[tuple[str, str, int, int], dict[frozenset[Defect], _Witness]]
+#: A search's inputs: accesses, the distinct ones, their walks, the person's trust span.
+_Inputs = tuple[list[Access], list[Access], tuple[dict[str, tuple[Walk, ...]], ...], _Span]
+
+
+#: For one field: the index of each distinct access reaching it, and its walks to the field.
+_FieldInputs = tuple[tuple[int, tuple[Walk, ...]], ...]
 
 
 def _minimal_roots(found: _Found) -> dict[frozenset[Defect], _Root]:
@@ -112,9 +119,16 @@ def _minimal_roots(found: _Found) -> dict[frozenset[Defect], _Root]:
     have the same roots, see search/spans.py.)
     """
     roots: dict[frozenset[Defect], _Root] = defaultdict(_Root)
+    # Which roots of a set are minimal, by set of roots: many exposures share theirs.
+    minimal: dict[tuple[frozenset[Defect], ...], tuple[bool, ...]] = {}
     for (person, field_id, first, last), by_root in found.items():
-        for root, witness in by_root.items():
-            if any(other < root for other in by_root):
+        keys = tuple(by_root)
+        flags = minimal.get(keys)
+        if flags is None:
+            flags = minimal[keys] = tuple(not any(other < root for other in keys)
+                                          for root in keys)
+        for (root, witness), keep in zip(by_root.items(), flags, strict=True):
+            if not keep:
                 continue
             data = roots[root]
             data.exposures.add((person, field_id))
@@ -158,11 +172,19 @@ class Analyzer:
                                    self._walks_and_truncation, self.boundary.core)
         self._walk_memo: dict[tuple[Node, bool, _Span],
                               tuple[dict[str, tuple[Walk, ...]], bool]] = {}
-        self._field_walk_memo: dict[tuple[Node, str, _Span, _Span],
+        self._field_walk_memo: dict[tuple[Node, str, str, _Span, _Span],
                                     dict[str, tuple[Walk, ...]]] = {}
+        self._trusted_walk_memo: dict[tuple[Node, bool, _Span, frozenset[str]],
+                                      dict[str, tuple[Walk, ...]]] = {}
         self.truncated = False
-        self._account_memo: dict[tuple[str, str, str, str, int], frozenset[Defect]] = {}
-        self._terminal_memo: dict[tuple[str, str, str, bool, int], Defect | None] = {}
+        self._account_memo: dict[tuple[str, str, str, str, _Span], frozenset[Defect]] = {}
+        self._terminal_memo: dict[tuple[str, str, str, bool, _Span], Defect | None] = {}
+        self._access_memo: dict[tuple[str, _Span], list[Access]] = {}
+        self._last_accesses: dict[str, list[Access]] = {}
+        self._distinct_memo: dict[int, list[Access]] = {}
+        self._hosted_memo: dict[tuple[str, _Span], tuple[str, ...]] = {}
+        self._last_walks: dict[tuple[Node, object], dict[str, tuple[Walk, ...]]] = {}
+        self._org_memo: dict[tuple[str, _Span], _OrgTerminals] = {}
         self._open_memo: dict[tuple[Node, str, str, int], frozenset[Defect]] = {}
 
     # -- setup --------------------------------------------------------------------------------
@@ -194,7 +216,9 @@ class Analyzer:
         reach changes (search/spans.py), and group what they see by root cause.
 
         Notes: costs the sum over outsiders of (spans x one search of that person), not
-        slices x outsiders; ``per_slice`` gives the straightforward slices x outsiders.
+        slices x outsiders, and a span whose inputs are those of the span before costs only
+        the look-up of those inputs; ``per_slice`` gives the straightforward slices x
+        outsiders.
         """
         found: _Found = defaultdict(dict)
         outsiders = self._outsiders()
@@ -204,10 +228,14 @@ class Analyzer:
         days = {mode: [sl.day for sl in mode_slices] for mode, mode_slices in by_mode.items()}
         total = max(len(outsiders), 1)
         for done, person in enumerate(outsiders, start=1):
-            cuts = None if self.per_slice else self.relevance.person(person.id)
-            for mode, mode_slices in by_mode.items():
-                for first, last in spans(mode_slices, days[mode], cuts):
-                    self._search_person(person, first, last.index, found)
+            if self.per_slice:
+                for mode_slices in by_mode.values():
+                    for sl in mode_slices:
+                        self._search_person(person, sl, sl.index, found)
+            else:
+                cuts = self.relevance.person(person.id)
+                for mode, mode_slices in by_mode.items():
+                    self._search_spans(person, spans(mode_slices, days[mode], cuts), found)
             if progress and done % 20 == 0:
                 progress(done, total)
         if progress:
@@ -234,34 +262,119 @@ class Analyzer:
             warnings=tuple(warnings),
         )
 
+    def _search_spans(self, person: Person, person_spans: list[tuple[Slice, Slice]],
+                      found: _Found) -> None:
+        """Search the person in each span (in time order), field by field: a field whose
+        inputs are those of the span before (the same accesses, and for each the same walks
+        to the field) extends that span's entry instead of being searched again."""
+        accesses_before: object = None
+        before: dict[str, tuple[_FieldInputs, int, int]] = {}
+        for sl, last in person_spans:
+            inputs = self._inputs(person, sl)
+            now: dict[str, tuple[_FieldInputs, int, int]] = {}
+            redo: set[str] = set()
+            for field_id, field_inputs in self._field_inputs(person, sl, inputs).items():
+                old = before.get(field_id) if inputs[0] is accesses_before else None
+                if old is not None and old[0] == field_inputs:
+                    _, first, end = old
+                    found[(person.id, field_id, first, last.index)] = found.pop(
+                        (person.id, field_id, first, end))
+                    now[field_id] = (field_inputs, first, last.index)
+                else:
+                    redo.add(field_id)
+                    now[field_id] = (field_inputs, sl.index, last.index)
+            if redo:
+                self._record(person, sl, last.index, inputs, found, redo)
+            before, accesses_before = now, inputs[0]
+
+    def _field_inputs(self, person: Person, sl: Slice, inputs: _Inputs
+                      ) -> dict[str, _FieldInputs]:
+        """Per field the person is not trusted for: which distinct accesses reach it, and
+        their walks to it (what ``_record`` reads for that field)."""
+        result: dict[str, list[tuple[int, tuple[Walk, ...]]]] = {}
+        hidden = self.boundary.answers(person, sl.mode, sl.day)
+        for index, field_walks in enumerate(inputs[2]):
+            for field_id, walks in field_walks.items():
+                trusted = hidden.get(field_id)
+                if trusted is None:
+                    trusted = self.boundary.trusted(person, field_id, sl.mode, sl.day)
+                    hidden[field_id] = trusted
+                if not trusted:
+                    result.setdefault(field_id, []).append((index, walks))
+        return {field_id: tuple(found) for field_id, found in result.items()}
+
+    def _inputs(self, person: Person, sl: Slice) -> _Inputs:
+        """What one search of the person reads: the distinct accesses with their walks, and
+        the span of the person's trust grants."""
+        accesses = self.accesses(person.id, sl)
+        distinct = self._distinct_memo.get(id(accesses))
+        if distinct is None:
+            seen: set[tuple[Node, str, frozenset[Defect]]] = set()
+            distinct = []
+            for access in accesses:
+                cnode = class_node(self.graph, access.account, access.system)
+                if cnode is None:
+                    continue
+                # Same class, same holder (whose trust decides display defects), same access
+                # defects: the same exposures and root causes.
+                key = (cnode, self.accounts[access.account].holder, access.defects)
+                if key not in seen:
+                    seen.add(key)
+                    distinct.append(access)
+            self._distinct_memo[id(accesses)] = distinct
+        walks = tuple(self.field_walks(access, sl) for access in distinct)
+        return accesses, distinct, walks, self._span(self.relevance.trust(person.id), sl)
+
     def _search_person(self, person: Person, sl: Slice, last: int, found: _Found) -> None:
         """Record every (person, field) exposure of the span from ``sl`` to slice ``last``
         under each root cause that gives it (searched in ``sl``, the same in the others)."""
-        seen: set[tuple[Node, str, frozenset[Defect]]] = set()
-        for access in self.accesses(person.id, sl):
-            cnode = class_node(self.graph, access.account, access.system)
-            if cnode is None:
-                continue
-            # Same class, same holder (whose trust decides display defects), same access
-            # defects: the same exposures and root causes.
-            key = (cnode, self.accounts[access.account].holder, access.defects)
-            if key in seen:
-                continue
-            seen.add(key)
-            for field_id, walks in self.field_walks(access, sl).items():
-                if self.boundary.trusted(person, field_id, sl.mode, sl.day):
+        self._record(person, sl, last, self._inputs(person, sl), found)
+
+    def _record(self, person: Person, sl: Slice, last: int, inputs: _Inputs,
+                found: _Found, only: set[str] | None = None) -> None:
+        """``_search_person`` on its inputs, for the fields in ``only`` (None: all)."""
+        _, distinct, all_walks, _ = inputs
+        hidden = self.boundary.answers(person, sl.mode, sl.day)  # trusted: nothing to record
+        for access, field_walks in zip(distinct, all_walks, strict=True):
+            length, defects = access.length, access.defects
+            for field_id, walks in field_walks.items():
+                trusted = hidden.get(field_id)
+                if trusted is None:
+                    trusted = self.boundary.trusted(person, field_id, sl.mode, sl.day)
+                    hidden[field_id] = trusted
+                if trusted or (only is not None and field_id not in only):
                     continue
-                roots = found[(person.id, field_id, sl.index, last)]
+                found_key = (person.id, field_id, sl.index, last)
+                roots = found.get(found_key)
+                if roots is None:
+                    roots = found[found_key] = {}
                 for walk in walks:
-                    root = access.defects | walk.defects
-                    rank = (access.length + walk.length, person.id, field_id, access.terminal,
+                    root = defects | walk.defects if defects else walk.defects
+                    rank = (length + walk.length, person.id, field_id, access.terminal,
                             access.account, sl.index)
                     current = roots.get(root)
                     if current is None or rank < current[0]:
                         roots[root] = (rank, access, walk, sl)
 
     def accesses(self, person_id: str, sl: Slice) -> list[Access]:
-        """Every (account, terminal, system) the person can put together in this slice."""
+        """Every (account, terminal, system) the person can put together in this slice.
+
+        Notes: memoised per person and span of ``Relevance.access`` (the cuts of what the
+        person can use): the list returned is shared, do not change it.
+        """
+        key = (person_id, self._span(self.relevance.access(person_id), sl))
+        cached = self._access_memo.get(key)
+        if cached is None:
+            cached = self._find_accesses(person_id, sl)
+            # Equal to the person's previous list: the same object (``_search_spans``).
+            previous = self._last_accesses.get(person_id)
+            if previous == cached:
+                cached = previous
+            self._last_accesses[person_id] = cached
+            self._access_memo[key] = cached
+        return cached
+
+    def _find_accesses(self, person_id: str, sl: Slice) -> list[Access]:
         G = self.graph
         person = self.people[person_id]
         if not person.active(sl.mode, sl.day):
@@ -275,11 +388,15 @@ class Analyzer:
         for t_node, _ in active_edges(G, pnode, "assigned", sl):
             reachable[t_node[1]] = (None, ())
         for loc_node, data in active_edges(G, pnode, "can-be-at", sl):
-            if not self._located(loc_node[1], sl):
-                continue
-            for t_node, _ in active_edges(G, loc_node, "hosts", sl):
-                if self.terminals[t_node[1]].open:
-                    reachable.setdefault(t_node[1], (loc_node[1], data["sources"]))
+            for term_id in self._hosted(loc_node[1], sl):
+                reachable.setdefault(term_id, (loc_node[1], data["sources"]))
+        # Open to the person's organization: one terminal of each group that gives the same
+        # accesses, the first not already reached (assigned: it gives location None).
+        for group in self._org_terminals(person.org, sl):
+            for term_id, loc_id, sources in group:
+                if term_id not in reachable:
+                    reachable[term_id] = (loc_id, sources)
+                    break
         result = []
         # Terminals that differ only by id give the same exposures; the first (smallest id)
         # also gives the smallest witness, so the others are skipped.
@@ -329,10 +446,53 @@ class Analyzer:
     def _located(self, loc_id: str, sl: Slice) -> bool:
         return bool(self.graph.nodes[("location", loc_id)]["element"].active(sl.mode, sl.day))
 
+    def _hosted(self, loc_id: str, sl: Slice) -> tuple[str, ...]:
+        """The open terminals at the location, if it exists (memoised per span)."""
+        key = (loc_id, self._span(self.relevance.location_access(loc_id), sl))
+        cached = self._hosted_memo.get(key)
+        if cached is None:
+            cached = tuple(t_node[1] for t_node, _ in
+                           active_edges(self.graph, ("location", loc_id), "hosts", sl)
+                           if self.terminals[t_node[1]].open) if self._located(loc_id, sl) else ()
+            self._hosted_memo[key] = cached
+        return cached
+
+    def _org_terminals(self, org_id: str, sl: Slice) -> _OrgTerminals:
+        """The open terminals at locations open to the organization, as (terminal, location,
+        sources), grouped so that a person gets the same accesses from any terminal of a group
+        that is not assigned to them; each group sorted by terminal.
+
+        Notes: memoised per organization and span, so a person costs the number of groups,
+        not of the organization's terminals.
+        """
+        key = (org_id, self._span(self.relevance.org_access(org_id), sl))
+        cached = self._org_memo.get(key)
+        if cached is None:
+            groups: dict[object, list[tuple[str, str, tuple[Source, ...]]]] = {}
+            for loc_node, data in active_edges(self.graph, ("org", org_id), "open-to", sl):
+                for term_id in self._hosted(loc_node[1], sl):
+                    groups.setdefault(self._fold(term_id, sl), []).append(
+                        (term_id, loc_node[1], data["sources"]))
+            cached = tuple(tuple(sorted(group)) for group in groups.values())
+            self._org_memo[key] = cached
+        return cached
+
+    def _fold(self, term_id: str, sl: Slice) -> object:
+        """What a terminal's accesses depend on besides its id and location: the systems it
+        reaches and the accounts it accepts. A terminal that may carry a defect naming it (an
+        insider's terminal, or one with sessions left open) is a group of its own."""
+        term = self.terminals[term_id]
+        if term.logged_in or any(term.owner in self.boundary.core[s] for s in term.systems):
+            return term_id
+        systems = tuple(n[1] for n, _ in
+                        active_edges(self.graph, ("terminal", term_id), "reaches", sl))
+        return ("fold", systems, "any" if term.accounts == "any" else frozenset(term.accounts))
+
     def _account_defects(self, person: Person, acc: Account, system: str, way: str,
                          sl: Slice) -> frozenset[Defect]:
         """What is wrong with this person using this account (memoised; hot path)."""
-        key = (person.id, acc.id, system, way, sl.index)
+        # Reads the mode and the holder's trust, nothing else that changes with time.
+        key = (person.id, acc.id, system, way, self._span(self.relevance.trust(acc.holder), sl))
         cached = self._account_memo.get(key)
         if cached is not None:
             return cached
@@ -405,7 +565,9 @@ class Analyzer:
     def _terminal_defect(self, person: Person, term: Terminal, system: str,
                          location: str | None, sl: Slice) -> Defect | None:
         """An insider's terminal in an outsider's hands: name the way it got there."""
-        key = (person.id, term.id, system, location is None, sl.index)
+        # Reads the mode and the person's trust, nothing else that changes with time.
+        key = (person.id, term.id, system, location is None,
+               self._span(self.relevance.trust(person.id), sl))
         if key not in self._terminal_memo:
             self._terminal_memo[key] = self._find_terminal_defect(person, term, system,
                                                                   location, sl)
@@ -443,19 +605,33 @@ class Analyzer:
         if cnode is None:
             return {}
         holder = self.people[self.accounts[access.account].holder]
-        key = (cnode, holder.id, self._span(self.relevance.raw_class(cnode), sl),
-               self._span(self.relevance.trust(holder.id), sl))
-        if key in self._field_walk_memo:
-            return self._field_walk_memo[key]
+        # Holders the boundary cannot tell apart (same organization, no grant naming them)
+        # share the result.
+        org, named, cuts = self.boundary.who(holder)
+        key = (cnode, org, named, self._span(self.relevance.raw_class(cnode), sl),
+               self._span(cuts, sl))
+        cached = self._field_walk_memo.get(key)
+        if cached is not None:
+            return cached
         outside = not self.boundary.inside(holder.id, access.system, sl.mode, sl.day)
         walks = self.walks(cnode, outside, sl)
-        if outside:
-            walks = {field_id: (tuple(_without_display_defects(w) for w in found)
-                                if self.boundary.trusted(holder, field_id, sl.mode, sl.day)
-                                else found)
-                     for field_id, found in walks.items()}
-        self._field_walk_memo[key] = walks
-        return walks
+        trusted = frozenset(field_id for field_id in walks if outside and self.boundary.trusted(
+            holder, field_id, sl.mode, sl.day))
+        # Most holders are trusted for no field: they share the walks as they are.
+        shared = (cnode, outside, self._span(self.relevance.raw_class(cnode), sl), trusted)
+        result = self._trusted_walk_memo.get(shared)
+        if result is None:
+            result = {field_id: (tuple(_without_display_defects(w) for w in found)
+                                 if field_id in trusted else found)
+                      for field_id, found in walks.items()} if trusted else walks
+            if trusted:  # the previous span's walks where equal, as in ``walks``
+                previous = self._last_walks.get((cnode, trusted), {})
+                result = {field_id: previous[field_id] if previous.get(field_id) == found
+                          else found for field_id, found in result.items()}
+                self._last_walks[(cnode, trusted)] = result
+            self._trusted_walk_memo[shared] = result
+        self._field_walk_memo[key] = result
+        return result
 
     def walks(self, cnode: Node, outside: bool, sl: Slice) -> dict[str, tuple[Walk, ...]]:
         """Every minimal way the class sees each non-public field in clear.
@@ -542,12 +718,17 @@ class Analyzer:
                     rank = (len(walk.defects), walk.length, screen_id, index)
                     candidates[field_id].append((rank, walk))
         walks: dict[str, tuple[Walk, ...]] = {}
+        # The previous span's walks where they are equal: the search then compares spans by
+        # identity (``_search_spans``).
+        previous = self._last_walks.get((cnode, outside), {})
         for field_id in sorted(candidates):
             chosen: list[Walk] = []
             for _, walk in sorted(candidates[field_id], key=lambda item: item[0]):
                 if not any(c.defects <= walk.defects for c in chosen):
                     chosen.append(walk)
-            walks[field_id] = tuple(chosen)
+            same = previous.get(field_id)
+            walks[field_id] = same if same == tuple(chosen) else tuple(chosen)
+        self._last_walks[(cnode, outside)] = walks
         self._walk_memo[key] = (walks, truncated)
         return walks, truncated
 

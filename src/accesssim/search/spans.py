@@ -79,6 +79,10 @@ class Relevance:
         self._account: dict[str, frozenset[dt.date]] = {}
         self._terminal: dict[str, frozenset[dt.date]] = {}
         self._location: dict[str, frozenset[dt.date]] = {}
+        self._use: dict[tuple[str, str], frozenset[dt.date]] = {}
+        self._access: dict[str, list[dt.date]] = {}
+        self._org: dict[str, frozenset[dt.date]] = {}
+        self._sorted: dict[tuple[str, str], list[dt.date]] = {}
 
     def trust(self, person_id: str) -> list[dt.date]:
         """Cuts of the trust grants naming the person or the person's organization."""
@@ -196,11 +200,75 @@ class Relevance:
         G, pnode = self.graph, ("person", person_id)
         days = _cuts([self._people[person_id]]) | set(self.trust(person_id))
         for relation, cuts_of in (("holds", self.account), ("knows", self.account),
-                                  ("assigned", self.terminal), ("can-be-at", self.location)):
+                                  ("assigned", self.terminal), ("can-be-at", self.location),
+                                  ("member", self.org)):
             for node, _ in _targets(G, pnode, relation):
                 days |= cuts_of(node[1])
         return sorted(days)
 
+    def org(self, org_id: str) -> frozenset[dt.date]:
+        """Cuts of the locations open to the organization (``location``'s, for each)."""
+        if org_id not in self._org:
+            days: set[dt.date] = set()
+            for loc_node, _ in _targets(self.graph, ("org", org_id), "open-to"):
+                days |= self.location(loc_node[1])
+            self._org[org_id] = frozenset(days)
+        return self._org[org_id]
+
+    def org_access(self, org_id: str) -> list[dt.date]:
+        """Cuts of the locations open to the organization as ways in (``access``'s), sorted."""
+        key = ("org", org_id)
+        if key not in self._use:
+            days: set[dt.date] = set()
+            for loc_node, _ in _targets(self.graph, ("org", org_id), "open-to"):
+                days |= self._used("location", loc_node[1])
+            self._use[key] = frozenset(days)
+        if key not in self._sorted:
+            self._sorted[key] = sorted(self._use[key])
+        return self._sorted[key]
+
+    def location_access(self, loc_id: str) -> list[dt.date]:
+        """Cuts of the location as a way in (with its open terminals and their sessions)."""
+        key = ("location", loc_id)
+        if key not in self._sorted:
+            self._sorted[key] = sorted(self._used("location", loc_id))
+        return self._sorted[key]
+
+
+    def _used(self, kind: str, elem_id: str) -> frozenset[dt.date]:
+        """Cuts of an account (with its holder's trust), a terminal (with its sessions) or a
+        location (with its open terminals) as a way in, leaving out the classes' walks."""
+        key = (kind, elem_id)
+        if key not in self._use:
+            G = self.graph
+            if kind == "account":
+                acc = self._accounts[elem_id]
+                days = _cuts([acc]) | set(self.trust(acc.holder))
+            elif kind == "terminal":
+                days = _cuts([self._terminals[elem_id]])
+                for acc_node, _ in _targets(G, ("terminal", elem_id), "logged-in"):
+                    days |= self._used("account", acc_node[1])
+            else:
+                days = _cuts([self._locations[elem_id]])
+                for t_node, _ in _targets(G, ("location", elem_id), "hosts"):
+                    if self._terminals[t_node[1]].open:
+                        days |= self._used("terminal", t_node[1])
+            self._use[key] = frozenset(days)
+        return self._use[key]
+
+    def access(self, person_id: str) -> list[dt.date]:
+        """Every day on which the person's accesses (accounts on terminals) may change: the
+        person's cuts without those of the classes' walks, sorted."""
+        if person_id not in self._access:
+            G, pnode = self.graph, ("person", person_id)
+            days = _cuts([self._people[person_id]]) | set(self.trust(person_id))
+            for relation, kind in (("holds", "account"), ("knows", "account"),
+                                   ("assigned", "terminal"), ("can-be-at", "location")):
+                for node, _ in _targets(G, pnode, relation):
+                    days |= self._used(kind, node[1])
+            days.update(self.org_access(self._people[person_id].org))
+            self._access[person_id] = sorted(days)
+        return self._access[person_id]
 
 def spans(mode_slices: list[Slice], days: list[dt.date], cuts: list[dt.date] | None
           ) -> list[tuple[Slice, Slice]]:
