@@ -24,9 +24,8 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
-from accesssim.engine import Project, load_project
+from accesssim.engine import Analyzer, Project, load_project
 from accesssim.findings.results import Report
-from accesssim.search.analysis import Analyzer
 from accesssim.time.slices import build_slices
 
 REPO = Path(__file__).resolve().parents[1]

@@ -10,14 +10,17 @@ outsider and slice.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, note, settings
 
-from accesssim.engine import Project, load_project
+from accesssim.engine import Analyzer, Project, load_project
 from accesssim.graph.compile import active_edges
 from accesssim.model.provenance import Source
-from accesssim.search.analysis import Access, Analyzer
+from accesssim.model.schema import Person
+from accesssim.search import exposures
+from accesssim.search.accesses import Access
 from accesssim.search.defects import Defect, FailureType
 from accesssim.synth.generate import generate
 from accesssim.synth.spec import MODEL_FILE
@@ -66,12 +69,13 @@ def reference_accesses(an: Analyzer, person_id: str, sl: Slice) -> list[Access]:
             continue
         for sys_node, _ in active_edges(G, ("terminal", term_id), "reaches", sl):
             system = sys_node[1]
-            term_defect = an._find_terminal_defect(person, term, system, location, sl)
+            term_defect = an.search.accesses._find_terminal_defect(person, term, system,
+                                                                   location, sl)
             for acc_id, way in usable:
                 acc = an.accounts[acc_id]
                 if system not in acc.systems or not acc.active(sl.mode, sl.day):
                     continue
-                defects = an._account_defects(person, acc, system, way, sl)
+                defects = an.search.accesses.account_defects(person, acc, system, way, sl)
                 if term_defect is not None:
                     defects = defects | {term_defect}
                 elif way == "logged-in" and acc.holder != person_id and not (
@@ -93,7 +97,7 @@ def _compare(project: Project, *, everyone: bool = True) -> int:
     """Every person (or outsider) in every slice (twice, the second from the memo); returns
     the number of accesses."""
     an = Analyzer(project.loaded, project.policy, modes=project.loaded.model.modes)
-    people = an.model.people if everyone else an._outsiders()
+    people = an.model.people if everyone else list(an.compiled.outsiders)
     total = 0
     for _ in range(2):
         for sl in an.slices:
@@ -161,7 +165,9 @@ def test_terminals_that_name_themselves_are_never_folded(tmp_path: Path) -> None
     assert {"nw_pc1", "nw_pc2", "nw_pc3", "nw_pc4", "rt_pc3"} <= terminals
 
 
-def test_a_span_that_changes_nothing_extends_the_one_before(tmp_path: Path) -> None:
+def test_a_span_that_changes_nothing_extends_the_one_before(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
     """A dated trust grant for a field rt_staff cannot see anyway cuts rt_staff's time in two
     spans; the second has the same accesses and walks, so it extends the first (one search)
     and the report is the straightforward search's."""
@@ -180,13 +186,14 @@ def test_a_span_that_changes_nothing_extends_the_one_before(tmp_path: Path) -> N
     fast = Analyzer(project.loaded, project.policy, modes=["normal"])
     assert len(fast.relevance.person("rt_staff")) == 1  # two spans
     searched: list[str] = []
-    record = fast._record
+    record = exposures._PersonSearch._record
 
-    def counting(person: object, *args: object, **kwargs: object) -> None:
-        searched.append(getattr(person, "id", ""))
-        record(person, *args, **kwargs)  # type: ignore[arg-type]
+    def counting(self: exposures._PersonSearch, person: Person, *args: Any, **kwargs: Any
+                 ) -> None:
+        searched.append(person.id)
+        record(self, person, *args, **kwargs)
 
-    fast._record = counting  # type: ignore[method-assign]
+    monkeypatch.setattr(exposures._PersonSearch, "_record", counting)
     report = fast.run()
     assert searched.count("rt_staff") == 1
     assert report.findings

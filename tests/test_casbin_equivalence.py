@@ -21,9 +21,8 @@ from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
 import oracle
-from accesssim.engine import Project
+from accesssim.engine import Analyzer, Project
 from accesssim.policy.decisions import OPEN, UNMASK, Decisions
-from accesssim.search.analysis import Analyzer
 from profiles import examples
 from strategies import (
     PROBE_DAYS,

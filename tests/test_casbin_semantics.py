@@ -178,7 +178,7 @@ def test_hop_cites_every_g_line_of_the_chain_and_the_rule() -> None:
         report = engine_report(project)
         hops = [h for f in report.findings for h in f.witness if "open menu screen" in h.text]
         assert hops and all(wanted <= set(h.sources) for h in hops)
-        from accesssim.search.analysis import Analyzer
+        from accesssim.engine import Analyzer
         analyzer = Analyzer(project.loaded, project.policy, modes=["normal"])
         ways = analyzer.explain("clerk", "secret").ways
         hops = [h for w in ways for h in w.hops if "open menu screen" in h.text]

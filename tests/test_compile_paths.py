@@ -20,10 +20,11 @@ import pytest
 from hypothesis import given, settings
 from pydantic import BaseModel
 
-from accesssim.engine import Project, load_project
+from accesssim.engine import Analyzer, Project, load_project
 from accesssim.graph.compile import _writers
 from accesssim.model.schema import Guarded, SystemModel
-from accesssim.search import analysis
+from accesssim.reports.explain import explanation_to_dict
+from accesssim.search import compiled as compiled_module
 from accesssim.time.epochs import boundaries, epochs
 from accesssim.time.slices import Slice, build_slices
 from profiles import examples
@@ -149,20 +150,20 @@ def test_graph_writers_fill_the_graph_as_networkx_does() -> None:
 
 def _everyone_compiled(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the analyser compile every person's ways in (``searched=None``)."""
-    original = analysis.compile_graph
+    original = compiled_module.compile_graph
 
     def full(*args: Any, **kwargs: Any) -> nx.MultiDiGraph:
         return original(*args[:7], **kwargs)  # drop ``searched``
 
-    monkeypatch.setattr(analysis, "compile_graph", full)
+    monkeypatch.setattr(compiled_module, "compile_graph", full)
 
 
 def _answers(project: Project) -> tuple[object, ...]:
     """The report, and ``explain`` for every person and field of the model."""
     model = project.loaded.model
-    engine = analysis.Analyzer(project.loaded, project.policy, modes=list(model.modes))
+    engine = Analyzer(project.loaded, project.policy, modes=list(model.modes))
     fields = [f.id for s in model.systems for f in s.fields]
-    explained = [engine.explain(p.id, f).to_dict() for p in model.people for f in fields]
+    explained = [explanation_to_dict(engine.explain(p.id, f)) for p in model.people for f in fields]
     return engine.run(), explained, engine.graph.number_of_edges()
 
 

@@ -21,10 +21,9 @@ import pytest
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
-from accesssim.engine import Project, load_project
+from accesssim.engine import Analyzer, Project, load_project
 from accesssim.findings.results import Report
 from accesssim.graph.guards import DecisionGuard
-from accesssim.search.analysis import Analyzer
 from accesssim.search.spans import spans
 from accesssim.time.epochs import Epoch
 from accesssim.time.slices import Slice
@@ -82,7 +81,7 @@ def test_many_dated_elements_same_report_as_per_slice(dated_project: Project) ->
     assert any(len(f.windows) > 1 or f.windows[0].start is not None for f in plain.findings)
     assert fast == plain
     # The mechanism, not a timing: far fewer person searches than slices x outsiders.
-    outsiders = analyzer._outsiders()
+    outsiders = list(analyzer.compiled.outsiders)
     by_mode: dict[str, list[Slice]] = {}
     for sl in analyzer.slices:
         by_mode.setdefault(sl.mode, []).append(sl)

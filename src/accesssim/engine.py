@@ -8,10 +8,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from accesssim.findings.results import Report
+import networkx as nx
+
+from accesssim.findings.explain import Explanation, explain
+from accesssim.findings.report import build_report
+from accesssim.findings.results import Hop, Report
+from accesssim.findings.witness import access_hops, walk_hops
 from accesssim.model.loader import LoadedModel, load_model
 from accesssim.policy.load import LoadedPolicy, load_policy
-from accesssim.search.analysis import Analyzer, Progress
+from accesssim.search.accesses import Access
+from accesssim.search.compiled import Progress, compile_model
+from accesssim.search.exposures import find_exposures, prepare
+from accesssim.search.walks import FieldWalks, Walk
+from accesssim.time.slices import Slice
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,50 @@ def tune_collector() -> None:
     time at utility scale (docs/performance.md). Called by the CLI, not on import.
     """
     gc.set_threshold(100_000, 50, 1000)
+
+
+class Analyzer:
+    """One compiled model and its two questions: ``run`` (every finding) and ``explain`` (one
+    person and one field). The steps live in search/ and findings/; this only joins them.
+
+    ``per_slice``: search every person in every slice (the straightforward search, which tests
+    compare against) instead of once per span of the person's own cuts; ``progress(done,
+    total)`` follows the Casbin decisions, account by account.
+    """
+
+    def __init__(self, loaded: LoadedModel, policy: LoadedPolicy, *, modes: Iterable[str],
+                 at: dt.date | None = None, per_slice: bool = False,
+                 progress: Progress | None = None):
+        self.compiled = c = compile_model(loaded, policy, modes=modes, at=at,
+                                          per_slice=per_slice, progress=progress)
+        self.search = prepare(c)
+        self.loaded, self.policy, self.model = c.loaded, c.policy, c.model
+        self.graph: nx.MultiDiGraph = c.graph
+        self.slices, self.boundary, self.decisions = c.slices, c.boundary, c.decisions
+        self.people, self.accounts, self.terminals = c.people, c.accounts, c.terminals
+        self.orgs, self.fields, self.screens = c.orgs, c.fields, c.screens
+        self.systems = {s.id: s for s in c.model.systems}
+        self.relevance = self.search.relevance
+
+    def run(self, progress: Progress | None = None) -> Report:
+        """Every finding: the search over every outsider, grouped by root cause."""
+        return build_report(self.search, find_exposures(self.search, progress))
+
+    def explain(self, person_id: str, field_id: str) -> Explanation:
+        """Why (or why not) this person can see this field (findings/explain.py)."""
+        return explain(self.search, person_id, field_id)
+
+    def accesses(self, person_id: str, sl: Slice) -> list[Access]:
+        return self.search.accesses.accesses(person_id, sl)
+
+    def field_walks(self, access: Access, sl: Slice) -> FieldWalks:
+        return self.search.walks.field_walks(access, sl)
+
+    def access_hops(self, access: Access) -> tuple[Hop, ...]:
+        return access_hops(self.compiled, access)
+
+    def walk_hops(self, access: Access, walk: Walk, sl: Slice) -> tuple[Hop, ...]:
+        return walk_hops(self.search, access, walk, sl)
 
 
 #: Share of the loading phase's progress taken by the model YAML; the Casbin files take the rest.

@@ -56,6 +56,7 @@ def explain(model: Path, finding_id: str | None, who: str | None, field_id: str 
           --field usage_kwh --mode normal
     """
     from accesssim.engine import analyzer
+    from accesssim.reports.explain import explanation_to_dict, explanation_to_text
 
     if finding_id is not None and (who or field_id):
         raise click.UsageError("give either FINDING_ID or --who and --field, not both")
@@ -75,10 +76,11 @@ def explain(model: Path, finding_id: str | None, who: str | None, field_id: str 
                                     f"organisation {who!r} has no people in the model")
     results = [engine.explain(person, field_id) for person in people]
     if fmt == OutputFormat.JSON.value:
-        data: Any = [r.to_dict() for r in results] if who in engine.orgs else results[0].to_dict()
+        data: Any = ([explanation_to_dict(r) for r in results] if who in engine.orgs
+                     else explanation_to_dict(results[0]))
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        click.echo("\n".join(r.to_text() for r in results), nl=False)
+        click.echo("\n".join(explanation_to_text(r) for r in results), nl=False)
     sys.exit(Exit.FINDINGS if any(r.visible for r in results) else Exit.CLEAN)
 
 

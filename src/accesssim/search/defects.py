@@ -51,3 +51,6 @@ class Defect:
     element: str  # stable key, e.g. "terminal:tohoku-t1" or "policy:p, retail, takuso, s1, ..."
     description: str = field(compare=False)
     source: Source = field(compare=False)
+
+#: The mode in which disaster-purpose elements serve their purpose (not a defect by themselves).
+DISASTER = "disaster"

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from itertools import pairwise
 
-from accesssim.engine import Project, analyzer
+from accesssim.engine import Analyzer, Project, analyzer
 from accesssim.findings.results import Finding, Hop, Report, Window
 from accesssim.model.provenance import Source
 from accesssim.model.schema import Expectation, FindingExpectation, NoPathExpectation
-from accesssim.search.analysis import Analyzer
 from accesssim.time.epochs import Epoch, merge_epochs
 
 
