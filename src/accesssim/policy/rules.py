@@ -7,8 +7,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from casbin.persist.adapter import _extract_tokens
+from casbin.persist.adapter import Adapter, _extract_tokens
 
 from accesssim.errors import InputError, Problem
 from accesssim.model.files import CSV_BOM, read_input_text
@@ -33,6 +34,40 @@ class PolicyLine:
             return None
 
 
+@dataclass(frozen=True)
+class PolicyFile:
+    """The rules and role links of a policy CSV, and every row as Casbin's reader tokenizes it.
+
+    ``rows`` is None when Casbin's file reader would cut the file into other lines than ours
+    (a carriage return not followed by a line feed): then Casbin must read the file itself.
+    """
+
+    rules: list[PolicyLine]
+    groupings: list[PolicyLine]
+    rows: list[list[str]] | None
+
+
+class RowsAdapter(Adapter):  # type: ignore[misc]
+    """Hands Casbin the rows already read, in file order, instead of reading the file again.
+
+    ``load_policy`` is Casbin's ``load_policy_line`` (persist/adapter.py) after its tokenizer:
+    the same checks, the same ``append`` of a fresh list, so the model gets the same policy.
+    """
+
+    def __init__(self, rows: list[list[str]]) -> None:
+        self._rows = rows
+
+    def load_policy(self, model: Any) -> None:
+        for tokens in self._rows:
+            key = tokens[0]
+            sec = key[0]
+            if sec not in model.model.keys():
+                continue
+            if key not in model.model[sec].keys():
+                continue
+            model.model[sec][key].policy.append(tokens[1:])
+
+
 def read_policy_csv(
     path: Path,
     shown: str,
@@ -41,6 +76,18 @@ def read_policy_csv(
     modes: list[str],
 ) -> tuple[list[PolicyLine], list[PolicyLine]]:
     """Every rule with its line; every problem Casbin would hide, reported with its line."""
+    read = read_policy_file(path, shown, definitions, p_tokens, modes)
+    return read.rules, read.groupings
+
+
+def read_policy_file(
+    path: Path,
+    shown: str,
+    definitions: dict[str, int],
+    p_tokens: tuple[str, ...],
+    modes: list[str],
+) -> PolicyFile:
+    """``read_policy_csv``, keeping every row Casbin would load, for ``RowsAdapter``."""
     text = read_input_text(path, shown, keep_bom=True)
     problems: list[Problem] = []
     if text.startswith("\ufeff"):
@@ -48,14 +95,18 @@ def read_policy_csv(
         text = text[1:]
     rules: list[PolicyLine] = []
     groupings: list[PolicyLine] = []
+    rows: list[list[str]] = []
+    # Casbin's FileAdapter splits on b"\n" only and strips each line; splitlines() also splits
+    # on a lone "\r" (the other separators it knows are refused by read_input_text).
+    same_lines = text.count("\r") == text.count("\r\n")
     for number, line in enumerate(text.splitlines(), start=1):
-        unbalanced = _unbalanced(line.strip())
-        if unbalanced:
-            problems.append(Problem(shown, number, unbalanced))
+        tokens = split_line(line.strip())
+        if isinstance(tokens, str):
+            problems.append(Problem(shown, number, tokens))
             continue
-        tokens = _extract_tokens(line.strip())
         if tokens is None:
             continue
+        rows.append(tokens)
         ptype, values = tokens[0], tuple(tokens[1:])
         if ptype not in definitions:
             known = ", ".join(sorted(definitions))
@@ -90,7 +141,27 @@ def read_policy_csv(
 
     if problems:
         raise InputError(problems)
-    return rules, groupings
+    return PolicyFile(rules, groupings, rows if same_lines else None)
+
+
+_BRACKETS = re.compile(r"[()\[\]]")
+
+
+def split_line(line: str) -> list[str] | str | None:
+    """Casbin's tokens of a stripped line (None: no tokens), or why its reader cannot split it.
+
+    A line without brackets splits on every comma (Casbin's tokenizer only nests on brackets,
+    and ``_unbalanced`` has nothing to find): ``str.split`` gives the same tokens, faster.
+    """
+    if _BRACKETS.search(line) is None:
+        if line == "" or line[:1] == "#":
+            return None
+        return [token.strip() for token in line.split(",")]
+    unbalanced = _unbalanced(line)
+    if unbalanced:
+        return unbalanced
+    tokens: list[str] | None = _extract_tokens(line)
+    return tokens
 
 
 def _unbalanced(line: str) -> str | None:
