@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import repeat
 from pathlib import Path
 
 import casbin
@@ -288,12 +290,14 @@ def _check_nothing_dropped(
     """
     problems = []
     for sec, lines in (("p", rules), ("g", groupings)):
-        held: dict[tuple[str, tuple[str, ...]], int] = {}
+        held: Counter[tuple[str, tuple[str, ...]]] = Counter()
         if sec in enforcer.model.keys():
             for key, assertion in enforcer.model[sec].items():
-                for rule in assertion.policy:
-                    item = (key, tuple(rule))
-                    held[item] = held.get(item, 0) + 1
+                held.update(zip(repeat(key), map(tuple, assertion.policy)))
+        written = Counter((entry.ptype, entry.values) for entry in lines)
+        if all(held[item] >= (1 if deduplicated and sec == "p" else count)
+               for item, count in written.items()):
+            continue  # nothing lost: the loop below would find no line to name
         seen: dict[tuple[str, tuple[str, ...]], int] = {}
         for entry in lines:
             item = (entry.ptype, entry.values)

@@ -58,14 +58,17 @@ class RowsAdapter(Adapter):  # type: ignore[misc]
         self._rows = rows
 
     def load_policy(self, model: Any) -> None:
+        # Casbin's checks, asked once per ptype: the model's sections do not change meanwhile.
+        targets: dict[str, Any] = {}
         for tokens in self._rows:
             key = tokens[0]
-            sec = key[0]
-            if sec not in model.model.keys():
-                continue
-            if key not in model.model[sec].keys():
-                continue
-            model.model[sec][key].policy.append(tokens[1:])
+            if key not in targets:
+                sec = key[0]
+                targets[key] = (model.model[sec][key].policy if sec in model.model.keys()
+                                and key in model.model[sec].keys() else None)
+            policy = targets[key]
+            if policy is not None:
+                policy.append(tokens[1:])
 
 
 def read_policy_csv(
@@ -99,8 +102,10 @@ def read_policy_file(
     # Casbin's FileAdapter splits on b"\n" only and strips each line; splitlines() also splits
     # on a lone "\r" (the other separators it knows are refused by read_input_text).
     same_lines = text.count("\r") == text.count("\r\n")
+    # Without a bracket anywhere, every line is split the fast way (see ``split_line``).
+    split = _split_plain if _BRACKETS.search(text) is None else split_line
     for number, line in enumerate(text.splitlines(), start=1):
-        tokens = split_line(line.strip())
+        tokens = split(line.strip())
         if isinstance(tokens, str):
             problems.append(Problem(shown, number, tokens))
             continue
@@ -145,6 +150,13 @@ def read_policy_file(
 
 
 _BRACKETS = re.compile(r"[()\[\]]")
+
+
+def _split_plain(line: str) -> list[str] | str | None:
+    """``split_line`` of a line known to hold no bracket."""
+    if line == "" or line[:1] == "#":
+        return None
+    return [token.strip() for token in line.split(",")]
 
 
 def split_line(line: str) -> list[str] | str | None:
