@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,11 @@ def read_policy_file(
     # Casbin's FileAdapter splits on b"\n" only and strips each line; splitlines() also splits
     # on a lone "\r" (the other separators it knows are refused by read_input_text).
     same_lines = text.count("\r") == text.count("\r\n")
+    # The columns a p rule is checked on; rules repeat the same few values, so each distinct
+    # combination is judged once (``verdicts``).
+    names = [t for t in _CHECKED if t in p_tokens]
+    checked = itemgetter(*(p_tokens.index(t) for t in names)) if names else None
+    verdicts: dict[Any, tuple[str, ...]] = {}
     # Without a bracket anywhere, every line is split the fast way (see ``split_line``).
     split = _split_plain if _BRACKETS.search(text) is None else split_line
     for number, line in enumerate(text.splitlines(), start=1):
@@ -133,12 +139,17 @@ def read_policy_file(
                 )
             )
             continue
-        if any(v == "" for v in values):
+        if "" in values:
             problems.append(Problem(shown, number, "empty field"))
             continue
         entry = PolicyLine(ptype, values, number)
         if ptype == "p":
-            problems.extend(_check_rule(entry, p_tokens, modes, shown))
+            key: Any = checked(values) if checked is not None else ()
+            found = verdicts.get(key)
+            if found is None:
+                found = verdicts[key] = _rule_messages(
+                    dict(zip(names, (key,) if len(names) == 1 else key, strict=True)), modes)
+            problems.extend(Problem(shown, number, message) for message in found)
             rules.append(entry)
         elif ptype.startswith("g"):
             groupings.append(entry)
@@ -199,29 +210,25 @@ def _unbalanced(line: str) -> str | None:
     return None
 
 
-def _check_rule(
-    rule: PolicyLine, p_tokens: tuple[str, ...], modes: list[str], shown: str
-) -> list[Problem]:
+_CHECKED = ("eft", "mode", "valid_from", "valid_until")
+
+
+def _rule_messages(found: dict[str, str], modes: list[str]) -> tuple[str, ...]:
+    """What is wrong with a p rule's checked columns (``found``: column name -> value)."""
     problems = []
-    eft = rule.get("eft", p_tokens)
+    eft = found.get("eft")
     if eft is not None and eft not in ("allow", "deny"):
-        problems.append(Problem(shown, rule.line, f"eft must be allow or deny, not {eft!r}"))
-    mode = rule.get("mode", p_tokens)
+        problems.append(f"eft must be allow or deny, not {eft!r}")
+    mode = found.get("mode")
     if mode is not None and mode != ANY and mode not in modes:
-        problems.append(
-            Problem(
-                shown, rule.line, f"unknown mode {mode!r} (model modes: {', '.join(modes)}, or *)"
-            )
-        )
+        problems.append(f"unknown mode {mode!r} (model modes: {', '.join(modes)}, or *)")
     for token in ("valid_from", "valid_until"):
-        value = rule.get(token, p_tokens)
+        value = found.get(token)
         if value is not None and value != ANY:
             try:
                 if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
                     raise ValueError(value)
                 dt.date.fromisoformat(value)
             except ValueError:
-                problems.append(
-                    Problem(shown, rule.line, f"{token} {value!r} is not a date (YYYY-MM-DD) or *")
-                )
-    return problems
+                problems.append(f"{token} {value!r} is not a date (YYYY-MM-DD) or *")
+    return tuple(problems)
