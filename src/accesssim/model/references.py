@@ -26,8 +26,15 @@ def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
         *(("screen", s.screens) for s in model.systems),
     ]
     for kind, items in groups:
-        for item in items:
-            owners.append((kind, item.id, item.line))
+        if items:
+            ids.setdefault(kind, set()).update([item.id for item in items])
+    if len(set().union(*ids.values())) == sum(len(items) for _, items in groups):
+        owners = []  # every id is distinct: no duplicate to name, ``ids`` is complete
+    else:
+        ids = {}
+        for kind, items in groups:
+            for item in items:
+                owners.append((kind, item.id, item.line))
     counts = Counter(i for _, i, _ in owners)
     first_line: dict[str, int] = {}
     for kind, ident, line in owners:
