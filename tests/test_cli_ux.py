@@ -17,6 +17,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from accesssim.cli.guard import analysis_done, interrupts
 from accesssim.reports.junit import results_to_junit
 from accesssim.suite.checks import CheckResult
 from helpers import REPO, assert_error, make_project, run
@@ -36,13 +37,24 @@ def utility(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # -- B10: Ctrl-C and D13: --timeout ----------------------------------------------------------
 
 
-def test_interrupt_exits_130_and_writes_nothing(utility: Path) -> None:
+@pytest.fixture(scope="module")
+def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four times the utility preset: its analysis takes several seconds even on a fast
+    machine (the utility preset alone now takes about three)."""
+    out = tmp_path_factory.mktemp("large")
+    done = run("generate", str(out), "--preset", "utility", "--scale", "4")
+    assert done.exit_code == 0, done.stderr
+    return out
+
+
+def test_interrupt_exits_130_and_writes_nothing(large: Path) -> None:
     """SIGINT during a slow run exits 130 (never 0 or 1), says so, and leaves no output file."""
+    utility = large
     out = utility / "interrupted.json"
     proc = subprocess.Popen([*ACCESSSIM, "analyze", "model.yaml", "--quiet", "-o", str(out)],
                             cwd=utility, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
-    time.sleep(4)
+    time.sleep(2)
     assert proc.poll() is None, "the run ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
@@ -50,6 +62,28 @@ def test_interrupt_exits_130_and_writes_nothing(utility: Path) -> None:
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert not out.exists() and stdout == ""
     assert not [p for p in utility.iterdir() if p.name.startswith(".interrupted")]
+
+
+def test_an_interrupt_lost_in_a_finaliser_still_stops_the_run() -> None:
+    """Ctrl-C whose KeyboardInterrupt lands in a finaliser (Python only prints it there) still
+    stops the run at ``analysis_done``, before anything is written, and nothing is printed."""
+    printed: list[object] = []
+
+    class Finaliser:
+        def __del__(self) -> None:
+            handler = signal.getsignal(signal.SIGINT)
+            assert callable(handler)
+            handler(signal.SIGINT, None)  # raises KeyboardInterrupt here, where it is lost
+
+    before = sys.unraisablehook
+    sys.unraisablehook = printed.append
+    try:
+        with pytest.raises(KeyboardInterrupt), interrupts():
+            Finaliser()  # dropped at once: its finaliser runs and the raise is lost
+            analysis_done()
+    finally:
+        sys.unraisablehook = before
+    assert printed == []
 
 
 @pytest.mark.parametrize("seconds", ["nan", "inf", "1e308", "-1", "0"])

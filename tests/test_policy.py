@@ -14,14 +14,13 @@ from typing import Any
 
 import casbin
 import pytest
-from casbin.persist.adapters import FileAdapter
 
 import accesssim.policy.load as policy_module
 from accesssim.errors import InputError
 from accesssim.model.loader import load_model
 from accesssim.policy.load import LoadedPolicy, load_policy
 from accesssim.policy.matcher import matcher_shape
-from accesssim.policy.rules import read_policy_csv
+from accesssim.policy.rules import RowsAdapter, read_policy_csv
 from accesssim.time.boundary import Boundary
 from helpers import Project, assert_error, line_of, make_project, small_model
 
@@ -300,15 +299,15 @@ def test_read_policy_csv_collects_problems_with_lines(tmp_path: Path) -> None:
 def test_silent_drop_is_detected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """If Casbin keeps fewer rules than the CSV has, loading refuses instead of analysing."""
 
-    class DroppingAdapter(FileAdapter):  # type: ignore[misc]
-        """Casbin's file adapter, losing the first rule without a word."""
+    class DroppingAdapter(RowsAdapter):
+        """The adapter the engine hands Casbin its rows with, losing the first rule."""
 
         def load_policy(self, model: Any) -> None:
             super().load_policy(model)
             model["p"]["p"].policy.remove(next(iter(model["p"]["p"].policy)))
 
     project = make_project(tmp_path)
-    monkeypatch.setattr(policy_module, "FileAdapter", DroppingAdapter)
+    monkeypatch.setattr(policy_module, "RowsAdapter", DroppingAdapter)
     with pytest.raises(InputError, match="dropped silently") as info:
         _load(project)
     # The lost line is named: one problem, at a p line of the CSV.

@@ -10,6 +10,7 @@ import functools
 import math
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import IntEnum
@@ -75,15 +76,55 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+class _Interrupt:
+    """The SIGINT handler of one command; remembers that Ctrl-C came."""
+
+    def __init__(self) -> None:
+        self.received = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.received = True
+        raise KeyboardInterrupt
+
+
+@contextmanager
+def interrupts() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt as usual, and ``analysis_done`` remembers it: a raise
+    that lands in a finaliser or a garbage-collector callback is only printed by Python, and
+    the run would go on to write its output as if nothing had happened. Such lost raises (of
+    Ctrl-C or of the time limit) are not printed either: the exit message says what happened."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread (e.g. a test runner's worker)
+        return
+    previous = signal.signal(signal.SIGINT, _Interrupt())
+    previous_hook = sys.unraisablehook
+
+    def hook(unraisable: sys.UnraisableHookArgs) -> None:
+        # Remembered by the handlers, reported by ``handles_errors``: no stray traceback.
+        if unraisable.exc_type not in (KeyboardInterrupt, TimeLimitReached):
+            previous_hook(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous_hook
+        signal.signal(signal.SIGINT, previous)
+
+
 def analysis_done() -> None:
     """The analysis is complete: the writes that follow must not be cut off halfway.
 
-    Raises TimeLimitReached if the limit was reached before (its raise lost on the way).
+    Raises TimeLimitReached if the limit was reached before, and KeyboardInterrupt if Ctrl-C
+    came before (either raise lost on the way).
     """
     signal.setitimer(signal.ITIMER_REAL, 0)
     handler = signal.getsignal(signal.SIGALRM)
     if isinstance(handler, _Alarm) and handler.reached:
         raise TimeLimitReached(handler.seconds)
+    if isinstance(interrupt := signal.getsignal(signal.SIGINT), _Interrupt) and (
+            interrupt.received):
+        raise KeyboardInterrupt
 
 
 #: The longest limit (a year): the system timer cannot hold inf, NaN or 1e308 seconds.
@@ -117,7 +158,7 @@ def handles_errors(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
         try:
-            with time_limit(timeout):
+            with interrupts(), time_limit(timeout):
                 return fn(*args, **kwargs)
         except (click.UsageError, click.exceptions.Exit):
             raise  # a usage mistake found in the body: click names it and exits 2

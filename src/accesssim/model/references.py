@@ -26,8 +26,15 @@ def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
         *(("screen", s.screens) for s in model.systems),
     ]
     for kind, items in groups:
-        for item in items:
-            owners.append((kind, item.id, item.line))
+        if items:
+            ids.setdefault(kind, set()).update([item.id for item in items])
+    if len(set().union(*ids.values())) == sum(len(items) for _, items in groups):
+        owners = []  # every id is distinct: no duplicate to name, ``ids`` is complete
+    else:
+        ids = {}
+        for kind, items in groups:
+            for item in items:
+                owners.append((kind, item.id, item.line))
     counts = Counter(i for _, i, _ in owners)
     first_line: dict[str, int] = {}
     for kind, ident, line in owners:
@@ -38,99 +45,104 @@ def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
         first_line.setdefault(ident, line)
         ids.setdefault(kind, set()).add(ident)
 
-    def need(kind: str, ref: str | None, line: int, what: str) -> Iterator[Problem]:
-        if ref is not None and ref not in ids.get(kind, set()):
-            yield Problem(shown, line, f"{what} refers to unknown {kind} {ref!r}")
+    # Problems are gathered in order; a reference's line is only looked up when it is wrong.
+    out: list[Problem] = []
+    nothing: set[str] = set()
 
-    def need_mode(modes: list[str] | None, line: int) -> Iterator[Problem]:
-        for m in modes or []:
-            if m not in model.modes and m != "normal":  # a missing 'normal' is reported once
-                yield Problem(
-                    shown, line, f"unknown mode {m!r} (declared: {', '.join(model.modes)})"
-                )
+    def need(kind: str, ref: str | None, element: Any, key: str, what: str) -> None:
+        if ref is not None and ref not in ids.get(kind, nothing):
+            out.append(Problem(shown, element.line_of(key),
+                               f"{what} refers to unknown {kind} {ref!r}"))
+
+    def need_all(kind: str, refs: list[str], element: Any, key: str, what: str) -> None:
+        known = ids.get(kind, nothing)
+        if known.issuperset(refs):
+            return
+        for ref in refs:
+            if ref not in known:
+                out.append(Problem(shown, element.line_of(key),
+                                   f"{what} refers to unknown {kind} {ref!r}"))
+
+    declared = set(model.modes) | {"normal"}  # a missing 'normal' is reported once
+
+    def need_mode(element: Any) -> None:
+        modes = element.modes
+        if not modes or declared.issuperset(modes):
+            return
+        for m in modes:
+            if m not in declared:
+                out.append(Problem(
+                    shown, element.line_of("modes"),
+                    f"unknown mode {m!r} (declared: {', '.join(model.modes)})"
+                ))
 
     if len(set(model.modes)) != len(model.modes):
-        yield Problem(shown, model.line_of("modes"), "a mode is listed twice in modes")
+        out.append(Problem(shown, model.line_of("modes"), "a mode is listed twice in modes"))
     if "normal" not in model.modes:
-        yield Problem(shown, model.line_of("modes"), "modes must include 'normal'")
+        out.append(Problem(shown, model.line_of("modes"), "modes must include 'normal'"))
     for org in model.organizations:
-        yield from need(
-            "organization", org.affiliated_with, org.line_of("affiliated_with"), "affiliated_with"
-        )
-        for w in org.works_for:
-            yield from need("organization", w, org.line_of("works_for"), "works_for")
+        need("organization", org.affiliated_with, org, "affiliated_with", "affiliated_with")
+        need_all("organization", org.works_for, org, "works_for", "works_for")
     for grant in model.trust:
-        yield from need_mode(grant.modes, grant.line_of("modes"))
-        for o in grant.orgs:
-            yield from need("organization", o, grant.line_of("orgs"), "trust.orgs")
-        for p in grant.people:
-            yield from need("person", p, grant.line_of("people"), "trust.people")
-        for s in grant.systems:
-            yield from need("system", s, grant.line_of("systems"), "trust.systems")
-        for field_id in grant.fields or []:
-            yield from need("field", field_id, grant.line_of("fields"), "trust.fields")
+        need_mode(grant)
+        need_all("organization", grant.orgs, grant, "orgs", "trust.orgs")
+        need_all("person", grant.people, grant, "people", "trust.people")
+        need_all("system", grant.systems, grant, "systems", "trust.systems")
+        need_all("field", grant.fields or [], grant, "fields", "trust.fields")
         if not grant.orgs and not grant.people:
-            yield Problem(shown, grant.line, "a trust grant needs orgs or people")
+            out.append(Problem(shown, grant.line, "a trust grant needs orgs or people"))
     for person in model.people:
-        yield from need_mode(person.modes, person.line_of("modes"))
-        yield from need("organization", person.org, person.line_of("org"), "org")
-        for loc_id in person.locations:
-            yield from need("location", loc_id, person.line_of("locations"), "locations")
+        need_mode(person)
+        need("organization", person.org, person, "org", "org")
+        need_all("location", person.locations, person, "locations", "locations")
         for former in person.former_orgs:
-            yield from need("organization", former.org, former.line_of("org"), "former_orgs")
+            need("organization", former.org, former, "org", "former_orgs")
     for place in model.locations:
-        yield from need_mode(place.modes, place.line_of("modes"))
-        yield from need("organization", place.owner, place.line_of("owner"), "owner")
-        for o in place.open_to:
-            yield from need("organization", o, place.line_of("open_to"), "open_to")
+        need_mode(place)
+        need("organization", place.owner, place, "owner", "owner")
+        need_all("organization", place.open_to, place, "open_to", "open_to")
     for acc in model.accounts:
-        yield from need_mode(acc.modes, acc.line_of("modes"))
-        yield from need("person", acc.holder, acc.line_of("holder"), "holder")
-        for s in acc.systems:
-            yield from need("system", s, acc.line_of("systems"), "systems")
-        for p in acc.known_by:
-            yield from need("person", p, acc.line_of("known_by"), "known_by")
-        yield from need("organization", acc.issued_by, acc.line_of("issued_by"), "issued_by")
+        need_mode(acc)
+        need("person", acc.holder, acc, "holder", "holder")
+        need_all("system", acc.systems, acc, "systems", "systems")
+        need_all("person", acc.known_by, acc, "known_by", "known_by")
+        need("organization", acc.issued_by, acc, "issued_by", "issued_by")
     for term in model.terminals:
-        yield from need_mode(term.modes, term.line_of("modes"))
-        yield from need("location", term.location, term.line_of("location"), "location")
-        yield from need("organization", term.owner, term.line_of("owner"), "owner")
-        for p in term.assigned_to:
-            yield from need("person", p, term.line_of("assigned_to"), "assigned_to")
-        for s in term.systems:
-            yield from need("system", s, term.line_of("systems"), "systems")
-        for a in term.logged_in:
-            yield from need("account", a, term.line_of("logged_in"), "logged_in")
+        need_mode(term)
+        need("location", term.location, term, "location", "location")
+        need("organization", term.owner, term, "owner", "owner")
+        need_all("person", term.assigned_to, term, "assigned_to", "assigned_to")
+        need_all("system", term.systems, term, "systems", "systems")
+        need_all("account", term.logged_in, term, "logged_in", "logged_in")
         if term.accounts != "any":
-            for a in term.accounts:
-                yield from need("account", a, term.line_of("accounts"), "accounts")
+            need_all("account", term.accounts, term, "accounts", "accounts")
     for system in model.systems:
-        yield from need("organization", system.owner, system.line_of("owner"), "owner")
+        need("organization", system.owner, system, "owner", "owner")
         own_fields = {f.id for f in system.fields}
         own_screens = {s.id for s in system.screens}
         for data_field in system.fields:
-            for o in data_field.concerns:
-                yield from need("organization", o, data_field.line_of("concerns"), "concerns")
+            need_all("organization", data_field.concerns, data_field, "concerns", "concerns")
         for screen in system.screens:
-            yield from need_mode(screen.modes, screen.line_of("modes"))
+            need_mode(screen)
             for shown_field in screen.shows:
-                yield from need_mode(shown_field.modes, shown_field.line_of("modes"))
+                need_mode(shown_field)
                 if shown_field.field not in own_fields:
-                    yield Problem(
+                    out.append(Problem(
                         shown,
                         shown_field.line_of("field"),
                         f"screen {screen.id!r} shows {shown_field.field!r}, "
                         f"which is not a field of system {system.id!r}",
-                    )
+                    ))
         for tr in system.transitions:
-            yield from need_mode(tr.modes, tr.line_of("modes"))
+            need_mode(tr)
             for end in (tr.source, tr.target):
                 if end not in own_screens:
-                    yield Problem(
+                    out.append(Problem(
                         shown,
                         tr.line,
                         f"transition {tr.key!r}: {end!r} is not a screen of system {system.id!r}",
-                    )
+                    ))
+    yield from out
     yield from _check_expectations(model, shown, ids)
     for role in model.casbin.role_purposes:
         if not role:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import repeat
 from pathlib import Path
 
 import casbin
@@ -28,7 +30,7 @@ from accesssim.policy.matcher import (
     fast_cache_keys,
     matcher_shape,
 )
-from accesssim.policy.rules import OPEN, PolicyLine, read_policy_csv
+from accesssim.policy.rules import OPEN, PolicyLine, RowsAdapter, read_policy_file
 
 #: Request tokens the engine knows how to fill.
 KNOWN_REQUEST_TOKENS = ("sub", "dom", "obj", "act", "mode", "date")
@@ -149,7 +151,8 @@ def load_policy(
                 definitions[key] = (
                     len(assertion.tokens) if sec == "p" else assertion.value.count("_")
                 )
-    rules, groupings = read_policy_csv(policy_path, policy_display, definitions, p_tokens, modes)
+    read = read_policy_file(policy_path, policy_display, definitions, p_tokens, modes)
+    rules, groupings = read.rules, read.groupings
     role_domains = rolelinks.check_role_model(model, conf_text, model_display)
     rolelinks.check_role_links(model, ((g.ptype, g.values, g.line) for g in groupings),
                                policy_display)
@@ -171,7 +174,8 @@ def load_policy(
     # returns None): with a g2 or p2 only the plain Enforcer reads the files as Casbin does.
     single = all(len(model[sec]) == 1 for sec in ("p", "g") if sec in model.keys())
     keys = fast_cache_keys(shape, effect, request_tokens, p_tokens) if single else None
-    enforcer = _build_enforcer(model_path, policy_path, keys, (model_display, policy_display))
+    enforcer = _build_enforcer(model_path, policy_path, keys, (model_display, policy_display),
+                               rows=read.rows)
     _check_nothing_dropped(
         enforcer, rules, groupings, deduplicated=keys is not None, shown=policy_display
     )
@@ -203,8 +207,13 @@ def load_policy(
 
 
 def _build_enforcer(model_path: Path, policy_path: Path, keys: list[int] | None,
-                    shown: tuple[str, str] | None = None) -> casbin.Enforcer:
+                    shown: tuple[str, str] | None = None, *,
+                    rows: list[list[str]] | None = None) -> casbin.Enforcer:
     """An enforcer over exactly these files, built without Casbin's quadratic role-link step.
+
+    ``rows``: the CSV's rows as Casbin's reader tokenizes them (``read_policy_file``), handed
+    over instead of letting Casbin read and tokenize the file again; the enforcer keeps a
+    ``FileAdapter`` on the file afterwards, as a plain load leaves it.
 
     With ``keys`` it is a ``FastEnforcer`` that pre-filters rows on (dom, obj): rows with
     another dom or obj can never match, so the decisions are the same (tests prove it).
@@ -219,8 +228,13 @@ def _build_enforcer(model_path: Path, policy_path: Path, keys: list[int] | None,
         )
         _disable_trivial_matching(enforcer)
         regex.install(enforcer)  # no exponential backtracking on a policy pattern
-        enforcer.set_adapter(FileAdapter(str(policy_path)))
-        enforcer.load_policy()
+        if rows is None:
+            enforcer.set_adapter(FileAdapter(str(policy_path)))
+            enforcer.load_policy()
+        else:
+            enforcer.set_adapter(RowsAdapter(rows))
+            enforcer.load_policy()
+            enforcer.set_adapter(FileAdapter(str(policy_path)))
     except Exception as exc:  # never seen after the checks above; named, not a traceback
         conf, csv = shown or (str(model_path), str(policy_path))
         message = str(exc).replace(str(model_path), conf).replace(str(policy_path), csv)
@@ -276,12 +290,14 @@ def _check_nothing_dropped(
     """
     problems = []
     for sec, lines in (("p", rules), ("g", groupings)):
-        held: dict[tuple[str, tuple[str, ...]], int] = {}
+        held: Counter[tuple[str, tuple[str, ...]]] = Counter()
         if sec in enforcer.model.keys():
             for key, assertion in enforcer.model[sec].items():
-                for rule in assertion.policy:
-                    item = (key, tuple(rule))
-                    held[item] = held.get(item, 0) + 1
+                held.update(zip(repeat(key), map(tuple, assertion.policy)))
+        written = Counter((entry.ptype, entry.values) for entry in lines)
+        if all(held[item] >= (1 if deduplicated and sec == "p" else count)
+               for item, count in written.items()):
+            continue  # nothing lost: the loop below would find no line to name
         seen: dict[tuple[str, tuple[str, ...]], int] = {}
         for entry in lines:
             item = (entry.ptype, entry.values)
