@@ -360,9 +360,12 @@ class Analyzer:
         """Every (account, terminal, system) the person can put together in this slice.
 
         Notes: memoised per person and span of ``Relevance.access`` (the cuts of what the
-        person can use): the list returned is shared, do not change it.
+        person can use), across modes unless ``Relevance.access_modal``: the list returned is
+        shared, do not change it.
         """
         key = (person_id, self._span(self.relevance.access(person_id), sl))
+        if not self.per_slice and not self.relevance.access_modal(person_id):
+            key = (person_id, ("", key[1][1]))  # the same in every mode on that day
         cached = self._access_memo.get(key)
         if cached is None:
             cached = self._find_accesses(person_id, sl)
