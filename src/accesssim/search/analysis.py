@@ -273,7 +273,8 @@ class Analyzer:
             inputs = self._inputs(person, sl)
             now: dict[str, tuple[_FieldInputs, int, int]] = {}
             redo: set[str] = set()
-            for field_id, field_inputs in self._field_inputs(person, sl, inputs).items():
+            by_field = self._field_inputs(person, sl, inputs)
+            for field_id, field_inputs in by_field.items():
                 old = before.get(field_id) if inputs[0] is accesses_before else None
                 if old is not None and old[0] == field_inputs:
                     _, first, end = old
@@ -284,7 +285,7 @@ class Analyzer:
                     redo.add(field_id)
                     now[field_id] = (field_inputs, sl.index, last.index)
             if redo:
-                self._record(person, sl, last.index, inputs, found, redo)
+                self._record(person, sl, last.index, inputs, found, redo, by_field)
             before, accesses_before = now, inputs[0]
 
     def _field_inputs(self, person: Person, sl: Slice, inputs: _Inputs
@@ -331,12 +332,21 @@ class Analyzer:
         self._record(person, sl, last, self._inputs(person, sl), found)
 
     def _record(self, person: Person, sl: Slice, last: int, inputs: _Inputs,
-                found: _Found, only: set[str] | None = None) -> None:
-        """``_search_person`` on its inputs, for the fields in ``only`` (None: all)."""
+                found: _Found, only: set[str] | None = None,
+                by_field: dict[str, _FieldInputs] | None = None) -> None:
+        """``_search_person`` on its inputs, for the fields in ``only`` (None: all);
+        ``by_field``, the span's ``_field_inputs``, lets it read only those fields."""
         _, distinct, all_walks, _ = inputs
+        if only is not None and by_field is not None:
+            # The same fields, accesses and walks in the same order as the loop below.
+            for field_id, field_inputs in by_field.items():
+                if field_id in only:
+                    roots = found.setdefault((person.id, field_id, sl.index, last), {})
+                    for index, walks in field_inputs:
+                        self._rank(person, sl, distinct[index], field_id, walks, roots)
+            return
         hidden = self.boundary.answers(person, sl.mode, sl.day)  # trusted: nothing to record
         for access, field_walks in zip(distinct, all_walks, strict=True):
-            length, defects = access.length, access.defects
             for field_id, walks in field_walks.items():
                 trusted = hidden.get(field_id)
                 if trusted is None:
@@ -344,17 +354,21 @@ class Analyzer:
                     hidden[field_id] = trusted
                 if trusted or (only is not None and field_id not in only):
                     continue
-                found_key = (person.id, field_id, sl.index, last)
-                roots = found.get(found_key)
-                if roots is None:
-                    roots = found[found_key] = {}
-                for walk in walks:
-                    root = defects | walk.defects if defects else walk.defects
-                    rank = (length + walk.length, person.id, field_id, access.terminal,
-                            access.account, sl.index)
-                    current = roots.get(root)
-                    if current is None or rank < current[0]:
-                        roots[root] = (rank, access, walk, sl)
+                roots = found.setdefault((person.id, field_id, sl.index, last), {})
+                self._rank(person, sl, access, field_id, walks, roots)
+
+    @staticmethod
+    def _rank(person: Person, sl: Slice, access: Access, field_id: str,
+              walks: tuple[Walk, ...], roots: dict[frozenset[Defect], _Witness]) -> None:
+        """Keep each root cause's best witness among this access's walks to the field."""
+        length, defects = access.length, access.defects
+        for walk in walks:
+            root = defects | walk.defects if defects else walk.defects
+            rank = (length + walk.length, person.id, field_id, access.terminal,
+                    access.account, sl.index)
+            current = roots.get(root)
+            if current is None or rank < current[0]:
+                roots[root] = (rank, access, walk, sl)
 
     def accesses(self, person_id: str, sl: Slice) -> list[Access]:
         """Every (account, terminal, system) the person can put together in this slice.
