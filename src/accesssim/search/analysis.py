@@ -341,12 +341,21 @@ class Analyzer:
             # The same fields, accesses and walks in the same order as the loop below.
             for field_id, field_inputs in by_field.items():
                 if field_id in only:
-                    roots = found.setdefault((person.id, field_id, sl.index, last), {})
+                    kept = found.setdefault((person.id, field_id, sl.index, last), {})
                     for index, walks in field_inputs:
-                        self._rank(person, sl, distinct[index], field_id, walks, roots)
+                        access = distinct[index]
+                        length, defects = access.length, access.defects
+                        for walk in walks:
+                            root = defects | walk.defects if defects else walk.defects
+                            rank = (length + walk.length, person.id, field_id, access.terminal,
+                                    access.account, sl.index)
+                            current = kept.get(root)
+                            if current is None or rank < current[0]:
+                                kept[root] = (rank, access, walk, sl)
             return
         hidden = self.boundary.answers(person, sl.mode, sl.day)  # trusted: nothing to record
         for access, field_walks in zip(distinct, all_walks, strict=True):
+            length, defects = access.length, access.defects
             for field_id, walks in field_walks.items():
                 trusted = hidden.get(field_id)
                 if trusted is None:
@@ -354,21 +363,17 @@ class Analyzer:
                     hidden[field_id] = trusted
                 if trusted or (only is not None and field_id not in only):
                     continue
-                roots = found.setdefault((person.id, field_id, sl.index, last), {})
-                self._rank(person, sl, access, field_id, walks, roots)
-
-    @staticmethod
-    def _rank(person: Person, sl: Slice, access: Access, field_id: str,
-              walks: tuple[Walk, ...], roots: dict[frozenset[Defect], _Witness]) -> None:
-        """Keep each root cause's best witness among this access's walks to the field."""
-        length, defects = access.length, access.defects
-        for walk in walks:
-            root = defects | walk.defects if defects else walk.defects
-            rank = (length + walk.length, person.id, field_id, access.terminal,
-                    access.account, sl.index)
-            current = roots.get(root)
-            if current is None or rank < current[0]:
-                roots[root] = (rank, access, walk, sl)
+                found_key = (person.id, field_id, sl.index, last)
+                roots = found.get(found_key)
+                if roots is None:
+                    roots = found[found_key] = {}
+                for walk in walks:
+                    root = defects | walk.defects if defects else walk.defects
+                    rank = (length + walk.length, person.id, field_id, access.terminal,
+                            access.account, sl.index)
+                    current = roots.get(root)
+                    if current is None or rank < current[0]:
+                        roots[root] = (rank, access, walk, sl)
 
     def accesses(self, person_id: str, sl: Slice) -> list[Access]:
         """Every (account, terminal, system) the person can put together in this slice.
