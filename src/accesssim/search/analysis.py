@@ -383,7 +383,8 @@ class Analyzer:
         shared, do not change it.
         """
         key = (person_id, self._span(self.relevance.access(person_id), sl))
-        if not self.per_slice and not self.relevance.access_modal(person_id):
+        if (not self.per_slice and len(self.relevance.by_mode) > 1
+                and not self.relevance.access_modal(person_id)):
             key = (person_id, ("", key[1][1]))  # the same in every mode on that day
         cached = self._access_memo.get(key)
         if cached is None:
