@@ -199,3 +199,44 @@ def test_a_span_that_changes_nothing_extends_the_one_before(tmp_path: Path,
     assert report.findings
     plain = Analyzer(project.loaded, project.policy, modes=["normal"], per_slice=True)
     assert report == plain.run()
+
+
+@pytest.mark.parametrize(("terminals", "account_extra", "modal"), [
+    ("", "", False),
+    ("  - {id: rt_pc9, location: rt_office, owner: rt, open: true, systems: [sys], "
+     "modes: [disaster]}", "", True),
+    ("", ", purpose: disaster", True),
+])
+def test_accesses_shared_across_modes_only_when_no_element_names_a_mode(
+        tmp_path: Path, terminals: str, account_extra: str, modal: bool) -> None:
+    """A person none of whose reachable elements names a mode (nor has a disaster purpose)
+    gets one list of accesses per day for every mode; otherwise each mode has its own."""
+    import shutil
+
+    from test_root_causes import BASE, POLICY
+
+    model = BASE % {"a_phone": "clear", "checked": "true", "terminals": terminals,
+                    "purposes": "", "account_extra": account_extra, "trust": ""}
+    (tmp_path / "model.yaml").write_text(model, encoding="utf-8")
+    (tmp_path / "policy.csv").write_text(POLICY, encoding="utf-8")
+    shutil.copyfile(REPO / "policies" / "accesssim.conf", tmp_path / "accesssim.conf")
+    project = load_project(tmp_path / "model.yaml", tmp_path)
+    an = Analyzer(project.loaded, project.policy, modes=["normal", "disaster"])
+    assert an.relevance.access_modal("rt_staff") is modal
+    normal, disaster = (next(sl for sl in an.slices if sl.mode == mode)
+                        for mode in ("normal", "disaster"))
+    assert normal.day == disaster.day
+    searched: list[str] = []
+    finder = an.search.accesses
+    find = finder._find
+
+    def counting(person_id: str, sl: Slice) -> list[Access]:
+        searched.append(sl.mode)
+        return find(person_id, sl)
+
+    finder._find = counting  # type: ignore[method-assign]
+    first, second = an.accesses("rt_staff", normal), an.accesses("rt_staff", disaster)
+    assert searched == (["normal", "disaster"] if modal else ["normal"])
+    assert first == reference_accesses(an, "rt_staff", normal)
+    assert second == reference_accesses(an, "rt_staff", disaster)
+    assert first and (first != second) is (account_extra != "")

@@ -61,9 +61,13 @@ class AccessFinder:
         """Every (account, terminal, system) the person can put together in this slice.
 
         Notes: memoised per person and span of ``Relevance.access`` (the cuts of what the
-        person can use): the list returned is shared, do not change it.
+        person can use), across modes unless ``Relevance.access_modal``: the list returned is
+        shared, do not change it.
         """
         key = (person_id, self.c.span(self.relevance.access(person_id), sl))
+        if (not self.c.per_slice and len(self.relevance.by_mode) > 1
+                and not self.relevance.access_modal(person_id)):
+            key = (person_id, ("", key[1][1]))  # the same in every mode on that day
         cached = self._access_memo.get(key)
         if cached is None:
             cached = self._find(person_id, sl)

@@ -108,7 +108,8 @@ class _PersonSearch:
             inputs = self._inputs(person, sl)
             now: dict[str, tuple[_FieldInputs, int, int]] = {}
             redo: set[str] = set()
-            for field_id, field_inputs in self._field_inputs(person, sl, inputs).items():
+            by_field = self._field_inputs(person, sl, inputs)
+            for field_id, field_inputs in by_field.items():
                 old = before.get(field_id) if inputs[0] is accesses_before else None
                 if old is not None and old[0] == field_inputs:
                     _, first, end = old
@@ -119,7 +120,7 @@ class _PersonSearch:
                     redo.add(field_id)
                     now[field_id] = (field_inputs, sl.index, last.index)
             if redo:
-                self._record(person, sl, last.index, inputs, found, redo)
+                self._record(person, sl, last.index, inputs, found, redo, by_field)
             before, accesses_before = now, inputs[0]
 
     def _field_inputs(self, person: Person, sl: Slice, inputs: _Inputs
@@ -166,9 +167,27 @@ class _PersonSearch:
         self._record(person, sl, last, self._inputs(person, sl), found)
 
     def _record(self, person: Person, sl: Slice, last: int, inputs: _Inputs,
-                found: Found, only: set[str] | None = None) -> None:
-        """``_search_person`` on its inputs, for the fields in ``only`` (None: all)."""
+                found: Found, only: set[str] | None = None,
+                by_field: dict[str, _FieldInputs] | None = None) -> None:
+        """``_search_person`` on its inputs, for the fields in ``only`` (None: all);
+        ``by_field``, the span's ``_field_inputs``, lets it read only those fields."""
         _, distinct, all_walks, _ = inputs
+        if only is not None and by_field is not None:
+            # The same fields, accesses and walks in the same order as the loop below.
+            for field_id, field_inputs in by_field.items():
+                if field_id in only:
+                    kept = found.setdefault((person.id, field_id, sl.index, last), {})
+                    for index, walks in field_inputs:
+                        access = distinct[index]
+                        length, defects = access.length, access.defects
+                        for walk in walks:
+                            root = defects | walk.defects if defects else walk.defects
+                            rank = (length + walk.length, person.id, field_id, access.terminal,
+                                    access.account, sl.index)
+                            current = kept.get(root)
+                            if current is None or rank < current[0]:
+                                kept[root] = (rank, access, walk, sl)
+            return
         hidden = self.c.boundary.answers(person, sl.mode, sl.day)  # trusted: nothing to record
         for access, field_walks in zip(distinct, all_walks, strict=True):
             length, defects = access.length, access.defects

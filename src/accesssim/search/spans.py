@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 import networkx as nx
 
 from accesssim.graph.compile import Node
-from accesssim.graph.guards import DecisionGuard
+from accesssim.graph.guards import DecisionGuard, ElementGuard
 from accesssim.model.schema import Guarded, SystemModel, Transition
 from accesssim.policy.decisions import OPEN, UNMASK, Decisions
 from accesssim.time.epochs import boundaries
@@ -83,6 +83,7 @@ class Relevance:
         self._access: dict[str, list[dt.date]] = {}
         self._org: dict[str, frozenset[dt.date]] = {}
         self._sorted: dict[tuple[str, str], list[dt.date]] = {}
+        self._modal: dict[tuple[str, str], bool] = {}
 
     def trust(self, person_id: str) -> list[dt.date]:
         """Cuts of the trust grants naming the person or the person's organization."""
@@ -269,6 +270,70 @@ class Relevance:
             days.update(self.org_access(self._people[person_id].org))
             self._access[person_id] = sorted(days)
         return self._access[person_id]
+
+    def access_modal(self, person_id: str) -> bool:
+        """Whether the person's accesses may differ between modes on one day: some element
+        ``access`` reads (the person, their trust grants, the accounts, terminals, sessions and
+        locations they can use, their holders' grants, every edge between them) names modes,
+        or an account or terminal has a disaster purpose (its defect depends on the mode).
+        When not, the accesses of a day are those of any mode on that day."""
+        return self._modal_of("person", person_id)
+
+    def _modal_of(self, kind: str, elem_id: str) -> bool:
+        key = (kind, elem_id)
+        if key not in self._modal:
+            self._modal[key] = self._find_modal(kind, elem_id)
+        return self._modal[key]
+
+    def _find_modal(self, kind: str, elem_id: str) -> bool:
+        G = self.graph
+        node: Node = (kind, elem_id)
+        follow: tuple[tuple[str, str], ...]
+        if kind == "person":
+            person = self._people[elem_id]
+            if person.modes is not None or self._modal_grants(elem_id):
+                return True
+            if self._modal_of("org", person.org):
+                return True
+            follow = (("holds", "account"), ("knows", "account"), ("assigned", "terminal"),
+                      ("can-be-at", "location"))
+        elif kind == "org":
+            follow = (("open-to", "location"),)
+        elif kind == "account":
+            acc = self._accounts[elem_id]
+            return (acc.modes is not None or acc.purpose == "disaster"
+                    or self._modal_grants(acc.holder))
+        elif kind == "terminal":
+            term = self._terminals[elem_id]
+            if term.modes is not None or term.purpose == "disaster-lending":
+                return True
+            if any(_modal_edge(data) for _, data in _targets(G, node, "reaches")):
+                return True
+            follow = (("logged-in", "account"),)
+        else:
+            if self._locations[elem_id].modes is not None:
+                return True
+            follow = (("hosts", "terminal"),)
+        for relation, target_kind in follow:
+            for target, data in _targets(G, node, relation):
+                if _modal_edge(data) or self._modal_of(target_kind, target[1]):
+                    return True
+        return False
+
+    def _modal_grants(self, person_id: str) -> bool:
+        """Whether a trust grant naming the person or their organization names modes."""
+        person = self._people[person_id]
+        return any(g.modes is not None for who in (person.id, person.org)
+                   for g in self._grants.get(who, ()))
+
+
+def _modal_edge(data: dict[str, object]) -> bool:
+    """An edge whose existence may depend on the mode (any guard but elements without
+    modes)."""
+    guard = data["guard"]
+    return not isinstance(guard, ElementGuard) or any(
+        getattr(e, "modes", None) is not None for e in guard.elements)
+
 
 def spans(mode_slices: list[Slice], days: list[dt.date], cuts: list[dt.date] | None
           ) -> list[tuple[Slice, Slice]]:
