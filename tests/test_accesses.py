@@ -113,7 +113,8 @@ def test_shipped_scenarios(scenario: Path) -> None:
     _compare(load_project(scenario, REPO))
 
 
-@pytest.mark.parametrize("preset", ["small", "utility"])
+@pytest.mark.parametrize("preset", [
+    "small", pytest.param("utility", marks=pytest.mark.thorough)])  # utility: 17 s
 def test_generated_presets(preset: str, tmp_path: Path) -> None:
     generate(tmp_path, preset=preset, seed=3)
     project = load_project(tmp_path / MODEL_FILE, tmp_path)

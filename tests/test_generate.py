@@ -121,7 +121,9 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize(("preset", "seed"), sorted(BEFORE_SCALE))
+@pytest.mark.parametrize(("preset", "seed"), [
+    pytest.param(*key, marks=[pytest.mark.thorough] if key[0] == "utility" else [])
+    for key in sorted(BEFORE_SCALE)])
 def test_scale_one_writes_the_bytes_written_before_scale_existed(
         tmp_path: Path, preset: str, seed: int) -> None:
     generate(tmp_path / "default", preset, seed)

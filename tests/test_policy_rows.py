@@ -178,7 +178,8 @@ def test_shipped_scenario_enforcer_holds_casbin_file_policy(model: Path) -> None
     _check_project(model, ROOT)
 
 
-@pytest.mark.parametrize(("preset", "seed"), [("small", 0), ("small", 3), ("utility", 0)])
+@pytest.mark.parametrize(("preset", "seed"), [
+    ("small", 0), ("small", 3), pytest.param("utility", 0, marks=pytest.mark.thorough)])
 def test_generated_enforcer_holds_casbin_file_policy(tmp_path: Path, preset: str,
                                                      seed: int) -> None:
     generate(tmp_path, preset=preset, seed=seed)
