@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
-import math
 import multiprocessing as mp
 import os
 import pstats
@@ -225,17 +224,6 @@ def run_size(model: Path, budget: float) -> dict[str, float] | None:
     return queue.get(timeout=5)
 
 
-def exponent(points: list[tuple[int, float]]) -> float | None:
-    """Least-squares slope of log(time) against log(N)."""
-    if len(points) < 2:
-        return None
-    xs = [math.log(n) for n, _ in points]
-    ys = [math.log(max(t, 1e-6)) for _, t in points]
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    den = sum((x - mx) ** 2 for x in xs)
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den if den else None
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
@@ -248,7 +236,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="accesssim-dated-"))
     try:
         print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
-        from calibration import calibrate  # beside this script (tests import this file alone)
+        # Beside this script (tests import this file alone).
+        from bench_scale import exponent
+        from calibration import calibrate
 
         print(f"calibration loop: {calibrate():.2f} s")
         if args.profile is not None:

@@ -12,6 +12,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -84,6 +85,36 @@ def test_an_interrupt_lost_in_a_finaliser_still_stops_the_run() -> None:
     finally:
         sys.unraisablehook = before
     assert printed == []
+
+
+@pytest.mark.parametrize(("args", "step"), [
+    (["--who", "kep_contractor", "--field", "phone"], "explain"),
+    (["--who", "kep_sales", "--field", "phone"], "explain"),
+    (["ASIM-87b27343d6"], "run"),
+])
+def test_explain_stops_on_an_interrupt_lost_in_a_finaliser(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], step: str) -> None:
+    """explain's exit code is its answer (0 cannot see, 1 can see): a Ctrl-C whose raise was
+    lost during its analysis must exit 130 with nothing printed, not answer as if complete."""
+    from accesssim import engine
+
+    class Finaliser:
+        def __del__(self) -> None:
+            handler = signal.getsignal(signal.SIGINT)
+            assert callable(handler)
+            handler(signal.SIGINT, None)  # raises KeyboardInterrupt here, where it is lost
+
+    real = getattr(engine.Analyzer, step)
+
+    def interrupted(self: engine.Analyzer, *args: Any) -> object:
+        Finaliser()  # Ctrl-C during the analysis, its raise lost in a finaliser
+        return real(self, *args)
+
+    monkeypatch.setattr(engine.Analyzer, step, interrupted)
+    result = make_project(tmp_path).cli("explain", *args)
+    assert result.exit_code == 130, (result.exit_code, result.stdout, result.stderr)
+    assert result.stdout == ""
+    assert "interrupted" in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("seconds", ["nan", "inf", "1e308", "-1", "0"])

@@ -110,6 +110,9 @@ EDGES = [
     "a: {b: 'c'}\n", "a: " + "[" * 5000 + "]" * 5000 + "\n",
     "a:\n" + "".join(" " * i + "- \n" for i in range(1, 3000)),  # deep: both say the same
     'a: {b: "c", d: ""}\n', "a: [\"\", '']\n", "a: [ ]\n", "a: { }\n",
+    # Integers longer than Python converts (4300 digits): the careful loader names the value.
+    "a: " + "7" * 5000 + "\n", "a: {b: " + "7" * 5000 + "}\n", "a: [" + "7" * 5000 + "]\n",
+    "a:\n- {b: [1, " + "7" * 5000 + "]}\n", "a: -" + "7" * 4301 + "\n",
 ]
 
 

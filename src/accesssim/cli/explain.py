@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from accesssim.cli.guard import Exit, handles_errors
+from accesssim.cli.guard import Exit, analysis_done, handles_errors
 from accesssim.cli.options import (
     AT_OPT,
     FORMAT_OPT,
@@ -65,7 +65,9 @@ def explain(model: Path, finding_id: str | None, who: str | None, field_id: str 
     project = load_project(model, root)
     engine = analyzer(project, modes=checked_modes(project, mode), at=as_date(at))
     if finding_id is not None:
-        _explain_finding(engine.run(), finding_id, model, fmt)
+        report = engine.run()
+        analysis_done()  # the exit code is the answer: never give it for a cut-off run
+        _explain_finding(report, finding_id, model, fmt)
         sys.exit(Exit.FINDINGS)
     assert who is not None and field_id is not None
     people = [who]
@@ -75,6 +77,7 @@ def explain(model: Path, finding_id: str | None, who: str | None, field_id: str 
             raise InputError.single(project.loaded.display_path, 0,
                                     f"organisation {who!r} has no people in the model")
     results = [engine.explain(person, field_id) for person in people]
+    analysis_done()  # the exit code is the answer: never give it for a cut-off run
     if fmt == OutputFormat.JSON.value:
         data: Any = ([explanation_to_dict(r) for r in results] if who in engine.orgs
                      else explanation_to_dict(results[0]))

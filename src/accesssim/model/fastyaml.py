@@ -341,7 +341,10 @@ class _Reader:
         if tag == _STR:
             value = text
         elif tag == "tag:yaml.org,2002:int" and _DECIMAL.fullmatch(text):
-            value = int(text)
+            try:
+                value = int(text)
+            except ValueError:  # more digits than Python converts: the careful loader says so
+                raise Unsupported from None
         elif tag == "tag:yaml.org,2002:bool" and text.lower() in ("true", "false"):
             value = text.lower() == "true"
         elif tag == "tag:yaml.org,2002:null":
