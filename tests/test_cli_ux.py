@@ -117,6 +117,64 @@ def test_explain_stops_on_an_interrupt_lost_in_a_finaliser(
     assert "interrupted" in result.stderr and "Traceback" not in result.stderr
 
 
+def _lose_an_interrupt() -> None:
+    """Ctrl-C whose KeyboardInterrupt is raised inside a finaliser, where Python loses it."""
+
+    class Finaliser:
+        def __del__(self) -> None:
+            handler = signal.getsignal(signal.SIGINT)
+            assert callable(handler)
+            handler(signal.SIGINT, None)
+
+    Finaliser()
+
+
+def test_a_command_that_never_reaches_analysis_done_still_sees_a_lost_interrupt() -> None:
+    """Leaving ``interrupts()`` after a lost Ctrl-C raises it (schema, init: no analysis_done),
+    and after ``analysis_done`` a Ctrl-C lost while writing a complete result does not."""
+    with pytest.raises(KeyboardInterrupt), interrupts():
+        _lose_an_interrupt()
+    with interrupts():
+        analysis_done()
+        _lose_an_interrupt()
+
+
+def test_validate_stops_on_an_interrupt_lost_in_a_finaliser(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command with nothing to write (validate) exits 130 after a lost Ctrl-C, not 0."""
+    from accesssim.policy import lints
+
+    real = lints.lint_project
+
+    def interrupted(*args: Any, **kwargs: Any) -> object:
+        _lose_an_interrupt()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(lints, "lint_project", interrupted)
+    result = make_project(tmp_path).cli("validate")
+    assert result.exit_code == 130, (result.exit_code, result.stdout, result.stderr)
+    assert "interrupted" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_generate_moves_nothing_in_after_an_interrupt_lost_in_a_finaliser(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """generate writes into a staging folder: a Ctrl-C lost while writing it moves nothing in."""
+    from accesssim.synth import generate as synth
+
+    real = synth.generate
+
+    def interrupted(*args: Any, **kwargs: Any) -> object:
+        summary = real(*args, **kwargs)
+        _lose_an_interrupt()
+        return summary
+
+    monkeypatch.setattr(synth, "generate", interrupted)
+    out = tmp_path / "out"
+    result = run("generate", str(out))
+    assert result.exit_code == 130, (result.exit_code, result.stdout, result.stderr)
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("seconds", ["nan", "inf", "1e308", "-1", "0"])
 def test_a_timeout_no_timer_can_hold_is_a_usage_error(tmp_path: Path, seconds: str) -> None:
     """--timeout nan / inf / 1e308: exit 2 naming the option, never an 'internal error'."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from accesssim.cli.guard import PathArg, handles_errors
+from accesssim.cli.guard import PathArg, analysis_done, handles_errors
 from accesssim.errors import InputError, Problem
 
 
@@ -44,6 +44,7 @@ def generate(out_dir: Path, preset: str, seed: int, scale: int) -> None:
                           for path in foreign])
     with stage_folder(out_dir) as staging:
         summary = write_model(staging, preset, seed, scale)
+        analysis_done()  # a Ctrl-C lost while writing the staged files: move nothing in
     for line in dataclasses.replace(summary, out_dir=out_dir).lines():
         click.echo(line)
 

@@ -81,6 +81,7 @@ class _Interrupt:
 
     def __init__(self) -> None:
         self.received = False
+        self.done = False  # ``analysis_done`` passed: what follows is writing a complete result
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         self.received = True
@@ -107,6 +108,9 @@ def interrupts() -> Iterator[None]:
     sys.unraisablehook = hook
     try:
         yield
+        handler = signal.getsignal(signal.SIGINT)
+        if isinstance(handler, _Interrupt) and handler.received and not handler.done:
+            raise KeyboardInterrupt  # lost on the way, in a command with nothing to write
     finally:
         sys.unraisablehook = previous_hook
         signal.signal(signal.SIGINT, previous)
@@ -122,9 +126,10 @@ def analysis_done() -> None:
     handler = signal.getsignal(signal.SIGALRM)
     if isinstance(handler, _Alarm) and handler.reached:
         raise TimeLimitReached(handler.seconds)
-    if isinstance(interrupt := signal.getsignal(signal.SIGINT), _Interrupt) and (
-            interrupt.received):
-        raise KeyboardInterrupt
+    if isinstance(interrupt := signal.getsignal(signal.SIGINT), _Interrupt):
+        if interrupt.received:
+            raise KeyboardInterrupt
+        interrupt.done = True
 
 
 #: The longest limit (a year): the system timer cannot hold inf, NaN or 1e308 seconds.

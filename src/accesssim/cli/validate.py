@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from accesssim.cli.guard import Exit, handles_errors
+from accesssim.cli.guard import Exit, analysis_done, handles_errors
 from accesssim.cli.options import FORMAT_OPT, MODEL_ARG, ROOT_OPT, load_project
 from accesssim.reports import OutputFormat
 
@@ -37,6 +37,7 @@ def validate(model: Path, root: Path | None, fmt: str, strict: bool) -> None:
 
     project = load_project(model, root)
     lints = lint_project(project)
+    analysis_done()  # the answer below is the exit code: never one from an interrupted run
     failed = strict and bool(lints)
     summary = {
         "model": project.loaded.display_path,
