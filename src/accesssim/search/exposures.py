@@ -120,7 +120,7 @@ class _PersonSearch:
                     redo.add(field_id)
                     now[field_id] = (field_inputs, sl.index, last.index)
             if redo:
-                self._record(person, sl, last.index, inputs, found, redo, by_field)
+                self._record(person, sl, last.index, inputs[1], by_field, found, redo)
             before, accesses_before = now, inputs[0]
 
     def _field_inputs(self, person: Person, sl: Slice, inputs: _Inputs
@@ -164,48 +164,25 @@ class _PersonSearch:
     def _search_person(self, person: Person, sl: Slice, last: int, found: Found) -> None:
         """Record every (person, field) exposure of the span from ``sl`` to slice ``last``
         under each root cause that gives it (searched in ``sl``, the same in the others)."""
-        self._record(person, sl, last, self._inputs(person, sl), found)
+        inputs = self._inputs(person, sl)
+        self._record(person, sl, last, inputs[1], self._field_inputs(person, sl, inputs), found)
 
-    def _record(self, person: Person, sl: Slice, last: int, inputs: _Inputs,
-                found: Found, only: set[str] | None = None,
-                by_field: dict[str, _FieldInputs] | None = None) -> None:
-        """``_search_person`` on its inputs, for the fields in ``only`` (None: all);
-        ``by_field``, the span's ``_field_inputs``, lets it read only those fields."""
-        _, distinct, all_walks, _ = inputs
-        if only is not None and by_field is not None:
-            # The same fields, accesses and walks in the same order as the loop below.
-            for field_id, field_inputs in by_field.items():
-                if field_id in only:
-                    kept = found.setdefault((person.id, field_id, sl.index, last), {})
-                    for index, walks in field_inputs:
-                        access = distinct[index]
-                        length, defects = access.length, access.defects
-                        for walk in walks:
-                            root = defects | walk.defects if defects else walk.defects
-                            rank = (length + walk.length, person.id, field_id, access.terminal,
-                                    access.account, sl.index)
-                            current = kept.get(root)
-                            if current is None or rank < current[0]:
-                                kept[root] = (rank, access, walk, sl)
-            return
-        hidden = self.c.boundary.answers(person, sl.mode, sl.day)  # trusted: nothing to record
-        for access, field_walks in zip(distinct, all_walks, strict=True):
-            length, defects = access.length, access.defects
-            for field_id, walks in field_walks.items():
-                trusted = hidden.get(field_id)
-                if trusted is None:
-                    trusted = self.c.boundary.trusted(person, field_id, sl.mode, sl.day)
-                    hidden[field_id] = trusted
-                if trusted or (only is not None and field_id not in only):
-                    continue
-                found_key = (person.id, field_id, sl.index, last)
-                roots = found.get(found_key)
-                if roots is None:
-                    roots = found[found_key] = {}
+    def _record(self, person: Person, sl: Slice, last: int, distinct: list[Access],
+                by_field: dict[str, _FieldInputs], found: Found,
+                only: set[str] | None = None) -> None:
+        """File each field's walks (``by_field``: ``_field_inputs``) under their root causes,
+        keeping the best witness of each, for the fields in ``only`` (None: all)."""
+        for field_id, field_inputs in by_field.items():
+            if only is not None and field_id not in only:
+                continue
+            kept = found.setdefault((person.id, field_id, sl.index, last), {})
+            for index, walks in field_inputs:
+                access = distinct[index]
+                length, defects = access.length, access.defects
                 for walk in walks:
                     root = defects | walk.defects if defects else walk.defects
                     rank = (length + walk.length, person.id, field_id, access.terminal,
                             access.account, sl.index)
-                    current = roots.get(root)
+                    current = kept.get(root)
                     if current is None or rank < current[0]:
-                        roots[root] = (rank, access, walk, sl)
+                        kept[root] = (rank, access, walk, sl)
