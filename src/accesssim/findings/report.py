@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterable
 
 from accesssim.findings.results import ExposedGroup, Finding, Report, Window
 from accesssim.findings.roots import Root, minimal_roots
@@ -41,6 +42,14 @@ def build_report(search: Search, found: Found) -> Report:
     )
 
 
+def finding_id(root: Iterable[tuple[FailureType, str]]) -> str:
+    """A finding's stable id: a hash of its root's (type, element) pairs in sorted order (no
+    line numbers, no file order), so a root cause keeps its id across unrelated edits."""
+    digest = hashlib.sha256(
+        "\n".join(f"{t.value} {e}" for t, e in sorted(root)).encode()).hexdigest()
+    return f"ASIM-{digest[:10]}"
+
+
 def _finding(search: Search, root: frozenset[Defect], data: Root, untrusted: int) -> Finding:
     assert data.witness is not None
     c = search.compiled
@@ -52,8 +61,6 @@ def _finding(search: Search, root: frozenset[Defect], data: Root, untrusted: int
     defects = tuple(sorted(root))
     order = list(FailureType)
     types = tuple(sorted({d.type for d in defects}, key=order.index))
-    digest = hashlib.sha256(
-        "\n".join(f"{d.type.value} {d.element}" for d in defects).encode()).hexdigest()
     by_mode: dict[str, list[Epoch]] = defaultdict(list)
     for first, last in data.spans:
         by_mode[c.slices[first].mode].append(
@@ -61,7 +68,7 @@ def _finding(search: Search, root: frozenset[Defect], data: Root, untrusted: int
     windows = tuple(Window(mode, e.start, e.end) for mode in sorted(by_mode)
                     for e in merge_epochs(by_mode[mode]))
     return Finding(
-        id=f"ASIM-{digest[:10]}",
+        id=finding_id((d.type, d.element) for d in defects),
         failure_types=types,
         defects=defects,
         people=groups,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from accesssim.search.defects import Defect
@@ -18,29 +19,35 @@ class Root:
     witness: Witness | None = None
 
 
-def minimal_roots(found: Found) -> dict[frozenset[Defect], Root]:
-    """Group exposures by root cause, keeping for each exposure only its minimal roots.
+def minimal_entries(found: Found
+                    ) -> Iterator[tuple[tuple[str, str, int, int], frozenset[Defect], Witness]]:
+    """Each (person, field, first slice, last slice) span with each of its minimal roots.
 
     A root that strictly contains another root giving the same person the same field in the
     same slice adds nothing to fix (the smaller one must be fixed anyway), so it is dropped
-    for that exposure; a root left with no exposure is no finding. (A span's slices all
-    have the same roots, see search/spans.py.)
+    for that exposure. (A span's slices all have the same roots, see search/spans.py.)
     """
-    roots: dict[frozenset[Defect], Root] = defaultdict(Root)
     # Which roots of a set are minimal, by set of roots: many exposures share theirs.
     minimal: dict[tuple[frozenset[Defect], ...], tuple[bool, ...]] = {}
-    for (person, field_id, first, last), by_root in found.items():
+    for key, by_root in found.items():
         keys = tuple(by_root)
         flags = minimal.get(keys)
         if flags is None:
             flags = minimal[keys] = tuple(not any(other < root for other in keys)
                                           for root in keys)
         for (root, witness), keep in zip(by_root.items(), flags, strict=True):
-            if not keep:
-                continue
-            data = roots[root]
-            data.exposures.add((person, field_id))
-            data.spans.add((first, last))
-            if data.witness is None or witness[0] < data.witness[0]:
-                data.witness = witness
+            if keep:
+                yield key, root, witness
+
+
+def minimal_roots(found: Found) -> dict[frozenset[Defect], Root]:
+    """Group exposures by root cause, keeping for each exposure only its minimal roots
+    (``minimal_entries``); a root left with no exposure is no finding."""
+    roots: dict[frozenset[Defect], Root] = defaultdict(Root)
+    for (person, field_id, first, last), root, witness in minimal_entries(found):
+        data = roots[root]
+        data.exposures.add((person, field_id))
+        data.spans.add((first, last))
+        if data.witness is None or witness[0] < data.witness[0]:
+            data.witness = witness
     return roots

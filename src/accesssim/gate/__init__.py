@@ -1,0 +1,1 @@
+"""The CI gate: exposures of one analysis, and the semantic diff of two."""
