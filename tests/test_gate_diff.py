@@ -126,3 +126,10 @@ def test_fingerprints_are_stable_and_ignore_mode_dates_and_root_order() -> None:
     assert exp().fingerprint != exp(person="contractor").fingerprint
     assert exp(root=MASK).fingerprint != exp(root=TERM).fingerprint
     assert exp(root=two).finding == exp(root=tuple(reversed(two))).finding
+
+
+def test_a_single_day_gained_is_that_day() -> None:
+    one = dt.timedelta(days=1)
+    d = diff((exp(end=D1 - one), exp(start=D1 + one)), (exp(),))
+    assert d.widened == (Fact("clerk", "name", "normal", D1, D1),)
+    assert diff((exp(),), (exp(end=D1 - one), exp(start=D1 + one))).narrowed == d.widened
