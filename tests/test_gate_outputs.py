@@ -17,6 +17,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 from junitparser import JUnitXml
+from markdown_it import MarkdownIt
 
 from accesssim.findings.results import Hop
 from accesssim.gate.diff import Change, Diff, Fact
@@ -24,7 +25,7 @@ from accesssim.gate.result import GateReport, ModelDiff, Opened, Reason, Waiver
 from accesssim.model.provenance import Source
 from accesssim.reports import gate_markdown, sarif
 from accesssim.reports.gate_json import check_to_json, diff_to_json, error_to_json
-from accesssim.reports.gate_markdown import check_to_markdown, error_to_markdown, md
+from accesssim.reports.gate_markdown import check_to_markdown, code, error_to_markdown, md
 from accesssim.reports.gate_text import check_to_text, diff_to_text
 from accesssim.reports.junit import gate_to_junit
 from accesssim.reports.sarif import check_to_sarif
@@ -215,11 +216,27 @@ def test_json_schema_is_strict() -> None:
     assert not validator.is_valid(data)
 
 
+def _rendered(markdown: str) -> str:
+    """The HTML a CommonMark renderer with GitHub's tables makes of it."""
+    return MarkdownIt("commonmark").enable("table").render(markdown)
+
+
 def test_markdown_escapes_what_users_wrote() -> None:
+    """Rendered, every user string shows literally (once escaped for HTML) and injects no tag."""
     text = check_to_markdown(_report())
-    assert "<b>" not in text and "`tick`" not in text and "*star*" not in text
+    assert "<b>" not in text
     assert "&lt;b&gt;" in text and "関西" in text
     assert text.count("<details>") == text.count("</details>") == 3
+    page = _rendered(text)
+    assert "<b>" not in page and "<em>" not in page and "\\" not in page
+    shown = html.escape(f'kep_sales "{NAME}" (kansai_ep, 1013 people)', quote=True)
+    assert page.count(shown) == 3  # each <summary>, read as HTML
+    reason = html.escape("accepted | for now <until fix>", quote=False)
+    assert page.count(reason) == 3  # the expired waiver twice, the valid one once
+    assert "<table>" in page and page.count("<tr>") == 16
+    odd = "`a``b` |x| <i>"
+    assert html.escape(odd, quote=False) in _rendered(f"- {code(odd)}\n")
+    assert html.escape(odd, quote=False) in _rendered(f"- {md(odd)}\n")
     # a name's | never splits a table row: every table row has exactly 3 unescaped pipes
     rows = [line for line in text.splitlines() if line.startswith("| ")]
     assert rows and all(len(re.findall(r"(?<!\\)\|", row)) == 3 for row in rows)
@@ -241,7 +258,7 @@ def test_markdown_sections_and_waiver_snippet() -> None:
     text = check_to_markdown(_report())
     assert text.startswith("## accesssim check: FAIL\n")
     assert "| exposures new | 1 |" in text and "| reasons | 5 |" in text
-    assert f"<code>{CSV}:7</code> **changed**" in text
+    assert f"`{CSV}:7` **changed**" in text
     assert "### Failed expectations" in text and "retail-sees-nothing" in text
     assert "### Expired waivers" in text and "2026-01-31" in text
     assert "scenarios/new.yaml does not exist at main" in text

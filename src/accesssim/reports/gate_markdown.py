@@ -22,16 +22,27 @@ _MARKDOWN = re.compile(r"([\\`*_\[\]|~])")
 WAIVER_DAYS = 90
 
 
+def _flat(text: str) -> str:
+    """One line: a line break would end a table row, a list item or an HTML block."""
+    return " ".join(text.splitlines())
+
+
 def md(text: str) -> str:
-    """Literal text in Markdown and HTML: ``&<>"`` as entities, Markdown marks backslashed,
-    line breaks as spaces (a line break would end a table row or a list item)."""
-    flat = " ".join(text.splitlines())
-    return _MARKDOWN.sub(r"\\\1", html.escape(flat, quote=True))
+    """Literal text in Markdown: ``&<>"`` as entities, Markdown marks backslashed."""
+    return _MARKDOWN.sub(r"\\\1", html.escape(_flat(text), quote=True))
 
 
 def code(text: str) -> str:
-    """Literal text in a code span, as HTML so that a backtick in it cannot end the span."""
-    return f"<code>{html.escape(' '.join(text.splitlines()), quote=True)}</code>"
+    """Literal text as a Markdown code span, fenced by more backticks than it holds."""
+    flat = _flat(text)
+    fence = "`" * (max((len(run) for run in re.findall("`+", flat)), default=0) + 1)
+    pad = " " if flat.startswith(("`", " ")) or flat.endswith(("`", " ")) else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
+
+
+def _html(text: str) -> str:
+    """Literal text inside an HTML block (``<summary>``), where Markdown is not read."""
+    return html.escape(_flat(text), quote=True)
 
 
 def _counts_table(report: GateReport) -> list[str]:
@@ -54,8 +65,8 @@ def waiver_snippet(opened: Opened, today: dt.date) -> list[str]:
 
 def _opened_section(opened: Opened, report: GateReport) -> list[str]:
     state = "waived" if waived(opened, report) else opened.status
-    summary = (f"{html.escape(state.upper())} {code(opened.fingerprint)} {md(who(opened))} "
-               f"sees {code(opened.field)}")
+    summary = (f"{state.upper()} <code>{_html(opened.fingerprint)}</code> {_html(who(opened))}"
+               f" sees <code>{_html(opened.field)}</code>")
     changed = set(opened.changed)
     lines = ["<details>", f"<summary>{summary}</summary>", "",
              f"- gained: {md(gained_label(opened))}",
