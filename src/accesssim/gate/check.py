@@ -149,9 +149,7 @@ def run_check(paths: Sequence[Path], *, base_ref: str | None = None,
     without: set[Path] = set()
     for number, project in enumerate(projects, start=1):
         shown = project.loaded.display_path
-        if progress is not None:
-            progress.phase(f"[{number}/{len(projects)}] {shown}")
-        head_run, run = analyse(project, progress)
+        head_run, run = analyse(project, progress, f"[{number}/{len(projects)}] {shown}")
         expectations = project.loaded.model.expectations
         if not expectations:
             without.add(files[number - 1])

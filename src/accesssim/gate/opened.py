@@ -22,12 +22,12 @@ from accesssim.search.exposures import Search, Witness
 from accesssim.time.epochs import Epoch
 
 
-def opened(search: Search | None, diff: Diff, head: Iterable[Exposure],
+def opened(search: Search, diff: Diff, head: Iterable[Exposure],
            changed: frozenset[Source]) -> tuple[Opened, ...]:
     """One Opened per new or widened exposure identity, sorted by fingerprint.
 
-    ``search``: HEAD's search (None only when HEAD has no exposure at all); ``changed``:
-    HEAD's lines that differ from the base (``gate.base.changed_lines``).
+    ``search``: HEAD's search, whose exposures ``head`` are; ``changed``: HEAD's lines that
+    differ from the base (``gate.base.changed_lines``).
     """
     by_fingerprint: dict[str, list[Exposure]] = {}
     for e in head:
@@ -36,7 +36,6 @@ def opened(search: Search | None, diff: Diff, head: Iterable[Exposure],
     for change in diff.exposures:
         if change.status not in ("new", "widened"):
             continue
-        assert search is not None, "a new or widened exposure comes from HEAD's search"
         head_exposures = by_fingerprint[change.id]
         person, field_id = head_exposures[0].person, head_exposures[0].field
         widened = tuple(f for f in diff.widened if (f.person, f.field) == (person, field_id))
