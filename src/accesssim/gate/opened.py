@@ -1,6 +1,6 @@
 """What a change opened: for each exposure identity the diff calls new or widened and that
-lets its person see its field on a (mode, day) they did not before, the witness path in HEAD and the changed
-lines on it (the lines a reviewer must look at).
+lets its person see its field on a (mode, day) they did not before, the witness path in HEAD
+and the changed lines on it (the lines a reviewer must look at).
 
 The witness is the search's own best witness of that exposure, taken from a span that holds a
 day the person did not see the field on before (any root cause), else a (mode, day) this
