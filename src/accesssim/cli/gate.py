@@ -107,7 +107,7 @@ def _append_step_summary(text: str, *, quiet: bool = False) -> None:
 
 
 @click.command("diff")
-@click.argument("models", nargs=-1, required=True, type=_FILE, metavar="[BASE_MODEL] HEAD_MODEL")
+@click.argument("models", nargs=-1, required=True, type=_FILE)
 @BASE_REF_OPT
 @FORMAT_OPT
 @OUTPUT_OPT
@@ -118,8 +118,9 @@ def diff_cmd(models: tuple[Path, ...], base_ref: str | None, fmt: str, output: P
              root: Path | None, quiet: bool) -> None:
     """Compare the exposures of two versions of a model: what the change opened.
 
-    Give two model files (BASE HEAD), or one and --base-ref REF to read the base version of
-    the model and its Casbin files from git. A model absent at REF is an empty base.
+    MODELS: two model files, BASE then HEAD; or HEAD alone with --base-ref REF, to read the
+    base version of the model and its Casbin files from git (a model absent at REF is an
+    empty base).
 
     \b
     Exit codes: 0 nothing opened or widened, 1 some exposure new or widened, 2 bad input,
