@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from accesssim.reports.gate_markdown import error_to_markdown
 from gate_repo import CSV_REL, MODEL_REL, commit, make_repo, model_text, open_usage, write
 from helpers import assert_error, run
 
@@ -84,6 +85,14 @@ def test_check_passes_fails_and_writes_every_output(repo: Path,
     markdown = (repo / "out" / "c.md").read_text()
     assert summary.read_text() == "before\n" + markdown
     assert "<testsuite" in (repo / "out" / "j.xml").read_text()
+    # Without --markdown too; an error appends its own ERROR summary.
+    assert run("check", "--base-ref", "main").exit_code == 1
+    assert summary.read_text() == "before\n" + markdown * 2
+    failed = run("check", "--base-ref", "nope")
+    assert failed.exit_code == 2
+    message = failed.stderr.strip().removeprefix("error: ")
+    assert summary.read_text() == "before\n" + markdown * 2 + error_to_markdown(message)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY")
     # Waived: passes.
     fingerprint = data["models"][0]["opened"][0]["fingerprint"]
     (repo / "accesssim-waivers.yaml").write_text(
