@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from accesssim.gate.check import NO_BASE, run_check
 from accesssim.reports.gate_markdown import error_to_markdown
+from accesssim.suite.suite import run_suite
 from gate_repo import CSV_REL, MODEL_REL, commit, make_repo, model_text, open_usage, write
-from helpers import assert_error, run
+from helpers import REPO, assert_error, run
 
 
 @pytest.fixture
@@ -130,3 +132,13 @@ def test_check_errors_write_nothing_but_the_error(repo: Path) -> None:
     assert_error(run("check", "--sarif", "x.sarif"), CSV_REL)
     assert not (repo / "x.sarif").exists()
     assert_error(run("check", "-o", "same", "--sarif", "same"), "same file")
+
+
+def test_checks_expectations_are_those_of_accesssim_test() -> None:
+    """check reuses its one analysis for the expectations: the results are test's own."""
+    paths = [REPO / "scenarios" / "incidents" / "01-kansai.yaml",
+             REPO / "scenarios" / "incidents" / "05-chubu.yaml"]
+    checked = run_check(paths, root=REPO, waivers=None)
+    assert list(checked.report.expectations) == run_suite(paths, REPO).results
+    assert checked.report.result == "PASS"
+    assert [m.base_note for m in checked.report.models] == [NO_BASE, NO_BASE]

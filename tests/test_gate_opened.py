@@ -108,7 +108,7 @@ def test_opened_are_exactly_the_new_and_widened_exposures(gen: Generated,
     added = [r for r in after.rows if r not in gen.rows]
     note(f"before:\n{gen.describe()}\nafter:\n{after.describe()}")
     with materialise(gen) as base_project, materialise(after) as head:
-        head_run, _ = analyse(head)
+        head_run = analyse(head)
         base = Base(base_project, "base", None, project_texts(base_project))
         md = compare(head, head_run, base)
         changed = changed_lines(base.texts, project_texts(head))

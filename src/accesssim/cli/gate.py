@@ -149,7 +149,7 @@ def diff_cmd(models: tuple[Path, ...], base_ref: str | None, fmt: str, output: P
                 inputs += base.project.inputs
             if output is not None:
                 refuse_inputs(output, inputs)
-            head_run, _ = analyse(head, phases)
+            head_run = analyse(head, phases)
             md = compare(head, head_run, base, phases)
         text = diff_to_json(md) if fmt == "json" else diff_to_text(md)
     analysis_done()
