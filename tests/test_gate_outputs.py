@@ -354,3 +354,22 @@ def test_junit_counts_the_failures() -> None:
     assert xml.failures == 5
     empty = JUnitXml.fromstring(gate_to_junit(_empty()))
     assert empty.failures == 0
+
+
+def test_report_format_doc_names_every_check_schema_key() -> None:
+    """docs/report-format.md mentions every property the check schema defines."""
+    doc = (REPO / "docs" / "report-format.md").read_text(encoding="utf-8")
+    keys: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            keys.update(node.get("properties", {}))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(_check_schema().schema)
+    missing = sorted(k for k in keys if f"`{k}`" not in doc)
+    assert not missing, f"document these keys in docs/report-format.md: {missing}"
