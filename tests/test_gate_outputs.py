@@ -4,6 +4,7 @@ users wrote, SARIF stays inside GitHub's limits, JUnit counts the right failures
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import json
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from junitparser import JUnitXml
 from markdown_it import MarkdownIt
 
+import accesssim
 from accesssim.findings.results import Hop
 from accesssim.gate.diff import Change, Diff, Fact
 from accesssim.gate.result import GateReport, ModelDiff, Opened, Reason, Waiver
@@ -155,6 +157,12 @@ def test_text_says_every_opened_exposure_on_one_line() -> None:
     assert "no-expectations: scenarios/empty holds no expectation" in text
     assert lines[-1].startswith("FAIL: 5 reason(s); exposures 1 new, 2 widened, 2 waived")
     assert check_to_text(_empty()).splitlines()[-1].startswith("PASS: 0 reason(s)")
+    broken = _report().models[0].opened[0]
+    line = check_to_text(GateReport(
+        (ModelDiff(MODEL, "", None, Diff((), (), (), ()),
+                   (dataclasses.replace(broken, person_name="two\nlines"),)),),
+        (), (), (), None, TODAY))
+    assert 'kep_sales "two lines" (kansai_ep' in line
 
 
 def test_diff_text_says_whether_it_widens() -> None:
@@ -283,7 +291,8 @@ def test_sarif_validates_and_points_at_the_changed_line() -> None:
     assert set(ids) >= {t.value for t in FailureType} | {"broken-expectation",
                                                          "no-expectations", "expired-waiver"}
     assert all(r["help"]["text"] and r["help"]["markdown"] and r["fullDescription"]["text"]
-               for r in driver["rules"])
+               and r["shortDescription"]["text"] for r in driver["rules"])
+    assert len(set(ids)) == len(ids) and driver["version"] == accesssim.__version__
     results = run["results"]
     assert len(results) == len(report.reasons)
     assert all(r["level"] == "error" and ids[r["ruleIndex"]] == r["ruleId"] for r in results)

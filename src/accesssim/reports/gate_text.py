@@ -50,12 +50,13 @@ def waiver_label(opened: Opened, report: GateReport | None) -> str:
 
 
 def opened_line(opened: Opened, report: GateReport | None) -> str:
-    """One line that says everything about an opened exposure."""
+    """One line that says everything about an opened exposure (a line break in a name from
+    the model is shown as a space, so a log stays one line per exposure)."""
     types = ", ".join(t.label for t in opened.failure_types) or "no failure type"
     line = (f"{opened.status.upper()} {opened.fingerprint} {who(opened)} sees {opened.field}: "
             f"{gained_label(opened)}; finding {opened.finding} ({types})")
     waiver = waiver_label(opened, report)
-    return f"{line}; {waiver}" if waiver else line
+    return " ".join((f"{line}; {waiver}" if waiver else line).splitlines())
 
 
 def hop_lines(opened: Opened, indent: str) -> list[str]:

@@ -78,19 +78,25 @@ def _rules() -> list[dict[str, Any]]:
     rules = []
     for t in FailureType:
         name = "".join(w.capitalize() for w in t.value.split("-"))
-        rules.append(_rule(t.value, name, t.label, _TYPE_HELP[t]))
+        rules.append(_rule(t.value, name, t.label, _TYPE_HELP[t], "security"))
     for rule_id, (name, short, full) in _OTHER_RULES.items():
-        rules.append(_rule(rule_id, name, short, full))
+        rules.append(_rule(rule_id, name, short, full,
+                           "security" if rule_id == "opened-exposure" else "correctness"))
     return rules
 
 
-def _rule(rule_id: str, name: str, short: str, full: str) -> dict[str, Any]:
+def _rule(rule_id: str, name: str, short: str, full: str, tag: str) -> dict[str, Any]:
+    """A rule; ``security-severity`` (0-10) is how GitHub ranks security alerts: a leak of
+    non-public data across the boundary is rated high."""
+    properties: dict[str, Any] = {"tags": [tag, "access-control"]}
+    if tag == "security":
+        properties["security-severity"] = "8.0"
     return {"id": rule_id, "name": name,
             "shortDescription": {"text": short[:1].upper() + short[1:]},
             "fullDescription": {"text": full},
             "help": {"text": full, "markdown": f"**{short[:1].upper() + short[1:]}.** {full}"},
             "defaultConfiguration": {"level": "error"},
-            "properties": {"tags": ["security", "access-control"]}}
+            "properties": properties}
 
 
 def _location(src: Source | None, message: str | None = None) -> dict[str, Any]:
