@@ -271,7 +271,8 @@ def test_markdown_sections_and_waiver_snippet() -> None:
     assert "### Expired waivers" in text and "2026-01-31" in text
     assert "scenarios/new.yaml does not exist at main" in text
     snippets = re.findall(r"```yaml\n(.*?)```", text, re.S)
-    assert len(snippets) == 2  # the unwaived and the expired-waiver exposures, not the waived
+    assert len(snippets) == 1  # the unwaived exposure; the expired waiver is to be renewed
+    assert "set a later `expires:` on its waiver at `accesssim-waivers.yaml:18`" in text
     entry = yaml.safe_load(snippets[0])
     assert entry["accesssim-waivers"] == 1
     assert entry["waivers"][0]["fingerprint"] == _fp(1)
@@ -349,6 +350,20 @@ def test_sarif_keeps_to_githubs_file_size(monkeypatch: pytest.MonkeyPatch) -> No
     kept = len(data["runs"][0]["results"])
     assert 0 < kept < 200
     assert data["runs"][0]["properties"]["notes"][0].startswith(f"{200 - kept} of 200 results")
+
+
+def test_markdown_keeps_to_githubs_step_summary_size() -> None:
+    """Over 1 MiB GitHub shows no summary at all: items are left out, counted in a note."""
+    report = _many(600, text="y" * 1000)
+    text = check_to_markdown(report)
+    assert len(text.encode()) <= gate_markdown.MAX_BYTES < 1024 * 1024
+    shown = text.count("<details>")
+    reasons = text.count("- exposure: new exposure")
+    assert reasons == 600 and 0 < shown < 600  # the reasons come first, then the sections
+    assert text.rstrip().endswith(f"**{600 - shown} item(s) left out to keep this summary "
+                                  "under GitHub's size limit; the text and JSON outputs hold "
+                                  "them all.**")
+    assert "left out" not in check_to_markdown(_report())
 
 
 def test_junit_counts_the_failures() -> None:
