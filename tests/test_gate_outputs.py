@@ -313,6 +313,10 @@ def test_sarif_validates_and_points_at_the_changed_line() -> None:
     assert "region" not in results[3]["locations"][0]["physicalLocation"]
     assert run["properties"]["truncated"] is False
     assert _sarif(_empty())["runs"][0]["results"] == []
+    odd = GateReport((), (), (), (Reason("expectation", "x", Source("scenarios/営業 a.yaml", 3)),),
+                     None, TODAY)
+    where = _sarif(odd)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert where["artifactLocation"]["uri"] == "scenarios/%E5%96%B6%E6%A5%AD%20a.yaml"
 
 
 def _many(n_reasons: int, hops: int = 3, text: str = "") -> GateReport:

@@ -118,8 +118,10 @@ def diff_to_text(md: ModelDiff) -> str:
 def summary_line(report: GateReport) -> str:
     """``PASS|FAIL: counts``: the line a CI log is read by."""
     c = report.counts()
+    findings = ", ".join(f"{c['findings_' + s]} {s}" for s in STATUSES)
     return (f"{report.result}: {c['reasons']} reason(s); exposures {c['exposures_new']} new, "
-            f"{c['exposures_widened']} widened, {c['exposures_waived']} waived; expectations "
+            f"{c['exposures_widened']} widened, {c['exposures_waived']} waived; findings "
+            f"{findings}; expectations "
             f"{c['expectations_failed']} of {c['expectations']} failed; waivers "
             f"{c['waivers_expired']} of {c['waivers']} expired")
 

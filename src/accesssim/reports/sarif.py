@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any
+from urllib.parse import quote
 
 from accesssim import __version__
 from accesssim.gate.result import GateReport, Opened, Reason
@@ -102,8 +103,9 @@ def _rule(rule_id: str, name: str, short: str, full: str, tag: str) -> dict[str,
 def _location(src: Source | None, message: str | None = None) -> dict[str, Any]:
     loc: dict[str, Any] = {}
     if src is not None:
-        physical: dict[str, Any] = {"artifactLocation": {"uri": src.file,
-                                                         "uriBaseId": "%SRCROOT%"}}
+        # a relative URI: spaces and non-ASCII names percent-encoded, as SARIF requires
+        uri = quote(src.file.replace("\\", "/"), safe="/")
+        physical: dict[str, Any] = {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}}
         if src.line >= 1:
             physical["region"] = {"startLine": src.line}
         loc["physicalLocation"] = physical
