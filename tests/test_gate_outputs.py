@@ -48,7 +48,8 @@ def _fp(n: int) -> str:
 
 
 def _hops(n: int = 3) -> tuple[Hop, ...]:
-    hops = [Hop(f"step {i} of kep_sales <{i}>", (Source(MODEL, 10 + i),)) for i in range(n - 1)]
+    hops = [Hop(f"step {i} of kep_sales <{i}>", (Source(MODEL, 10 + i),) if i else ())
+            for i in range(n - 1)]  # the first hop rests on no line
     hops.append(Hop("contract_detail shows customer_name in clear", (Source(CSV, 7),), MASK))
     return tuple(hops)
 

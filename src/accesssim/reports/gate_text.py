@@ -66,7 +66,7 @@ def hop_lines(opened: Opened, indent: str) -> list[str]:
     for step, hop in enumerate(opened.hops, start=1):
         where = ", ".join(f"*{s}" if s in changed else str(s) for s in hop.sources)
         mark = f"  <-- {hop.defect.label}" if hop.defect else ""
-        lines.append(f"{indent}{step:>2}. {hop.text}  [{where}]{mark}")
+        lines.append(f"{indent}{step:>2}. {hop.text}" + (f"  [{where}]" if where else "") + mark)
     if opened.changed:
         lines.append(f"{indent}changed: {', '.join(str(s) for s in opened.changed)}")
     else:
