@@ -4,6 +4,7 @@ opened exposures are exactly the new and widened exposure identities."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from hypothesis import assume, event, given, note, settings
@@ -48,6 +49,21 @@ def test_a_mode_gained_is_widened_and_its_witness_is_from_that_mode(tmp_path: Pa
     assert (o.status, o.field) == ("widened", "name")
     assert [f.mode for f in o.gained] == ["disaster"]
     assert o.changed == (Source(CSV_REL, 2),)
+
+
+def test_the_witness_is_phrased_on_a_day_gained(tmp_path: Path) -> None:
+    """The rule that let the clerk open the screen ended on 2020-06-30; a new one holds from
+    2020-07-01. The clerk's path is the same on every day (one span, its witness found on the
+    first day), but on the days gained it rests on the new rule: that is the changed line."""
+    old = POLICY.replace("customer, open, allow, *, *, *",
+                         "customer, open, allow, *, *, 2020-06-30")
+    model = make_repo(tmp_path, policy=old)
+    write(tmp_path, policy=old + "p, clerk_role, cis, customer, open, allow, *, 2020-07-01, *\n")
+    md = diff_models(load_project(model), base_ref="main")
+    (o,) = md.opened
+    assert (o.status, o.field) == ("widened", "name")
+    assert {(f.start, f.end) for f in o.gained} == {(dt.date(2020, 7, 1), None)}
+    assert o.changed == (Source(CSV_REL, 5),)
 
 
 def test_a_second_way_to_a_field_already_seen_opens_nothing(tmp_path: Path) -> None:

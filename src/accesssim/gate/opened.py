@@ -10,6 +10,7 @@ changed line wins.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 
@@ -22,6 +23,7 @@ from accesssim.model.provenance import Source
 from accesssim.search.defects import FailureType
 from accesssim.search.exposures import Search, Witness
 from accesssim.time.epochs import Epoch
+from accesssim.time.slices import Slice
 
 
 def opened(search: Search, diff: Diff, head: Iterable[Exposure],
@@ -72,7 +74,8 @@ def _opened(search: Search, change: Change, exposures: list[Exposure],
     assert change.status in ("new", "widened")
     first = exposures[0]
     person = search.compiled.people[first.person]
-    hops = _witness_hops(search, _candidates(exposures, (gained, change.gained)), changed)
+    hops = _witness_hops(search, _candidates(search, exposures, (gained, change.gained)),
+                         changed)
     order = list(FailureType)
     return Opened(
         fingerprint=change.id,
@@ -90,19 +93,38 @@ def _opened(search: Search, change: Change, exposures: list[Exposure],
     )
 
 
-def _candidates(exposures: list[Exposure], tiers: tuple[tuple[Fact, ...], ...]
-                ) -> list[Witness]:
+def _candidates(search: Search, exposures: list[Exposure],
+                tiers: tuple[tuple[Fact, ...], ...]) -> list[tuple[Witness, Slice]]:
     """The witnesses of the exposure's spans that hold a fact of the first tier that any
-    span holds, best first; all its witnesses when none does."""
+    span holds, best first (all its witnesses when none does), each with the slice to phrase
+    it in: one on a day of that fact.
+
+    A span's witness is a path on every day of the span, but the rule that allows a step can
+    change inside it (an old rule's last day, a new rule's first): phrased on a gained day,
+    the hops cite the rules that hold on that day, the new ones.
+    """
     spans = [(e.mode, span, w) for e in exposures for span, w in e.witnesses]
     for facts in tiers:
-        holding = [item for item in spans
-                   if any(f.mode == item[0] and _overlap(item[1], Epoch(f.start, f.end))
-                          for f in facts)]
+        holding = [(w, _slice_on(search, w[3], span, fact)) for mode, span, w in spans
+                   for fact in facts if fact.mode == mode
+                   and _overlap(span, Epoch(fact.start, fact.end))]
         if holding:
-            spans = holding
-            break
-    return [w for _, _, w in sorted(spans, key=lambda item: item[2][0])]
+            return sorted(holding, key=lambda item: item[0][0])
+    return [(w, w[3]) for _, _, w in sorted(spans, key=lambda item: item[2][0])]
+
+
+def _slice_on(search: Search, own: Slice, span: Epoch, fact: Fact) -> Slice:
+    """The slice of the span (its own if it can) holding a day of the fact, that day its day."""
+    window = Epoch(fact.start, fact.end)
+    if span.contains(own.day) and window.contains(own.day):
+        return own
+    starts = [d for d in (span.start, fact.start) if d is not None]
+    ends = [d for d in (span.end, fact.end) if d is not None]
+    day = max(starts) if starts else min(ends) if ends else own.day
+    for sl in search.compiled.slices:
+        if sl.mode == own.mode and sl.epoch.contains(day):
+            return dataclasses.replace(sl, day=day)
+    return own
 
 
 def _overlap(a: Epoch, b: Epoch) -> bool:
@@ -114,13 +136,13 @@ def _overlap(a: Epoch, b: Epoch) -> bool:
 _TRIES = 8
 
 
-def _witness_hops(search: Search, witnesses: list[Witness], changed: frozenset[Source]
-                  ) -> tuple[Hop, ...]:
+def _witness_hops(search: Search, witnesses: list[tuple[Witness, Slice]],
+                  changed: frozenset[Source]) -> tuple[Hop, ...]:
     """The hops of the first witness citing a changed line among the best few, else the
     best one's."""
     assert witnesses, "every exposure of a search has a witness"
     best: tuple[Hop, ...] = ()
-    for _, access, walk, sl in witnesses[:_TRIES]:
+    for (_, access, walk, _), sl in witnesses[:_TRIES]:
         hops = (*access_hops(search.compiled, access), *walk_hops(search, access, walk, sl))
         if not best:
             best = hops
