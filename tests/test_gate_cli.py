@@ -65,6 +65,14 @@ def test_diff_errors_exit_2(repo: Path, tmp_path: Path) -> None:
     before = (repo / CSV_REL).read_text()
     assert_error(run("diff", MODEL_REL, "--base-ref", "main", "-o", CSV_REL), "input of this run")
     assert (repo / CSV_REL).read_text() == before
+    # A base that fails to load: its Casbin files were never known as inputs, and the ERROR
+    # document still does not replace one.
+    other = repo / "other"
+    make_repo(other, policy="p, broken\n")
+    result = run("diff", str(other / MODEL_REL), MODEL_REL, "--format", "json",
+                 "-o", str(other / CSV_REL))
+    assert_error(result, CSV_REL)
+    assert (other / CSV_REL).read_text() == "p, broken\n"
 
 
 def test_check_passes_fails_and_writes_every_output(repo: Path,

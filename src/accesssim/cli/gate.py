@@ -83,11 +83,18 @@ def _error_documents(fmt: str, output: Path | None, markdown: Path | None,
         raise
 
 
+#: Kinds of file a run reads: an error document never replaces one (the error may have come
+#: before every input was known, e.g. a base model's Casbin files).
+_INPUT_SUFFIXES = (".yaml", ".yml", ".csv", ".conf")
+
+
 def _write_quietly(text: str, target: Path | None, inputs: list[Path]) -> None:
     """Best effort: the error being reported matters more than this document."""
     try:
         if target is not None:
             refuse_inputs(target, inputs)
+            if target.suffix.lower() in _INPUT_SUFFIXES and target.exists():
+                return
         write_output(text, target)
     except (AccessSimError, OSError):
         pass
