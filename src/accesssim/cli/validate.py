@@ -65,14 +65,20 @@ def validate(model: Path, root: Path | None, fmt: str, strict: bool) -> None:
 
 
 @click.command()
+@click.option("--waivers", is_flag=True,
+              help="Print the schema of the waiver file (accesssim-waivers.yaml) instead.")
 @handles_errors
-def schema() -> None:
-    """Print the JSON Schema of the model format.
+def schema(waivers: bool) -> None:
+    """Print the JSON Schema of the model format (or of the waiver file).
 
     \b
-    Example:
+    Examples:
       accesssim schema > model.schema.json
+      accesssim schema --waivers > waivers.schema.json
     """
-    from accesssim.model.schema import json_schema
+    if waivers:
+        from accesssim.gate.waivers import json_schema
+    else:
+        from accesssim.model.schema import json_schema
 
     click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))

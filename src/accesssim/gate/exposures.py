@@ -9,6 +9,7 @@ tell that one field gained a date). Nothing is re-derived: the facts are the eng
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections import defaultdict
@@ -18,7 +19,7 @@ from accesssim.engine import Analyzer
 from accesssim.findings.report import finding_id
 from accesssim.findings.roots import minimal_entries
 from accesssim.search.defects import FailureType
-from accesssim.search.exposures import Found, Search, find_exposures
+from accesssim.search.exposures import Found, Search, Witness, find_exposures
 from accesssim.time.epochs import Epoch, merge_epochs
 
 #: A root cause as plain data: its defects' (failure type, element), sorted.
@@ -36,6 +37,10 @@ class Exposure:
     start: dt.date | None
     end: dt.date | None
     root: RootKey
+    #: Each span of the window with the search's best witness in it (not part of equality:
+    #: the witness is how, the fields above are what). Empty for hand-made exposures.
+    witnesses: tuple[tuple[Epoch, Witness], ...] = dataclasses.field(
+        default=(), compare=False, repr=False)
 
     @property
     def finding(self) -> str:
@@ -73,15 +78,23 @@ def from_found(search: Search, found: Found) -> tuple[Exposure, ...]:
     from its first slice's start to its last slice's end (as the report's windows do).
     """
     slices = search.compiled.slices
-    spread: dict[tuple[str, str, str, RootKey], list[Epoch]] = defaultdict(list)
-    for (person, field_id, first, last), root, _ in minimal_entries(found):
+    spread: dict[tuple[str, str, str, RootKey], list[tuple[Epoch, Witness]]] = defaultdict(list)
+    for (person, field_id, first, last), root, witness in minimal_entries(found):
         key = tuple(sorted((d.type, d.element) for d in root))
         spread[(person, field_id, slices[first].mode, key)].append(
-            Epoch(slices[first].epoch.start, slices[last].epoch.end))
-    result = [Exposure(person, field_id, mode, *_open(e), root)
-              for (person, field_id, mode, root), epochs in spread.items()
-              for e in merge_epochs(epochs)]
+            (Epoch(slices[first].epoch.start, slices[last].epoch.end), witness))
+    result = []
+    for (person, field_id, mode, key), spans in spread.items():
+        for e in merge_epochs([span for span, _ in spans]):
+            inside = tuple(sorted(((span, w) for span, w in spans if _within(span, e)),
+                                  key=lambda item: item[1][0]))
+            result.append(Exposure(person, field_id, mode, *_open(e), key, inside))
     return tuple(sorted(result, key=sort_key))
+
+
+def _within(span: Epoch, window: Epoch) -> bool:
+    """A span lies in a merged window (spans never straddle two merged windows)."""
+    return window.contains(span.representative())
 
 
 def _open(e: Epoch) -> tuple[dt.date | None, dt.date | None]:

@@ -1,0 +1,223 @@
+"""The base version of a model: read from git at a ref (no checkout) or from a second path,
+and which lines of HEAD's files differ from it.
+
+``--base-ref REF``: the model YAML at REF, then the Casbin files that THE BASE YAML names
+(resolved as the loader does), each read with ``git show REF:path`` and written at the same
+place relative to the project root in a temporary folder; the real loader reads them there,
+so every citation reads like the repository's own paths. A model absent at REF is an empty
+base (a pull request adding a model); anything else missing at REF is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+from accesssim.engine import Project, load_project
+from accesssim.errors import AccessSimError, InputError, Problem
+from accesssim.model.loader import KEYS_KEY, default_root, parse_yaml
+from accesssim.model.provenance import Source
+
+#: The files of one model version, by role: its counterpart in the other version has the same.
+Role = Literal["model", "conf", "policy"]
+ROLES: tuple[Role, ...] = ("model", "conf", "policy")
+
+
+@dataclass(frozen=True)
+class Texts:
+    """One version's files by role: the path as users see it and the text's lines."""
+
+    files: dict[Role, tuple[str, tuple[str, ...]]]
+
+
+@dataclass(frozen=True)
+class Base:
+    """The base a HEAD model is compared with: its project (None: an empty base), what it is
+    (``REF:path``, a path, or "" when empty), a note said in every output, and its texts."""
+
+    project: Project | None
+    label: str
+    note: str | None
+    texts: Texts
+
+
+def project_texts(project: Project) -> Texts:
+    """The lines of a loaded project's three files (as read now: the loader read them too)."""
+    shown = (project.loaded.display_path, project.policy.model_display,
+             project.policy.policy_display)
+    return Texts({role: (name, _lines(path.read_bytes()))
+                  for role, name, path in zip(ROLES, shown, project.inputs, strict=True)})
+
+
+def changed_lines(base: Texts, head: Texts) -> frozenset[Source]:
+    """Every HEAD line that differs from its counterpart (same role) in the base; a file
+    with no counterpart: all its lines. Lines moved count as changed (difflib's view)."""
+    changed: set[Source] = set()
+    for role, (name, lines) in head.files.items():
+        before = base.files.get(role)
+        numbers = range(len(lines)) if before is None else _differing(before[1], lines)
+        changed.update(Source(name, n + 1) for n in numbers)
+    return frozenset(changed)
+
+
+def _differing(a: tuple[str, ...], b: tuple[str, ...]) -> list[int]:
+    """Indexes of ``b``'s lines that are not matched in ``a`` (common ends trimmed first:
+    most edits are small and files can be long)."""
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    matcher = SequenceMatcher(None, a[start:len(a) - end], b[start:len(b) - end],
+                              autojunk=False)
+    return [start + j for tag, _, _, j1, j2 in matcher.get_opcodes() if tag != "equal"
+            for j in range(j1, j2)]
+
+
+def _lines(raw: bytes) -> tuple[str, ...]:
+    return tuple(raw.decode("utf-8", errors="replace").removeprefix("\ufeff").splitlines())
+
+
+# -- reading the base from git ---------------------------------------------------------------
+
+
+def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    except FileNotFoundError:
+        raise AccessSimError("--base-ref needs git, and no `git` command was found") from None
+    except OSError as exc:
+        raise AccessSimError(f"cannot run git: {exc.strerror or exc}") from None
+
+
+def _stderr(result: subprocess.CompletedProcess[bytes]) -> str:
+    return result.stderr.decode("utf-8", errors="replace").strip()
+
+
+def git_toplevel(folder: Path) -> Path:
+    """The work tree holding ``folder``; an error when there is none."""
+    result = _git(["rev-parse", "--show-toplevel"], folder)
+    if result.returncode != 0:
+        raise AccessSimError(f"--base-ref: {folder} is not inside a git repository "
+                             f"({_stderr(result) or 'git rev-parse failed'})")
+    return Path(result.stdout.decode("utf-8", errors="surrogateescape").strip()).resolve()
+
+
+def check_ref(ref: str, top: Path) -> None:
+    """REF must name a commit of this repository."""
+    if ref.startswith("-"):
+        raise AccessSimError(f"--base-ref {ref!r}: not a git revision")
+    result = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"],
+                  top)
+    if result.returncode != 0:
+        raise AccessSimError(f"--base-ref {ref!r}: no such commit in the git repository at "
+                             f"{top} (fetch it first, e.g. `git fetch origin {ref}`)")
+
+
+def _show(ref: str, path: PurePosixPath, top: Path) -> bytes | None:
+    """The file's bytes at REF, or None when REF has no such file."""
+    spec = f"{ref}:{path.as_posix()}"
+    if _git(["cat-file", "-e", spec], top).returncode != 0:
+        return None
+    result = _git(["show", spec], top)
+    if result.returncode != 0:
+        raise AccessSimError(f"cannot read {spec} from git: {_stderr(result)}")
+    return result.stdout
+
+
+def _inside(path: Path, top: Path) -> PurePosixPath | None:
+    """``path`` relative to the work tree, normalised as the loader resolves it (None: it
+    leaves the work tree, so git has no version of it)."""
+    normal = Path(os.path.normpath(path.absolute()))
+    try:
+        return PurePosixPath(normal.relative_to(top).as_posix())
+    except ValueError:
+        try:
+            return PurePosixPath(path.resolve().relative_to(top).as_posix())
+        except (ValueError, OSError, RuntimeError):
+            return None
+
+
+@contextmanager
+def base_at_ref(model: Path, ref: str, root: Path | None = None) -> Iterator[Base]:
+    """The base version of ``model`` at git REF, loaded from a temporary folder that lives
+    as long as the context (``root``: the project root HEAD is loaded with)."""
+    top = git_toplevel(model.absolute().parent)
+    check_ref(ref, top)
+    root = (root or default_root(model)).resolve()
+    model_rel = _inside(model, top)
+    if model_rel is None:
+        raise AccessSimError(f"--base-ref: {model} is outside the git work tree {top}")
+    label = f"{ref}:{model_rel}"
+    model_bytes = _show(ref, model_rel, top)
+    if model_bytes is None:
+        yield Base(None, "", f"{model_rel} does not exist at {ref}: empty base (a new model)",
+                   Texts({}))
+        return
+    folder = Path(tempfile.mkdtemp(prefix="accesssim-base-")).resolve()
+    try:
+        # The same layout under the temporary folder as under the real root.
+        if top.is_relative_to(root):
+            tree, temp_root = folder / top.relative_to(root), folder
+        elif root.is_relative_to(top):
+            tree, temp_root = folder, folder / root.relative_to(top)
+        else:
+            tree, temp_root = folder, folder
+        temp_root.mkdir(parents=True, exist_ok=True)
+        _place(tree / model_rel, model_bytes)
+        for rel in _casbin_files(model_bytes, model_rel, top, ref, label):
+            data = _show(ref, rel[0], top)
+            if data is None:
+                raise InputError.single(label, rel[1], f"{rel[0]} does not exist at {ref}, "
+                                        "though the model names it there")
+            _place(tree / rel[0], data)
+        try:
+            project = load_project(tree / model_rel, temp_root)
+        except InputError as exc:  # say which version is wrong: HEAD's may be fine
+            raise InputError([Problem(f"{ref}:{p.file}", p.line, p.message)
+                              for p in exc.problems]) from None
+        yield Base(project, label, None, project_texts(project))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _place(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _casbin_files(model_bytes: bytes, model_rel: PurePosixPath, top: Path, ref: str,
+                  label: str) -> list[tuple[PurePosixPath, int]]:
+    """The Casbin files the base YAML names (work-tree paths) with the lines naming them.
+    Anything unreadable is left to the loader, which says what is wrong with the file."""
+    try:
+        data = parse_yaml(model_bytes.decode("utf-8"), label)
+    except (UnicodeDecodeError, InputError):
+        return []
+    casbin = data.get("casbin") if isinstance(data, dict) else None
+    if not isinstance(casbin, dict):
+        return []
+    found = []
+    for key in ("model", "policy"):
+        name = casbin.get(key)
+        if isinstance(name, str) and name and "\0" not in name:
+            rel = _inside(top / model_rel.parent / name, top)
+            if rel is not None:
+                found.append((rel, int(casbin.get(KEYS_KEY, {}).get(key, 0))))
+    return found
+
+
+@contextmanager
+def base_at_path(path: Path, root: Path | None = None) -> Iterator[Base]:
+    """The base version given as a second model file."""
+    project = load_project(path, root)
+    yield Base(project, project.loaded.display_path, None, project_texts(project))

@@ -1,0 +1,97 @@
+"""What a change opened: for each exposure identity the diff calls new or widened, the witness
+path in HEAD and the changed lines on it (the lines a reviewer must look at).
+
+The witness is the search's own best witness of that exposure, taken from a span that holds a
+gained (mode, day) where there is one: a path that existed before explains nothing. Among
+those, one that cites a changed line wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from accesssim.findings.results import Hop
+from accesssim.findings.witness import access_hops, walk_hops
+from accesssim.gate.diff import Change, Diff, Fact
+from accesssim.gate.exposures import Exposure
+from accesssim.gate.result import Opened
+from accesssim.model.provenance import Source
+from accesssim.search.defects import FailureType
+from accesssim.search.exposures import Search, Witness
+from accesssim.time.epochs import Epoch
+
+
+def opened(search: Search | None, diff: Diff, head: Iterable[Exposure],
+           changed: frozenset[Source]) -> tuple[Opened, ...]:
+    """One Opened per new or widened exposure identity, sorted by fingerprint.
+
+    ``search``: HEAD's search (None only when HEAD has no exposure at all); ``changed``:
+    HEAD's lines that differ from the base (``gate.base.changed_lines``).
+    """
+    by_fingerprint: dict[str, list[Exposure]] = {}
+    for e in head:
+        by_fingerprint.setdefault(e.fingerprint, []).append(e)
+    result = []
+    for change in diff.exposures:
+        if change.status not in ("new", "widened"):
+            continue
+        assert search is not None, "a new or widened exposure comes from HEAD's search"
+        result.append(_opened(search, change, by_fingerprint[change.id], changed))
+    return tuple(sorted(result, key=lambda o: o.fingerprint))
+
+
+def _opened(search: Search, change: Change, exposures: list[Exposure],
+            changed: frozenset[Source]) -> Opened:
+    assert change.status in ("new", "widened")
+    first = exposures[0]
+    person = search.compiled.people[first.person]
+    hops = _witness_hops(search, _candidates(exposures, change.gained), changed)
+    order = list(FailureType)
+    return Opened(
+        fingerprint=change.id,
+        status=change.status,
+        person=first.person,
+        person_name=person.name or person.id,
+        org=person.org,
+        headcount=person.headcount,
+        field=first.field,
+        finding=first.finding,
+        failure_types=tuple(sorted({t for t, _ in first.root}, key=order.index)),
+        gained=change.gained,
+        hops=hops,
+        changed=tuple(sorted({s for hop in hops for s in hop.sources if s in changed})),
+    )
+
+
+def _candidates(exposures: list[Exposure], gained: tuple[Fact, ...]) -> list[Witness]:
+    """The witnesses of the exposure's spans that hold a gained (mode, day), best first;
+    all its witnesses when none does."""
+    spans = [(e.mode, span, w) for e in exposures for span, w in e.witnesses]
+    holding = [item for item in spans
+               if any(f.mode == item[0] and _overlap(item[1], Epoch(f.start, f.end))
+                      for f in gained)]
+    return [w for _, _, w in sorted(holding or spans, key=lambda item: item[2][0])]
+
+
+def _overlap(a: Epoch, b: Epoch) -> bool:
+    return ((a.start is None or b.end is None or a.start <= b.end)
+            and (b.start is None or a.end is None or b.start <= a.end))
+
+
+#: How many witnesses to phrase looking for one that cites a changed line.
+_TRIES = 8
+
+
+def _witness_hops(search: Search, witnesses: list[Witness], changed: frozenset[Source]
+                  ) -> tuple[Hop, ...]:
+    """The hops of the first witness citing a changed line among the best few, else the
+    best one's."""
+    assert witnesses, "every exposure of a search has a witness"
+    best: tuple[Hop, ...] = ()
+    for _, access, walk, sl in witnesses[:_TRIES]:
+        hops = (*access_hops(search.compiled, access), *walk_hops(search, access, walk, sl))
+        if not best:
+            best = hops
+        if any(s in changed for hop in hops for s in hop.sources):
+            return hops
+    return best

@@ -1,0 +1,220 @@
+"""Waivers: a known exposure accepted by fingerprint, with an owner, a reason and an expiry date.
+
+The waiver file (``accesssim-waivers.yaml``, docs/waivers.md) is read with the model's own
+safe YAML loader, so every problem carries its line, and checked in one pass: every problem
+in the file is reported at once, not the first only. ``judge`` then decides, from the diff
+and the expectation results, every reason a check fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from accesssim.errors import InputError, Problem
+from accesssim.gate.result import ModelDiff, Opened, Reason, ReasonKind, Waiver
+from accesssim.model.loader import line_at, read_yaml
+from accesssim.model.provenance import Source
+from accesssim.suite.checks import CheckResult
+
+#: The version key and its only value; a later format gets a new number.
+VERSION_KEY = "accesssim-waivers"
+FORMAT_VERSION = 1
+FINGERPRINT = re.compile(r"EXP-[0-9a-f]{16}")
+#: Reason kinds in the order they are listed.
+_KIND_ORDER: dict[ReasonKind, int] = {
+    "expectation": 0, "exposure": 1, "no-expectations": 2, "expired-waiver": 3}
+
+
+class _Strict(BaseModel):
+    """Frozen, strict (no ``'5'`` for 5, no quoted date), unknown keys refused, line kept."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    line: SkipJsonSchema[int] = Field(default=0, alias="__line__", exclude=True)
+    key_lines: SkipJsonSchema[dict[str, int]] = Field(
+        default_factory=dict, alias="__keys__", exclude=True)
+
+
+class WaiverEntry(_Strict):
+    """One accepted exposure."""
+
+    fingerprint: str = Field(
+        description="The exposure's fingerprint, EXP- and 16 lowercase hex digits, as "
+                    "`accesssim diff` and `accesssim check` print it.",
+        json_schema_extra={"pattern": "^EXP-[0-9a-f]{16}$"})
+    owner: str = Field(min_length=1, description="Who accepted it (a person or a team).")
+    reason: str = Field(min_length=1, description="Why this exposure is accepted.")
+    expires: dt.date = Field(
+        description="Last day the waiver covers (inclusive), YYYY-MM-DD, unquoted.")
+
+    @field_validator("fingerprint")
+    @classmethod
+    def _shaped(cls, value: str) -> str:
+        if FINGERPRINT.fullmatch(value) is None:
+            raise ValueError(f"{value!r} is not a fingerprint: write EXP- and 16 lowercase hex "
+                             "digits, as the check output prints it")
+        return value
+
+    @field_validator("owner", "reason")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+
+class WaiverFile(_Strict):
+    """The whole waiver file."""
+
+    version: Literal[1] = Field(alias="accesssim-waivers", description="Format version: 1.")
+    waivers: list[WaiverEntry] = Field(description="The accepted exposures (may be empty).")
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _exact_version(cls, value: object) -> object:
+        """``true`` and ``1.0`` equal 1 in Python; the version is the integer 1 only."""
+        if type(value) is not int or value != FORMAT_VERSION:
+            raise ValueError(f"the waiver file version must be the number {FORMAT_VERSION}, "
+                             f"not {value!r}")
+        return value
+
+
+def json_schema() -> dict[str, object]:
+    """The JSON Schema of the waiver file (``accesssim schema --waivers``)."""
+    schema = WaiverFile.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://accesssim.invalid/schema/waivers-v1.json"
+    return schema
+
+
+def load_waivers(path: Path, shown: str) -> tuple[Waiver, ...]:
+    """Read a waiver file (``shown``: its path as users see it); raise InputError listing
+    every problem with its line. Sorted by line."""
+    data = read_yaml(path, shown)
+    if not isinstance(data, dict):
+        raise InputError.single(shown, 1, "the waiver file must be a YAML mapping with "
+                                          f"'{VERSION_KEY}: {FORMAT_VERSION}' and 'waivers'")
+    problems = _duplicates(data, shown)
+    try:
+        parsed = WaiverFile.model_validate(data)
+    except ValidationError as exc:
+        problems += [_problem(err, data, shown) for err in exc.errors()]
+        raise InputError(problems) from None
+    if problems:
+        raise InputError(problems)
+    return tuple(Waiver(w.fingerprint, w.owner, w.reason, w.expires, Source(shown, w.line))
+                 for w in parsed.waivers)
+
+
+def _problem(err: Any, data: Any, shown: str) -> Problem:
+    """One validation error as a Problem at the line of the key (or item) it is about."""
+    loc = list(err["loc"])
+    where = ".".join(str(p) for p in loc) or "(top level)"
+    kind, message = err["type"], err["msg"]
+    if kind == "extra_forbidden":
+        message = "unknown key"
+    elif kind == "missing":
+        message = "missing key"
+    elif kind == "string_too_short":
+        message = "must not be empty"
+    elif kind == "date_type":
+        given = err.get("input")
+        shown_value = str(given) if isinstance(given, dt.date) else repr(given)
+        message = (f"{shown_value} is not a date: write it unquoted as YYYY-MM-DD "
+                   "(the last day the waiver covers)")
+    elif kind == "model_type":
+        message = "each waiver must be a mapping of fingerprint, owner, reason and expires"
+    elif kind == "list_type":
+        message = "must be a list of waivers (write [] for none)"
+    elif kind == "value_error":
+        message = str(err["ctx"]["error"])
+    return Problem(shown, line_at(data, loc), f"{where}: {message}")
+
+
+def _duplicates(data: dict[str, Any], shown: str) -> list[Problem]:
+    """A fingerprint waived twice (which one applies would depend on the order)."""
+    items = data.get("waivers")
+    first: dict[str, int] = {}
+    problems = []
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, dict) or not isinstance(item.get("fingerprint"), str):
+            continue
+        fingerprint = item["fingerprint"]
+        line = line_at(data, ["waivers", index, "fingerprint"])
+        if fingerprint in first:
+            problems.append(Problem(shown, line, f"waivers.{index}.fingerprint: {fingerprint} "
+                                                 f"is waived twice (first at line "
+                                                 f"{first[fingerprint]})"))
+        else:
+            first[fingerprint] = line
+    return problems
+
+
+def judge(models: tuple[ModelDiff, ...], expectations: tuple[CheckResult, ...],
+          waivers: tuple[Waiver, ...], today: dt.date, empty_paths: tuple[str, ...]
+          ) -> tuple[tuple[ModelDiff, ...], tuple[Reason, ...]]:
+    """Attach to each opened exposure the unexpired waiver of its fingerprint (an expired
+    waiver covers nothing), and list every reason the check fails, sorted."""
+    covering = _covering(waivers, today)
+    judged = tuple(replace(m, opened=tuple(replace(o, waiver=covering.get(o.fingerprint))
+                                           for o in m.opened))
+                   for m in models)
+    reasons = [*(_failed(r) for r in expectations if not r.passed),
+               *(_exposure(o) for m in judged for o in m.opened if o.waiver is None),
+               *(Reason("no-expectations", f"{path}: no expectation at all; a scenario the "
+                                           "gate checks must state what it expects")
+                 for path in empty_paths),
+               *(_expired(w) for w in waivers if w.expired(today))]
+    return judged, tuple(sorted(set(reasons), key=_reason_key))
+
+
+def unused(models: Iterable[ModelDiff], waivers: Iterable[Waiver]) -> tuple[Waiver, ...]:
+    """The waivers whose fingerprint no opened exposure has (not a failure: worth a look,
+    the exposure may be gone and the waiver can be removed). Sorted by file and line."""
+    opened = {o.fingerprint for m in models for o in m.opened}
+    return tuple(sorted((w for w in waivers if w.fingerprint not in opened),
+                        key=lambda w: (w.source, w.fingerprint)))
+
+
+def _covering(waivers: Iterable[Waiver], today: dt.date) -> dict[str, Waiver]:
+    """Per fingerprint the unexpired waiver that lasts longest (ties: the first by line)."""
+    best: dict[str, Waiver] = {}
+    for w in sorted(waivers, key=lambda w: (w.source, w.fingerprint)):
+        known = best.get(w.fingerprint)
+        if not w.expired(today) and (known is None or w.expires > known.expires):
+            best[w.fingerprint] = w
+    return best
+
+
+def _failed(result: CheckResult) -> Reason:
+    return Reason("expectation", f"expectation {result.expectation} ({result.kind}) fails: "
+                                 f"{result.summary}", Source(result.scenario, result.line))
+
+
+def _exposure(o: Opened) -> Reason:
+    who = f"{o.person_name} ({o.person}, {o.org}, {o.headcount} "
+    who += "person)" if o.headcount == 1 else "people)"
+    modes = sorted({f.mode for f in o.gained})
+    gained = f" in mode {', '.join(modes)}" if modes else ""
+    return Reason("exposure", f"{who} can now see {o.field}{gained}: {o.status} exposure "
+                              f"{o.fingerprint} of finding {o.finding}, not waived",
+                  o.location, o.fingerprint)
+
+
+def _expired(w: Waiver) -> Reason:
+    return Reason("expired-waiver", f"the waiver of {w.fingerprint} (owner {w.owner}) expired "
+                                    f"on {w.expires.isoformat()}: renew it or remove it",
+                  w.source, w.fingerprint)
+
+
+def _reason_key(r: Reason) -> tuple[object, ...]:
+    where = (0, r.source.file, r.source.line) if r.source is not None else (1, "", 0)
+    return (_KIND_ORDER[r.kind], *where, r.fingerprint or "", r.message)
