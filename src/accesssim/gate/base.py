@@ -37,6 +37,11 @@ class Texts:
 
     files: dict[Role, tuple[str, tuple[str, ...]]]
 
+    def same_lines(self, other: Texts) -> bool:
+        """The same files by role, line for line (what they are called aside)."""
+        return self.files.keys() == other.files.keys() and all(
+            self.files[role][1] == other.files[role][1] for role in self.files)
+
 
 @dataclass(frozen=True)
 class Base:

@@ -2,8 +2,9 @@
 path in HEAD and the changed lines on it (the lines a reviewer must look at).
 
 The witness is the search's own best witness of that exposure, taken from a span that holds a
-gained (mode, day) where there is one: a path that existed before explains nothing. Among
-those, one that cites a changed line wins.
+day the person did not see the field on before (any root cause), else a (mode, day) this
+identity gained: a path that existed before explains nothing. Among those, one that cites a
+changed line wins.
 """
 
 from __future__ import annotations
@@ -36,16 +37,19 @@ def opened(search: Search | None, diff: Diff, head: Iterable[Exposure],
         if change.status not in ("new", "widened"):
             continue
         assert search is not None, "a new or widened exposure comes from HEAD's search"
-        result.append(_opened(search, change, by_fingerprint[change.id], changed))
+        head_exposures = by_fingerprint[change.id]
+        person, field_id = head_exposures[0].person, head_exposures[0].field
+        widened = tuple(f for f in diff.widened if (f.person, f.field) == (person, field_id))
+        result.append(_opened(search, change, head_exposures, changed, widened))
     return tuple(sorted(result, key=lambda o: o.fingerprint))
 
 
 def _opened(search: Search, change: Change, exposures: list[Exposure],
-            changed: frozenset[Source]) -> Opened:
+            changed: frozenset[Source], widened: tuple[Fact, ...]) -> Opened:
     assert change.status in ("new", "widened")
     first = exposures[0]
     person = search.compiled.people[first.person]
-    hops = _witness_hops(search, _candidates(exposures, change.gained), changed)
+    hops = _witness_hops(search, _candidates(exposures, (widened, change.gained)), changed)
     order = list(FailureType)
     return Opened(
         fingerprint=change.id,
@@ -63,14 +67,19 @@ def _opened(search: Search, change: Change, exposures: list[Exposure],
     )
 
 
-def _candidates(exposures: list[Exposure], gained: tuple[Fact, ...]) -> list[Witness]:
-    """The witnesses of the exposure's spans that hold a gained (mode, day), best first;
-    all its witnesses when none does."""
+def _candidates(exposures: list[Exposure], tiers: tuple[tuple[Fact, ...], ...]
+                ) -> list[Witness]:
+    """The witnesses of the exposure's spans that hold a fact of the first tier that any
+    span holds, best first; all its witnesses when none does."""
     spans = [(e.mode, span, w) for e in exposures for span, w in e.witnesses]
-    holding = [item for item in spans
-               if any(f.mode == item[0] and _overlap(item[1], Epoch(f.start, f.end))
-                      for f in gained)]
-    return [w for _, _, w in sorted(holding or spans, key=lambda item: item[2][0])]
+    for facts in tiers:
+        holding = [item for item in spans
+                   if any(f.mode == item[0] and _overlap(item[1], Epoch(f.start, f.end))
+                          for f in facts)]
+        if holding:
+            spans = holding
+            break
+    return [w for _, _, w in sorted(spans, key=lambda item: item[2][0])]
 
 
 def _overlap(a: Epoch, b: Epoch) -> bool:

@@ -1,0 +1,160 @@
+"""``accesssim diff`` and ``accesssim check`` as library calls: one model compared with its
+base (``diff_models``), and every scenario's expectations with the diff of each against a git
+ref, the waivers and the verdict (``run_check``). Both share the same steps; nothing here
+writes a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from accesssim.engine import Analyzer, Project, load_project
+from accesssim.findings.report import build_report
+from accesssim.gate.base import Base, base_at_path, base_at_ref, changed_lines, project_texts
+from accesssim.gate.diff import diff
+from accesssim.gate.exposures import Exposure, from_found
+from accesssim.gate.opened import opened
+from accesssim.gate.result import GateReport, ModelDiff
+from accesssim.gate.waivers import judge, load_waivers
+from accesssim.search.exposures import find_exposures
+from accesssim.suite.checks import CheckResult, ScenarioRun, check
+from accesssim.suite.suite import discover
+
+#: The waiver file ``check`` reads from the current folder when none is given.
+DEFAULT_WAIVERS = Path("accesssim-waivers.yaml")
+#: The note of a check run without a base: only the expectations were checked.
+NO_BASE = "not compared with a base (no --base-ref given): expectations only"
+
+
+class Progress(Protocol):
+    """Told what a long run is doing: a phase, then how far it has come."""
+
+    def phase(self, text: str) -> None: ...
+
+    def update(self, done: int, total: int) -> None: ...
+
+
+class _Silent:
+    def phase(self, text: str) -> None:
+        pass
+
+    def update(self, done: int, total: int) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class HeadRun:
+    """One analysis of HEAD over every mode and all dates: its exposures and its search."""
+
+    engine: Analyzer
+    exposures: tuple[Exposure, ...]
+
+
+def analyse(project: Project, progress: Progress | None = None,
+            name: str = "HEAD") -> tuple[HeadRun, ScenarioRun]:
+    """HEAD's analysis, and a ScenarioRun that reuses it for the expectations (the same
+    modes and dates an expectation without ``mode``/``at`` asks for)."""
+    progress = progress or _Silent()
+    progress.phase(f"{name}: deciding with Casbin and building the access graph")
+    engine = Analyzer(project.loaded, project.policy, modes=list(project.loaded.model.modes),
+                      progress=progress.update)
+    progress.phase(f"{name}: searching every person outside the boundary")
+    found = find_exposures(engine.search, progress.update)
+    report = build_report(engine.search, found)
+    run = ScenarioRun(project, {(None, None): (engine, report)})
+    return HeadRun(engine, from_found(engine.search, found)), run
+
+
+def compare(head: Project, head_run: HeadRun, base: Base,
+            progress: Progress | None = None) -> ModelDiff:
+    """HEAD compared with its base. A base whose three files read the same as HEAD's has
+    HEAD's exposures (same texts, same analysis) and is not analysed again."""
+    head_texts = project_texts(head)
+    if base.project is None:
+        before: tuple[Exposure, ...] = ()
+    elif base.texts.same_lines(head_texts):
+        before = head_run.exposures
+    else:
+        before = analyse(base.project, progress, "base")[0].exposures
+    d = diff(before, head_run.exposures)
+    changed = changed_lines(base.texts, head_texts)
+    return ModelDiff(head.loaded.display_path, base.label, base.note, d,
+                     opened(head_run.engine.search, d, head_run.exposures, changed))
+
+
+def open_base(model: Path, *, base_path: Path | None, base_ref: str | None,
+              root: Path | None) -> AbstractContextManager[Base]:
+    """The base of ``model``: a second file, or its version at a git ref."""
+    if base_ref is not None:
+        return base_at_ref(model, base_ref, root)
+    assert base_path is not None
+    return base_at_path(base_path, root)
+
+
+def diff_models(head: Project, *, base_path: Path | None = None, base_ref: str | None = None,
+                root: Path | None = None, progress: Progress | None = None) -> ModelDiff:
+    """``accesssim diff``: HEAD (loaded) against a second file or its version at REF."""
+    head_run, _ = analyse(head, progress)
+    with open_base(head.loaded.path, base_path=base_path, base_ref=base_ref,
+                   root=root) as base:
+        return compare(head, head_run, base, progress)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What ``run_check`` found, and every file it read (an output must spare them)."""
+
+    report: GateReport
+    inputs: tuple[Path, ...]
+
+
+def scenario_files(paths: Sequence[Path]) -> tuple[list[Path], list[list[Path]]]:
+    """Every scenario file once, sorted, and per PATH the files found under it."""
+    per_path = [discover([p]) for p in paths]
+    return sorted({f for files in per_path for f in files}), per_path
+
+
+def run_check(paths: Sequence[Path], *, base_ref: str | None = None,
+              root: Path | None = None, waivers: Path | None = None,
+              today: dt.date | None = None, progress: Progress | None = None) -> Checked:
+    """Load everything first (bad input stops it all), then per scenario file: its
+    expectations, and with ``base_ref`` its diff against that ref; then the waivers and the
+    verdict. Errors raise (AccessSimError); failures are reasons in the report."""
+    today = today or dt.date.today()
+    files, per_path = scenario_files(paths)
+    waiver_file = waivers if waivers is not None else (
+        DEFAULT_WAIVERS if DEFAULT_WAIVERS.is_file() else None)
+    waiver_list = (load_waivers(waiver_file, str(waiver_file))
+                   if waiver_file is not None else ())
+    projects = [load_project(f, root) for f in files]
+    inputs = [p for project in projects for p in project.inputs]
+    if waiver_file is not None:
+        inputs.append(waiver_file)
+    models: list[ModelDiff] = []
+    results: list[CheckResult] = []
+    without: set[Path] = set()
+    for number, project in enumerate(projects, start=1):
+        shown = project.loaded.display_path
+        if progress is not None:
+            progress.phase(f"[{number}/{len(projects)}] {shown}")
+        head_run, run = analyse(project, progress)
+        expectations = project.loaded.model.expectations
+        if not expectations:
+            without.add(files[number - 1])
+        results.extend(check(run, exp, shown) for exp in expectations)
+        if base_ref is None:
+            models.append(ModelDiff(shown, "", NO_BASE, diff((), ()), ()))
+            continue
+        with base_at_ref(project.loaded.path, base_ref, root) as base:
+            models.append(compare(project, head_run, base, progress))
+    empty = tuple(str(p) for p, found in zip(paths, per_path, strict=True)
+                  if all(f in without for f in found))
+    judged, reasons = judge(tuple(models), tuple(results), waiver_list, today, empty)
+    report = GateReport(judged, tuple(results), waiver_list, reasons, base_ref, today)
+    return Checked(report, tuple(inputs))
+
