@@ -215,7 +215,8 @@ def test_action_fails_a_pull_request_that_opens_an_exposure(tmp_path: Path) -> N
     pr = _pull_request(tmp_path, _opening)
     run, summary = _github(pr, _github_workflows()[0])
     assert run.code == 1, run.output
-    assert run.steps[-1] == ("Verdict", 1), run.steps
+    # the action's own steps, then the action step of the workflow
+    assert run.steps[-2:] == [("Verdict", 1), ("accesssim/accesssim@v0.1.0", 1)], run.steps
     assert run.pip_skipped == ['python -m pip install --quiet "$GITHUB_ACTION_PATH"']
     (sarif,) = run.uploaded_sarif
     assert sarif == pr.workspace / "accesssim.sarif"
@@ -230,7 +231,7 @@ def test_action_passes_a_pull_request_that_only_adds_a_comment(tmp_path: Path) -
     pr = _pull_request(tmp_path, _comment_only)
     run, summary = _github(pr, _github_workflows()[0])
     assert run.code == 0, run.output
-    assert run.steps[-1] == ("Verdict", 0)
+    assert run.steps[-2:] == [("Verdict", 0), ("accesssim/accesssim@v0.1.0", 0)], run.steps
     for sarif in run.uploaded_sarif:
         log = valid_sarif(sarif)
         assert sarif_locations(log) == []
