@@ -14,6 +14,7 @@ from accesssim import __version__
 from accesssim.cli.analyze import analyze_cmd
 from accesssim.cli.create import generate, init
 from accesssim.cli.explain import explain
+from accesssim.cli.gate import check_cmd, diff_cmd
 from accesssim.cli.guard import Group
 from accesssim.cli.suite import test_cmd
 from accesssim.cli.validate import schema, validate
@@ -30,11 +31,13 @@ def main() -> None:
       accesssim analyze scenarios/incidents/01-kansai.yaml
       accesssim analyze scenarios/incidents/05-chubu.yaml --mode normal --format json -o c.json
       accesssim explain scenarios/incidents/05-chubu.yaml --who miraiz_transferee --field phone
+      accesssim check --base-ref origin/main
 
     Exit codes: 0 pass, 1 findings, 2 bad input or incomplete analysis (also when --timeout is
     reached), 130 interrupted (Ctrl-C).
     """
 
 
-for command in (analyze_cmd, validate, explain, schema, generate, test_cmd, init):
+for command in (analyze_cmd, validate, explain, schema, generate, test_cmd, init, diff_cmd,
+                check_cmd):
     main.add_command(command)

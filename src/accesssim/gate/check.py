@@ -15,7 +15,15 @@ from typing import Protocol
 
 from accesssim.engine import Analyzer, Project, load_project
 from accesssim.findings.report import build_report
-from accesssim.gate.base import Base, base_at_path, base_at_ref, changed_lines, project_texts
+from accesssim.gate.base import (
+    Base,
+    base_at_path,
+    base_at_ref,
+    changed_lines,
+    check_ref,
+    git_toplevel,
+    project_texts,
+)
 from accesssim.gate.diff import diff
 from accesssim.gate.exposures import Exposure, from_found
 from accesssim.gate.opened import opened
@@ -99,10 +107,9 @@ def open_base(model: Path, *, base_path: Path | None, base_ref: str | None,
 def diff_models(head: Project, *, base_path: Path | None = None, base_ref: str | None = None,
                 root: Path | None = None, progress: Progress | None = None) -> ModelDiff:
     """``accesssim diff``: HEAD (loaded) against a second file or its version at REF."""
-    head_run, _ = analyse(head, progress)
     with open_base(head.loaded.path, base_path=base_path, base_ref=base_ref,
-                   root=root) as base:
-        return compare(head, head_run, base, progress)
+                   root=root) as base:  # a bad base stops the run before any analysis
+        return compare(head, analyse(head, progress)[0], base, progress)
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,8 @@ def run_check(paths: Sequence[Path], *, base_ref: str | None = None,
     waiver_list = (load_waivers(waiver_file, str(waiver_file))
                    if waiver_file is not None else ())
     projects = [load_project(f, root) for f in files]
+    if base_ref is not None and files:  # an unknown ref stops the run before any analysis
+        check_ref(base_ref, git_toplevel(files[0].absolute().parent))
     inputs = [p for project in projects for p in project.inputs]
     if waiver_file is not None:
         inputs.append(waiver_file)
