@@ -101,7 +101,10 @@ def test_a_g_line_that_lets_retail_unmask_a_field_fails_and_sarif_points_at_it(
     assert done.sarif is not None
     locations = sarif_locations(done.sarif)
     assert locations and all(loc == (KANSAI_CSV, line) for loc in locations), locations
-    assert f"{KANSAI_CSV}:{line}" in done.stdout + json.dumps(done.report)
+    sources = [r["source"] for r in done.report["reasons"]]
+    assert sources and all(s == {"file": KANSAI_CSV, "line": line} for s in sources), sources
+    gained = {(f["person"], f["field"]) for f in done.report["models"][0]["widened"]}
+    assert ("kep_outsourced", "supply_point_id") in gained
 
 
 def test_one_more_field_in_clear_widens_an_existing_finding_and_fails(repo: Path) -> None:
@@ -141,6 +144,22 @@ def test_reordered_lines_and_comments_pass(repo: Path) -> None:
     counts = done.report["counts"]
     assert counts["exposures_new"] == counts["exposures_widened"] == 0
     assert counts["findings_unchanged"] == 2 and counts["findings_new"] == 0, counts
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "reported to the lead: check fails on an exposure identity that is new only by its root "
+    "cause (phone already seen through the unchecked transition, on every day, in every mode); "
+    "the issue asks to fail if, and only if, someone sees something they could not see before"))
+def test_a_second_way_to_a_field_already_seen_opens_nothing(repo: Path) -> None:
+    """The issue's 2-to-3-fields edit where it gains nothing: phone on contract_detail in clear.
+    Retail staff and the call centre already see phone in clear on switching_detail (through
+    the unchecked transition), in both modes, on every day; who sees what when is unchanged."""
+    replace_once(repo / KANSAI_MODEL, "- {field: phone, masking: policy}",
+                 "- {field: phone, masking: clear}")
+    commit_all(repo, "phone in clear on the contract screen too")
+    done = check(repo, "--base-ref", "main")
+    assert done.report["models"][0]["widened"] == []  # the diff itself sees no widening
+    assert done.code == 0, done.report["reasons"]
 
 
 def _waivers(root: Path, fingerprints: list[str], expires: str) -> Path:
@@ -183,8 +202,9 @@ def test_a_pull_request_adding_a_model_compares_with_an_empty_base(repo: Path) -
 @pytest.mark.thorough
 def test_a_new_model_with_findings_opens_every_exposure(repo: Path) -> None:
     """The same with Kansai under a new name: everything it exposes is new."""
-    shutil.copyfile(repo / KANSAI_MODEL, repo / "scenarios" / "kansai-copy.yaml")
-    replace_once(repo / "scenarios" / "kansai-copy.yaml", "../../policies/", "../policies/")
+    text = (repo / KANSAI_MODEL).read_text(encoding="utf-8")
+    (repo / "scenarios" / "kansai-copy.yaml").write_text(
+        text.replace("../../policies/", "../policies/"), encoding="utf-8")
     commit_all(repo, "a second copy")
     done = check(repo, "--base-ref", "main")
     assert done.code == 1, done.stdout + done.stderr
