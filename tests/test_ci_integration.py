@@ -30,6 +30,7 @@ from ci_runner import (
 )
 from gate_repos import (
     KANSAI_CSV,
+    KANSAI_MODEL,
     OPENING_G_LINE,
     append,
     commit_all,
@@ -250,6 +251,18 @@ def test_action_outside_a_pull_request_checks_the_expectations_only(tmp_path: Pa
                                     workspace=pr.workspace), env, run, ACTION)
     assert "checking the expectations only" in run.output
     assert run.code == 0, run.output  # Kansai's expectations hold; nothing is compared
+
+
+@pytest.mark.thorough
+def test_action_on_a_broken_model_fails_the_job_with_exit_2_and_uploads_nothing(
+        tmp_path: Path) -> None:
+    pr = _pull_request(tmp_path, lambda root: append(root / KANSAI_MODEL, "people: [unclosed"))
+    run, summary = _github(pr, _github_workflows()[0])
+    assert run.code == 1, run.output  # the job fails
+    assert ("Verdict", 2) in run.steps, run.steps
+    assert ("Upload SARIF to code scanning", -1) in run.steps  # skipped: nothing written
+    assert run.uploaded_sarif == []
+    assert "ERROR" in summary.read_text(encoding="utf-8")
 
 
 def test_plain_steps_workflow_fails_the_pull_request_and_keeps_every_report(
