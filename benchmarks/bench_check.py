@@ -6,6 +6,7 @@ Run from the repository root::
     python benchmarks/bench_check.py              # utility preset (a few minutes)
     python benchmarks/bench_check.py --scale 2    # bigger
     python benchmarks/bench_check.py --preset small
+    python benchmarks/bench_check.py --change swap   # a change that opens nothing
 
 What it does (the figure is the ratio; docs/performance.md):
 
@@ -75,9 +76,16 @@ def git(cwd: Path, *args: str) -> None:
                    capture_output=True)
 
 
-def change_one_line(policy: Path) -> str:
-    """Change one policy line in place; say which."""
+def change_one_line(policy: Path, kind: str) -> str:
+    """Change one policy line in place (``kind`` "open": a real change; "swap": two rules
+    change places, which opens nothing); say which."""
     lines = policy.read_text(encoding="utf-8").splitlines()
+    if kind == "swap":
+        rules = [i for i, line in enumerate(lines) if line.startswith("p,")]
+        a, b = rules[0], rules[len(rules) // 2]
+        lines[a], lines[b] = lines[b], lines[a]
+        policy.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return f"lines {a + 1} and {b + 1} swapped (opens nothing)"
     for i, line in enumerate(lines):
         parts = [p.strip() for p in line.split(",")]
         if parts[0] == "p" and len(parts) > 5 and parts[5] == "deny":
@@ -97,6 +105,9 @@ def main() -> None:
     parser.add_argument("--preset", choices=["small", "utility"], default="utility")
     parser.add_argument("--scale", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--change", choices=["open", "swap"], default="open",
+                        help="open: a deny rule made an allow rule (default); swap: two rules "
+                             "change places (nothing opened: the diff's own cost)")
     args = parser.parse_args()
     cli = _cli()
     work = Path(tempfile.mkdtemp(prefix="accesssim-bench-check-"))
@@ -112,7 +123,7 @@ def main() -> None:
         git(head, "commit", "-q", "-m", "base")
         base = work / "base"
         shutil.copytree(head, base, ignore=shutil.ignore_patterns(".git"))
-        what = change_one_line(head / "policy.csv")
+        what = change_one_line(head / "policy.csv", args.change)
         policy_lines = len((head / "policy.csv").read_text(encoding="utf-8").splitlines())
         print(f"{args.preset} preset, scale {args.scale}: policy.csv {policy_lines:,} lines; "
               f"changed {what}")
