@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from accesssim.engine import load_project
 from accesssim.errors import AccessSimError, InputError
 from accesssim.gate.base import Texts, base_at_path, base_at_ref, changed_lines
 from accesssim.model.provenance import Source
@@ -135,3 +136,14 @@ def test_only_inserted_lines_in_a_long_file() -> None:
     head = (*lines[:10], "x", *lines[10:4000], "y", *lines[4000:])
     assert changed_lines(Texts({"model": ("m", lines)}), Texts({"model": ("m", head)})) == {
         Source("m", 11), Source("m", 4002)}
+
+
+def test_a_root_above_the_work_tree_keeps_the_paths_head_shows(tmp_path: Path) -> None:
+    """``--root`` changes how HEAD's paths are shown; the base's read the same."""
+    model = make_repo(tmp_path / "repo")
+    head = load_project(model, tmp_path)
+    with base_at_ref(model, "main", tmp_path) as base:
+        assert base.project is not None
+        assert base.project.loaded.display_path == head.loaded.display_path == (
+            f"repo/{MODEL_REL}")
+        assert base.project.policy.policy_display == head.policy.policy_display

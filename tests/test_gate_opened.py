@@ -13,10 +13,10 @@ from accesssim.engine import load_project
 from accesssim.gate.base import Base, changed_lines, project_texts
 from accesssim.gate.check import analyse, compare, diff_models
 from accesssim.model.provenance import Source
-from gate_repo import CSV_REL, POLICY, commit, make_repo, open_usage, write
+from gate_repo import CSV_REL, POLICY, commit, make_repo, model_text, open_usage, write
 from profiles import examples
 from strategies import Generated, materialise
-from test_gate_exposures import _edit, exposed_projects
+from test_gate_exposures import _days, _edit, exposed_projects
 
 
 def test_a_g_line_that_opens_a_masked_field_is_the_changed_line(tmp_path: Path) -> None:
@@ -48,6 +48,19 @@ def test_a_mode_gained_is_widened_and_its_witness_is_from_that_mode(tmp_path: Pa
     assert (o.status, o.field) == ("widened", "name")
     assert [f.mode for f in o.gained] == ["disaster"]
     assert o.changed == (Source(CSV_REL, 2),)
+
+
+def test_a_second_way_to_a_field_already_seen_opens_nothing(tmp_path: Path) -> None:
+    """``usage`` was shown in clear; now it is masked, and unmasked by a new role: a new
+    root cause (a new exposure identity, a new finding), but the clerk saw usage on every
+    day in every mode already. Nothing is opened."""
+    model = make_repo(tmp_path, usage="clear")
+    write(tmp_path, model=model_text(usage="policy"))
+    open_usage(tmp_path)
+    md = diff_models(load_project(model), base_ref="main")
+    assert md.opened == () and not md.diff.widens
+    assert sorted(c.status for c in md.diff.exposures) == ["gone", "new", "unchanged"]
+    assert sorted(c.status for c in md.diff.findings) == ["narrowed", "new"]
 
 
 def test_reordering_and_comments_open_nothing(tmp_path: Path) -> None:
@@ -85,8 +98,9 @@ def test_two_paths_and_an_unchanged_commit(tmp_path: Path) -> None:
 @given(exposed_projects(), st.data())
 def test_opened_are_exactly_the_new_and_widened_exposures(gen: Generated,
                                                          data: st.DataObject) -> None:
-    """For a random model and one random edit: one Opened per new or widened fingerprint,
-    its gain that of the diff, its changed lines on its witness and changed in HEAD; and
+    """For a random model and one random edit: one Opened per new or widened fingerprint
+    that gains a day the person did not see the field on before, its gain that day set;
+    together exactly the diff's widening; its changed lines on its witness and changed in HEAD; and
     when the edit is one added allow row that lets someone see a field on a new day, the
     witness of that exposure rests on that row."""
     after: Generated = _edit(data, gen)
@@ -94,16 +108,23 @@ def test_opened_are_exactly_the_new_and_widened_exposures(gen: Generated,
     added = [r for r in after.rows if r not in gen.rows]
     note(f"before:\n{gen.describe()}\nafter:\n{after.describe()}")
     with materialise(gen) as base_project, materialise(after) as head:
-        head_run, _ = analyse(head)
+        head_run = analyse(head)
         base = Base(base_project, "base", None, project_texts(base_project))
         md = compare(head, head_run, base)
         changed = changed_lines(base.texts, project_texts(head))
-    expected = {c.id: c for c in md.diff.exposures if c.status in ("new", "widened")}
+    new_days = _days(md.diff.widened)
+    changes = {c.id: c for c in md.diff.exposures if c.status in ("new", "widened")}
+    expected = {k for k, c in changes.items() if _days(c.gained) & new_days}
     assert [o.fingerprint for o in md.opened] == sorted(expected)
+    # Together the Opened gain exactly the days someone sees a field on for the first time.
+    assert set().union(*(_days(o.gained) for o in md.opened)) == new_days
     event(f"opened: {min(len(md.opened), 3)}")
+    if len(changes) > len(expected):
+        event("a new identity that gains no day")
     for o in md.opened:
-        change = expected[o.fingerprint]
-        assert (o.status, o.gained) == (change.status, change.gained)
+        change = changes[o.fingerprint]
+        assert o.status == change.status
+        assert _days(o.gained) == _days(change.gained) & new_days
         assert o.hops and o.hops[-1].text.split(" shows ")[1].startswith(o.field + " ")
         cited = {s for hop in o.hops for s in hop.sources}
         assert set(o.changed) <= cited & changed

@@ -64,7 +64,7 @@ def _progress(enabled: bool) -> Iterator[_Progress]:
 
 @contextmanager
 def _error_documents(fmt: str, output: Path | None, markdown: Path | None,
-                     inputs: list[Path]) -> Iterator[None]:
+                     inputs: list[Path], *, step_summary: bool = False) -> Iterator[None]:
     """On an error (exit 2): the JSON output and the Markdown say ERROR and why, whole;
     then the error goes on to ``handles_errors``. A file the run reads is never replaced."""
     try:
@@ -78,6 +78,7 @@ def _error_documents(fmt: str, output: Path | None, markdown: Path | None,
             _write_quietly(error_to_json(message), output, inputs)
         if markdown is not None:
             _write_quietly(error_to_markdown(message), markdown, inputs)
+        if step_summary:
             _append_step_summary(error_to_markdown(message), quiet=True)
         raise
 
@@ -107,7 +108,7 @@ def _append_step_summary(text: str, *, quiet: bool = False) -> None:
 
 
 @click.command("diff")
-@click.argument("models", nargs=-1, required=True, type=_FILE, metavar="[BASE_MODEL] HEAD_MODEL")
+@click.argument("models", nargs=-1, required=True, type=_FILE)
 @BASE_REF_OPT
 @FORMAT_OPT
 @OUTPUT_OPT
@@ -118,8 +119,9 @@ def diff_cmd(models: tuple[Path, ...], base_ref: str | None, fmt: str, output: P
              root: Path | None, quiet: bool) -> None:
     """Compare the exposures of two versions of a model: what the change opened.
 
-    Give two model files (BASE HEAD), or one and --base-ref REF to read the base version of
-    the model and its Casbin files from git. A model absent at REF is an empty base.
+    MODELS: two model files, BASE then HEAD; or HEAD alone with --base-ref REF, to read the
+    base version of the model and its Casbin files from git (a model absent at REF is an
+    empty base).
 
     \b
     Exit codes: 0 nothing opened or widened, 1 some exposure new or widened, 2 bad input,
@@ -147,7 +149,7 @@ def diff_cmd(models: tuple[Path, ...], base_ref: str | None, fmt: str, output: P
                 inputs += base.project.inputs
             if output is not None:
                 refuse_inputs(output, inputs)
-            head_run, _ = analyse(head, phases)
+            head_run = analyse(head, phases)
             md = compare(head, head_run, base, phases)
         text = diff_to_json(md) if fmt == "json" else diff_to_text(md)
     analysis_done()
@@ -165,8 +167,8 @@ def diff_cmd(models: tuple[Path, ...], base_ref: str | None, fmt: str, output: P
 @FORMAT_OPT
 @OUTPUT_OPT
 @click.option("--markdown", type=_FILE, default=None,
-              help="Also write Markdown for the pull request here (and append it to "
-                   "$GITHUB_STEP_SUMMARY when that is set).")
+              help="Also write Markdown for the pull request here. It is appended to "
+                   "$GITHUB_STEP_SUMMARY whenever that is set.")
 @click.option("--sarif", type=_FILE, default=None,
               help="Also write SARIF 2.1.0 for code scanning here.")
 @click.option("--junit", type=_FILE, default=None, help="Also write JUnit XML here.")
@@ -181,7 +183,8 @@ def check_cmd(paths: tuple[Path, ...], base_ref: str | None, waivers: Path | Non
     scenario against the git ref (default folder: scenarios/).
 
     Fails on a broken expectation, a new or widened exposure no unexpired waiver covers, a
-    PATH whose scenarios state no expectation at all, and an expired waiver.
+    PATH whose scenarios state no expectation at all, and an expired waiver. When
+    $GITHUB_STEP_SUMMARY is set, the Markdown report is appended to it.
 
     \b
     Exit codes: 0 pass, 1 fail, 2 error (bad input, unknown ref, Casbin failure, incomplete
@@ -193,6 +196,7 @@ def check_cmd(paths: tuple[Path, ...], base_ref: str | None, waivers: Path | Non
     """
     from accesssim.gate.check import run_check, scenario_files
     from accesssim.reports.gate_json import check_to_json
+    from accesssim.reports.gate_markdown import check_to_markdown
     from accesssim.reports.gate_text import check_to_text
 
     files = [p for p in (output, markdown, sarif, junit) if p is not None]
@@ -201,7 +205,8 @@ def check_cmd(paths: tuple[Path, ...], base_ref: str | None, waivers: Path | Non
     inputs: list[Path] = [*(p for p in paths if p.is_file())]
     if waivers is not None:
         inputs.append(waivers)
-    with _error_documents(fmt, output, markdown, inputs), _progress(not quiet) as phases:
+    with (_error_documents(fmt, output, markdown, inputs, step_summary=True),
+          _progress(not quiet) as phases):
         inputs += scenario_files(list(paths))[0]
         for target in files:
             refuse_inputs(target, inputs)
@@ -214,12 +219,14 @@ def check_cmd(paths: tuple[Path, ...], base_ref: str | None, waivers: Path | Non
         report = checked.report
         texts = _check_texts(report, markdown, sarif, junit)
         main = check_to_json(report) if fmt == "json" else check_to_text(report)
+        summary = (check_to_markdown(report) if os.environ.get("GITHUB_STEP_SUMMARY")
+                   else "")
     analysis_done()
     for target, text in texts:
         write_atomically(target, text)
     write_output(main, output)
-    if markdown is not None:
-        _append_step_summary(dict(texts)[markdown])
+    if summary:
+        _append_step_summary(summary)
     sys.exit(Exit.FINDINGS if report.result == "FAIL" else Exit.CLEAN)
 
 

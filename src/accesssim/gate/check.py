@@ -29,7 +29,7 @@ from accesssim.gate.exposures import Exposure, from_found
 from accesssim.gate.opened import opened
 from accesssim.gate.result import GateReport, ModelDiff
 from accesssim.gate.waivers import judge, load_waivers
-from accesssim.search.exposures import find_exposures
+from accesssim.search.exposures import Found, find_exposures
 from accesssim.suite.checks import CheckResult, ScenarioRun, check
 from accesssim.suite.suite import discover
 
@@ -57,25 +57,31 @@ class _Silent:
 
 @dataclass(frozen=True)
 class HeadRun:
-    """One analysis of HEAD over every mode and all dates: its exposures and its search."""
+    """One analysis of a model over every mode and all dates: its search, what it found,
+    and its exposures."""
 
     engine: Analyzer
+    found: Found
     exposures: tuple[Exposure, ...]
 
 
 def analyse(project: Project, progress: Progress | None = None,
-            name: str = "HEAD") -> tuple[HeadRun, ScenarioRun]:
-    """HEAD's analysis, and a ScenarioRun that reuses it for the expectations (the same
-    modes and dates an expectation without ``mode``/``at`` asks for)."""
+            name: str = "HEAD") -> HeadRun:
+    """The analysis the diff compares: every mode, all dates."""
     progress = progress or _Silent()
     progress.phase(f"{name}: deciding with Casbin and building the access graph")
     engine = Analyzer(project.loaded, project.policy, modes=list(project.loaded.model.modes),
                       progress=progress.update)
     progress.phase(f"{name}: searching every person outside the boundary")
     found = find_exposures(engine.search, progress.update)
-    report = build_report(engine.search, found)
-    run = ScenarioRun(project, {(None, None): (engine, report)})
-    return HeadRun(engine, from_found(engine.search, found)), run
+    return HeadRun(engine, found, from_found(engine.search, found))
+
+
+def scenario_run(project: Project, head_run: HeadRun) -> ScenarioRun:
+    """A ScenarioRun that reuses the analysis for the expectations that ask for every mode
+    and all dates (those without ``mode`` or ``at``): the same analyzer they would build."""
+    report = build_report(head_run.engine.search, head_run.found)
+    return ScenarioRun(project, {(None, None): (head_run.engine, report)})
 
 
 def compare(head: Project, head_run: HeadRun, base: Base,
@@ -88,7 +94,7 @@ def compare(head: Project, head_run: HeadRun, base: Base,
     elif base.texts.same_lines(head_texts):
         before = head_run.exposures
     else:
-        before = analyse(base.project, progress, "base")[0].exposures
+        before = analyse(base.project, progress, "base").exposures
     d = diff(before, head_run.exposures)
     changed = changed_lines(base.texts, head_texts)
     return ModelDiff(head.loaded.display_path, base.label, base.note, d,
@@ -109,7 +115,7 @@ def diff_models(head: Project, *, base_path: Path | None = None, base_ref: str |
     """``accesssim diff``: HEAD (loaded) against a second file or its version at REF."""
     with open_base(head.loaded.path, base_path=base_path, base_ref=base_ref,
                    root=root) as base:  # a bad base stops the run before any analysis
-        return compare(head, analyse(head, progress)[0], base, progress)
+        return compare(head, analyse(head, progress), base, progress)
 
 
 @dataclass(frozen=True)
@@ -149,13 +155,13 @@ def run_check(paths: Sequence[Path], *, base_ref: str | None = None,
     without: set[Path] = set()
     for number, project in enumerate(projects, start=1):
         shown = project.loaded.display_path
-        if progress is not None:
-            progress.phase(f"[{number}/{len(projects)}] {shown}")
-        head_run, run = analyse(project, progress)
+        head_run = analyse(project, progress, f"[{number}/{len(projects)}] {shown}")
         expectations = project.loaded.model.expectations
-        if not expectations:
+        if expectations:
+            run = scenario_run(project, head_run)
+            results.extend(check(run, exp, shown) for exp in expectations)
+        else:
             without.add(files[number - 1])
-        results.extend(check(run, exp, shown) for exp in expectations)
         if base_ref is None:
             models.append(ModelDiff(shown, "", NO_BASE, diff((), ()), ()))
             continue

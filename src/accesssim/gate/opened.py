@@ -1,5 +1,6 @@
-"""What a change opened: for each exposure identity the diff calls new or widened, the witness
-path in HEAD and the changed lines on it (the lines a reviewer must look at).
+"""What a change opened: for each exposure identity the diff calls new or widened and that
+lets its person see its field on a (mode, day) they did not before, the witness path in HEAD
+and the changed lines on it (the lines a reviewer must look at).
 
 The witness is the search's own best witness of that exposure, taken from a span that holds a
 day the person did not see the field on before (any root cause), else a (mode, day) this
@@ -9,6 +10,7 @@ changed line wins.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from accesssim.findings.results import Hop
@@ -22,12 +24,16 @@ from accesssim.search.exposures import Search, Witness
 from accesssim.time.epochs import Epoch
 
 
-def opened(search: Search | None, diff: Diff, head: Iterable[Exposure],
+def opened(search: Search, diff: Diff, head: Iterable[Exposure],
            changed: frozenset[Source]) -> tuple[Opened, ...]:
-    """One Opened per new or widened exposure identity, sorted by fingerprint.
+    """One Opened per new or widened exposure identity that lets its person see its field
+    on a (mode, day) they did not see it on before, sorted by fingerprint.
 
-    ``search``: HEAD's search (None only when HEAD has no exposure at all); ``changed``:
-    HEAD's lines that differ from the base (``gate.base.changed_lines``).
+    An identity new only by its root cause (the field was already seen then, another way)
+    opens nothing: the gate fails if, and only if, someone sees something they could not
+    see before. Its ``gained`` is what it really gained, so the Opened's gains together are
+    exactly the diff's widening. ``search``: HEAD's search, whose exposures ``head`` are;
+    ``changed``: HEAD's lines that differ from the base (``gate.base.changed_lines``).
     """
     by_fingerprint: dict[str, list[Exposure]] = {}
     for e in head:
@@ -36,20 +42,37 @@ def opened(search: Search | None, diff: Diff, head: Iterable[Exposure],
     for change in diff.exposures:
         if change.status not in ("new", "widened"):
             continue
-        assert search is not None, "a new or widened exposure comes from HEAD's search"
         head_exposures = by_fingerprint[change.id]
         person, field_id = head_exposures[0].person, head_exposures[0].field
-        widened = tuple(f for f in diff.widened if (f.person, f.field) == (person, field_id))
-        result.append(_opened(search, change, head_exposures, changed, widened))
+        widened = [f for f in diff.widened if (f.person, f.field) == (person, field_id)]
+        gained = _intersection(change.gained, widened)
+        if gained:
+            result.append(_opened(search, change, head_exposures, changed, gained))
     return tuple(sorted(result, key=lambda o: o.fingerprint))
 
 
+def _intersection(a: Iterable[Fact], b: Iterable[Fact]) -> tuple[Fact, ...]:
+    """The days both hold, per person, field and mode (None: an open end)."""
+    result = []
+    for x in a:
+        for y in b:
+            if (x.person, x.field, x.mode) != (y.person, y.field, y.mode):
+                continue
+            start = y.start if x.start is None else x.start if y.start is None else max(
+                x.start, y.start)
+            end = y.end if x.end is None else x.end if y.end is None else min(x.end, y.end)
+            if start is None or end is None or start <= end:
+                result.append(Fact(x.person, x.field, x.mode, start, end))
+    return tuple(sorted(set(result), key=lambda f: (
+        f.person, f.field, f.mode, f.start or dt.date.min)))
+
+
 def _opened(search: Search, change: Change, exposures: list[Exposure],
-            changed: frozenset[Source], widened: tuple[Fact, ...]) -> Opened:
+            changed: frozenset[Source], gained: tuple[Fact, ...]) -> Opened:
     assert change.status in ("new", "widened")
     first = exposures[0]
     person = search.compiled.people[first.person]
-    hops = _witness_hops(search, _candidates(exposures, (widened, change.gained)), changed)
+    hops = _witness_hops(search, _candidates(exposures, (gained, change.gained)), changed)
     order = list(FailureType)
     return Opened(
         fingerprint=change.id,
@@ -61,7 +84,7 @@ def _opened(search: Search, change: Change, exposures: list[Exposure],
         field=first.field,
         finding=first.finding,
         failure_types=tuple(sorted({t for t, _ in first.root}, key=order.index)),
-        gained=change.gained,
+        gained=gained,
         hops=hops,
         changed=tuple(sorted({s for hop in hops for s in hop.sources if s in changed})),
     )
