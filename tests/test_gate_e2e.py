@@ -146,10 +146,6 @@ def test_reordered_lines_and_comments_pass(repo: Path) -> None:
     assert counts["findings_unchanged"] == 2 and counts["findings_new"] == 0, counts
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "reported to the lead: check fails on an exposure identity that is new only by its root "
-    "cause (phone already seen through the unchecked transition, on every day, in every mode); "
-    "the issue asks to fail if, and only if, someone sees something they could not see before"))
 def test_a_second_way_to_a_field_already_seen_opens_nothing(repo: Path) -> None:
     """The issue's 2-to-3-fields edit where it gains nothing: phone on contract_detail in clear.
     Retail staff and the call centre already see phone in clear on switching_detail (through
