@@ -4,6 +4,7 @@ users wrote, SARIF stays inside GitHub's limits, JUnit counts the right failures
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import json
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from junitparser import JUnitXml
 from markdown_it import MarkdownIt
 
+import accesssim
 from accesssim.findings.results import Hop
 from accesssim.gate.diff import Change, Diff, Fact
 from accesssim.gate.result import GateReport, ModelDiff, Opened, Reason, Waiver
@@ -46,7 +48,8 @@ def _fp(n: int) -> str:
 
 
 def _hops(n: int = 3) -> tuple[Hop, ...]:
-    hops = [Hop(f"step {i} of kep_sales <{i}>", (Source(MODEL, 10 + i),)) for i in range(n - 1)]
+    hops = [Hop(f"step {i} of kep_sales <{i}>", (Source(MODEL, 10 + i),) if i else ())
+            for i in range(n - 1)]  # the first hop rests on no line
     hops.append(Hop("contract_detail shows customer_name in clear", (Source(CSV, 7),), MASK))
     return tuple(hops)
 
@@ -155,6 +158,12 @@ def test_text_says_every_opened_exposure_on_one_line() -> None:
     assert "no-expectations: scenarios/empty holds no expectation" in text
     assert lines[-1].startswith("FAIL: 5 reason(s); exposures 1 new, 2 widened, 2 waived")
     assert check_to_text(_empty()).splitlines()[-1].startswith("PASS: 0 reason(s)")
+    broken = _report().models[0].opened[0]
+    line = check_to_text(GateReport(
+        (ModelDiff(MODEL, "", None, Diff((), (), (), ()),
+                   (dataclasses.replace(broken, person_name="two\nlines"),)),),
+        (), (), (), None, TODAY))
+    assert 'kep_sales "two lines" (kansai_ep' in line
 
 
 def test_diff_text_says_whether_it_widens() -> None:
@@ -263,7 +272,8 @@ def test_markdown_sections_and_waiver_snippet() -> None:
     assert "### Expired waivers" in text and "2026-01-31" in text
     assert "scenarios/new.yaml does not exist at main" in text
     snippets = re.findall(r"```yaml\n(.*?)```", text, re.S)
-    assert len(snippets) == 2  # the unwaived and the expired-waiver exposures, not the waived
+    assert len(snippets) == 1  # the unwaived exposure; the expired waiver is to be renewed
+    assert "set a later `expires:` on its waiver at `accesssim-waivers.yaml:18`" in text
     entry = yaml.safe_load(snippets[0])
     assert entry["accesssim-waivers"] == 1
     assert entry["waivers"][0]["fingerprint"] == _fp(1)
@@ -283,7 +293,8 @@ def test_sarif_validates_and_points_at_the_changed_line() -> None:
     assert set(ids) >= {t.value for t in FailureType} | {"broken-expectation",
                                                          "no-expectations", "expired-waiver"}
     assert all(r["help"]["text"] and r["help"]["markdown"] and r["fullDescription"]["text"]
-               for r in driver["rules"])
+               and r["shortDescription"]["text"] for r in driver["rules"])
+    assert len(set(ids)) == len(ids) and driver["version"] == accesssim.__version__
     results = run["results"]
     assert len(results) == len(report.reasons)
     assert all(r["level"] == "error" and ids[r["ruleIndex"]] == r["ruleId"] for r in results)
@@ -303,6 +314,10 @@ def test_sarif_validates_and_points_at_the_changed_line() -> None:
     assert "region" not in results[3]["locations"][0]["physicalLocation"]
     assert run["properties"]["truncated"] is False
     assert _sarif(_empty())["runs"][0]["results"] == []
+    odd = GateReport((), (), (), (Reason("expectation", "x", Source("scenarios/営業 a.yaml", 3)),),
+                     None, TODAY)
+    where = _sarif(odd)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert where["artifactLocation"]["uri"] == "scenarios/%E5%96%B6%E6%A5%AD%20a.yaml"
 
 
 def _many(n_reasons: int, hops: int = 3, text: str = "") -> GateReport:
@@ -342,6 +357,20 @@ def test_sarif_keeps_to_githubs_file_size(monkeypatch: pytest.MonkeyPatch) -> No
     assert data["runs"][0]["properties"]["notes"][0].startswith(f"{200 - kept} of 200 results")
 
 
+def test_markdown_keeps_to_githubs_step_summary_size() -> None:
+    """Over 1 MiB GitHub shows no summary at all: items are left out, counted in a note."""
+    report = _many(600, text="y" * 1000)
+    text = check_to_markdown(report)
+    assert len(text.encode()) <= gate_markdown.MAX_BYTES < 1024 * 1024
+    shown = text.count("<details>")
+    reasons = text.count("- exposure: new exposure")
+    assert reasons == 600 and 0 < shown < 600  # the reasons come first, then the sections
+    assert text.rstrip().endswith(f"**{600 - shown} item(s) left out to keep this summary "
+                                  "under GitHub's size limit; the text and JSON outputs hold "
+                                  "them all.**")
+    assert "left out" not in check_to_markdown(_report())
+
+
 def test_junit_counts_the_failures() -> None:
     xml = JUnitXml.fromstring(gate_to_junit(_report()))
     suites = {s.name: s for s in xml}
@@ -354,3 +383,22 @@ def test_junit_counts_the_failures() -> None:
     assert xml.failures == 5
     empty = JUnitXml.fromstring(gate_to_junit(_empty()))
     assert empty.failures == 0
+
+
+def test_report_format_doc_names_every_check_schema_key() -> None:
+    """docs/report-format.md mentions every property the check schema defines."""
+    doc = (REPO / "docs" / "report-format.md").read_text(encoding="utf-8")
+    keys: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            keys.update(node.get("properties", {}))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(_check_schema().schema)
+    missing = sorted(k for k in keys if f"`{k}`" not in doc)
+    assert not missing, f"document these keys in docs/report-format.md: {missing}"

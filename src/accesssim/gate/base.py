@@ -121,19 +121,20 @@ def check_ref(ref: str, top: Path) -> None:
     """REF must name a commit of this repository."""
     if ref.startswith("-"):
         raise AccessSimError(f"--base-ref {ref!r}: not a git revision")
-    result = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"],
-                  top)
+    result = _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top)
     if result.returncode != 0:
         raise AccessSimError(f"--base-ref {ref!r}: no such commit in the git repository at "
                              f"{top} (fetch it first, e.g. `git fetch origin {ref}`)")
 
 
 def _show(ref: str, path: PurePosixPath, top: Path) -> bytes | None:
-    """The file's bytes at REF, or None when REF has no such file."""
+    """The file's bytes at REF (``git show REF:path`` without filters: ``git cat-file
+    blob``), or None when REF has no such file (or a folder there)."""
     spec = f"{ref}:{path.as_posix()}"
-    if _git(["cat-file", "-e", spec], top).returncode != 0:
+    kind = _git(["cat-file", "-t", spec], top)
+    if kind.returncode != 0 or kind.stdout.strip() != b"blob":
         return None
-    result = _git(["show", spec], top)
+    result = _git(["cat-file", "blob", spec], top)
     if result.returncode != 0:
         raise AccessSimError(f"cannot read {spec} from git: {_stderr(result)}")
     return result.stdout

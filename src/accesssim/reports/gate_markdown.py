@@ -20,6 +20,9 @@ from accesssim.reports.gate_text import gained_label, summary_line, waived, who
 _MARKDOWN = re.compile(r"([\\`*_\[\]|~])")
 #: How long the suggested waiver lasts: a default to edit, not a policy.
 WAIVER_DAYS = 90
+#: GitHub refuses a step summary over 1 MiB; this output stays under it.
+MAX_BYTES = 1_000_000
+_NOTE_ROOM = 200  # bytes kept for the closing note
 
 
 def _flat(text: str) -> str:
@@ -63,7 +66,7 @@ def waiver_snippet(opened: Opened, today: dt.date) -> list[str]:
             "```"]
 
 
-def _opened_section(opened: Opened, report: GateReport) -> list[str]:
+def _opened_section(opened: Opened, report: GateReport) -> str:
     state = "waived" if waived(opened, report) else opened.status
     summary = (f"{state.upper()} <code>{_html(opened.fingerprint)}</code> {_html(who(opened))}"
                f" sees <code>{_html(opened.field)}</code>")
@@ -85,44 +88,63 @@ def _opened_section(opened: Opened, report: GateReport) -> list[str]:
         lines.append(f"{step}. {md(hop.text)}{mark}" + (f": {where}" if where else ""))
     if not opened.changed:
         lines += ["", "No line on this path differs from the base."]
-    if not waived(opened, report):
+    if opened.waiver is not None and not waived(opened, report):
+        lines += ["", f"To accept it again, set a later `expires:` on its waiver at "
+                  f"{code(str(opened.waiver.source))} (a fingerprint may be waived only once)."]
+    elif opened.waiver is None:
         lines += ["", "To accept this exposure, add this entry to `accesssim-waivers.yaml` "
                   "(or its `waivers:` list):", ""]
         lines += waiver_snippet(opened, report.today)
     lines += ["", "</details>", ""]
-    return lines
+    return "\n".join(lines) + "\n"
+
+
+def _sections(report: GateReport) -> list[tuple[str, list[str]]]:
+    """(heading, items) after the head; each item is a finished block of Markdown."""
+    reasons = [f"- {md(r.kind)}: {md(r.message)}"
+               + (f" ({code(str(r.source))})" if r.source else "") + "\n"
+               for r in report.reasons]
+    opened = [_opened_section(o, report) for o in report.opened]
+    failed = [f"- {code(r.test_id)} (line {r.line}): {md(r.summary)}; expected "
+              f"{md(r.expected)}, got {md(r.actual)}\n"
+              for r in report.expectations if not r.passed]
+    expired = [f"- {code(w.fingerprint)} by {md(w.owner)} expired {w.expires.isoformat()} "
+               f"({code(str(w.source))}): {md(w.reason)}\n"
+               for w in report.waivers if w.expired(report.today)]
+    return [("### Why it fails\n\n", reasons),
+            ("### Opened or widened exposures\n\n", opened),
+            ("### Failed expectations\n\n", failed),
+            ("### Expired waivers\n\n", expired)]
 
 
 def check_to_markdown(report: GateReport) -> str:
+    """The whole Markdown, at most ``MAX_BYTES``: past that, items are left out and counted in
+    a closing note (GitHub refuses a step summary over 1 MiB, and would show nothing)."""
     lines = [f"## accesssim check: {report.result}", "", f"**{md(summary_line(report))}**", ""]
     for m in report.models:
         base = code(m.base) if m.base else "an empty base"
         lines.append(f"- {code(m.model)} compared with {base}"
                      + (f": {md(m.base_note)}" if m.base_note else ""))
     lines += ["", *_counts_table(report), ""]
-    if report.reasons:
-        lines += ["### Why it fails", ""]
-        lines += [f"- {md(r.kind)}: {md(r.message)}" + (f" ({code(str(r.source))})"
-                                                         if r.source else "")
-                  for r in report.reasons]
-        lines.append("")
-    if report.opened:
-        lines += ["### Opened or widened exposures", ""]
-        for opened in report.opened:
-            lines += _opened_section(opened, report)
-    failed = [r for r in report.expectations if not r.passed]
-    if failed:
-        lines += ["### Failed expectations", ""]
-        lines += [f"- {code(r.test_id)} (line {r.line}): {md(r.summary)}; expected "
-                  f"{md(r.expected)}, got {md(r.actual)}" for r in failed]
-        lines.append("")
-    expired = [w for w in report.waivers if w.expired(report.today)]
-    if expired:
-        lines += ["### Expired waivers", ""]
-        lines += [f"- {code(w.fingerprint)} by {md(w.owner)} expired {w.expires.isoformat()} "
-                  f"({code(str(w.source))}): {md(w.reason)}" for w in expired]
-        lines.append("")
-    return "\n".join(lines)
+    parts = ["\n".join(lines) + "\n"]
+    size, left_out = len(parts[0].encode()) + _NOTE_ROOM, 0
+    for heading, items in _sections(report):
+        if not items:
+            continue
+        block = [heading]
+        for item in items:
+            cost = len(item.encode()) + len(heading.encode()) * (len(block) == 1)
+            if left_out or size + cost > MAX_BYTES:
+                left_out += 1
+                continue
+            block.append(item)
+            size += cost
+        if len(block) > 1:
+            parts += [*block, "\n"]
+    if left_out:
+        parts.append(f"**{left_out} item(s) left out to keep this summary under GitHub's size "
+                     "limit; the text and JSON outputs hold them all.**\n")
+    return "".join(parts).rstrip("\n") + "\n"
 
 
 def error_to_markdown(message: str) -> str:

@@ -50,12 +50,13 @@ def waiver_label(opened: Opened, report: GateReport | None) -> str:
 
 
 def opened_line(opened: Opened, report: GateReport | None) -> str:
-    """One line that says everything about an opened exposure."""
+    """One line that says everything about an opened exposure (a line break in a name from
+    the model is shown as a space, so a log stays one line per exposure)."""
     types = ", ".join(t.label for t in opened.failure_types) or "no failure type"
     line = (f"{opened.status.upper()} {opened.fingerprint} {who(opened)} sees {opened.field}: "
             f"{gained_label(opened)}; finding {opened.finding} ({types})")
     waiver = waiver_label(opened, report)
-    return f"{line}; {waiver}" if waiver else line
+    return " ".join((f"{line}; {waiver}" if waiver else line).splitlines())
 
 
 def hop_lines(opened: Opened, indent: str) -> list[str]:
@@ -65,7 +66,7 @@ def hop_lines(opened: Opened, indent: str) -> list[str]:
     for step, hop in enumerate(opened.hops, start=1):
         where = ", ".join(f"*{s}" if s in changed else str(s) for s in hop.sources)
         mark = f"  <-- {hop.defect.label}" if hop.defect else ""
-        lines.append(f"{indent}{step:>2}. {hop.text}  [{where}]{mark}")
+        lines.append(f"{indent}{step:>2}. {hop.text}" + (f"  [{where}]" if where else "") + mark)
     if opened.changed:
         lines.append(f"{indent}changed: {', '.join(str(s) for s in opened.changed)}")
     else:
@@ -117,8 +118,10 @@ def diff_to_text(md: ModelDiff) -> str:
 def summary_line(report: GateReport) -> str:
     """``PASS|FAIL: counts``: the line a CI log is read by."""
     c = report.counts()
+    findings = ", ".join(f"{c['findings_' + s]} {s}" for s in STATUSES)
     return (f"{report.result}: {c['reasons']} reason(s); exposures {c['exposures_new']} new, "
-            f"{c['exposures_widened']} widened, {c['exposures_waived']} waived; expectations "
+            f"{c['exposures_widened']} widened, {c['exposures_waived']} waived; findings "
+            f"{findings}; expectations "
             f"{c['expectations_failed']} of {c['expectations']} failed; waivers "
             f"{c['waivers_expired']} of {c['waivers']} expired")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any
+from urllib.parse import quote
 
 from accesssim import __version__
 from accesssim.gate.result import GateReport, Opened, Reason
@@ -28,31 +29,41 @@ MAX_RELATED = 100
 #: GitHub refuses an upload over 10 MB; staying under that uncompressed is always safe.
 MAX_BYTES = 10_000_000
 
+#: What each failure type means and how to fix it (docs/model-format.md, "How failure types
+#: are assigned").
 _TYPE_HELP = {
-    FailureType.MASKING_DEFECT: "A screen shows a non-public field in clear (or unmasks it) "
-    "to an account outside the system's boundary. Mask the field on that screen, or remove the "
-    "unmask right.",
-    FailureType.UNCHECKED_TRANSITION: "A transition between screens does not check access to "
-    "its target, so an account denied that screen reaches it through another. Check access on "
-    "the transition.",
-    FailureType.TERMINAL_PLACEMENT: "A terminal of the grid side stands open at a place people "
-    "outside the boundary use. Move the terminal or restrict who may use it.",
-    FailureType.TERMINAL_MISDISTRIBUTION: "A terminal of the grid side is assigned to a person "
-    "outside the boundary. Take it back or reassign it.",
-    FailureType.DISASTER_LENDING: "A terminal lent for disaster response is still usable "
-    "outside disaster mode. Return the lent terminal or gate it on disaster mode.",
-    FailureType.OUTAGE_WORKAROUND: "A terminal opened as an outage workaround is still usable. "
-    "Close the workaround.",
-    FailureType.EMERGENCY_RIGHTS: "Rights meant for disasters (a disaster account or role) "
-    "are usable in normal time. Gate them on disaster mode.",
-    FailureType.CREDENTIAL_MISUSE: "Someone uses another person's account: a shared or known "
-    "credential, or a session left logged in. Revoke the credential or end the session.",
-    FailureType.TEMPORARY_DISPLAY: "A display meant to be temporary shows the field beyond its "
-    "period. End the display when its period ends.",
-    FailureType.ENCODING_OMISSION: "A field is shown without the encoding that should hide it. "
-    "Encode the field on that screen.",
-    FailureType.EXTERNAL_ACCOUNT: "An account issued by one company is used by people of "
-    "another. Issue separate accounts.",
+    FailureType.MASKING_DEFECT: "A screen that the policy lets an account outside the "
+    "boundary open shows a non-public field in clear, or a policy rule unmasks a masked field "
+    "for it. Mask the field on that screen, or remove the unmask rule.",
+    FailureType.UNCHECKED_TRANSITION: "A transition with `checked: false` leads to a screen the "
+    "policy does not let the account open, so the account reaches it anyway. Check access on "
+    "the transition, or remove it.",
+    FailureType.TERMINAL_PLACEMENT: "A terminal owned inside the system's boundary stands open "
+    "at a location where people outside the boundary can use it. Move the terminal, or close "
+    "it to them.",
+    FailureType.TERMINAL_MISDISTRIBUTION: "A terminal owned inside the system's boundary is "
+    "assigned to a person outside it. Take the terminal back.",
+    FailureType.DISASTER_LENDING: "A terminal lent for disaster response (`purpose: "
+    "disaster-lending`) is still usable by people outside the boundary in normal time. Return "
+    "it when the disaster is over.",
+    FailureType.OUTAGE_WORKAROUND: "A terminal or a role set up as an outage workaround "
+    "(`outage-workaround`) still lets people outside the boundary in. Remove the workaround "
+    "when the outage is over.",
+    FailureType.EMERGENCY_RIGHTS: "A disaster account (`purpose: disaster`) or an allow that "
+    "rests on a disaster role (`role_purposes: disaster`) is usable outside disaster mode. "
+    "Make it usable in disaster mode only.",
+    FailureType.CREDENTIAL_MISUSE: "Someone uses an account that is not theirs: a credential "
+    "they know (`known_by`), or someone else's session left logged in on a terminal. Change "
+    "the credential, or end the session.",
+    FailureType.TEMPORARY_DISPLAY: "A display meant to be temporary (`purpose: "
+    "temporary-display`) shows a non-public field in clear on a screen an account outside the "
+    "boundary may open. End the display, or mask the field.",
+    FailureType.ENCODING_OMISSION: "A field that should be shown encoded (`purpose: "
+    "encoding-omission`) is shown in clear on a screen an account outside the boundary may "
+    "open. Encode or mask the field.",
+    FailureType.EXTERNAL_ACCOUNT: "An account issued by one organization (`issued_by`) is used "
+    "by people of another organization who do not hold it. Issue each organization its own "
+    "accounts.",
 }
 
 _OTHER_RULES = {
@@ -78,26 +89,39 @@ def _rules() -> list[dict[str, Any]]:
     rules = []
     for t in FailureType:
         name = "".join(w.capitalize() for w in t.value.split("-"))
-        rules.append(_rule(t.value, name, t.label, _TYPE_HELP[t]))
+        rules.append(_rule(t.value, name, t.label, _TYPE_HELP[t], "security"))
     for rule_id, (name, short, full) in _OTHER_RULES.items():
-        rules.append(_rule(rule_id, name, short, full))
+        rules.append(_rule(rule_id, name, short, full,
+                           "security" if rule_id == "opened-exposure" else "correctness"))
     return rules
 
 
-def _rule(rule_id: str, name: str, short: str, full: str) -> dict[str, Any]:
+def _rule(rule_id: str, name: str, short: str, full: str, tag: str) -> dict[str, Any]:
+    """A rule; ``security-severity`` (0-10) is how GitHub ranks security alerts: a leak of
+    non-public data across the boundary is rated high."""
+    properties: dict[str, Any] = {"tags": [tag, "access-control"]}
+    if tag == "security":
+        properties["security-severity"] = "8.0"
+    title = short[:1].upper() + short[1:]
+    markdown = f"**{title}.** {full}"
+    if tag == "security":
+        markdown += ("\n\nTo accept a known exposure for a while, add its fingerprint (the "
+                     "alert's `accesssimFingerprint/v1`) with an owner, a reason and an expiry "
+                     "date to `accesssim-waivers.yaml`.")
     return {"id": rule_id, "name": name,
-            "shortDescription": {"text": short[:1].upper() + short[1:]},
-            "fullDescription": {"text": full},
-            "help": {"text": full, "markdown": f"**{short[:1].upper() + short[1:]}.** {full}"},
+            "shortDescription": {"text": title},
+            "fullDescription": {"text": full.replace("`", "")},
+            "help": {"text": full.replace("`", ""), "markdown": markdown},
             "defaultConfiguration": {"level": "error"},
-            "properties": {"tags": ["security", "access-control"]}}
+            "properties": properties}
 
 
 def _location(src: Source | None, message: str | None = None) -> dict[str, Any]:
     loc: dict[str, Any] = {}
     if src is not None:
-        physical: dict[str, Any] = {"artifactLocation": {"uri": src.file,
-                                                         "uriBaseId": "%SRCROOT%"}}
+        # a relative URI: spaces and non-ASCII names percent-encoded, as SARIF requires
+        uri = quote(src.file.replace("\\", "/"), safe="/")
+        physical: dict[str, Any] = {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}}
         if src.line >= 1:
             physical["region"] = {"startLine": src.line}
         loc["physicalLocation"] = physical
