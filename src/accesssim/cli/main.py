@@ -15,6 +15,7 @@ from accesssim.cli.analyze import analyze_cmd
 from accesssim.cli.create import generate, init
 from accesssim.cli.explain import explain
 from accesssim.cli.guard import Group
+from accesssim.cli.mutate import mutate_cmd
 from accesssim.cli.suite import test_cmd
 from accesssim.cli.validate import schema, validate
 
@@ -36,5 +37,5 @@ def main() -> None:
     """
 
 
-for command in (analyze_cmd, validate, explain, schema, generate, test_cmd, init):
+for command in (analyze_cmd, validate, explain, schema, generate, test_cmd, init, mutate_cmd):
     main.add_command(command)
