@@ -252,3 +252,43 @@ def test_every_opening_mutant_of_a_scenario_grows_the_oracle(scenario: str) -> N
         with materialised(project, o.mutant) as mutant:
             assert bool(_oracle_days(mutant) - before) == (o.status != "equivalent"), o.mutant.id
 
+
+
+# -- the text edits -------------------------------------------------------------------------------
+_BLOCK = """\
+accounts:
+- id: acc0
+  # the desk account
+  holder: p0
+  systems:
+  - sys0
+  known_by:
+  - p1
+- {id: acc1, holder: p1, systems: [sys0], }
+terminals:
+  - id: t0
+    systems: [sys0]
+"""
+
+
+@pytest.mark.parametrize(("where", "key", "value", "expected"), [
+    (("accounts", 0), "known_by", "[p1, p2]", ["p1", "p2"]),       # a block list at key level
+    (("accounts", 0), "systems", "[sys1]", ["sys1"]),
+    (("accounts", 0), "issued_by", "nw", "nw"),                     # added to a block mapping
+    (("accounts", 1), "known_by", "[p0]", ["p0"]),                  # added after a trailing comma
+    (("terminals", 0), "open", "true", True),                       # an indented block mapping
+])
+def test_set_key_edits_block_and_flow_yaml(where: tuple[str, int], key: str, value: str,
+                                           expected: Any) -> None:
+    import yaml
+
+    from accesssim.mutate import edits
+
+    node = edits.items(edits.child(edits.compose(_BLOCK), where[0]))[where[1]]
+    changed = edits.apply(_BLOCK, [edits.set_key("m.yaml", _BLOCK, node, key, value)])
+    before, after = yaml.safe_load(_BLOCK), yaml.safe_load(changed)
+    element = after[where[0]][where[1]]
+    assert element.pop(key) == expected
+    before[where[0]][where[1]].pop(key, None)
+    assert after == before
+    assert "# the desk account" in changed

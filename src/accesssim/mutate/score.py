@@ -110,23 +110,25 @@ def mutation_score(model: Path, root: Path | None = None, *, jobs: int | None = 
     found = enumerate_mutants(project, cap)
     mutants = list(found.mutants)
     jobs = max(1, jobs or os.cpu_count() or 1)
-    outcomes = _run(model, root, base, mutants, jobs, progress)
+    if jobs == 1 or len(mutants) <= 1:  # in this process, on the project already loaded
+        outcomes = []
+        for i, m in enumerate(mutants):
+            if progress is not None:
+                progress(i, len(mutants))
+            outcomes.append(_outcome(project, base, m))
+    else:
+        outcomes = _in_workers(model, root, base, mutants, jobs, progress)
+    if progress is not None:
+        progress(len(mutants), len(mutants))
     return Score(name, tuple(sorted(outcomes, key=lambda o: o.mutant.id)), found.capped,
                  tuple(project.inputs))
 
 
-def _run(model: Path, root: Path | None, base: tuple[Exposure, ...], mutants: list[Mutant],
-         jobs: int, progress: Progress | None) -> list[Outcome]:
+def _in_workers(model: Path, root: Path | None, base: tuple[Exposure, ...],
+                mutants: list[Mutant], jobs: int, progress: Progress | None) -> list[Outcome]:
+    """The mutants in ``jobs`` worker processes, in small batches (each loads the original
+    project once per batch: a loaded project does not travel between processes)."""
     total = len(mutants)
-    if progress is not None:
-        progress(0, total)
-    if jobs == 1 or total <= 1:
-        outcomes: list[Outcome] = []
-        for i, m in enumerate(mutants):
-            outcomes += run_batch(model, root, base, [m])
-            if progress is not None:
-                progress(i + 1, total)
-        return outcomes
     size = max(1, min(8, -(-total // (jobs * 4))))  # small batches: a smooth progress bar
     batches = [mutants[i:i + size] for i in range(0, total, size)]
     outcomes = []
