@@ -19,6 +19,7 @@ from accesssim.engine import Project, load_project
 from accesssim.model.schema import SystemModel
 from accesssim.mutate.apply import materialised, reuses_policy
 from accesssim.mutate.operators import KINDS, Mutant, enumerate_mutants
+from accesssim.mutate.report import to_text
 from accesssim.mutate.score import mutation_score
 from helpers import REPO, assert_error, make_project, run
 from profiles import examples
@@ -122,9 +123,14 @@ def test_an_edit_keeps_everything_else_of_the_file(tmp_path: Path) -> None:
 
 
 def test_pairing_operators_are_capped_and_say_so() -> None:
-    found = enumerate_mutants(load_project(KANSAI), cap=2)
-    assert found.capped["share-credential"] == (2, 12)
-    assert sum(m.kind == "share-credential" for m in found.mutants) == 2
+    project = load_project(KANSAI)
+    every = [m.id for m in enumerate_mutants(project).mutants if m.kind == "share-credential"]
+    found = enumerate_mutants(project, cap=3)
+    assert found.capped["share-credential"] == (3, 12) and len(every) == 12
+    kept = [m.id for m in found.mutants if m.kind == "share-credential"]
+    assert kept == [every[0], every[4], every[8]]  # spread over the accounts, not the first
+    text = to_text(mutation_score(KANSAI, jobs=1, cap=3))
+    assert "note: share-credential: only 3 of 12 mutants were tried (spread evenly)" in text
 
 
 def test_kansai_catches_one_credential_shared_and_misses_another() -> None:

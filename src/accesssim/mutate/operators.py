@@ -2,9 +2,10 @@
 
 Each mutant is a text edit of the model YAML or the policy CSV (``edits.Edit``), with a stable
 id (what it changes, by element ids, never by line number), a description in plain words and
-the ``file:line`` it changes. Operators that pair everything with everything (an account into
-a role, a role into a role, a credential shared) are capped at ``CAP`` mutants each, the first
-in id order, and the cap is reported: a careless change is one line, not a combination.
+the ``file:line`` it changes. Each operator is capped at ``CAP`` mutants, spread evenly over
+its mutants in id order, and the cap is reported; only the operators that pair everything with
+everything (an account into a role, a role into a role, a credential shared, a terminal moved)
+reach it, on large models.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from accesssim.mutate import edits
 from accesssim.mutate.edits import Edit
 from accesssim.policy.rules import ANY, PolicyLine
 
-#: The most mutants of one pairing operator (add-role, inherit-role, share-credential).
+#: The most mutants of one operator (reached by the pairing ones on large models).
 CAP = 300
 
 #: Every operator, in the order reports list them, with what it does in plain words.
@@ -91,9 +92,9 @@ def enumerate_mutants(project: Project, cap: int = CAP) -> Mutants:
     result: list[Mutant] = []
     for kind, group in found.items():
         group = _unique_ids(group)
-        if len(group) > cap:
+        if len(group) > cap:  # evenly spread: not only the accounts whose ids come first
             capped[kind] = (cap, len(group))
-            group = group[:cap]
+            group = [group[i * len(group) // cap] for i in range(cap)]
         result += group
     return Mutants(tuple(sorted(result, key=lambda m: m.id)), capped)
 

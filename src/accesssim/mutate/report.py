@@ -32,7 +32,7 @@ def to_text(score: Score, min_score: float | None = None) -> str:
              + (f", {score.count('rejected')} refused by the loader"
                 if score.count("rejected") else "")]
     for kind, (kept, total) in sorted(score.capped.items()):
-        lines.append(f"note: {kind}: only the first {kept} of {total} mutants were tried")
+        lines.append(f"note: {kind}: only {kept} of {total} mutants were tried (spread evenly)")
     for o in score.survivors:
         lines += _survivor(o)
     for o in score.outcomes:
