@@ -18,7 +18,8 @@ import oracle
 from accesssim.engine import Project, load_project
 from accesssim.model.schema import SystemModel
 from accesssim.mutate.apply import materialised, reuses_policy
-from accesssim.mutate.operators import KINDS, Mutant, enumerate_mutants
+from accesssim.mutate.catalogue import enumerate_mutants
+from accesssim.mutate.operators import KINDS, Mutant
 from accesssim.mutate.report import to_text
 from accesssim.mutate.score import mutation_score
 from helpers import REPO, assert_error, make_project, run
@@ -128,7 +129,8 @@ def test_pairing_operators_are_capped_and_say_so() -> None:
     found = enumerate_mutants(project, cap=3)
     assert found.capped["share-credential"] == (3, 12) and len(every) == 12
     kept = [m.id for m in found.mutants if m.kind == "share-credential"]
-    assert kept == [every[0], every[4], every[8]]  # spread over the accounts, not the first
+    assert set(kept) <= set(every)
+    assert len({k.split(":")[1] for k in kept}) == 3  # spread over the accounts, not the first
     text = to_text(mutation_score(KANSAI, jobs=1, cap=3))
     assert "note: share-credential: only 3 of 12 mutants were tried (spread evenly)" in text
 

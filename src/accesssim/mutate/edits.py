@@ -55,8 +55,9 @@ def flow_map(items: dict[str, object]) -> str:
 
 
 def compose(text: str) -> yaml.Node:
-    """The node tree of a model text (already accepted by the loader), with positions."""
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    """The node tree of a model text (already accepted by the loader), with positions
+    (libyaml's marks count characters, as the Python parser's do: tests compare them)."""
+    node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     assert isinstance(node, yaml.MappingNode)
     return node
 

@@ -2,10 +2,9 @@
 
 Each mutant is a text edit of the model YAML or the policy CSV (``edits.Edit``), with a stable
 id (what it changes, by element ids, never by line number), a description in plain words and
-the ``file:line`` it changes. Each operator is capped at ``CAP`` mutants, spread evenly over
-its mutants in id order, and the cap is reported; only the operators that pair everything with
-everything (an account into a role, a role into a role, a credential shared, a terminal moved)
-reach it, on large models.
+the ``file:line`` it changes. This module holds the operators that change one existing
+element or line; ``pairs`` holds those that pair everything with everything, and ``catalogue``
+caps each operator at ``CAP`` mutants (spread evenly over its order; the cap is reported).
 """
 
 from __future__ import annotations
@@ -81,25 +80,7 @@ def read_text(path: Path) -> str:
         return handle.read()
 
 
-def enumerate_mutants(project: Project, cap: int = CAP) -> Mutants:
-    """Every single mutation of the project's model and policy (see ``KINDS``)."""
-    loaded, policy = project.loaded, project.policy
-    ctx = _Context(project, read_text(loaded.path), read_text(policy.policy_path))
-    found: dict[str, list[Mutant]] = defaultdict(list)
-    for m in [*_policy_mutants(ctx), *_model_mutants(ctx)]:
-        found[m.kind].append(m)
-    capped: dict[str, tuple[int, int]] = {}
-    result: list[Mutant] = []
-    for kind, group in found.items():
-        group = _unique_ids(group)
-        if len(group) > cap:  # evenly spread: not only the accounts whose ids come first
-            capped[kind] = (cap, len(group))
-            group = [group[i * len(group) // cap] for i in range(cap)]
-        result += group
-    return Mutants(tuple(sorted(result, key=lambda m: m.id)), capped)
-
-
-def _unique_ids(group: list[Mutant]) -> list[Mutant]:
+def unique_ids(group: list[Mutant]) -> list[Mutant]:
     """Sorted by id; a repeated id (the same field shown twice on a screen) gets ``#2``..."""
     seen: dict[str, int] = defaultdict(int)
     out = []
@@ -111,7 +92,7 @@ def _unique_ids(group: list[Mutant]) -> list[Mutant]:
     return sorted(out, key=lambda m: m.id)
 
 
-class _Context:
+class Context:
     """The texts being mutated and what the operators look up in them."""
 
     def __init__(self, project: Project, model_text: str, csv_text: str) -> None:
@@ -138,7 +119,13 @@ class _Context:
 
 
 # -- the policy ---------------------------------------------------------------------------------
-def _policy_mutants(ctx: _Context) -> Iterator[Mutant]:
+def single_mutants(ctx: Context) -> Iterator[Mutant]:
+    """The operators that change one existing element or line."""
+    yield from _policy_mutants(ctx)
+    yield from _model_mutants(ctx)
+
+
+def _policy_mutants(ctx: Context) -> Iterator[Mutant]:
     policy, tokens = ctx.policy, ctx.policy.p_tokens
     effect = policy.enforcer.model["e"]["e"].value
     for rule in policy.rules:
@@ -164,58 +151,10 @@ def _policy_mutants(ctx: _Context) -> Iterator[Mutant]:
             yield Mutant(f"widen-window:rule:{text}", "widen-window",
                          f"drop the end date {until} of the rule `{shown}`",
                          ctx.csv_file, rule.line, (ctx.csv_line(rule, new),))
-    yield from _new_links(ctx)
-
-
-def _new_links(ctx: _Context) -> Iterator[Mutant]:
-    """A new g line copied from one that grants the role, with another account or role."""
-    policy = ctx.policy
-    existing = {(g.ptype, g.values) for g in policy.groupings}
-    roles = sorted({g.values[1] for g in policy.groupings} - set(ctx.accounts))
-    templates = sorted({(g.ptype, g.values[1:], policy.link_domain(g))
-                        for g in policy.groupings if g.values[1] in roles})
-    reach = _reachable(policy.groupings)
-    new_line = len(edits.csv_lines(ctx.csv_text)) + 1
-    for ptype, tail, domain in templates:
-        role, where = tail[0], f" in {domain}" if domain is not None else ""
-        for acc in sorted(ctx.accounts.values(), key=lambda a: a.id):
-            if (ptype, (acc.id, *tail)) in existing or (domain is not None
-                                                        and domain not in acc.systems):
-                continue  # a domain the account is never asked in changes nothing
-            line = ", ".join([ptype, acc.id, *tail])
-            yield Mutant(f"add-role:{acc.id}:{','.join(tail)}", "add-role",
-                         f"add account {acc.id} to role {role}{where} (`{line}`)",
-                         ctx.csv_file, new_line,
-                         (edits.append_line(ctx.csv_file, ctx.csv_text, line),))
-        for sub in roles:
-            if sub == role or (ptype, (sub, *tail)) in existing or sub in reach.get(role, ()):
-                continue  # the same role, a link already there, or a cycle
-            line = ", ".join([ptype, sub, *tail])
-            yield Mutant(f"inherit-role:{sub}:{','.join(tail)}", "inherit-role",
-                         f"make role {sub} inherit role {role}{where} (`{line}`)",
-                         ctx.csv_file, new_line,
-                         (edits.append_line(ctx.csv_file, ctx.csv_text, line),))
-
-
-def _reachable(links: list[PolicyLine]) -> dict[str, set[str]]:
-    """Per name, every name it reaches through g lines (any ptype, any domain)."""
-    edges: dict[str, set[str]] = defaultdict(set)
-    for g in links:
-        edges[g.values[0]].add(g.values[1])
-    reach: dict[str, set[str]] = {}
-    for start in list(edges):
-        seen, todo = set(), [start]
-        while todo:
-            for nxt in edges.get(todo.pop(), ()):
-                if nxt not in seen:
-                    seen.add(nxt)
-                    todo.append(nxt)
-        reach[start] = seen
-    return reach
 
 
 # -- the model ----------------------------------------------------------------------------------
-def _guarded(ctx: _Context) -> Iterator[tuple[str, Guarded, yaml.Node]]:
+def _guarded(ctx: Context) -> Iterator[tuple[str, Guarded, yaml.Node]]:
     """Every element that may have modes and a validity window: (ref, element, node)."""
     model, tree = ctx.model, ctx.tree
     for i, (grant, node) in enumerate(zip(model.trust, edits.items(edits.child(tree, "trust")),
@@ -241,7 +180,7 @@ def _guarded(ctx: _Context) -> Iterator[tuple[str, Guarded, yaml.Node]]:
             yield f"transition:{system.id}/{tr.key}", tr, node
 
 
-def _model_mutants(ctx: _Context) -> Iterator[Mutant]:
+def _model_mutants(ctx: Context) -> Iterator[Mutant]:
     model, f = ctx.model, ctx.model_file
     for ref, element, node in _guarded(ctx):
         words = ref.replace(":", " ", 1)
@@ -279,30 +218,3 @@ def _model_mutants(ctx: _Context) -> Iterator[Mutant]:
                              f"(was masking: {display.masking})", f,
                              ctx.key_line(dnode, "masking"),
                              (ctx.set_key(dnode, "masking", "clear"),))
-    yield from _terminals_and_credentials(ctx)
-
-
-def _terminals_and_credentials(ctx: _Context) -> Iterator[Mutant]:
-    model, f = ctx.model, ctx.model_file
-    kinds = {o.id: o.kind for o in model.organizations}
-    retail = [loc for loc in model.locations if kinds.get(loc.owner) == "retail"]
-    for term, node in zip(model.terminals, edits.items(edits.child(ctx.tree, "terminals")),
-                          strict=True):
-        for loc in retail:
-            if loc.id != term.location:
-                yield Mutant(f"move-terminal:{term.id}:{loc.id}", "move-terminal",
-                             f"move terminal {term.id} from {term.location} to {loc.id} "
-                             f"(owned by retailer {loc.owner})", f,
-                             ctx.key_line(node, "location"),
-                             (ctx.set_key(node, "location", edits.scalar(loc.id)),))
-    orgs = {p.id: p.org for p in model.people}
-    for acc, node in zip(model.accounts, edits.items(edits.child(ctx.tree, "accounts")),
-                         strict=True):
-        for person in model.people:
-            if person.org == orgs.get(acc.holder) or person.id in (acc.holder, *acc.known_by):
-                continue
-            known: list[object] = [*acc.known_by, person.id]
-            yield Mutant(f"share-credential:{acc.id}:{person.id}", "share-credential",
-                         f"let {person.id} ({person.org}) learn the password of {acc.id} "
-                         f"(held by {acc.holder})", f, ctx.key_line(node, "known_by"),
-                         (ctx.set_key(node, "known_by", edits.flow_list(known)),))

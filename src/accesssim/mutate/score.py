@@ -24,7 +24,8 @@ from accesssim.errors import AccessSimError, InputError
 from accesssim.gate.diff import Fact, diff
 from accesssim.gate.exposures import Exposure, exposures
 from accesssim.mutate.apply import materialised
-from accesssim.mutate.operators import CAP, Mutant, enumerate_mutants
+from accesssim.mutate.catalogue import enumerate_mutants
+from accesssim.mutate.operators import CAP, Mutant
 from accesssim.suite.checks import ScenarioRun, check
 
 Status = Literal["caught", "survived", "equivalent", "rejected"]
