@@ -300,3 +300,27 @@ def test_set_key_edits_block_and_flow_yaml(where: tuple[str, int], key: str, val
     before[where[0]][where[1]].pop(key, None)
     assert after == before
     assert "# the desk account" in changed
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "scenarios").rglob("*.yaml")),
+                         ids=lambda p: p.name)
+def test_pairing_operators_enumerate_exactly_the_pairs(path: Path) -> None:
+    """Counted without being built (pairs.py), they are the pairs a plain loop finds."""
+    project = load_project(path)
+    model, policy = project.loaded.model, project.policy
+    got: dict[str, set[str]] = {}
+    for m in enumerate_mutants(project, cap=10**9).mutants:
+        got.setdefault(m.kind, set()).add(m.id)
+    org = {p.id: p.org for p in model.people}
+    shares = {f"share-credential:{a.id}:{p.id}" for a in model.accounts for p in model.people
+              if p.org != org[a.holder] and p.id not in (a.holder, *a.known_by)}
+    kinds = {o.id: o.kind for o in model.organizations}
+    moves = {f"move-terminal:{t.id}:{loc.id}" for t in model.terminals
+             for loc in model.locations if kinds[loc.owner] == "retail" and loc.id != t.location}
+    links = {(g.values[0], g.values[1:]) for g in policy.groupings}
+    accounts = {a.id: a for a in model.accounts}
+    adds = {f"add-role:{a}:{','.join(tail)}" for _, tail in links if tail[0] not in accounts
+            for a in accounts if (a, tail) not in links and tail[1] in accounts[a].systems}
+    assert got.get("share-credential", set()) == shares
+    assert got.get("move-terminal", set()) == moves
+    assert got.get("add-role", set()) == adds
