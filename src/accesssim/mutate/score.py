@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -136,7 +137,8 @@ def _in_workers(model: Path, root: Path | None, base: tuple[Exposure, ...],
     # spawn, not fork: the parent may run a progress-bar thread, and a forked child of a
     # threaded process can inherit a held lock.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=context,
+                             initializer=_worker_start) as pool:
         futures = [pool.submit(run_batch, model, root, base, batch) for batch in batches]
         try:
             for future in as_completed(futures):
@@ -148,6 +150,12 @@ def _in_workers(model: Path, root: Path | None, base: tuple[Exposure, ...],
                 future.cancel()
             raise
     return outcomes
+
+
+def _worker_start() -> None:
+    """Ctrl-C is the parent's to handle (it stops the run and says so); a worker ignores it
+    and ends when the pool shuts down, instead of printing a traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def run_batch(model: Path, root: Path | None, base: tuple[Exposure, ...],
