@@ -171,3 +171,22 @@ def small_model_data(*, trust: Sequence[dict[str, Any]] = (),
 
 def small_model(**kwargs: Any) -> SystemModel:
     return SystemModel.model_validate(small_model_data(**kwargs))
+
+
+def undocumented_keys(schema: Any, doc: Path) -> list[str]:
+    """The properties a JSON Schema defines (at any depth) that ``doc`` never names as
+    `key`: a schema key nobody documented."""
+    text = doc.read_text(encoding="utf-8")
+    keys: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            keys.update(node.get("properties", {}))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    return sorted(k for k in keys if f"`{k}`" not in text)

@@ -436,3 +436,31 @@ def variant_projects(draw: st.DrawFn, name: str) -> Generated:
     rows = draw(policies(model, wildcard_objects="keyMatch" in name,
                          two_arg_g="domain-less" in name))
     return Generated(model, layout(rows) if layout else rows, conf)
+
+
+@st.composite
+def exposed_projects(draw: st.DrawFn, *, timeless: bool = False) -> Generated:
+    """A random project in which, most of the time, someone outside sees something: p0 is
+    retail, holds acc0 on sys0 through terminal t0, and acc0 may open menu screen sys0_s0
+    (random projects alone rarely expose anyone, and a diff of two empty sets tests little).
+    Guards, dates, masking, trust and deny rows stay random; ``timeless``: p0, acc0 and t0
+    hold in every mode and on every day."""
+    gen: Generated = draw(projects())
+    m = gen.model
+    m["people"][0]["org"] = "retail"
+    account = m["accounts"][0]
+    account["holder"] = "p0"
+    account["systems"] = sorted({*account["systems"], "sys0"})
+    terminal = m["terminals"][0]
+    terminal["assigned_to"] = sorted({*terminal["assigned_to"], "p0"})
+    terminal["systems"] = sorted({*terminal["systems"], "sys0"})
+    terminal["accounts"] = "any"
+    m["systems"][0]["screens"][0].pop("menu", None)
+    if timeless:
+        for element in (m["people"][0], account, terminal):
+            element.pop("valid", None)
+            element.pop("modes", None)
+    row = ["p", "acc0", "sys0", "sys0_s0", "open", "allow", "*", "*", "*"]
+    if row not in gen.rows:
+        gen.rows.insert(0, row)
+    return gen

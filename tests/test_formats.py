@@ -19,7 +19,7 @@ from accesssim.engine import analyze, load_project
 from accesssim.findings.results import Report
 from accesssim.reports import OutputFormat, render, report_to_dict
 from accesssim.search.defects import FailureType
-from helpers import REPO, SCENARIO_FILES, SCENARIOS, make_project
+from helpers import REPO, SCENARIO_FILES, SCENARIOS, make_project, undocumented_keys
 
 
 def _schema() -> dict[str, Any]:
@@ -174,18 +174,5 @@ def test_text_report_without_findings_says_so() -> None:
 
 def test_report_format_doc_names_every_schema_key() -> None:
     """docs/report-format.md mentions every property the report schema defines."""
-    doc = (REPO / "docs" / "report-format.md").read_text(encoding="utf-8")
-    keys: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            keys.update(node.get("properties", {}))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(_schema())
-    missing = sorted(k for k in keys if f"`{k}`" not in doc)
+    missing = undocumented_keys(_schema(), REPO / "docs" / "report-format.md")
     assert not missing, f"document these keys in docs/report-format.md: {missing}"

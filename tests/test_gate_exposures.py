@@ -27,6 +27,7 @@ from strategies import (
     Generated,
     allow_rules,
     engine_by_day,
+    exposed_projects,
     materialise,
     projects,
 )
@@ -91,29 +92,6 @@ def test_one_more_field_in_clear_is_a_widening_under_the_same_finding_id() -> No
     assert [(c.id, c.status) for c in d.findings] == [(after.id, "widened")]
     assert [c.status for c in d.with_status("widened")] == ["widened"]
     assert diff(head, base).narrowed == d.widened and not diff(head, base).widens
-
-
-@st.composite
-def exposed_projects(draw: st.DrawFn) -> Generated:
-    """A random project in which, most of the time, someone outside sees something: p0 is
-    retail, holds acc0 on sys0 through terminal t0, and acc0 may open menu screen sys0_s0
-    (random projects alone rarely expose anyone, and a diff of two empty sets tests little).
-    Guards, dates, masking, trust and deny rows stay random."""
-    gen: Generated = draw(projects())
-    m = gen.model
-    m["people"][0]["org"] = "retail"
-    account = m["accounts"][0]
-    account["holder"] = "p0"
-    account["systems"] = sorted({*account["systems"], "sys0"})
-    terminal = m["terminals"][0]
-    terminal["assigned_to"] = sorted({*terminal["assigned_to"], "p0"})
-    terminal["systems"] = sorted({*terminal["systems"], "sys0"})
-    terminal["accounts"] = "any"
-    m["systems"][0]["screens"][0].pop("menu", None)
-    row = ["p", "acc0", "sys0", "sys0_s0", "open", "allow", "*", "*", "*"]
-    if row not in gen.rows:
-        gen.rows.insert(0, row)
-    return gen
 
 
 def _check_against_report(report: Report, found: tuple[Exposure, ...]) -> None:

@@ -33,7 +33,7 @@ from accesssim.reports.junit import gate_to_junit
 from accesssim.reports.sarif import check_to_sarif
 from accesssim.search.defects import FailureType
 from accesssim.suite.checks import CheckResult
-from helpers import REPO
+from helpers import REPO, undocumented_keys
 
 TODAY = dt.date(2026, 12, 2)
 MODEL = "scenarios/a.yaml"
@@ -387,18 +387,5 @@ def test_junit_counts_the_failures() -> None:
 
 def test_report_format_doc_names_every_check_schema_key() -> None:
     """docs/report-format.md mentions every property the check schema defines."""
-    doc = (REPO / "docs" / "report-format.md").read_text(encoding="utf-8")
-    keys: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            keys.update(node.get("properties", {}))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(_check_schema().schema)
-    missing = sorted(k for k in keys if f"`{k}`" not in doc)
+    missing = undocumented_keys(_check_schema().schema, REPO / "docs" / "report-format.md")
     assert not missing, f"document these keys in docs/report-format.md: {missing}"
