@@ -145,6 +145,14 @@ def _hook_deep_matcher(p: Project, tmp: Path) -> None:
                 "m = " + "(" * 500 + "g(r.sub, p.sub, r.dom)" + ")" * 500 + " &&")
 
 
+def _hook_git_repo(p: Project, tmp: Path) -> None:
+    """The project is a git repository with one commit (for ``--base-ref``)."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "base"]):
+        subprocess.run(["git", *command], cwd=p.root, env=env, check=True, capture_output=True)
+
+
 #: A hook prepares what a mutation cannot; it may return a function that undoes it.
 HOOKS: dict[str, Callable[[Project, Path], Callable[[], None] | None]] = {
     "fifo-model": _hook_fifo_model,
@@ -160,6 +168,7 @@ HOOKS: dict[str, Callable[[Project, Path], Callable[[], None] | None]] = {
     "init-existing": _hook_init_existing,
     "deep-yaml": _hook_deep_yaml,
     "deep-matcher": _hook_deep_matcher,
+    "git-repo": _hook_git_repo,
 }
 
 
