@@ -2,7 +2,8 @@
 
 Each folder under ``tests/bad_inputs/`` is one case: a ``case.yaml`` (what is wrong, the command,
 the expected location and message) plus, optionally, files that replace the shipped scenario's
-(``model.yaml``, ``policy.csv``, ``model.conf``). Most cases are a few text mutations of a copy
+(``model.yaml``, ``policy.csv``, ``model.conf``) and extra files placed at the same relative path
+below the project root (``accesssim-waivers.yaml``). Most cases are a few text mutations of a copy
 of a shipped scenario, so the corpus stays small and follows the scenarios. The format is
 described in ``tests/bad_inputs/README.md``.
 
@@ -144,6 +145,14 @@ def _hook_deep_matcher(p: Project, tmp: Path) -> None:
                 "m = " + "(" * 500 + "g(r.sub, p.sub, r.dom)" + ")" * 500 + " &&")
 
 
+def _hook_git_repo(p: Project, tmp: Path) -> None:
+    """The project is a git repository with one commit (for ``--base-ref``)."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "base"]):
+        subprocess.run(["git", *command], cwd=p.root, env=env, check=True, capture_output=True)
+
+
 #: A hook prepares what a mutation cannot; it may return a function that undoes it.
 HOOKS: dict[str, Callable[[Project, Path], Callable[[], None] | None]] = {
     "fifo-model": _hook_fifo_model,
@@ -159,6 +168,7 @@ HOOKS: dict[str, Callable[[Project, Path], Callable[[], None] | None]] = {
     "init-existing": _hook_init_existing,
     "deep-yaml": _hook_deep_yaml,
     "deep-matcher": _hook_deep_matcher,
+    "git-repo": _hook_git_repo,
 }
 
 
@@ -207,9 +217,15 @@ def _copy_scenario(tmp: Path, scenario: str) -> Project:
 def _setup(case: dict[str, Any], folder: Path, tmp: Path
            ) -> tuple[Project, Callable[[], None] | None]:
     project = _copy_scenario(tmp, case.get("scenario", "kansai"))
-    for name, which in REPLACEMENTS.items():
-        if (folder / name).is_file():
-            shutil.copyfile(folder / name, _paths(project)[which])
+    for source in sorted(folder.rglob("*")):
+        rel = source.relative_to(folder).as_posix()
+        if not source.is_file() or rel == "case.yaml":
+            continue
+        # a replacement of the scenario's own file, or an extra file at the same place below
+        # the project root (a waiver file, a second model)
+        target = _paths(project)[REPLACEMENTS[rel]] if rel in REPLACEMENTS else project.root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
     for mutation in case.get("mutations", []):
         _mutate(project, mutation)
     undo = HOOKS[case["setup"]](project, tmp) if "setup" in case else None
@@ -272,9 +288,11 @@ def _locations(case: dict[str, Any], p: Project) -> list[str]:
     for alt in where if isinstance(where, list) else [where]:
         kind = alt["file"]
         path = _paths(p).get(kind)
+        if path is None and (p.root / kind).is_file():  # an extra file the case placed
+            path = p.root / kind
         shown = path.relative_to(p.root).as_posix() if path else kind
         if "at" in alt:
-            assert path is not None, "'at' needs file: model, csv or conf"
+            assert path is not None, "'at' needs file: model, csv, conf or a placed file"
             found.append(f"{shown}:{_line(path, alt['at'], alt.get('nth', 1))}:")
         elif "line" in alt:
             found.append(f"{shown}:{alt['line']}:")

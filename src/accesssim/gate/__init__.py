@@ -1,7 +1,15 @@
-"""The CI gate (issue 8): each exposure of one analysis with its own windows, root cause and
-witnesses (``exposures.py``); the semantic diff of two analyses (``diff.py``); the base
-version read from git or a second path, and HEAD's changed lines (``base.py``); the witness
-and changed lines of each new or widened exposure (``opened.py``); waivers and the verdict
-(``waivers.py``); ``accesssim diff`` and ``check`` as library calls (``check.py``); the
-result objects every output reads (``result.py``).
+"""The CI gate (issue 8): what a change to a model or its Casbin policy opened.
+
+- ``exposures.py``: each exposure of one analysis (person group, field, mode, date window,
+  minimal root cause) with its own windows and witnesses, its finding id and its fingerprint.
+- ``diff.py``: the semantic diff of two analyses: facts gained (widened) and lost, whatever
+  the finding id, and what each finding and each exposure identity gained and lost.
+- ``base.py``: the base version, a second path or every file the model names read from git at
+  a ref (no checkout; absent model: empty base), and HEAD's lines that differ from it.
+- ``opened.py``: for each new or widened exposure, the witness path in HEAD and the changed
+  lines on it.
+- ``waivers.py``: the waiver file read and checked (file:line, JSON Schema), and ``judge``:
+  which opened exposures a waiver covers and every reason the check fails.
+- ``check.py``: ``accesssim diff`` and ``check`` as library calls (nothing written).
+- ``result.py``: the frozen results every output reads (``GateReport``, verdict, counts).
 """
