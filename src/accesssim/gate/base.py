@@ -153,6 +153,31 @@ def _inside(path: Path, top: Path) -> PurePosixPath | None:
             return None
 
 
+def removed_at_ref(ref: str, paths: list[Path], files: list[Path], top: Path) -> list[str]:
+    """Scenario files under ``paths`` at REF (as ``discover`` finds them: ``.yaml``/``.yml``
+    under a folder, a file named itself) that ``files`` (HEAD's) no longer holds: a scenario
+    deleted, renamed away or moved out of the gate's sight. Work-tree paths, sorted."""
+    here = {rel for f in files if (rel := _inside(f, top)) is not None}
+    wanted = [(rel, p.is_file()) for p in paths if (rel := _inside(p, top)) is not None]
+    if not wanted:
+        return []
+    result = _git(["--literal-pathspecs", "ls-tree", "-r", "-z", ref, "--",
+                   *(rel.as_posix() for rel, _ in wanted)], top)
+    if result.returncode != 0:
+        raise AccessSimError(f"cannot list {ref} in git: {_stderr(result)}")
+    removed = set()
+    for entry in result.stdout.split(b"\0"):
+        meta, _, name = entry.partition(b"\t")
+        if meta.split(b" ")[1:2] != [b"blob"]:
+            continue
+        rel = PurePosixPath(name.decode("utf-8", errors="surrogateescape"))
+        scenario = any(rel == w if is_file else rel.suffix in (".yaml", ".yml")
+                       for w, is_file in wanted)
+        if scenario and rel not in here:
+            removed.add(rel.as_posix())
+    return sorted(removed)
+
+
 @contextmanager
 def base_at_ref(model: Path, ref: str, root: Path | None = None) -> Iterator[Base]:
     """The base version of ``model`` at git REF, loaded from a temporary folder that lives

@@ -23,9 +23,11 @@ from accesssim.gate.base import (
     check_ref,
     git_toplevel,
     project_texts,
+    removed_at_ref,
 )
 from accesssim.gate.diff import diff
 from accesssim.gate.exposures import Exposure, from_found
+from accesssim.gate.groups import changed_groups, without_groups
 from accesssim.gate.opened import opened
 from accesssim.gate.result import GateReport, ModelDiff
 from accesssim.gate.waivers import judge, load_waivers
@@ -95,6 +97,8 @@ def compare(head: Project, head_run: HeadRun, base: Base,
         before = head_run.exposures
     else:
         before = analyse(base.project, progress, "base").exposures
+    if base.project is not None:  # a group grown or moved to another org: all it sees is new
+        before = without_groups(before, changed_groups(base.project, head))
     d = diff(before, head_run.exposures)
     changed = changed_lines(base.texts, head_texts)
     return ModelDiff(head.loaded.display_path, base.label, base.note, d,
@@ -145,8 +149,11 @@ def run_check(paths: Sequence[Path], *, base_ref: str | None = None,
     waiver_list = (load_waivers(waiver_file, str(waiver_file))
                    if waiver_file is not None else ())
     projects = [load_project(f, root) for f in files]
+    removed: list[str] = []
     if base_ref is not None and files:  # an unknown ref stops the run before any analysis
-        check_ref(base_ref, git_toplevel(files[0].absolute().parent))
+        top = git_toplevel(files[0].absolute().parent)
+        check_ref(base_ref, top)
+        removed = removed_at_ref(base_ref, list(paths), files, top)
     inputs = [p for project in projects for p in project.inputs]
     if waiver_file is not None:
         inputs.append(waiver_file)
@@ -169,7 +176,8 @@ def run_check(paths: Sequence[Path], *, base_ref: str | None = None,
             models.append(compare(project, head_run, base, progress))
     empty = tuple(str(p) for p, found in zip(paths, per_path, strict=True)
                   if all(f in without for f in found))
-    judged, reasons = judge(tuple(models), tuple(results), waiver_list, today, empty)
+    judged, reasons = judge(tuple(models), tuple(results), waiver_list, today, empty,
+                            tuple(f"{base_ref}:{r}" for r in removed))
     report = GateReport(judged, tuple(results), waiver_list, reasons, base_ref, today)
     return Checked(report, tuple(inputs))
 

@@ -1,0 +1,84 @@
+"""Hostile tests of the CI gate (issue 8): pull requests that try to open a path and still
+pass, changes that should pass and fail, and inputs a pipeline gets wrong. Each test is a
+regression test of a hole found by trying it; small temporary git repositories
+(``gate_repo``), the CLI run in-process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from accesssim.cli.main import main
+from gate_repo import CSV_REL, MODEL_REL, commit, git, make_repo, open_usage
+
+
+def run(root: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """``accesssim ARGS`` with ``root`` as the current folder: exit code and all output."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)
+        mp.delenv("GITHUB_STEP_SUMMARY", raising=False)
+        for key, value in (env or {}).items():
+            mp.setenv(key, value)
+        result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def check_json(root: Path, *args: str) -> tuple[int, dict[str, object]]:
+    code, _ = run(root, "check", "--quiet", "--format", "json", "-o", "../check.json", *args)
+    return code, json.loads((root.parent / "check.json").read_text(encoding="utf-8"))
+
+
+def test_deleting_a_scenario_and_opening_its_policy_fails(tmp_path: Path) -> None:
+    """A pull request that removes one scenario (another remains) and opens a path in the
+    policy only that scenario modelled: nothing left diffs that policy, so the gate must
+    say the scenario is gone rather than pass."""
+    root = tmp_path / "repo"
+    make_repo(root)
+    other = (root / MODEL_REL).read_text(encoding="utf-8").replace("case.csv", "other.csv")
+    (root / "scenarios/other.yaml").write_text(other, encoding="utf-8")
+    (root / "policies/other.csv").write_text((root / CSV_REL).read_text(encoding="utf-8"),
+                                             encoding="utf-8")
+    commit(root, "two scenarios")
+    git(root, "branch", "base")
+    (root / MODEL_REL).unlink()
+    open_usage(root)
+    commit(root, "pr")
+    code, report = check_json(root, "--base-ref", "base")
+    assert code == 1
+    messages = [r["message"] for r in report["reasons"]]  # type: ignore[attr-defined]
+    assert any("base:scenarios/case.yaml" in m and "gone" in m for m in messages), messages
+    # the same tree with the scenario kept: no removal reported (only the real opening)
+    git(root, "checkout", "-q", "base", "--", MODEL_REL)
+    code, report = check_json(root, "--base-ref", "base")
+    assert code == 1
+    assert not any("gone" in r["message"] for r in report["reasons"])  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("- id: clerk\n", "- id: clerk\n  headcount: 5000\n"),  # one clerk becomes 5000
+    ("- id: clerk\n  org: retail\n", "- id: clerk\n  org: retail2\n"),  # another company's staff
+])
+def test_a_group_grown_or_moved_under_the_same_id_fails(tmp_path: Path, old: str,
+                                                        new: str) -> None:
+    """The facts (person id, field, mode, day) stay the same, but more people or other
+    people see the field: the exposure is new, not unchanged."""
+    root = tmp_path / "repo"
+    make_repo(root)
+    text = (root / MODEL_REL).read_text(encoding="utf-8")
+    text = text.replace("  affiliated_with: nw\n", "  affiliated_with: nw\n- id: retail2\n"
+                        "  name: r2\n  kind: retail\n  affiliated_with: nw\n", 1)
+    (root / MODEL_REL).write_text(text, encoding="utf-8")
+    commit(root, "a second retailer")
+    git(root, "branch", "base")
+    assert run(root, "check", "--quiet", "--base-ref", "base")[0] == 0
+    (root / MODEL_REL).write_text(text.replace(old, new, 1), encoding="utf-8")
+    code, report = check_json(root, "--base-ref", "base")
+    assert code == 1, report
+    assert [r["kind"] for r in report["reasons"]] == ["exposure"]  # type: ignore[attr-defined]
+    # a group that shrinks is the same group: nothing opened
+    (root / MODEL_REL).write_text(text.replace("- id: clerk\n", "- id: clerk\n  headcount: 1\n"),
+                                  encoding="utf-8")
+    assert run(root, "check", "--quiet", "--base-ref", "base")[0] == 0
