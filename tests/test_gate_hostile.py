@@ -82,3 +82,30 @@ def test_a_group_grown_or_moved_under_the_same_id_fails(tmp_path: Path, old: str
     (root / MODEL_REL).write_text(text.replace("- id: clerk\n", "- id: clerk\n  headcount: 1\n"),
                                   encoding="utf-8")
     assert run(root, "check", "--quiet", "--base-ref", "base")[0] == 0
+
+
+def test_a_symlinked_policy_is_read_at_ref_through_its_link(tmp_path: Path) -> None:
+    """policies/case.csv -> v1.csv: HEAD's loader follows the link, so must the base (it read
+    the link's text, 'v1.csv', as a policy line: exit 2 on every run). A link leaving the
+    repository cannot be read at REF: exit 2, saying so."""
+    root = tmp_path / "repo"
+    make_repo(root)
+    git(root, "mv", CSV_REL, "policies/v1.csv")
+    (root / CSV_REL).symlink_to("v1.csv")
+    commit(root, "the policy behind a link")
+    git(root, "branch", "base")
+    assert run(root, "check", "--quiet", "--base-ref", "base")[0] == 0
+    line = open_usage(root)
+    code, report = check_json(root, "--base-ref", "base")
+    assert code == 1
+    [reason] = report["reasons"]  # type: ignore[misc]
+    assert reason["kind"] == "exposure"
+    assert reason["source"] == {"file": "policies/v1.csv", "line": line}
+    outside = tmp_path / "outside.csv"
+    outside.write_text((root / "policies/v1.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    (root / CSV_REL).unlink()
+    (root / CSV_REL).symlink_to(outside)
+    commit(root, "a link out of the repository")
+    code, output = run(root, "check", "--quiet", "--root", str(tmp_path), "--base-ref", "HEAD")
+    assert code == 2
+    assert "outside the repository" in output

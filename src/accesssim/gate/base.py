@@ -128,16 +128,30 @@ def check_ref(ref: str, top: Path) -> None:
 
 
 def _show(ref: str, path: PurePosixPath, top: Path) -> bytes | None:
-    """The file's bytes at REF (``git show REF:path`` without filters: ``git cat-file
-    blob``), or None when REF has no such file (or a folder there)."""
+    """The file's bytes at REF as the loader would read them in a checkout (no filters),
+    symbolic links followed inside the tree as the loader follows them; None when REF has
+    no such file (or a folder there, or a link to nothing). A link leaving the repository
+    cannot be read at REF: an error."""
     spec = f"{ref}:{path.as_posix()}"
-    kind = _git(["cat-file", "-t", spec], top)
-    if kind.returncode != 0 or kind.stdout.strip() != b"blob":
-        return None
-    result = _git(["cat-file", "blob", spec], top)
+    if "\n" in spec:
+        raise AccessSimError(f"cannot read {spec!r} from git: a line break in the path")
+    try:
+        result = subprocess.run(["git", "cat-file", "--batch", "--follow-symlinks"], cwd=top,
+                                input=spec.encode("utf-8", errors="surrogateescape") + b"\n",
+                                capture_output=True, check=False)
+    except OSError as exc:
+        raise AccessSimError(f"cannot run git: {exc.strerror or exc}") from None
     if result.returncode != 0:
         raise AccessSimError(f"cannot read {spec} from git: {_stderr(result)}")
-    return result.stdout
+    head, _, rest = result.stdout.partition(b"\n")
+    words = head.split(b" ")
+    if words[0] == b"symlink":
+        target = rest[:int(words[1])].decode("utf-8", errors="replace")
+        raise AccessSimError(f"cannot read {spec} from git: a symbolic link to {target}, "
+                             "outside the repository")
+    if len(words) != 3 or words[1] != b"blob":
+        return None  # missing, a folder, a dangling link or a loop: no such file at REF
+    return rest[:int(words[2])]
 
 
 def _inside(path: Path, top: Path) -> PurePosixPath | None:
