@@ -165,3 +165,29 @@ def test_a_waiver_does_not_cover_a_later_widening(tmp_path: Path) -> None:
     (root / MODEL_REL).write_text(text, encoding="utf-8")  # now in disaster mode too
     code, report = check_json(root, "--base-ref", "base")
     assert code == 1, report
+
+
+def test_a_moved_model_is_compared_with_its_old_self(tmp_path: Path) -> None:
+    """git mv scenarios/case.yaml scenarios/deeper/moved.yaml (Casbin paths updated): the
+    base is the model at its old path, said in the output, not an empty base that fails
+    every known exposure; a move that also opens a path still fails on that path only."""
+    root = tmp_path / "repo"
+    make_repo(root)
+    git(root, "branch", "base")
+    (root / "scenarios/deeper").mkdir()
+    git(root, "mv", MODEL_REL, "scenarios/deeper/moved.yaml")
+    moved = root / "scenarios/deeper/moved.yaml"
+    moved.write_text(moved.read_text(encoding="utf-8").replace("../policies/", "../../policies/"),
+                     encoding="utf-8")
+    commit(root, "moved")
+    code, report = check_json(root, "--base-ref", "base")
+    assert code == 0, report
+    [model] = report["models"]  # type: ignore[misc]
+    assert model["base"] == "base:scenarios/case.yaml"
+    assert "renamed" in model["base_note"]
+    line = open_usage(root)
+    code, report = check_json(root, "--base-ref", "base")
+    assert code == 1
+    [reason] = report["reasons"]  # type: ignore[misc]
+    assert reason["kind"] == "exposure" and "usage" in reason["message"]
+    assert reason["source"] == {"file": CSV_REL, "line": line}

@@ -167,6 +167,28 @@ def _inside(path: Path, top: Path) -> PurePosixPath | None:
             return None
 
 
+def renames_since(ref: str, top: Path) -> dict[PurePosixPath, PurePosixPath]:
+    """Files git sees as renamed between REF and the work tree: new path -> path at REF."""
+    result = _git(["diff", "-M", "--name-status", "-z", "--no-ext-diff", "--no-color",
+                   "--no-relative", ref, "--"], top)
+    if result.returncode != 0:
+        raise AccessSimError(f"cannot compare {ref} with the work tree in git: "
+                             f"{_stderr(result)}")
+    fields = result.stdout.split(b"\0")
+    renames: dict[PurePosixPath, PurePosixPath] = {}
+    index = 0
+    while index < len(fields) - 1:
+        status = fields[index]
+        if status.startswith(b"R") and index + 2 < len(fields):
+            old, new = (PurePosixPath(f.decode("utf-8", errors="surrogateescape"))
+                        for f in fields[index + 1:index + 3])
+            renames[new] = old
+            index += 3
+        else:
+            index += 3 if status[:1] == b"C" else 2
+    return renames
+
+
 def removed_at_ref(ref: str, paths: list[Path], files: list[Path], top: Path) -> list[str]:
     """Scenario files under ``paths`` at REF (as ``discover`` finds them: ``.yaml``/``.yml``
     under a folder, a file named itself) that ``files`` (HEAD's) no longer holds: a scenario
@@ -189,6 +211,9 @@ def removed_at_ref(ref: str, paths: list[Path], files: list[Path], top: Path) ->
                        for w, is_file in wanted)
         if scenario and rel not in here:
             removed.add(rel.as_posix())
+    if removed:  # a scenario renamed to one HEAD has is compared with its old self
+        removed -= {old.as_posix() for new, old in renames_since(ref, top).items()
+                    if new in here}
     return sorted(removed)
 
 
@@ -204,6 +229,11 @@ def base_at_ref(model: Path, ref: str, root: Path | None = None) -> Iterator[Bas
         raise AccessSimError(f"--base-ref: {model} is outside the git work tree {top}")
     label = f"{ref}:{model_rel}"
     model_bytes = _show(ref, model_rel, top)
+    note = None
+    if model_bytes is None and (old := renames_since(ref, top).get(model_rel)) is not None:
+        model_bytes = _show(ref, old, top)  # a model renamed: its base is its old self
+        note = f"{model_rel} is {old} at {ref} (renamed): compared with that"
+        model_rel, label = old, f"{ref}:{old}"
     if model_bytes is None:
         yield Base(None, "", f"{model_rel} does not exist at {ref}: empty base (a new model)",
                    Texts({}))
@@ -230,7 +260,7 @@ def base_at_ref(model: Path, ref: str, root: Path | None = None) -> Iterator[Bas
         except InputError as exc:  # say which version is wrong: HEAD's may be fine
             raise InputError([Problem(f"{ref}:{p.file}", p.line, p.message)
                               for p in exc.problems]) from None
-        yield Base(project, label, None, project_texts(project))
+        yield Base(project, label, note, project_texts(project))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
