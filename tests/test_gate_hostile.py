@@ -191,3 +191,24 @@ def test_a_moved_model_is_compared_with_its_old_self(tmp_path: Path) -> None:
     [reason] = report["reasons"]  # type: ignore[misc]
     assert reason["kind"] == "exposure" and "usage" in reason["message"]
     assert reason["source"] == {"file": CSV_REL, "line": line}
+
+
+def test_taking_a_field_out_of_the_model_while_the_policy_opens_it_is_refused(
+        tmp_path: Path) -> None:
+    """Drop field ``usage`` from the model and add the g line that unmasks it: the analysis
+    no longer sees the field (the unmask rule names a field it does not know: a lint only)
+    and the diff called it narrowing: PASS. The line the model cannot see is refused."""
+    root = tmp_path / "repo"
+    make_repo(root)
+    text = (root / MODEL_REL).read_text(encoding="utf-8")
+    (root / MODEL_REL).write_text(
+        text.replace("  - id: usage\n", "").replace("    - field: usage\n      masking: policy\n",
+                                                    ""), encoding="utf-8")
+    open_usage(root)
+    code, output = run(root, "check", "--quiet", "--base-ref", "main")
+    assert code == 2, output
+    assert f"{CSV_REL}:3: field 'usage' is not in system 'cis'" in output
+    assert "new since main:" in output
+    # the same lint already in the base is the base's: not refused again
+    commit(root, "field gone")
+    assert run(root, "check", "--quiet", "--base-ref", "HEAD")[0] == 0

@@ -27,9 +27,9 @@ from accesssim.gate.base import (
 )
 from accesssim.gate.diff import diff
 from accesssim.gate.exposures import Exposure, from_found
-from accesssim.gate.groups import changed_groups, without_groups
 from accesssim.gate.opened import opened
 from accesssim.gate.result import GateReport, ModelDiff
+from accesssim.gate.scope import changed_groups, refuse_blind_lines, without_groups
 from accesssim.gate.waivers import judge, load_waivers
 from accesssim.search.exposures import Found, find_exposures
 from accesssim.suite.checks import CheckResult, ScenarioRun, check
@@ -96,6 +96,7 @@ def compare(head: Project, head_run: HeadRun, base: Base,
     elif base.texts.same_lines(head_texts):
         before = head_run.exposures
     else:
+        refuse_blind_lines(base.project, head, base.label)
         before = analyse(base.project, progress, "base").exposures
     if base.project is not None:  # a group grown or moved to another org: all it sees is new
         before = without_groups(before, changed_groups(base.project, head))
