@@ -212,3 +212,27 @@ def test_taking_a_field_out_of_the_model_while_the_policy_opens_it_is_refused(
     # the same lint already in the base is the base's: not refused again
     commit(root, "field gone")
     assert run(root, "check", "--quiet", "--base-ref", "HEAD")[0] == 0
+
+
+def test_a_trust_grant_added_with_the_line_it_lets_through_fails(tmp_path: Path) -> None:
+    """Trust retail with ``usage`` and add the g line that unmasks it, in one change: HEAD
+    alone has no exposure (the clerk is inside the boundary now) and the gate passed. Both
+    versions are compared under the grants they share; a grant alone still passes."""
+    root = tmp_path / "repo"
+    make_repo(root)
+    text = (root / MODEL_REL).read_text(encoding="utf-8")
+    grant = "trust:\n- orgs:\n  - retail\n  systems:\n  - cis\n  fields:\n  - usage\n"
+    (root / MODEL_REL).write_text(text + grant, encoding="utf-8")
+    code, report = check_json(root, "--base-ref", "main")
+    assert code == 0, report
+    [model] = report["models"]  # type: ignore[misc]
+    assert "trust grants differ" in model["base_note"]
+    line = open_usage(root)
+    code, report = check_json(root, "--base-ref", "main")
+    assert code == 1, report
+    [reason] = report["reasons"]  # type: ignore[misc]
+    assert reason["kind"] == "exposure" and "usage" in reason["message"]
+    assert reason["source"] == {"file": CSV_REL, "line": line}
+    # once the grant is in the base, the gate compares as before: nothing new
+    commit(root, "grant and line")
+    assert run(root, "check", "--quiet", "--base-ref", "HEAD")[0] == 0

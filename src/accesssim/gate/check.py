@@ -29,7 +29,13 @@ from accesssim.gate.diff import diff
 from accesssim.gate.exposures import Exposure, from_found
 from accesssim.gate.opened import opened
 from accesssim.gate.result import GateReport, ModelDiff
-from accesssim.gate.scope import changed_groups, refuse_blind_lines, without_groups
+from accesssim.gate.scope import (
+    TRUST_NOTE,
+    changed_groups,
+    refuse_blind_lines,
+    shared_trust,
+    without_groups,
+)
 from accesssim.gate.waivers import judge, load_waivers
 from accesssim.search.exposures import Found, find_exposures
 from accesssim.suite.checks import CheckResult, ScenarioRun, check
@@ -91,18 +97,24 @@ def compare(head: Project, head_run: HeadRun, base: Base,
     """HEAD compared with its base. A base whose three files read the same as HEAD's has
     HEAD's exposures (same texts, same analysis) and is not analysed again."""
     head_texts = project_texts(head)
+    note = base.note
     if base.project is None:
         before: tuple[Exposure, ...] = ()
     elif base.texts.same_lines(head_texts):
         before = head_run.exposures
     else:
         refuse_blind_lines(base.project, head, base.label)
-        before = analyse(base.project, progress, "base").exposures
+        shared = shared_trust(base.project, head)  # a boundary moved: compare under both's
+        if shared is not None:
+            note = "; ".join(filter(None, (note, TRUST_NOTE)))
+            head_run = analyse(shared[1], progress, "HEAD under the shared trust grants")
+        before = analyse(base.project if shared is None else shared[0], progress,
+                         "base").exposures
     if base.project is not None:  # a group grown or moved to another org: all it sees is new
         before = without_groups(before, changed_groups(base.project, head))
     d = diff(before, head_run.exposures)
     changed = changed_lines(base.texts, head_texts)
-    return ModelDiff(head.loaded.display_path, base.label, base.note, d,
+    return ModelDiff(head.loaded.display_path, base.label, note, d,
                      opened(head_run.engine.search, d, head_run.exposures, changed))
 
 

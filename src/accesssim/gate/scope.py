@@ -6,16 +6,25 @@ line that unmasks it. The analysis then sees nothing (the rule names a field it 
 know, a lint only), and the diff calls it narrowing. Such lines, new since the base, are
 refused: the gate cannot tell what they open. So are people whose group changed under the
 same id (``changed_groups``): their facts look unchanged, but more or other people see.
+And a trust grant added with the line it lets through would hide it (the people are inside
+the boundary now): when the grants differ, both versions are compared under the grants they
+share (``shared_trust``), so moving the boundary and opening a path cannot cancel out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from accesssim.engine import Project
 from accesssim.errors import InputError, Problem
 from accesssim.gate.exposures import Exposure
+from accesssim.model.schema import TrustGrant
 from accesssim.policy.lints import reference_lints
+
+#: Said in the outputs when the trust grants differ between the versions.
+TRUST_NOTE = ("the trust grants differ: both versions are compared under the grants they "
+              "share (a boundary moved in the same change cannot hide what it opens)")
 
 
 def refuse_blind_lines(base: Project, head: Project, base_label: str) -> None:
@@ -47,3 +56,24 @@ def without_groups(exposures: Iterable[Exposure], people: frozenset[str]
                    ) -> tuple[Exposure, ...]:
     """The exposures of everyone but ``people`` (order kept)."""
     return tuple(e for e in exposures if e.person not in people)
+
+
+def shared_trust(base: Project, head: Project) -> tuple[Project, Project] | None:
+    """Both versions with only the trust grants they share (the same grant, word for word),
+    when their grants differ; None when they are the same. A grant is an exception to the
+    boundary, so fewer grants can only show more: each version keeps every exposure it had,
+    and a grant added (or widened) in HEAD no longer hides what HEAD opens."""
+    def key(grant: TrustGrant) -> str:
+        return repr(grant.model_dump())
+
+    before, after = base.loaded.model.trust, head.loaded.model.trust
+    if sorted(map(key, before)) == sorted(map(key, after)):
+        return None
+    common = {key(g) for g in before} & {key(g) for g in after}
+    return _with_trust(base, [g for g in before if key(g) in common]), _with_trust(
+        head, [g for g in after if key(g) in common])
+
+
+def _with_trust(project: Project, grants: list[TrustGrant]) -> Project:
+    model = project.loaded.model.model_copy(update={"trust": grants})
+    return Project(replace(project.loaded, model=model), project.policy)
