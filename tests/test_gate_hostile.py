@@ -226,7 +226,7 @@ def test_a_trust_grant_added_with_the_line_it_lets_through_fails(tmp_path: Path)
     code, report = check_json(root, "--base-ref", "main")
     assert code == 0, report
     [model] = report["models"]  # type: ignore[misc]
-    assert "trust grants differ" in model["base_note"]
+    assert "boundary differs" in model["base_note"]
     line = open_usage(root)
     code, report = check_json(root, "--base-ref", "main")
     assert code == 1, report
@@ -236,3 +236,20 @@ def test_a_trust_grant_added_with_the_line_it_lets_through_fails(tmp_path: Path)
     # once the grant is in the base, the gate compares as before: nothing new
     commit(root, "grant and line")
     assert run(root, "check", "--quiet", "--base-ref", "HEAD")[0] == 0
+
+
+@pytest.mark.parametrize("boundary", ["    data_class: public\n", "    concerns:\n    - retail\n"])
+def test_a_field_made_public_or_concerning_retail_with_the_line_that_opens_it_fails(
+        tmp_path: Path, boundary: str) -> None:
+    """``usage`` declared public (or the retailer's own customers' data) in the change that
+    unmasks it: HEAD alone has no exposure; compared under the shared boundary it has one."""
+    root = tmp_path / "repo"
+    make_repo(root)
+    text = (root / MODEL_REL).read_text(encoding="utf-8")
+    (root / MODEL_REL).write_text(text.replace("  - id: usage\n", "  - id: usage\n" + boundary),
+                                  encoding="utf-8")
+    assert run(root, "check", "--quiet", "--base-ref", "main")[0] == 0
+    open_usage(root)
+    code, report = check_json(root, "--base-ref", "main")
+    assert code == 1, report
+    assert [r["kind"] for r in report["reasons"]] == ["exposure"]  # type: ignore[attr-defined]

@@ -30,10 +30,10 @@ from accesssim.gate.exposures import Exposure, from_found
 from accesssim.gate.opened import opened
 from accesssim.gate.result import GateReport, ModelDiff
 from accesssim.gate.scope import (
-    TRUST_NOTE,
+    BOUNDARY_NOTE,
     changed_groups,
     refuse_blind_lines,
-    shared_trust,
+    shared_boundary,
     without_groups,
 )
 from accesssim.gate.waivers import judge, load_waivers
@@ -104,10 +104,10 @@ def compare(head: Project, head_run: HeadRun, base: Base,
         before = head_run.exposures
     else:
         refuse_blind_lines(base.project, head, base.label)
-        shared = shared_trust(base.project, head)  # a boundary moved: compare under both's
+        shared = shared_boundary(base.project, head)  # a boundary moved: compare under both's
         if shared is not None:
-            note = "; ".join(filter(None, (note, TRUST_NOTE)))
-            head_run = analyse(shared[1], progress, "HEAD under the shared trust grants")
+            note = "; ".join(filter(None, (note, BOUNDARY_NOTE)))
+            head_run = analyse(shared[1], progress, "HEAD under the shared boundary")
         before = analyse(base.project if shared is None else shared[0], progress,
                          "base").exposures
     if base.project is not None:  # a group grown or moved to another org: all it sees is new

@@ -6,9 +6,9 @@ line that unmasks it. The analysis then sees nothing (the rule names a field it 
 know, a lint only), and the diff calls it narrowing. Such lines, new since the base, are
 refused: the gate cannot tell what they open. So are people whose group changed under the
 same id (``changed_groups``): their facts look unchanged, but more or other people see.
-And a trust grant added with the line it lets through would hide it (the people are inside
-the boundary now): when the grants differ, both versions are compared under the grants they
-share (``shared_trust``), so moving the boundary and opening a path cannot cancel out.
+And a trust grant added, or a field made public, with the line it lets through would hide
+it: when the boundaries differ, both versions are compared under the boundary they share
+(``shared_boundary``), so moving the boundary and opening a path cannot cancel out.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from dataclasses import replace
 from accesssim.engine import Project
 from accesssim.errors import InputError, Problem
 from accesssim.gate.exposures import Exposure
-from accesssim.model.schema import TrustGrant
+from accesssim.model.schema import DataField, TrustGrant
 from accesssim.policy.lints import reference_lints
 
 #: Said in the outputs when the trust grants differ between the versions.
-TRUST_NOTE = ("the trust grants differ: both versions are compared under the grants they "
-              "share (a boundary moved in the same change cannot hide what it opens)")
+BOUNDARY_NOTE = ("the boundary differs (trust grants, or a field's data_class or concerns): "
+                 "both versions are compared under the boundary they share (a boundary moved "
+                 "in the same change cannot hide what it opens)")
 
 
 def refuse_blind_lines(base: Project, head: Project, base_label: str) -> None:
@@ -58,22 +59,45 @@ def without_groups(exposures: Iterable[Exposure], people: frozenset[str]
     return tuple(e for e in exposures if e.person not in people)
 
 
-def shared_trust(base: Project, head: Project) -> tuple[Project, Project] | None:
-    """Both versions with only the trust grants they share (the same grant, word for word),
-    when their grants differ; None when they are the same. A grant is an exception to the
-    boundary, so fewer grants can only show more: each version keeps every exposure it had,
-    and a grant added (or widened) in HEAD no longer hides what HEAD opens."""
+def shared_boundary(base: Project, head: Project) -> tuple[Project, Project] | None:
+    """Both versions under the boundary they share, when theirs differ (None: the same).
+
+    The boundary: the trust grants (kept: those in both, word for word), and each field's
+    ``data_class`` (non-public when either version says so) and ``concerns`` (the
+    organizations both versions name). Each is an exception to the boundary, so the shared
+    one can only show more: a grant added, a field made public or a concern added in HEAD
+    no longer hides what HEAD opens, and a boundary change alone opens nothing."""
     def key(grant: TrustGrant) -> str:
         return repr(grant.model_dump())
 
+    def fields(project: Project) -> dict[str, DataField]:
+        return {f.id: f for s in project.loaded.model.systems for f in s.fields}
+
     before, after = base.loaded.model.trust, head.loaded.model.trust
-    if sorted(map(key, before)) == sorted(map(key, after)):
+    base_fields, head_fields = fields(base), fields(head)
+    same_fields = all((f.data_class, sorted(f.concerns)) == (
+        g.data_class, sorted(g.concerns)) for i, f in base_fields.items()
+        if (g := head_fields.get(i)) is not None)
+    if sorted(map(key, before)) == sorted(map(key, after)) and same_fields:
         return None
     common = {key(g) for g in before} & {key(g) for g in after}
-    return _with_trust(base, [g for g in before if key(g) in common]), _with_trust(
-        head, [g for g in after if key(g) in common])
+    return (_shared(base, [g for g in before if key(g) in common], head_fields),
+            _shared(head, [g for g in after if key(g) in common], base_fields))
 
 
-def _with_trust(project: Project, grants: list[TrustGrant]) -> Project:
-    model = project.loaded.model.model_copy(update={"trust": grants})
-    return Project(replace(project.loaded, model=model), project.policy)
+def _shared(project: Project, grants: list[TrustGrant], other: dict[str, DataField]
+            ) -> Project:
+    def field(f: DataField) -> DataField:
+        o = other.get(f.id)
+        if o is None:
+            return f
+        return f.model_copy(update={
+            "data_class": "public" if "public" == f.data_class == o.data_class
+            else "non-public",
+            "concerns": [c for c in f.concerns if c in o.concerns]})
+
+    model = project.loaded.model
+    systems = [s.model_copy(update={"fields": [field(f) for f in s.fields]})
+               for s in model.systems]
+    shared = model.model_copy(update={"trust": grants, "systems": systems})
+    return Project(replace(project.loaded, model=shared), project.policy)
