@@ -253,3 +253,21 @@ def test_a_field_made_public_or_concerning_retail_with_the_line_that_opens_it_fa
     code, report = check_json(root, "--base-ref", "main")
     assert code == 1, report
     assert [r["kind"] for r in report["reasons"]] == ["exposure"]  # type: ignore[attr-defined]
+
+
+def test_taking_an_account_out_of_the_model_while_the_policy_grants_it_is_refused(
+        tmp_path: Path) -> None:
+    """Account ``acc2`` (the clerk's) dropped from the model, and a rule granting it the
+    unmask added: to the analysis ``acc2`` is a role nobody holds, so nothing opened."""
+    root = tmp_path / "repo"
+    make_repo(root)
+    text = (root / MODEL_REL).read_text(encoding="utf-8")
+    second = "accounts:\n- id: acc2\n  holder: clerk\n  systems:\n  - cis\n"
+    (root / MODEL_REL).write_text(text.replace("accounts:\n", second, 1), encoding="utf-8")
+    commit(root, "a second account")
+    (root / MODEL_REL).write_text(text, encoding="utf-8")
+    with (root / CSV_REL).open("a", encoding="utf-8") as handle:
+        handle.write("p, acc2, cis, usage, unmask, allow, *, *, *\n")
+    code, output = run(root, "check", "--quiet", "--base-ref", "HEAD")
+    assert code == 2, output
+    assert f"{CSV_REL}:5: account 'acc2' is no longer in the model" in output

@@ -32,13 +32,23 @@ def refuse_blind_lines(base: Project, head: Project, base_label: str) -> None:
     """HEAD's policy lines that name what HEAD's model does not describe, where the base had
     no such warning: an InputError at each line (exit 2)."""
     known = {(lint.code, lint.message) for lint in reference_lints(base)}
-    new = [lint for lint in reference_lints(head) if (lint.code, lint.message) not in known]
+    new = [(lint.file, lint.line, f"{lint.message} [{lint.code}]")
+           for lint in reference_lints(head) if (lint.code, lint.message) not in known]
+    gone = ({a.id for a in base.loaded.model.accounts}
+            - {a.id for a in head.loaded.model.accounts})
+    policy = head.policy
+    subjects = [*((r.get("sub", policy.p_tokens), r) for r in policy.rules),
+                *((g.values[0], g) for g in policy.groupings)] if gone else []
+    for subject, line in subjects:
+        if subject in gone:
+            new.append((policy.policy_display, line.line,
+                        f"account {subject!r} is no longer in the model, but this line still "
+                        "grants it"))
     if new:
         raise InputError([Problem(
-            lint.file, lint.line,
-            f"{lint.message} [{lint.code}]; new since {base_label}: the gate cannot tell what "
+            file, number, f"{message}; new since {base_label}: the gate cannot tell what "
             "this line opens in the real system (was it taken out of the model?); describe "
-            "it in the model, or remove the line") for lint in new])
+            "it in the model, or remove the line") for file, number, message in sorted(new)])
 
 
 def changed_groups(base: Project, head: Project) -> frozenset[str]:
