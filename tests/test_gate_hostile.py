@@ -313,3 +313,24 @@ def test_a_waiver_for_one_scenario_does_not_cover_another(tmp_path: Path) -> Non
     open_usage(root)  # the same leak, now in the live model
     code, report = check_json(root, "--base-ref", "base")
     assert code == 1, report
+
+
+def test_pointing_the_model_at_another_policy_while_the_old_one_opens_fails(
+        tmp_path: Path) -> None:
+    """The model re-pointed from policies/case.csv (the deployed one, say) to an untouched
+    copy, and the g line that opens ``usage`` added to case.csv: no scenario reads case.csv
+    any more, so nothing compared it. It is named; deleting it passes."""
+    root = tmp_path / "repo"
+    make_repo(root)
+    (root / "policies/old.csv").write_text((root / CSV_REL).read_text(encoding="utf-8"),
+                                           encoding="utf-8")
+    commit(root, "a copy")
+    open_usage(root)
+    text = (root / MODEL_REL).read_text(encoding="utf-8")
+    (root / MODEL_REL).write_text(text.replace("case.csv", "old.csv"), encoding="utf-8")
+    code, report = check_json(root, "--base-ref", "HEAD")
+    assert code == 1, report
+    [reason] = report["reasons"]  # type: ignore[misc]
+    assert reason["message"].startswith(f"{CSV_REL}: HEAD:{MODEL_REL} checked it, no scenario")
+    (root / CSV_REL).unlink()
+    assert run(root, "check", "--quiet", "--base-ref", "HEAD")[0] == 0

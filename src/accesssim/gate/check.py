@@ -173,6 +173,7 @@ def run_check(paths: Sequence[Path], *, base_ref: str | None = None,
     models: list[ModelDiff] = []
     results: list[CheckResult] = []
     without: set[Path] = set()
+    read_at_ref: set[tuple[Path, str]] = set()  # (Casbin file, the base model naming it)
     for number, project in enumerate(projects, start=1):
         shown = project.loaded.display_path
         head_run = analyse(project, progress, f"[{number}/{len(projects)}] {shown}")
@@ -187,10 +188,27 @@ def run_check(paths: Sequence[Path], *, base_ref: str | None = None,
             continue
         with base_at_ref(project.loaded.path, base_ref, root) as base:
             models.append(compare(project, head_run, base, progress))
+            read_at_ref.update((project.loaded.root / name, f"{base_ref}:{shown}")
+                               for role, (name, _) in base.texts.files.items()
+                               if role != "model")
     empty = tuple(str(p) for p, found in zip(paths, per_path, strict=True)
                   if all(f in without for f in found))
     judged, reasons = judge(tuple(models), tuple(results), waiver_list, today, empty,
-                            tuple(f"{base_ref}:{r}" for r in removed))
+                            tuple(f"{base_ref}:{r}" for r in removed),
+                            unread(read_at_ref, projects))
     report = GateReport(judged, tuple(results), waiver_list, reasons, base_ref, today)
     return Checked(report, tuple(inputs))
 
+
+def unread(read_at_ref: set[tuple[Path, str]], projects: Sequence[Project]
+           ) -> tuple[tuple[str, str], ...]:
+    """The Casbin files a base model named that no HEAD scenario reads, though they are still
+    in the work tree (a model pointed at another policy while the old one, maybe the one
+    deployed, changes unchecked): (file as shown, ``REF:model``), sorted."""
+    now = {p.resolve() for project in projects for p in project.inputs}
+    left = set()
+    for path, model in read_at_ref:
+        if path.exists() and path.resolve() not in now:
+            shown = next((project.loaded.display(path) for project in projects), str(path))
+            left.add((shown, model))
+    return tuple(sorted(left))
