@@ -334,3 +334,24 @@ def test_pointing_the_model_at_another_policy_while_the_old_one_opens_fails(
     assert reason["message"].startswith(f"{CSV_REL}: HEAD:{MODEL_REL} checked it, no scenario")
     (root / CSV_REL).unlink()
     assert run(root, "check", "--quiet", "--base-ref", "HEAD")[0] == 0
+
+
+@pytest.mark.xfail(strict=True, reason="the shared boundary covers trust grants, data_class and "
+                   "concerns, not a system's owner or its contractors (works_for): a change "
+                   "that hands cis to the retailer hides what it opens; only an expectation "
+                   "can catch it")
+def test_a_system_handed_to_the_retailer_with_the_line_that_opens_it_fails(
+        tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    make_repo(root, expectations=False)
+    text = (root / MODEL_REL).read_text(encoding="utf-8")
+    # a scenario with an expectation that the handover does not break
+    expect = ("expectations:\n- id: clerk-opens-customer\n  decision: {account: acc, system: "
+              "cis, object: customer, action: open, expect: allow}\n")
+    (root / MODEL_REL).write_text(text + expect, encoding="utf-8")
+    commit(root, "expectation")
+    (root / MODEL_REL).write_text(text.replace("  owner: nw\n  fields:", "  owner: retail\n"
+                                               "  fields:") + expect, encoding="utf-8")
+    open_usage(root)
+    code, report = check_json(root, "--base-ref", "HEAD")
+    assert code == 1, report
