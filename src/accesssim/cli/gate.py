@@ -18,7 +18,7 @@ import click
 
 from accesssim.cli.guard import Exit, PathArg, analysis_done, handles_errors
 from accesssim.cli.options import FORMAT_OPT, ROOT_OPT, load_project, write_output
-from accesssim.cli.outputs import prepare_folder, refuse_inputs, write_atomically
+from accesssim.cli.outputs import prepare_folder, refuse_inputs, write_all
 from accesssim.errors import AccessSimError
 
 if TYPE_CHECKING:
@@ -100,14 +100,16 @@ def _write_quietly(text: str, target: Path | None, inputs: list[Path]) -> None:
         pass
 
 
-def _append_step_summary(text: str, *, quiet: bool = False) -> None:
-    """Append to ``$GITHUB_STEP_SUMMARY`` when set (GitHub shows it on the run's page)."""
+def _append_step_summary(text: str, *, quiet: bool = False, only_try: bool = False) -> None:
+    """Append to ``$GITHUB_STEP_SUMMARY`` when set (GitHub shows it on the run's page);
+    ``only_try``: open it for appending, write nothing."""
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if not summary:
         return
     try:
         with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(text if text.endswith("\n") else text + "\n")
+            if not only_try:
+                handle.write(text if text.endswith("\n") else text + "\n")
     except OSError as exc:
         if not quiet:
             raise AccessSimError(f"cannot append to $GITHUB_STEP_SUMMARY ({summary}): "
@@ -229,9 +231,11 @@ def check_cmd(paths: tuple[Path, ...], base_ref: str | None, waivers: Path | Non
         summary = (check_to_markdown(report) if os.environ.get("GITHUB_STEP_SUMMARY")
                    else "")
     analysis_done()
-    for target, text in texts:
-        write_atomically(target, text)
-    write_output(main, output)
+    if summary:  # an unwritable summary stops the run before any output is written
+        _append_step_summary("", only_try=True)
+    write_all([*texts, *([(output, main)] if output is not None else [])])
+    if output is None:
+        write_output(main, None)
     if summary:
         _append_step_summary(summary)
     sys.exit(Exit.FINDINGS if report.result == "FAIL" else Exit.CLEAN)

@@ -60,11 +60,40 @@ def _write_into(path: Path, text: str) -> None:
         raise AccessSimError(f"cannot write {path}: {_reason(exc, path)}") from exc
 
 
+def _special(path: Path) -> bool:
+    return path.exists() and not path.is_file() and not path.is_dir()
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` in one step, keeping an existing file's mode."""
-    if path.exists() and not path.is_file() and not path.is_dir():
-        _write_into(path, text)
-        return
+    write_all([(path, text)])
+
+
+def write_all(items: list[tuple[Path, str]]) -> None:
+    """Write the outputs of one run all or none, as far as files allow: devices and pipes
+    (``/dev/null``, a FIFO) first, as they cannot be taken back; then each regular file is
+    staged beside its target, and only when every one is staged are they moved into place.
+    An existing file's mode is kept."""
+    for path, text in items:
+        if _special(path):
+            _write_into(path, text)
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, text in items:
+            if not _special(path):
+                staged.append((_stage(path, text), path))
+        for tmp, path in staged:
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                raise AccessSimError(f"cannot write {path}: {_reason(exc, path)}") from exc
+    finally:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _stage(path: Path, text: str) -> str:
+    """``text`` in a new hidden file beside ``path``, with the mode ``path`` will have."""
     prepare_folder(path.parent, path)
     if path.exists():
         mode = stat.S_IMODE(path.stat().st_mode)
@@ -80,13 +109,13 @@ def write_atomically(path: Path, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise AccessSimError(f"cannot write {path}: {_reason(exc, path)}") from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return tmp
 
 
 @contextmanager
@@ -110,3 +139,4 @@ def stage_folder(target: Path) -> Iterator[Path]:
         if isinstance(exc, OSError):
             raise AccessSimError(f"cannot write into {target}: {_reason(exc, target)}") from exc
         raise
+

@@ -128,16 +128,30 @@ def check_ref(ref: str, top: Path) -> None:
 
 
 def _show(ref: str, path: PurePosixPath, top: Path) -> bytes | None:
-    """The file's bytes at REF (``git show REF:path`` without filters: ``git cat-file
-    blob``), or None when REF has no such file (or a folder there)."""
+    """The file's bytes at REF as the loader would read them in a checkout (no filters),
+    symbolic links followed inside the tree as the loader follows them; None when REF has
+    no such file (or a folder there, or a link to nothing). A link leaving the repository
+    cannot be read at REF: an error."""
     spec = f"{ref}:{path.as_posix()}"
-    kind = _git(["cat-file", "-t", spec], top)
-    if kind.returncode != 0 or kind.stdout.strip() != b"blob":
-        return None
-    result = _git(["cat-file", "blob", spec], top)
+    if "\n" in spec:
+        raise AccessSimError(f"cannot read {spec!r} from git: a line break in the path")
+    try:
+        result = subprocess.run(["git", "cat-file", "--batch", "--follow-symlinks"], cwd=top,
+                                input=spec.encode("utf-8", errors="surrogateescape") + b"\n",
+                                capture_output=True, check=False)
+    except OSError as exc:
+        raise AccessSimError(f"cannot run git: {exc.strerror or exc}") from None
     if result.returncode != 0:
         raise AccessSimError(f"cannot read {spec} from git: {_stderr(result)}")
-    return result.stdout
+    head, _, rest = result.stdout.partition(b"\n")
+    words = head.split(b" ")
+    if words[0] == b"symlink":
+        target = rest[:int(words[1])].decode("utf-8", errors="replace")
+        raise AccessSimError(f"cannot read {spec} from git: a symbolic link to {target}, "
+                             "outside the repository")
+    if len(words) != 3 or words[1] != b"blob":
+        return None  # missing, a folder, a dangling link or a loop: no such file at REF
+    return rest[:int(words[2])]
 
 
 def _inside(path: Path, top: Path) -> PurePosixPath | None:
@@ -153,6 +167,56 @@ def _inside(path: Path, top: Path) -> PurePosixPath | None:
             return None
 
 
+def renames_since(ref: str, top: Path) -> dict[PurePosixPath, PurePosixPath]:
+    """Files git sees as renamed between REF and the work tree: new path -> path at REF."""
+    result = _git(["diff", "-M", "--name-status", "-z", "--no-ext-diff", "--no-color",
+                   "--no-relative", ref, "--"], top)
+    if result.returncode != 0:
+        raise AccessSimError(f"cannot compare {ref} with the work tree in git: "
+                             f"{_stderr(result)}")
+    fields = result.stdout.split(b"\0")
+    renames: dict[PurePosixPath, PurePosixPath] = {}
+    index = 0
+    while index < len(fields) - 1:
+        status = fields[index]
+        if status.startswith(b"R") and index + 2 < len(fields):
+            old, new = (PurePosixPath(f.decode("utf-8", errors="surrogateescape"))
+                        for f in fields[index + 1:index + 3])
+            renames[new] = old
+            index += 3
+        else:
+            index += 3 if status[:1] == b"C" else 2
+    return renames
+
+
+def removed_at_ref(ref: str, paths: list[Path], files: list[Path], top: Path) -> list[str]:
+    """Scenario files under ``paths`` at REF (as ``discover`` finds them: ``.yaml``/``.yml``
+    under a folder, a file named itself) that ``files`` (HEAD's) no longer holds: a scenario
+    deleted, renamed away or moved out of the gate's sight. Work-tree paths, sorted."""
+    here = {rel for f in files if (rel := _inside(f, top)) is not None}
+    wanted = [(rel, p.is_file()) for p in paths if (rel := _inside(p, top)) is not None]
+    if not wanted:
+        return []
+    result = _git(["--literal-pathspecs", "ls-tree", "-r", "-z", ref, "--",
+                   *(rel.as_posix() for rel, _ in wanted)], top)
+    if result.returncode != 0:
+        raise AccessSimError(f"cannot list {ref} in git: {_stderr(result)}")
+    removed = set()
+    for entry in result.stdout.split(b"\0"):
+        meta, _, name = entry.partition(b"\t")
+        if meta.split(b" ")[1:2] != [b"blob"]:
+            continue
+        rel = PurePosixPath(name.decode("utf-8", errors="surrogateescape"))
+        scenario = any(rel == w if is_file else rel.suffix in (".yaml", ".yml")
+                       for w, is_file in wanted)
+        if scenario and rel not in here:
+            removed.add(rel.as_posix())
+    if removed:  # a scenario renamed to one HEAD has is compared with its old self
+        removed -= {old.as_posix() for new, old in renames_since(ref, top).items()
+                    if new in here}
+    return sorted(removed)
+
+
 @contextmanager
 def base_at_ref(model: Path, ref: str, root: Path | None = None) -> Iterator[Base]:
     """The base version of ``model`` at git REF, loaded from a temporary folder that lives
@@ -165,6 +229,11 @@ def base_at_ref(model: Path, ref: str, root: Path | None = None) -> Iterator[Bas
         raise AccessSimError(f"--base-ref: {model} is outside the git work tree {top}")
     label = f"{ref}:{model_rel}"
     model_bytes = _show(ref, model_rel, top)
+    note = None
+    if model_bytes is None and (old := renames_since(ref, top).get(model_rel)) is not None:
+        model_bytes = _show(ref, old, top)  # a model renamed: its base is its old self
+        note = f"{model_rel} is {old} at {ref} (renamed): compared with that"
+        model_rel, label = old, f"{ref}:{old}"
     if model_bytes is None:
         yield Base(None, "", f"{model_rel} does not exist at {ref}: empty base (a new model)",
                    Texts({}))
@@ -191,7 +260,7 @@ def base_at_ref(model: Path, ref: str, root: Path | None = None) -> Iterator[Bas
         except InputError as exc:  # say which version is wrong: HEAD's may be fine
             raise InputError([Problem(f"{ref}:{p.file}", p.line, p.message)
                               for p in exc.problems]) from None
-        yield Base(project, label, None, project_texts(project))
+        yield Base(project, label, note, project_texts(project))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -23,11 +23,19 @@ from accesssim.gate.base import (
     check_ref,
     git_toplevel,
     project_texts,
+    removed_at_ref,
 )
 from accesssim.gate.diff import diff
 from accesssim.gate.exposures import Exposure, from_found
 from accesssim.gate.opened import opened
 from accesssim.gate.result import GateReport, ModelDiff
+from accesssim.gate.scope import (
+    BOUNDARY_NOTE,
+    changed_groups,
+    refuse_blind_lines,
+    shared_boundary,
+    without_groups,
+)
 from accesssim.gate.waivers import judge, load_waivers
 from accesssim.search.exposures import Found, find_exposures
 from accesssim.suite.checks import CheckResult, ScenarioRun, check
@@ -89,15 +97,24 @@ def compare(head: Project, head_run: HeadRun, base: Base,
     """HEAD compared with its base. A base whose three files read the same as HEAD's has
     HEAD's exposures (same texts, same analysis) and is not analysed again."""
     head_texts = project_texts(head)
+    note = base.note
     if base.project is None:
         before: tuple[Exposure, ...] = ()
     elif base.texts.same_lines(head_texts):
         before = head_run.exposures
     else:
-        before = analyse(base.project, progress, "base").exposures
+        refuse_blind_lines(base.project, head, base.label)
+        shared = shared_boundary(base.project, head)  # a boundary moved: compare under both's
+        if shared is not None:
+            note = "; ".join(filter(None, (note, BOUNDARY_NOTE)))
+            head_run = analyse(shared[1], progress, "HEAD under the shared boundary")
+        before = analyse(base.project if shared is None else shared[0], progress,
+                         "base").exposures
+    if base.project is not None:  # a group grown or moved to another org: all it sees is new
+        before = without_groups(before, changed_groups(base.project, head))
     d = diff(before, head_run.exposures)
     changed = changed_lines(base.texts, head_texts)
-    return ModelDiff(head.loaded.display_path, base.label, base.note, d,
+    return ModelDiff(head.loaded.display_path, base.label, note, d,
                      opened(head_run.engine.search, d, head_run.exposures, changed))
 
 
@@ -145,14 +162,18 @@ def run_check(paths: Sequence[Path], *, base_ref: str | None = None,
     waiver_list = (load_waivers(waiver_file, str(waiver_file))
                    if waiver_file is not None else ())
     projects = [load_project(f, root) for f in files]
+    removed: list[str] = []
     if base_ref is not None and files:  # an unknown ref stops the run before any analysis
-        check_ref(base_ref, git_toplevel(files[0].absolute().parent))
+        top = git_toplevel(files[0].absolute().parent)
+        check_ref(base_ref, top)
+        removed = removed_at_ref(base_ref, list(paths), files, top)
     inputs = [p for project in projects for p in project.inputs]
     if waiver_file is not None:
         inputs.append(waiver_file)
     models: list[ModelDiff] = []
     results: list[CheckResult] = []
     without: set[Path] = set()
+    read_at_ref: set[tuple[Path, str]] = set()  # (Casbin file, the base model naming it)
     for number, project in enumerate(projects, start=1):
         shown = project.loaded.display_path
         head_run = analyse(project, progress, f"[{number}/{len(projects)}] {shown}")
@@ -167,9 +188,27 @@ def run_check(paths: Sequence[Path], *, base_ref: str | None = None,
             continue
         with base_at_ref(project.loaded.path, base_ref, root) as base:
             models.append(compare(project, head_run, base, progress))
+            read_at_ref.update((project.loaded.root / name, f"{base_ref}:{shown}")
+                               for role, (name, _) in base.texts.files.items()
+                               if role != "model")
     empty = tuple(str(p) for p, found in zip(paths, per_path, strict=True)
                   if all(f in without for f in found))
-    judged, reasons = judge(tuple(models), tuple(results), waiver_list, today, empty)
+    judged, reasons = judge(tuple(models), tuple(results), waiver_list, today, empty,
+                            tuple(f"{base_ref}:{r}" for r in removed),
+                            unread(read_at_ref, projects))
     report = GateReport(judged, tuple(results), waiver_list, reasons, base_ref, today)
     return Checked(report, tuple(inputs))
 
+
+def unread(read_at_ref: set[tuple[Path, str]], projects: Sequence[Project]
+           ) -> tuple[tuple[str, str], ...]:
+    """The Casbin files a base model named that no HEAD scenario reads, though they are still
+    in the work tree (a model pointed at another policy while the old one, maybe the one
+    deployed, changes unchecked): (file as shown, ``REF:model``), sorted."""
+    now = {p.resolve() for project in projects for p in project.inputs}
+    left = set()
+    for path, model in read_at_ref:
+        if path.exists() and path.resolve() not in now:
+            shown = next((project.loaded.display(path) for project in projects), str(path))
+            left.add((shown, model))
+    return tuple(sorted(left))

@@ -159,10 +159,14 @@ def _duplicates(data: dict[str, Any], shown: str) -> list[Problem]:
 
 
 def judge(models: tuple[ModelDiff, ...], expectations: tuple[CheckResult, ...],
-          waivers: tuple[Waiver, ...], today: dt.date, empty_paths: tuple[str, ...]
+          waivers: tuple[Waiver, ...], today: dt.date, empty_paths: tuple[str, ...],
+          removed: tuple[str, ...] = (), unread: tuple[tuple[str, str], ...] = ()
           ) -> tuple[tuple[ModelDiff, ...], tuple[Reason, ...]]:
     """Attach to each opened exposure the unexpired waiver of its fingerprint (an expired
-    waiver covers nothing), and list every reason the check fails, sorted."""
+    waiver covers nothing), and list every reason the check fails, sorted. ``removed``: the
+    base's scenario files (``REF:path``) that HEAD no longer has: their expectations and
+    their diff left the gate, which must not pass silently. ``unread``: (Casbin file, the
+    base model that read it) that no HEAD scenario reads although the file is still there."""
     covering = _covering(waivers, today)
     judged = tuple(replace(m, opened=tuple(replace(o, waiver=covering.get(o.fingerprint))
                                            for o in m.opened))
@@ -172,6 +176,14 @@ def judge(models: tuple[ModelDiff, ...], expectations: tuple[CheckResult, ...],
                *(Reason("no-expectations", f"{path}: no expectation at all; a scenario the "
                                            "gate checks must state what it expects")
                  for path in empty_paths),
+               *(Reason("no-expectations", f"{path}: a scenario the base checks is gone (deleted, "
+                                           "renamed or moved away): its expectations and its "
+                                           "diff are no longer checked")
+                 for path in removed),
+               *(Reason("no-expectations", f"{file}: {model} checked it, no scenario checks it "
+                                           "now, and it is still here (maybe still deployed): "
+                                           "point a scenario at it, or delete it")
+                 for file, model in unread),
                *(_expired(w) for w in waivers if w.expired(today))]
     return judged, tuple(sorted(set(reasons), key=_reason_key))
 

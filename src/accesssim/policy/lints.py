@@ -306,3 +306,15 @@ def lint_project(project: Project) -> list[Lint]:
     for lint in LINTS:
         found.update(lint(view))
     return sorted(found)
+
+
+#: The lints that say the policy names something the model does not describe.
+REFERENCE_CODES = frozenset({"policy-unknown-domain", "policy-unknown-object",
+                             "policy-unknown-member", "policy-account-system"})
+
+
+def reference_lints(project: Project) -> list[Lint]:
+    """Only the lints of ``REFERENCE_CODES`` (cheap: no model or matcher checks), sorted."""
+    view = _view(project)
+    found = {*_unknown_member(view), *_account_outside_system(view), *_unknown_names(view)}
+    return sorted(lint for lint in found if lint.code in REFERENCE_CODES)
