@@ -66,7 +66,8 @@ def _links(ctx: Context) -> Iterator[Rows]:
         linked[(g.ptype, g.values[1:])].add(g.values[0])
     roles = sorted({g.values[1] for g in policy.groupings} - set(accounts))
     templates = sorted({(g.ptype, g.values[1:], policy.link_domain(g))
-                        for g in policy.groupings if g.values[1] in set(roles)})
+                        for g in policy.groupings if g.values[1] in set(roles)}
+                       | _unheld(ctx, set(roles)))
     reach = _reachable(policy.groupings, roles)
     new_line = len(edits.csv_lines(ctx.csv_text)) + 1
     by_system: dict[str | None, list[str]] = defaultdict(list)
@@ -108,6 +109,26 @@ def _links(ctx: Context) -> Iterator[Rows]:
     yield Rows("add-role", add_counts, add_role)
     yield Rows("inherit-role", [len(roles) - len(excluded(t) & set(roles))
                                 for t in range(len(templates))], inherit)
+
+
+def _unheld(ctx: Context, held: set[str]) -> set[tuple[str, tuple[str, ...], str | None]]:
+    """Templates for roles that rules name but no g line grants yet (the most careless
+    change of all: the first account put into a powerful role), shaped like ``g`` lines:
+    (role, the rule's domain) when ``g`` has a domain, else (role,)."""
+    policy = ctx.policy
+    if "g" not in policy.role_domains:
+        return set()
+    has_domain = policy.role_domains["g"] > 0
+    found: set[tuple[str, tuple[str, ...], str | None]] = set()
+    for rule in policy.rules:
+        role = rule.get("sub", policy.p_tokens)
+        if role is None or role in held or role in ctx.accounts:
+            continue
+        domain = rule.get("dom", policy.p_tokens) if has_domain else None
+        if has_domain and domain is None:
+            continue
+        found.add(("g", (role, domain) if domain is not None else (role,), domain))
+    return found
 
 
 def _reachable(links: list[PolicyLine], starts: list[str]) -> dict[str, set[str]]:
