@@ -16,8 +16,10 @@ from accesssim.suite.checks import CheckResult
 
 Verdict = Literal["PASS", "FAIL", "ERROR"]
 #: Why a check fails: a broken expectation, an exposure opened and not waived, a scenario
-#: folder (or file) with no expectation at all, a waiver past its expiry date.
-ReasonKind = Literal["expectation", "exposure", "no-expectations", "expired-waiver"]
+#: folder (or file) with no expectation at all, something the base checked that HEAD no longer
+#: checks (a scenario gone, a Casbin file no scenario reads now), a waiver past its expiry date.
+ReasonKind = Literal["expectation", "exposure", "no-expectations", "no-longer-checked",
+                     "expired-waiver"]
 #: The JSON schema version of ``accesssim check --format json`` and ``diff --format json``.
 SCHEMA_VERSION = "accesssim-check/1"
 

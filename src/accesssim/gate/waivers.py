@@ -30,7 +30,8 @@ FORMAT_VERSION = 1
 FINGERPRINT = re.compile(r"EXP-[0-9a-f]{16}")
 #: Reason kinds in the order they are listed.
 _KIND_ORDER: dict[ReasonKind, int] = {
-    "expectation": 0, "exposure": 1, "no-expectations": 2, "expired-waiver": 3}
+    "expectation": 0, "exposure": 1, "no-expectations": 2, "no-longer-checked": 3,
+    "expired-waiver": 4}
 
 
 class _Strict(BaseModel):
@@ -176,13 +177,14 @@ def judge(models: tuple[ModelDiff, ...], expectations: tuple[CheckResult, ...],
                *(Reason("no-expectations", f"{path}: no expectation at all; a scenario the "
                                            "gate checks must state what it expects")
                  for path in empty_paths),
-               *(Reason("no-expectations", f"{path}: a scenario the base checks is gone (deleted, "
-                                           "renamed or moved away): its expectations and its "
-                                           "diff are no longer checked")
+               *(Reason("no-longer-checked",
+                        f"{path}: a scenario the base checks is gone (deleted, renamed or "
+                        "moved away): its expectations and its diff are no longer checked")
                  for path in removed),
-               *(Reason("no-expectations", f"{file}: {model} checked it, no scenario checks it "
-                                           "now, and it is still here (maybe still deployed): "
-                                           "point a scenario at it, or delete it")
+               *(Reason("no-longer-checked",
+                        f"{file}: {model} checked it, no scenario checks it now, and it is "
+                        "still here (maybe still deployed): point a scenario at it, or "
+                        "delete it")
                  for file, model in unread),
                *(_expired(w) for w in waivers if w.expired(today))]
     return judged, tuple(sorted(set(reasons), key=_reason_key))

@@ -74,6 +74,11 @@ _OTHER_RULES = {
     "no-expectations": ("NoExpectations", "a scenario path holds no expectation",
                         "A scenario folder or file holds no expectation at all, so the gate "
                         "cannot tell a safe change from a harmful one. Add expectations."),
+    "no-longer-checked": ("NoLongerChecked", "something the base checked is no longer checked",
+                          "A scenario the base version checked is gone, or a Casbin file a "
+                          "base scenario read is still in the repository but no scenario "
+                          "reads it now: what it guarded is no longer checked. Keep a "
+                          "scenario pointing at it, or delete the file on purpose."),
     "expired-waiver": ("ExpiredWaiver", "a waiver is past its expiry date",
                        "A waiver in accesssim-waivers.yaml accepted an exposure until a day "
                        "that has passed. Fix the exposure, or renew the waiver on purpose."),
@@ -82,6 +87,7 @@ _OTHER_RULES = {
                         "they could not before. Undo the changed line, or waive the exposure."),
 }
 _KIND_RULE = {"expectation": "broken-expectation", "no-expectations": "no-expectations",
+              "no-longer-checked": "no-longer-checked",
               "expired-waiver": "expired-waiver", "exposure": "opened-exposure"}
 
 
