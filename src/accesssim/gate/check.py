@@ -7,6 +7,7 @@ writes a file.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -14,9 +15,11 @@ from pathlib import Path
 from typing import Protocol
 
 from accesssim.engine import Analyzer, Project, load_project
+from accesssim.errors import AccessSimError
 from accesssim.findings.report import build_report
 from accesssim.gate.base import (
     Base,
+    Texts,
     base_at_path,
     base_at_ref,
     changed_lines,
@@ -66,15 +69,16 @@ class HeadRun:
 
 
 def analyse(project: Project, progress: Progress | None = None,
-            name: str = "HEAD") -> HeadRun:
-    """The analysis the diff compares: every mode, all dates."""
+            name: str = "HEAD", *, witnesses: bool = True) -> HeadRun:
+    """The analysis the diff compares: every mode, all dates (``witnesses``: keep each
+    exposure's witnesses, which only HEAD's need)."""
     progress = progress or _Silent()
     progress.phase(f"{name}: deciding with Casbin and building the access graph")
     engine = Analyzer(project.loaded, project.policy, modes=list(project.loaded.model.modes),
                       progress=progress.update)
     progress.phase(f"{name}: searching every person outside the boundary")
     found = find_exposures(engine.search, progress.update)
-    return HeadRun(engine, found, from_found(engine.search, found))
+    return HeadRun(engine, found, from_found(engine.search, found, witnesses=witnesses))
 
 
 def scenario_run(project: Project, head_run: HeadRun) -> ScenarioRun:
@@ -84,21 +88,51 @@ def scenario_run(project: Project, head_run: HeadRun) -> ScenarioRun:
     return ScenarioRun(project, {(None, None): (head_run.engine, report)})
 
 
-def compare(head: Project, head_run: HeadRun, base: Base,
-            progress: Progress | None = None) -> ModelDiff:
-    """HEAD compared with its base. A base whose three files read the same as HEAD's has
-    HEAD's exposures (same texts, same analysis) and is not analysed again."""
+@dataclass(frozen=True)
+class BaseSide:
+    """What the diff keeps of a base once its analysis is over (its search can go): what it
+    is, its note, its texts and HEAD's, and its exposures (None: its three files read the
+    same as HEAD's, so it has HEAD's exposures and is not analysed again)."""
+
+    label: str
+    note: str | None
+    texts: Texts
+    head_texts: Texts
+    exposures: tuple[Exposure, ...] | None
+
+
+def base_side(base: Base, head: Project, progress: Progress | None = None) -> BaseSide:
+    """Analyse the base (unless empty, or the same files as HEAD) and keep its exposures."""
     head_texts = project_texts(head)
     if base.project is None:
-        before: tuple[Exposure, ...] = ()
+        before: tuple[Exposure, ...] | None = ()
     elif base.texts.same_lines(head_texts):
-        before = head_run.exposures
+        before = None
     else:
-        before = analyse(base.project, progress, "base").exposures
+        before = analyse(base.project, progress, "base", witnesses=False).exposures
+    return BaseSide(base.label, base.note, base.texts, head_texts, before)
+
+
+def compare(head: Project, head_run: HeadRun, base: Base | BaseSide,
+            progress: Progress | None = None) -> ModelDiff:
+    """HEAD compared with its base (a ``Base`` is analysed here, see ``base_side``)."""
+    side = base if isinstance(base, BaseSide) else base_side(base, head, progress)
+    before = head_run.exposures if side.exposures is None else side.exposures
     d = diff(before, head_run.exposures)
-    changed = changed_lines(base.texts, head_texts)
-    return ModelDiff(head.loaded.display_path, base.label, base.note, d,
+    changed = changed_lines(side.texts, side.head_texts)
+    return ModelDiff(head.loaded.display_path, side.label, side.note, d,
                      opened(head_run.engine.search, d, head_run.exposures, changed))
+
+
+def _base_at_ref(project: Project, ref: str, root: Path | None,
+                 progress: Progress | None) -> BaseSide:
+    """The base of ``project`` at REF, analysed, with its search freed (its temporary
+    folder gone, its cycles collected) before HEAD's analysis: the two never share memory."""
+    with base_at_ref(project.loaded.path, ref, root, head=project) as base:
+        side = base_side(base, project, progress)
+    del base
+    gc.collect()
+    return side
 
 
 def open_base(model: Path, *, base_path: Path | None, base_ref: str | None,
@@ -155,6 +189,15 @@ def run_check(paths: Sequence[Path], *, base_ref: str | None = None,
     without: set[Path] = set()
     for number, project in enumerate(projects, start=1):
         shown = project.loaded.display_path
+        # The base first, so that its search is gone before HEAD's is built; an error in it
+        # waits until HEAD's analysis and expectations have run, as if it came after them.
+        side: BaseSide | None = None
+        failed: AccessSimError | None = None
+        if base_ref is not None:
+            try:
+                side = _base_at_ref(project, base_ref, root, progress)
+            except AccessSimError as exc:
+                failed = exc
         head_run = analyse(project, progress, f"[{number}/{len(projects)}] {shown}")
         expectations = project.loaded.model.expectations
         if expectations:
@@ -162,11 +205,12 @@ def run_check(paths: Sequence[Path], *, base_ref: str | None = None,
             results.extend(check(run, exp, shown) for exp in expectations)
         else:
             without.add(files[number - 1])
-        if base_ref is None:
+        if failed is not None:
+            raise failed
+        if side is None:
             models.append(ModelDiff(shown, "", NO_BASE, diff((), ()), ()))
             continue
-        with base_at_ref(project.loaded.path, base_ref, root) as base:
-            models.append(compare(project, head_run, base, progress))
+        models.append(compare(project, head_run, side, progress))
     empty = tuple(str(p) for p, found in zip(paths, per_path, strict=True)
                   if all(f in without for f in found))
     judged, reasons = judge(tuple(models), tuple(results), waiver_list, today, empty)

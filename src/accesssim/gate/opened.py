@@ -40,13 +40,16 @@ def opened(search: Search, diff: Diff, head: Iterable[Exposure],
     by_fingerprint: dict[str, list[Exposure]] = {}
     for e in head:
         by_fingerprint.setdefault(e.fingerprint, []).append(e)
+    widened_by: dict[tuple[str, str], list[Fact]] = {}
+    for fact in diff.widened:
+        widened_by.setdefault((fact.person, fact.field), []).append(fact)
     result = []
     for change in diff.exposures:
         if change.status not in ("new", "widened"):
             continue
         head_exposures = by_fingerprint[change.id]
         person, field_id = head_exposures[0].person, head_exposures[0].field
-        widened = [f for f in diff.widened if (f.person, f.field) == (person, field_id)]
+        widened = widened_by.get((person, field_id), [])
         gained = _intersection(change.gained, widened)
         if gained:
             result.append(_opened(search, change, head_exposures, changed, gained))
