@@ -19,7 +19,6 @@ from accesssim.errors import AccessSimError
 from accesssim.findings.report import build_report
 from accesssim.gate.base import (
     Base,
-    Texts,
     base_at_path,
     base_at_ref,
     changed_lines,
@@ -28,11 +27,12 @@ from accesssim.gate.base import (
     project_texts,
 )
 from accesssim.gate.diff import diff
-from accesssim.gate.exposures import Exposure, from_found
+from accesssim.gate.exposures import Exposure, from_found, from_slices
 from accesssim.gate.opened import opened
 from accesssim.gate.result import GateReport, ModelDiff
 from accesssim.gate.waivers import judge, load_waivers
-from accesssim.search.exposures import Found, find_exposures
+from accesssim.model.provenance import Source
+from accesssim.search.exposures import Found, Search, find_exposures
 from accesssim.suite.checks import CheckResult, ScenarioRun, check
 from accesssim.suite.suite import discover
 
@@ -69,16 +69,29 @@ class HeadRun:
 
 
 def analyse(project: Project, progress: Progress | None = None,
-            name: str = "HEAD", *, witnesses: bool = True) -> HeadRun:
-    """The analysis the diff compares: every mode, all dates (``witnesses``: keep each
-    exposure's witnesses, which only HEAD's need)."""
+            name: str = "HEAD") -> HeadRun:
+    """The analysis the diff compares: every mode, all dates."""
+    engine, found = _search(project, progress, name)
+    return HeadRun(engine, found, from_found(engine.search, found))
+
+
+def _search(project: Project, progress: Progress | None, name: str) -> tuple[Analyzer, Found]:
     progress = progress or _Silent()
     progress.phase(f"{name}: deciding with Casbin and building the access graph")
     engine = Analyzer(project.loaded, project.policy, modes=list(project.loaded.model.modes),
                       progress=progress.update)
     progress.phase(f"{name}: searching every person outside the boundary")
-    found = find_exposures(engine.search, progress.update)
-    return HeadRun(engine, found, from_found(engine.search, found, witnesses=witnesses))
+    return engine, find_exposures(engine.search, progress.update)
+
+
+def _base_exposures(project: Project, progress: Progress | None) -> tuple[Exposure, ...]:
+    """A base's exposures, without witnesses (compared, never explained): its compiled model
+    and search are dropped, their cycles collected, before the exposures are built."""
+    engine, found = _search(project, progress, "base")
+    slices = engine.search.compiled.slices
+    del engine
+    gc.collect()
+    return from_slices(slices, found, witnesses=False)
 
 
 def scenario_run(project: Project, head_run: HeadRun) -> ScenarioRun:
@@ -90,14 +103,13 @@ def scenario_run(project: Project, head_run: HeadRun) -> ScenarioRun:
 
 @dataclass(frozen=True)
 class BaseSide:
-    """What the diff keeps of a base once its analysis is over (its search can go): what it
-    is, its note, its texts and HEAD's, and its exposures (None: its three files read the
-    same as HEAD's, so it has HEAD's exposures and is not analysed again)."""
+    """What the diff keeps of a base once its analysis is over (its search and texts can
+    go): what it is, its note, HEAD's lines that differ from it, and its exposures (None: its
+    three files read the same as HEAD's, so it has HEAD's exposures and is not analysed)."""
 
     label: str
     note: str | None
-    texts: Texts
-    head_texts: Texts
+    changed: frozenset[Source]
     exposures: tuple[Exposure, ...] | None
 
 
@@ -109,29 +121,37 @@ def base_side(base: Base, head: Project, progress: Progress | None = None) -> Ba
     elif base.texts.same_lines(head_texts):
         before = None
     else:
-        before = analyse(base.project, progress, "base", witnesses=False).exposures
-    return BaseSide(base.label, base.note, base.texts, head_texts, before)
+        before = _base_exposures(base.project, progress)
+    return BaseSide(base.label, base.note, changed_lines(base.texts, head_texts), before)
 
 
 def compare(head: Project, head_run: HeadRun, base: Base | BaseSide,
             progress: Progress | None = None) -> ModelDiff:
     """HEAD compared with its base (a ``Base`` is analysed here, see ``base_side``)."""
     side = base if isinstance(base, BaseSide) else base_side(base, head, progress)
-    before = head_run.exposures if side.exposures is None else side.exposures
-    d = diff(before, head_run.exposures)
-    changed = changed_lines(side.texts, side.head_texts)
+    return _compared(head, head_run.engine.search, head_run.exposures, side)
+
+
+def _compared(head: Project, search: Search, exposures: tuple[Exposure, ...],
+              side: BaseSide) -> ModelDiff:
+    """HEAD's exposures (of ``search``) compared with the base's."""
+    d = diff(exposures if side.exposures is None else side.exposures, exposures)
     return ModelDiff(head.loaded.display_path, side.label, side.note, d,
-                     opened(head_run.engine.search, d, head_run.exposures, changed))
+                     opened(search, d, exposures, side.changed))
 
 
 def _base_at_ref(project: Project, ref: str, root: Path | None,
                  progress: Progress | None) -> BaseSide:
     """The base of ``project`` at REF, analysed, with its search freed (its temporary
     folder gone, its cycles collected) before HEAD's analysis: the two never share memory."""
-    with base_at_ref(project.loaded.path, ref, root, head=project) as base:
-        side = base_side(base, project, progress)
-    del base
-    gc.collect()
+    gc.freeze()  # HEAD's project lives on: the collections look only at the base's objects
+    try:
+        with base_at_ref(project.loaded.path, ref, root, head=project) as base:
+            side = base_side(base, project, progress)
+        del base
+        gc.collect()
+    finally:
+        gc.unfreeze()
     return side
 
 
@@ -210,7 +230,9 @@ def run_check(paths: Sequence[Path], *, base_ref: str | None = None,
         if side is None:
             models.append(ModelDiff(shown, "", NO_BASE, diff((), ()), ()))
             continue
-        models.append(compare(project, head_run, side, progress))
+        engine, exposures = head_run.engine, head_run.exposures
+        del head_run  # its Found served the expectations' report: not needed any more
+        models.append(_compared(project, engine.search, exposures, side))
     empty = tuple(str(p) for p, found in zip(paths, per_path, strict=True)
                   if all(f in without for f in found))
     judged, reasons = judge(tuple(models), tuple(results), waiver_list, today, empty)

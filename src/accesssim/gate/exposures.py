@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -22,6 +23,7 @@ from accesssim.findings.roots import minimal_entries
 from accesssim.search.defects import Defect, FailureType
 from accesssim.search.exposures import Found, Search, Witness, find_exposures
 from accesssim.time.epochs import Epoch
+from accesssim.time.slices import Slice
 
 #: A root cause as plain data: its defects' (failure type, element), sorted.
 RootKey = tuple[tuple[FailureType, str], ...]
@@ -82,7 +84,12 @@ def from_found(search: Search, found: Found, *, witnesses: bool = True
     ``merge_epochs`` would), each window keeping its spans' witnesses best first (none when
     not ``witnesses``: a base's exposures are compared, never explained).
     """
-    slices = search.compiled.slices
+    return from_slices(search.compiled.slices, found, witnesses=witnesses)
+
+
+def from_slices(slices: Sequence[Slice], found: Found, *, witnesses: bool = True
+                ) -> tuple[Exposure, ...]:
+    """``from_found`` given only the search's slices (the rest of it may be gone)."""
     keys: dict[frozenset[Defect], RootKey] = {}
     days: dict[tuple[int, int], _Span] = {}
     spread: dict[tuple[str, str, str, RootKey], list[tuple[_Span, Witness]]] = defaultdict(list)
