@@ -144,14 +144,19 @@ def _base_at_ref(project: Project, ref: str, root: Path | None,
                  progress: Progress | None) -> BaseSide:
     """The base of ``project`` at REF, analysed, with its search freed (its temporary
     folder gone, its cycles collected) before HEAD's analysis: the two never share memory."""
-    gc.freeze()  # HEAD's project lives on: the collections look only at the base's objects
+    # HEAD's project lives on: the collections need only look at the base's objects (unless
+    # the caller froze objects of its own, which unfreezing would release).
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
     try:
         with base_at_ref(project.loaded.path, ref, root, head=project) as base:
             side = base_side(base, project, progress)
         del base
         gc.collect()
     finally:
-        gc.unfreeze()
+        if freeze:
+            gc.unfreeze()
     return side
 
 
