@@ -15,7 +15,6 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
 from accesssim.engine import Analyzer
 from accesssim.findings.report import finding_id
@@ -45,12 +44,12 @@ class Exposure:
     witnesses: tuple[tuple[Epoch, Witness], ...] = dataclasses.field(
         default=(), compare=False, repr=False)
 
-    @cached_property
+    @property
     def finding(self) -> str:
         """The id of the report's finding this exposure belongs to (same root, same id)."""
         return finding_id(self.root)
 
-    @cached_property
+    @property
     def fingerprint(self) -> str:
         """Stable identity: person, field and root elements; not mode or dates (what a change
         widens or narrows), not line numbers or order (what an unrelated edit moves)."""
