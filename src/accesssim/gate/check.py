@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -128,7 +128,11 @@ def base_side(base: Base, head: Project, progress: Progress | None = None) -> Ba
 def compare(head: Project, head_run: HeadRun, base: Base | BaseSide,
             progress: Progress | None = None) -> ModelDiff:
     """HEAD compared with its base (a ``Base`` is analysed here, see ``base_side``)."""
-    side = base if isinstance(base, BaseSide) else base_side(base, head, progress)
+    if isinstance(base, BaseSide):
+        side = base
+    else:
+        with _new_objects_only():
+            side = base_side(base, head, progress)
     return _compared(head, head_run.engine.search, head_run.exposures, side)
 
 
@@ -144,20 +148,27 @@ def _base_at_ref(project: Project, ref: str, root: Path | None,
                  progress: Progress | None) -> BaseSide:
     """The base of ``project`` at REF, analysed, with its search freed (its temporary
     folder gone, its cycles collected) before HEAD's analysis: the two never share memory."""
-    # HEAD's project lives on: the collections need only look at the base's objects (unless
-    # the caller froze objects of its own, which unfreezing would release).
-    freeze = gc.get_freeze_count() == 0
-    if freeze:
-        gc.freeze()
-    try:
+    with _new_objects_only():
         with base_at_ref(project.loaded.path, ref, root, head=project) as base:
             side = base_side(base, project, progress)
         del base
         gc.collect()
+    return side
+
+
+@contextmanager
+def _new_objects_only() -> Iterator[None]:
+    """The collections made inside look only at objects made inside: HEAD's, made before,
+    live on (frozen, then put back; not when the caller froze objects of its own, which
+    putting back would release)."""
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    try:
+        yield
     finally:
         if freeze:
             gc.unfreeze()
-    return side
 
 
 def open_base(model: Path, *, base_path: Path | None, base_ref: str | None,
