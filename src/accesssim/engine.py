@@ -14,7 +14,7 @@ from accesssim.findings.explain import Explanation, explain
 from accesssim.findings.report import build_report
 from accesssim.findings.results import Hop, Report
 from accesssim.findings.witness import access_hops, walk_hops
-from accesssim.model.loader import LoadedModel, load_model
+from accesssim.model.loader import LoadedModel, load_model, load_model_as
 from accesssim.policy.load import LoadedPolicy, load_policy
 from accesssim.search.accesses import Access
 from accesssim.search.compiled import Progress, compile_model
@@ -95,17 +95,21 @@ YAML_SHARE = 80
 
 
 def load_project(model_path: Path, root: Path | None = None,
-                 progress: Progress | None = None) -> Project:
+                 progress: Progress | None = None, *, known: LoadedModel | None = None
+                 ) -> Project:
     """Load and check everything; raises InputError with every problem found.
 
     ``progress(percent, 100)``: the YAML's reading counts for ``YAML_SHARE`` percent.
+    ``known``: a model loaded from the very same bytes as ``model_path`` holds, reused
+    when it is shown by the same name (``load_model_as``).
     """
 
     def reading(done: int, total: int) -> None:
         if progress is not None:
             progress(done * YAML_SHARE // max(total, 1), 100)
 
-    loaded = load_model(model_path, root, reading)
+    loaded = (load_model_as(known, model_path, root) if known is not None else None) or \
+        load_model(model_path, root, reading)
     reading(1, 1)
     policy = load_policy(
         loaded.casbin_model_path,

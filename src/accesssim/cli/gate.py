@@ -203,11 +203,13 @@ def check_cmd(paths: tuple[Path, ...], base_ref: str | None, waivers: Path | Non
       accesssim check --base-ref origin/main --sarif out/gate.sarif --markdown out/gate.md
       accesssim check scenarios/incidents --format json -o out/check.json --junit out/junit.xml
     """
+    from accesssim.engine import tune_collector
     from accesssim.gate.check import run_check, scenario_files
     from accesssim.reports.gate_json import check_to_json
     from accesssim.reports.gate_markdown import check_to_markdown
     from accesssim.reports.gate_text import check_to_text
 
+    tune_collector()  # as every command that analyses a model
     files = [p for p in (output, markdown, sarif, junit) if p is not None]
     _distinct(files)
     paths = paths or (Path("scenarios"),)

@@ -14,7 +14,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -218,9 +218,12 @@ def removed_at_ref(ref: str, paths: list[Path], files: list[Path], top: Path) ->
 
 
 @contextmanager
-def base_at_ref(model: Path, ref: str, root: Path | None = None) -> Iterator[Base]:
+def base_at_ref(model: Path, ref: str, root: Path | None = None,
+                head: Project | None = None) -> Iterator[Base]:
     """The base version of ``model`` at git REF, loaded from a temporary folder that lives
-    as long as the context (``root``: the project root HEAD is loaded with)."""
+    as long as the context (``root``: the project root HEAD is loaded with). ``head``: HEAD's
+    project; when the model YAML reads byte for byte the same at REF, its parsed and checked
+    model is reused (``load_model_as``) instead of reading the YAML again."""
     top = git_toplevel(model.absolute().parent)
     check_ref(ref, top)
     root = (root or default_root(model)).resolve()
@@ -249,14 +252,19 @@ def base_at_ref(model: Path, ref: str, root: Path | None = None) -> Iterator[Bas
             tree, temp_root = folder, folder
         temp_root.mkdir(parents=True, exist_ok=True)
         _place(tree / model_rel, model_bytes)
-        for rel in _casbin_files(model_bytes, model_rel, top, ref, label):
+        known = head.loaded if head is not None and _reads(head.loaded.path, model_bytes) \
+            else None
+        names = (_casbin_names(model_bytes, label) if known is None else
+                 [(name, known.model.casbin.key_lines.get(key, 0)) for key, name in
+                  (("model", known.model.casbin.model), ("policy", known.model.casbin.policy))])
+        for rel in _casbin_files(names, model_rel, top):
             data = _show(ref, rel[0], top)
             if data is None:
                 raise InputError.single(label, rel[1], f"{rel[0]} does not exist at {ref}, "
                                         "though the model names it there")
             _place(tree / rel[0], data)
         try:
-            project = load_project(tree / model_rel, temp_root)
+            project = load_project(tree / model_rel, temp_root, known=known)
         except InputError as exc:  # say which version is wrong: HEAD's may be fine
             raise InputError([Problem(f"{ref}:{p.file}", p.line, p.message)
                               for p in exc.problems]) from None
@@ -270,9 +278,16 @@ def _place(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def _casbin_files(model_bytes: bytes, model_rel: PurePosixPath, top: Path, ref: str,
-                  label: str) -> list[tuple[PurePosixPath, int]]:
-    """The Casbin files the base YAML names (work-tree paths) with the lines naming them.
+def _reads(path: Path, data: bytes) -> bool:
+    """The file holds exactly these bytes now."""
+    try:
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _casbin_names(model_bytes: bytes, label: str) -> list[tuple[object, int]]:
+    """The Casbin file names the base YAML gives (anything, as written) with their lines.
     Anything unreadable is left to the loader, which says what is wrong with the file."""
     try:
         data = parse_yaml(model_bytes.decode("utf-8"), label)
@@ -281,13 +296,19 @@ def _casbin_files(model_bytes: bytes, model_rel: PurePosixPath, top: Path, ref: 
     casbin = data.get("casbin") if isinstance(data, dict) else None
     if not isinstance(casbin, dict):
         return []
+    return [(casbin.get(key), int(casbin.get(KEYS_KEY, {}).get(key, 0)))
+            for key in ("model", "policy")]
+
+
+def _casbin_files(names: Sequence[tuple[object, int]], model_rel: PurePosixPath, top: Path
+                  ) -> list[tuple[PurePosixPath, int]]:
+    """The Casbin files named (work-tree paths) with the lines naming them."""
     found = []
-    for key in ("model", "policy"):
-        name = casbin.get(key)
+    for name, line in names:
         if isinstance(name, str) and name and "\0" not in name:
             rel = _inside(top / model_rel.parent / name, top)
             if rel is not None:
-                found.append((rel, int(casbin.get(KEYS_KEY, {}).get(key, 0))))
+                found.append((rel, line))
     return found
 
 

@@ -7,13 +7,15 @@ writes a file.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from accesssim.engine import Analyzer, Project, load_project
+from accesssim.errors import AccessSimError
 from accesssim.findings.report import build_report
 from accesssim.gate.base import (
     Base,
@@ -26,7 +28,7 @@ from accesssim.gate.base import (
     removed_at_ref,
 )
 from accesssim.gate.diff import diff
-from accesssim.gate.exposures import Exposure, from_found
+from accesssim.gate.exposures import Exposure, from_found, from_slices
 from accesssim.gate.opened import opened
 from accesssim.gate.result import GateReport, ModelDiff
 from accesssim.gate.scope import (
@@ -37,7 +39,8 @@ from accesssim.gate.scope import (
     without_groups,
 )
 from accesssim.gate.waivers import judge, load_waivers
-from accesssim.search.exposures import Found, find_exposures
+from accesssim.model.provenance import Source
+from accesssim.search.exposures import Found, Search, find_exposures
 from accesssim.suite.checks import CheckResult, ScenarioRun, check
 from accesssim.suite.suite import discover
 
@@ -76,13 +79,27 @@ class HeadRun:
 def analyse(project: Project, progress: Progress | None = None,
             name: str = "HEAD") -> HeadRun:
     """The analysis the diff compares: every mode, all dates."""
+    engine, found = _search(project, progress, name)
+    return HeadRun(engine, found, from_found(engine.search, found))
+
+
+def _search(project: Project, progress: Progress | None, name: str) -> tuple[Analyzer, Found]:
     progress = progress or _Silent()
     progress.phase(f"{name}: deciding with Casbin and building the access graph")
     engine = Analyzer(project.loaded, project.policy, modes=list(project.loaded.model.modes),
                       progress=progress.update)
     progress.phase(f"{name}: searching every person outside the boundary")
-    found = find_exposures(engine.search, progress.update)
-    return HeadRun(engine, found, from_found(engine.search, found))
+    return engine, find_exposures(engine.search, progress.update)
+
+
+def _base_exposures(project: Project, progress: Progress | None) -> tuple[Exposure, ...]:
+    """A base's exposures, without witnesses (compared, never explained): its compiled model
+    and search are dropped, their cycles collected, before the exposures are built."""
+    engine, found = _search(project, progress, "base")
+    slices = engine.search.compiled.slices
+    del engine
+    gc.collect()
+    return from_slices(slices, found, witnesses=False)
 
 
 def scenario_run(project: Project, head_run: HeadRun) -> ScenarioRun:
@@ -92,30 +109,97 @@ def scenario_run(project: Project, head_run: HeadRun) -> ScenarioRun:
     return ScenarioRun(project, {(None, None): (head_run.engine, report)})
 
 
-def compare(head: Project, head_run: HeadRun, base: Base,
-            progress: Progress | None = None) -> ModelDiff:
-    """HEAD compared with its base. A base whose three files read the same as HEAD's has
-    HEAD's exposures (same texts, same analysis) and is not analysed again."""
+@dataclass(frozen=True)
+class BaseSide:
+    """What the diff keeps of a base once its analysis is over (its search and texts can
+    go): what it is, its note, HEAD's lines that differ from it, and its exposures (None: its
+    three files read the same as HEAD's, so it has HEAD's exposures and is not analysed).
+    ``shared_head``: HEAD under the boundary both share, when the boundaries differ (the diff
+    analyses it instead of HEAD); ``casbin_files``: the Casbin files the base model read."""
+
+    label: str
+    note: str | None
+    changed: frozenset[Source]
+    exposures: tuple[Exposure, ...] | None
+    shared_head: Project | None = None
+    casbin_files: tuple[str, ...] = ()
+
+
+def base_side(base: Base, head: Project, progress: Progress | None = None) -> BaseSide:
+    """Analyse the base (unless empty, or the same files as HEAD) and keep its exposures.
+
+    Refused: policy lines new since the base naming what HEAD's model no longer describes.
+    A boundary moved: both are analysed under the boundary they share. A person group grown
+    or moved to another organization: none of its base exposures count as seen before.
+    """
     head_texts = project_texts(head)
-    note = base.note
+    note, shared_head = base.note, None
     if base.project is None:
-        before: tuple[Exposure, ...] = ()
+        before: tuple[Exposure, ...] | None = ()
     elif base.texts.same_lines(head_texts):
-        before = head_run.exposures
+        before = None
     else:
         refuse_blind_lines(base.project, head, base.label)
-        shared = shared_boundary(base.project, head)  # a boundary moved: compare under both's
+        shared = shared_boundary(base.project, head)
         if shared is not None:
             note = "; ".join(filter(None, (note, BOUNDARY_NOTE)))
-            head_run = analyse(shared[1], progress, "HEAD under the shared boundary")
-        before = analyse(base.project if shared is None else shared[0], progress,
-                         "base").exposures
-    if base.project is not None:  # a group grown or moved to another org: all it sees is new
-        before = without_groups(before, changed_groups(base.project, head))
-    d = diff(before, head_run.exposures)
-    changed = changed_lines(base.texts, head_texts)
-    return ModelDiff(head.loaded.display_path, base.label, note, d,
-                     opened(head_run.engine.search, d, head_run.exposures, changed))
+            shared_head = shared[1]
+        before = without_groups(
+            _base_exposures(base.project if shared is None else shared[0], progress),
+            changed_groups(base.project, head))
+    files = tuple(name for role, (name, _) in base.texts.files.items() if role != "model")
+    return BaseSide(base.label, note, changed_lines(base.texts, head_texts), before,
+                    shared_head, files)
+
+
+def compare(head: Project, head_run: HeadRun, base: Base | BaseSide,
+            progress: Progress | None = None) -> ModelDiff:
+    """HEAD compared with its base (a ``Base`` is analysed here, see ``base_side``)."""
+    if isinstance(base, BaseSide):
+        side = base
+    else:
+        with _new_objects_only():
+            side = base_side(base, head, progress)
+    return _compared(head, head_run.engine.search, head_run.exposures, side, progress)
+
+
+def _compared(head: Project, search: Search, exposures: tuple[Exposure, ...],
+              side: BaseSide, progress: Progress | None = None) -> ModelDiff:
+    """HEAD's exposures (of ``search``) compared with the base's (HEAD under the shared
+    boundary instead, when the base says the boundaries differ)."""
+    if side.shared_head is not None:
+        run = analyse(side.shared_head, progress, "HEAD under the shared boundary")
+        search, exposures = run.engine.search, run.exposures
+    d = diff(exposures if side.exposures is None else side.exposures, exposures)
+    return ModelDiff(head.loaded.display_path, side.label, side.note, d,
+                     opened(search, d, exposures, side.changed))
+
+
+def _base_at_ref(project: Project, ref: str, root: Path | None,
+                 progress: Progress | None) -> BaseSide:
+    """The base of ``project`` at REF, analysed, with its search freed (its temporary
+    folder gone, its cycles collected) before HEAD's analysis: the two never share memory."""
+    with _new_objects_only():
+        with base_at_ref(project.loaded.path, ref, root, head=project) as base:
+            side = base_side(base, project, progress)
+        del base
+        gc.collect()
+    return side
+
+
+@contextmanager
+def _new_objects_only() -> Iterator[None]:
+    """The collections made inside look only at objects made inside: HEAD's, made before,
+    live on (frozen, then put back; not when the caller froze objects of its own, which
+    putting back would release)."""
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    try:
+        yield
+    finally:
+        if freeze:
+            gc.unfreeze()
 
 
 def open_base(model: Path, *, base_path: Path | None, base_ref: str | None,
@@ -176,6 +260,15 @@ def run_check(paths: Sequence[Path], *, base_ref: str | None = None,
     read_at_ref: set[tuple[Path, str]] = set()  # (Casbin file, the base model naming it)
     for number, project in enumerate(projects, start=1):
         shown = project.loaded.display_path
+        # The base first, so that its search is gone before HEAD's is built; an error in it
+        # waits until HEAD's analysis and expectations have run, as if it came after them.
+        side: BaseSide | None = None
+        failed: AccessSimError | None = None
+        if base_ref is not None:
+            try:
+                side = _base_at_ref(project, base_ref, root, progress)
+            except AccessSimError as exc:
+                failed = exc
         head_run = analyse(project, progress, f"[{number}/{len(projects)}] {shown}")
         expectations = project.loaded.model.expectations
         if expectations:
@@ -183,14 +276,16 @@ def run_check(paths: Sequence[Path], *, base_ref: str | None = None,
             results.extend(check(run, exp, shown) for exp in expectations)
         else:
             without.add(files[number - 1])
-        if base_ref is None:
+        if failed is not None:
+            raise failed
+        if side is None:
             models.append(ModelDiff(shown, "", NO_BASE, diff((), ()), ()))
             continue
-        with base_at_ref(project.loaded.path, base_ref, root) as base:
-            models.append(compare(project, head_run, base, progress))
-            read_at_ref.update((project.loaded.root / name, f"{base_ref}:{shown}")
-                               for role, (name, _) in base.texts.files.items()
-                               if role != "model")
+        engine, exposures = head_run.engine, head_run.exposures
+        del head_run  # its Found served the expectations' report: not needed any more
+        models.append(_compared(project, engine.search, exposures, side, progress))
+        read_at_ref.update((project.loaded.root / name, f"{base_ref}:{shown}")
+                           for name in side.casbin_files)
     empty = tuple(str(p) for p, found in zip(paths, per_path, strict=True)
                   if all(f in without for f in found))
     judged, reasons = judge(tuple(models), tuple(results), waiver_list, today, empty,

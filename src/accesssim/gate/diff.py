@@ -68,51 +68,68 @@ class Diff:
 def diff(base: Iterable[Exposure], head: Iterable[Exposure]) -> Diff:
     """Compare two analyses' exposures (``gate.exposures.exposures``)."""
     base, head = tuple(base), tuple(head)
-    gained, lost = _compare(base, head)
+    base_rows, head_rows = [_row(e) for e in base], [_row(e) for e in head]
+    gained, lost = _compare(base_rows, head_rows)
+    ids: dict[RootKey, str] = {}  # a finding's id is its root's: a few roots, many exposures
+
+    def finding(e: Exposure) -> str:
+        found = ids.get(e.root)
+        if found is None:
+            found = ids[e.root] = e.finding
+        return found
+
     return Diff(gained, lost,
-                _changes(base, head, lambda e: e.finding),
-                _changes(base, head, lambda e: e.fingerprint))
+                _changes(base, head, base_rows, head_rows, finding),
+                _changes(base, head, base_rows, head_rows, lambda e: e.fingerprint))
 
 
 def facts(exposures: Iterable[Exposure]) -> tuple[Fact, ...]:
     """The exposures as facts, root causes forgotten, windows merged per person, field, mode."""
-    return _facts(_coverage(exposures))
+    return _facts(_coverage([_row(e) for e in exposures]))
 
 
-def _changes(base: tuple[Exposure, ...], head: tuple[Exposure, ...],
-             key: Callable[[Exposure], str]) -> tuple[Change, ...]:
-    """One Change per key present on either side, sorted by key."""
-    sides: dict[str, tuple[list[Exposure], list[Exposure]]] = defaultdict(lambda: ([], []))
-    for e in base:
-        sides[key(e)][0].append(e)
-    for e in head:
-        sides[key(e)][1].append(e)
+#: An exposure as (person, field, mode, first day, last day), days as ordinals.
+_Row = tuple[str, str, str, int, int]
+
+
+def _row(e: Exposure) -> _Row:
+    return (e.person, e.field, e.mode, _MIN if e.start is None else e.start.toordinal(),
+            _MAX if e.end is None else e.end.toordinal())
+
+
+def _changes(base: tuple[Exposure, ...], head: tuple[Exposure, ...], base_rows: list[_Row],
+             head_rows: list[_Row], key: Callable[[Exposure], str]) -> tuple[Change, ...]:
+    """One Change per key present on either side, sorted by key. A key whose rows are the
+    same on both sides (in the same order) gained and lost nothing: not compared further."""
+    sides: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+    for i, e in enumerate(base):
+        sides[key(e)][0].append(i)
+    for i, e in enumerate(head):
+        sides[key(e)][1].append(i)
     result = []
     for k in sorted(sides):
-        before, after = sides[k]
-        gained, lost = _compare(before, after)
+        before = [base_rows[i] for i in sides[k][0]]
+        after = [head_rows[i] for i in sides[k][1]]
+        gained, lost = ((), ()) if before == after else _compare(before, after)
         status: Status = ("new" if not before else "gone" if not after
                           else "widened" if gained else "narrowed" if lost else "unchanged")
-        root = (after or before)[0].root
+        root = (head[sides[k][1][0]] if after else base[sides[k][0][0]]).root
         result.append(Change(k, root, status, gained, lost))
     return tuple(result)
 
 
-def _compare(base: Iterable[Exposure], head: Iterable[Exposure]
-             ) -> tuple[tuple[Fact, ...], tuple[Fact, ...]]:
+def _compare(base: list[_Row], head: list[_Row]) -> tuple[tuple[Fact, ...], tuple[Fact, ...]]:
     """(facts of head not in base, facts of base not in head)."""
     before, after = _coverage(base), _coverage(head)
     return (_facts({k: _minus(v, before.get(k, [])) for k, v in after.items()}),
             _facts({k: _minus(v, after.get(k, [])) for k, v in before.items()}))
 
 
-def _coverage(exposures: Iterable[Exposure]) -> dict[tuple[str, str, str], _Intervals]:
+def _coverage(rows: list[_Row]) -> dict[tuple[str, str, str], _Intervals]:
     """Per (person, field, mode): the days covered, as sorted disjoint merged intervals."""
     spread: dict[tuple[str, str, str], _Intervals] = defaultdict(list)
-    for e in exposures:
-        spread[(e.person, e.field, e.mode)].append(
-            (_MIN if e.start is None else e.start.toordinal(),
-             _MAX if e.end is None else e.end.toordinal()))
+    for person, field_id, mode, start, end in rows:
+        spread[(person, field_id, mode)].append((start, end))
     return {k: _merge(v) for k, v in spread.items()}
 
 

@@ -13,14 +13,16 @@ import dataclasses
 import datetime as dt
 import hashlib
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from accesssim.engine import Analyzer
 from accesssim.findings.report import finding_id
 from accesssim.findings.roots import minimal_entries
-from accesssim.search.defects import FailureType
+from accesssim.search.defects import Defect, FailureType
 from accesssim.search.exposures import Found, Search, Witness, find_exposures
-from accesssim.time.epochs import Epoch, merge_epochs
+from accesssim.time.epochs import Epoch
+from accesssim.time.slices import Slice
 
 #: A root cause as plain data: its defects' (failure type, element), sorted.
 RootKey = tuple[tuple[FailureType, str], ...]
@@ -71,33 +73,70 @@ def exposures(analyzer: Analyzer) -> tuple[Exposure, ...]:
     return from_found(analyzer.search, find_exposures(analyzer.search))
 
 
-def from_found(search: Search, found: Found) -> tuple[Exposure, ...]:
+def from_found(search: Search, found: Found, *, witnesses: bool = True
+               ) -> tuple[Exposure, ...]:
     """The exposures of one search's ``Found``, windows merged per (person, field, mode, root).
 
     A span's slices are consecutive epochs of one mode, so the span covers exactly the days
-    from its first slice's start to its last slice's end (as the report's windows do).
+    from its first slice's start to its last slice's end (as the report's windows do). One
+    pass over ``found``: each span's days as day ordinals, merged per key (as
+    ``merge_epochs`` would), each window keeping its spans' witnesses best first (none when
+    not ``witnesses``: a base's exposures are compared, never explained).
     """
-    slices = search.compiled.slices
-    spread: dict[tuple[str, str, str, RootKey], list[tuple[Epoch, Witness]]] = defaultdict(list)
+    return from_slices(search.compiled.slices, found, witnesses=witnesses)
+
+
+def from_slices(slices: Sequence[Slice], found: Found, *, witnesses: bool = True
+                ) -> tuple[Exposure, ...]:
+    """``from_found`` given only the search's slices (the rest of it may be gone)."""
+    keys: dict[frozenset[Defect], RootKey] = {}
+    days: dict[tuple[int, int], _Span] = {}
+    spread: dict[tuple[str, str, str, RootKey], list[tuple[_Span, Witness]]] = defaultdict(list)
     for (person, field_id, first, last), root, witness in minimal_entries(found):
-        key = tuple(sorted((d.type, d.element) for d in root))
-        spread[(person, field_id, slices[first].mode, key)].append(
-            (Epoch(slices[first].epoch.start, slices[last].epoch.end), witness))
-    result = []
-    for (person, field_id, mode, key), spans in spread.items():
-        for e in merge_epochs([span for span, _ in spans]):
-            inside = tuple(sorted(((span, w) for span, w in spans if _within(span, e)),
-                                  key=lambda item: item[1][0]))
-            result.append(Exposure(person, field_id, mode, *_open(e), key, inside))
+        key = keys.get(root)
+        if key is None:
+            key = keys[root] = tuple(sorted((d.type, d.element) for d in root))
+        span = days.get((first, last))
+        if span is None:
+            epoch = Epoch(slices[first].epoch.start, slices[last].epoch.end)
+            span = days[(first, last)] = (epoch, _ordinal(epoch.start, _MIN),
+                                          _ordinal(epoch.end, _MAX))
+        spread[(person, field_id, slices[first].mode, key)].append((span, witness))
+    result = [Exposure(person, field_id, mode, _day(start, _MIN), _day(end, _MAX), key, inside)
+              for (person, field_id, mode, key), spans in spread.items()
+              for start, end, inside in _windows(spans, witnesses)]
     return tuple(sorted(result, key=sort_key))
 
 
-def _within(span: Epoch, window: Epoch) -> bool:
-    """A span lies in a merged window (spans never straddle two merged windows)."""
-    return window.contains(span.representative())
+#: A span of slices: its days as an epoch, and as first and last day ordinals.
+_Span = tuple[Epoch, int, int]
+_MIN, _MAX = dt.date.min.toordinal(), dt.date.max.toordinal()
 
 
-def _open(e: Epoch) -> tuple[dt.date | None, dt.date | None]:
-    """An epoch's ends with the calendar's own ends written as open (the same days)."""
-    return (None if e.start == dt.date.min else e.start,
-            None if e.end == dt.date.max else e.end)
+def _windows(spans: list[tuple[_Span, Witness]], witnesses: bool
+             ) -> list[tuple[int, int, tuple[tuple[Epoch, Witness], ...]]]:
+    """Adjacent or overlapping spans joined into windows (first and last day ordinals), each
+    with its spans and their witnesses, best witness first (ties: in ``spans``' order)."""
+    windows: list[tuple[int, int, list[int]]] = []
+    for i in sorted(range(len(spans)), key=lambda i: spans[i][0][1]):
+        start, end = spans[i][0][1], spans[i][0][2]
+        if windows and start <= windows[-1][1] + 1:
+            w_start, w_end, members = windows[-1]
+            members.append(i)
+            windows[-1] = (w_start, max(w_end, end), members)
+        else:
+            windows.append((start, end, [i]))
+    if not witnesses:
+        return [(start, end, ()) for start, end, _ in windows]
+    return [(start, end, tuple(sorted(((spans[i][0][0], spans[i][1]) for i in sorted(members)),
+                                      key=lambda item: item[1][0])))
+            for start, end, members in windows]
+
+
+def _ordinal(day: dt.date | None, open_end: int) -> int:
+    return open_end if day is None else day.toordinal()
+
+
+def _day(ordinal: int, open_end: int) -> dt.date | None:
+    """A day ordinal back as a date, the calendar's own ends written as open (the same days)."""
+    return None if ordinal == open_end else dt.date.fromordinal(ordinal)

@@ -37,16 +37,21 @@ def opened(search: Search, diff: Diff, head: Iterable[Exposure],
     exactly the diff's widening. ``search``: HEAD's search, whose exposures ``head`` are;
     ``changed``: HEAD's lines that differ from the base (``gate.base.changed_lines``).
     """
+    widened_by: dict[tuple[str, str], list[Fact]] = {}
+    for fact in diff.widened:
+        widened_by.setdefault((fact.person, fact.field), []).append(fact)
+    # Only an identity whose person sees its field on a new day can open anything.
     by_fingerprint: dict[str, list[Exposure]] = {}
     for e in head:
-        by_fingerprint.setdefault(e.fingerprint, []).append(e)
+        if (e.person, e.field) in widened_by:
+            by_fingerprint.setdefault(e.fingerprint, []).append(e)
     result = []
     for change in diff.exposures:
-        if change.status not in ("new", "widened"):
+        if change.status not in ("new", "widened") or change.id not in by_fingerprint:
             continue
         head_exposures = by_fingerprint[change.id]
         person, field_id = head_exposures[0].person, head_exposures[0].field
-        widened = [f for f in diff.widened if (f.person, f.field) == (person, field_id)]
+        widened = widened_by[(person, field_id)]
         gained = _intersection(change.gained, widened)
         if gained:
             result.append(_opened(search, change, head_exposures, changed, gained))

@@ -298,3 +298,20 @@ def load_model(path: Path, root: Path | None = None,
     csv = _resolve_inside(base, model.casbin.policy, root, shown, model.casbin.line_of("policy"))
     return LoadedModel(model, path.resolve(), root, shown, conf, csv,
                        tuple(sorted(model_warnings(model, shown))))
+
+
+def load_model_as(known: LoadedModel, path: Path, root: Path | None = None
+                  ) -> LoadedModel | None:
+    """``load_model(path, root)`` for a file holding the very bytes ``known`` was read from,
+    without reading them again: parsing, validation and the reference checks depend only on
+    those bytes and the name the file is shown by, so they are ``known``'s when that name is
+    the same (None when it is not). The Casbin references are resolved afresh from ``path``."""
+    root = (root or default_root(path)).resolve()
+    shown = display_path(path, root)
+    if shown != known.display_path or not path.resolve().is_relative_to(root):
+        return None
+    model = known.model
+    base = path.resolve().parent
+    conf = _resolve_inside(base, model.casbin.model, root, shown, model.casbin.line_of("model"))
+    csv = _resolve_inside(base, model.casbin.policy, root, shown, model.casbin.line_of("policy"))
+    return LoadedModel(model, path.resolve(), root, shown, conf, csv, known.warnings)
