@@ -355,3 +355,15 @@ def test_a_system_handed_to_the_retailer_with_the_line_that_opens_it_fails(
     open_usage(root)
     code, report = check_json(root, "--base-ref", "HEAD")
     assert code == 1, report
+
+
+def test_a_scenario_named_twice_is_checked_once(tmp_path: Path) -> None:
+    """The same folder by two spellings: one model, its expectations counted once."""
+    root = tmp_path / "repo"
+    make_repo(root)
+    code, once = check_json(root, "--base-ref", "HEAD", "scenarios")
+    code_twice, twice = check_json(root, "--base-ref", "HEAD", "scenarios",
+                                   "scenarios/../scenarios")
+    assert (code, code_twice) == (0, 0), (once, twice)
+    assert twice["counts"] == once["counts"]  # type: ignore[index]
+    assert twice["counts"]["models"] == 1  # type: ignore[index]

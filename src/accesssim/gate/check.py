@@ -228,9 +228,12 @@ class Checked:
 
 
 def scenario_files(paths: Sequence[Path]) -> tuple[list[Path], list[list[Path]]]:
-    """Every scenario file once, sorted, and per PATH the files found under it."""
-    per_path = [discover([p]) for p in paths]
-    return sorted({f for files in per_path for f in files}), per_path
+    """Every scenario file once, sorted, and per PATH the files found under it. A file
+    reached by two spellings (``scenarios`` and ``./scenarios/../scenarios``) is one file,
+    spelt as first found: checked once, counted once."""
+    first: dict[Path, Path] = {}
+    per_path = [[first.setdefault(f.resolve(), f) for f in discover([p])] for p in paths]
+    return sorted(set(first.values())), per_path
 
 
 def run_check(paths: Sequence[Path], *, base_ref: str | None = None,
