@@ -350,6 +350,9 @@ def test_bad_input(tmp_path: Path, name: str) -> None:
     if message and outcome.exit_code == 2:
         assert re.search(message, outcome.output, re.IGNORECASE), (
             f"/{message}/ not in the output\n{shown}")
+    said = case["expect"].get("said")  # said whatever the exit (an accepted input's note)
+    if said:
+        assert re.search(said, outcome.output, re.IGNORECASE), f"/{said}/ not said\n{shown}"
     left = _left_behind(targets) if outcome.exit_code == 2 else []
     assert not left, f"left behind: {left}\n{shown}"
 

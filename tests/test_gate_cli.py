@@ -105,10 +105,16 @@ def test_check_passes_fails_and_writes_every_output(repo: Path,
     monkeypatch.delenv("GITHUB_STEP_SUMMARY")
     # Waived: passes.
     fingerprint = data["models"][0]["opened"][0]["fingerprint"]
+    model = data["models"][0]["model"]
+    assert model == MODEL_REL
+    waiver = (f"  - fingerprint: {fingerprint}\n    model: {{}}\n    owner: a@example.com\n"
+              "    reason: known\n    expires: 2030-01-31\n")
     (repo / "accesssim-waivers.yaml").write_text(
-        "accesssim-waivers: 1\nwaivers:\n"
-        f"  - fingerprint: {fingerprint}\n    owner: a@example.com\n    reason: known\n"
-        "    expires: 2030-01-31\n")
+        "accesssim-waivers: 1\nwaivers:\n" + waiver.format("scenarios/other.yaml"))
+    other = run("check", "--base-ref", "main", "--today", "2030-01-31")  # another model's
+    assert other.exit_code == 1 and "unused waiver: " + fingerprint in other.stdout
+    (repo / "accesssim-waivers.yaml").write_text(
+        "accesssim-waivers: 1\nwaivers:\n" + waiver.format(model))
     assert run("check", "--base-ref", "main", "--today", "2030-01-31").exit_code == 0
     assert run("check", "--base-ref", "main", "--today", "2030-02-01").exit_code == 1
 

@@ -158,9 +158,11 @@ def test_a_second_way_to_a_field_already_seen_opens_nothing(repo: Path) -> None:
     assert done.code == 0, done.report["reasons"]
 
 
-def _waivers(root: Path, fingerprints: list[str], expires: str) -> Path:
+def _waivers(root: Path, fingerprints: list[str], expires: str,
+             model: str = KANSAI_MODEL) -> Path:
     path = root / "accesssim-waivers.yaml"
-    entries = "".join(f"  - fingerprint: {f}\n    owner: grid-security@accesssim.invalid\n"
+    entries = "".join(f"  - fingerprint: {f}\n    model: {model}\n"
+                      "    owner: grid-security@accesssim.invalid\n"
                       f"    reason: the call centre covers night shifts until the new role\n"
                       f"    expires: {expires}\n" for f in fingerprints)
     path.write_text(f"accesssim-waivers: 1\nwaivers:\n{entries}", encoding="utf-8")

@@ -157,7 +157,7 @@ def test_a_waiver_does_not_cover_a_later_widening(tmp_path: Path) -> None:
     [reason] = report["reasons"]  # type: ignore[misc]
     (root / "accesssim-waivers.yaml").write_text(
         "accesssim-waivers: 1\nwaivers:\n"
-        f"- fingerprint: {reason['fingerprint']}\n  owner: a@example.com\n"
+        f"- fingerprint: {reason['fingerprint']}\n  model: {MODEL_REL}\n  owner: a@example.com\n"
         "  reason: the clerk may see names in normal time\n  expires: 2099-12-31\n",
         encoding="utf-8")
     commit(root, "waived")
@@ -285,11 +285,10 @@ def test_mutate_adds_an_account_to_a_role_nobody_holds_yet(tmp_path: Path) -> No
     assert all(mutants[i] != "equivalent" for i in unmasker), mutants  # it opens usage
 
 
-@pytest.mark.xfail(strict=True, reason="a fingerprint is (person, field, root elements), not the "
-                   "model: a waiver accepted for one scenario (an incident's model) covers the "
-                   "same exposure opened in another that shares its ids (the remediated "
-                   "model); needs the model in the fingerprint or a `model:` key in waivers")
 def test_a_waiver_for_one_scenario_does_not_cover_another(tmp_path: Path) -> None:
+    """A fingerprint is (person, field, root elements), not the model: the incident's model
+    and the live one share ids, so the same leak has the same fingerprint in both. The waiver
+    names its model, and covers the leak in the incident's model only."""
     root = tmp_path / "repo"
     make_repo(root)
     incident = (root / MODEL_REL).read_text(encoding="utf-8").replace("case.csv", "incident.csv")
@@ -303,15 +302,25 @@ def test_a_waiver_for_one_scenario_does_not_cover_another(tmp_path: Path) -> Non
                 if r["kind"] == "exposure" and "see usage" in r["message"]]
     (root / "accesssim-waivers.yaml").write_text(
         "accesssim-waivers: 1\nwaivers:\n"
-        f"- fingerprint: {reason['fingerprint']}\n  owner: a@example.com\n"
+        f"- fingerprint: {reason['fingerprint']}\n  model: scenarios/incident.yaml\n"
+        "  owner: a@example.com\n"
         "  reason: the incident model shows the leak as it happened\n  expires: 2099-12-31\n",
         encoding="utf-8")
     commit(root, "waived in the incident model")
+    _, covered = check_json(root, "--base-ref", "HEAD~2")  # before the incident: it is waived
+    assert reason["fingerprint"] not in {r["fingerprint"]  # type: ignore[attr-defined]
+                                         for r in covered["reasons"]}
+    assert [w["used"] for w in covered["waivers"]] == [True]  # type: ignore[attr-defined]
     git(root, "branch", "base")
     assert run(root, "check", "--quiet", "--base-ref", "base")[0] == 0
     open_usage(root)  # the same leak, now in the live model
     code, report = check_json(root, "--base-ref", "base")
     assert code == 1, report
+    [live] = [r for r in report["reasons"]  # type: ignore[attr-defined]
+              if r["kind"] == "exposure" and "see usage" in r["message"]]
+    assert live["fingerprint"] == reason["fingerprint"]  # the same identity, another model
+    [waiver] = report["waivers"]  # type: ignore[misc]
+    assert waiver["model"] == "scenarios/incident.yaml" and not waiver["used"]
 
 
 def test_pointing_the_model_at_another_policy_while_the_old_one_opens_fails(

@@ -10,6 +10,7 @@ import html
 import json
 import re
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -24,6 +25,7 @@ import accesssim
 from accesssim.findings.results import Hop
 from accesssim.gate.diff import Change, Diff, Fact
 from accesssim.gate.result import GateReport, ModelDiff, Opened, Reason, Waiver
+from accesssim.gate.waivers import judge, load_waivers
 from accesssim.model.provenance import Source
 from accesssim.reports import gate_markdown, sarif
 from accesssim.reports.gate_json import check_to_json, diff_to_json, error_to_json
@@ -54,8 +56,9 @@ def _hops(n: int = 3) -> tuple[Hop, ...]:
     return tuple(hops)
 
 
-def _waiver(n: int, expires: dt.date, owner: str = "owner@example.com") -> Waiver:
-    return Waiver(_fp(n), owner, "accepted | for now <until fix>", expires,
+def _waiver(n: int, expires: dt.date, owner: str = "owner@example.com",
+            model: str = MODEL) -> Waiver:
+    return Waiver(_fp(n), model, owner, "accepted | for now <until fix>", expires,
                   Source("accesssim-waivers.yaml", 3 + 5 * n))
 
 
@@ -263,6 +266,45 @@ def test_md_escape_is_literal(text: str) -> None:
     assert html.unescape(re.sub(r"\\(.)", r"\1", out)) == flat
 
 
+@pytest.mark.parametrize("model", [MODEL, "scenarios/a b: c #d.yaml", "scenarios/1.5",
+                                   "scenarios/\"q\" 'p'.yml", "null", "true"])
+def test_the_waiver_snippet_loads_and_covers_its_exposure_in_its_model(
+        tmp_path: Path, model: str) -> None:
+    """Pasted as it stands, the snippet is a valid waiver file that covers the exposure in the
+    model it was opened in (however the model path has to be quoted), and in no other."""
+    opened = _opened(1)
+    [snippet] = re.findall(r"```yaml\n(.*?)```",
+                           "\n".join(gate_markdown.waiver_snippet(opened, model, TODAY)), re.S)
+    path = tmp_path / "accesssim-waivers.yaml"
+    path.write_text(snippet, encoding="utf-8")
+    [waiver] = load_waivers(path, "accesssim-waivers.yaml")
+    assert (waiver.fingerprint, waiver.model) == (opened.fingerprint, model)
+    here = ModelDiff(model, "", None, Diff((), (), (), ()), (opened,))
+    there = dataclasses.replace(here, model=model + "x")
+    judged, reasons = judge((here, there), (), (waiver,), TODAY, ())
+    assert [o.waiver for m in judged for o in m.opened] == [waiver, None]
+    assert [r.kind for r in reasons] == ["exposure"]
+
+
+def test_an_unused_waiver_is_listed_in_text_json_and_markdown() -> None:
+    """A waiver of a model no exposure was opened in (here: no checked model at all) is not a
+    failure, and every output for people says it is unused; the JSON marks it."""
+    idle = _waiver(4, dt.date(2027, 3, 31), model="scenarios/elsewhere.yaml")
+    report = dataclasses.replace(_report(), waivers=(*_report().waivers, idle))
+    text = check_to_text(report)
+    assert (f"unused waiver: {_fp(4)} in scenarios/elsewhere.yaml by owner@example.com until "
+            f"2027-03-31 ({idle.source}): no exposure of that model opened by this change has "
+            "it") in text.splitlines()
+    assert sum(line.startswith("unused waiver: ") for line in text.splitlines()) == 1
+    data = json.loads(check_to_json(report))
+    _check_schema().validate(data)
+    assert [(w["model"], w["used"]) for w in data["waivers"]] == [
+        (MODEL, True), (MODEL, True), ("scenarios/elsewhere.yaml", False)]
+    page = check_to_markdown(report)
+    assert "### Unused waivers" in page and f"`{_fp(4)}` in `scenarios/elsewhere.yaml`" in page
+    assert "### Unused waivers" not in check_to_markdown(_report())
+
+
 def test_markdown_sections_and_waiver_snippet() -> None:
     text = check_to_markdown(_report())
     assert text.startswith("## accesssim check: FAIL\n")
@@ -278,7 +320,8 @@ def test_markdown_sections_and_waiver_snippet() -> None:
     assert entry["accesssim-waivers"] == 1
     assert entry["waivers"][0]["fingerprint"] == _fp(1)
     assert entry["waivers"][0]["expires"] == TODAY + dt.timedelta(days=gate_markdown.WAIVER_DAYS)
-    assert set(entry["waivers"][0]) == {"fingerprint", "owner", "reason", "expires"}
+    assert set(entry["waivers"][0]) == {"fingerprint", "model", "owner", "reason", "expires"}
+    assert entry["waivers"][0]["model"] == MODEL
     empty = check_to_markdown(_empty())
     assert empty.startswith("## accesssim check: PASS\n") and "<details>" not in empty
 

@@ -34,10 +34,12 @@ GOOD = """\
 accesssim-waivers: 1
 waivers:
   - fingerprint: EXP-aaaaaaaaaaaaaaaa
+    model: scenarios/a.yaml
     owner: grid-security@example.com
     reason: the call centre needs it until the new screen ships
     expires: 2027-03-31
-  - {fingerprint: EXP-bbbbbbbbbbbbbbbb, owner: me, reason: short, expires: 2026-01-01}
+  - {fingerprint: EXP-bbbbbbbbbbbbbbbb, model: scenarios/sub/b.yaml, owner: me, reason: short,
+     expires: 2026-01-01}
 """
 
 
@@ -59,10 +61,11 @@ def _problems(tmp_path: Path, text: str) -> list[str]:
 def test_a_good_file_gives_each_waiver_with_its_line(tmp_path: Path) -> None:
     waivers = load_waivers(_write(tmp_path, GOOD), "w.yaml")
     assert waivers == (
-        Waiver(FP_A, "grid-security@example.com",
+        Waiver(FP_A, "scenarios/a.yaml", "grid-security@example.com",
                "the call centre needs it until the new screen ships", dt.date(2027, 3, 31),
                Source("w.yaml", 4)),
-        Waiver(FP_B, "me", "short", dt.date(2026, 1, 1), Source("w.yaml", 8)),
+        Waiver(FP_B, "scenarios/sub/b.yaml", "me", "short", dt.date(2026, 1, 1),
+               Source("w.yaml", 9)),
     )
 
 
@@ -75,41 +78,60 @@ accesssim-waivers: 1
 colour: red
 waivers:
   - fingerprint: EXP-AAAAAAAAAAAAAAAA
+    model: scenarios/a.yaml
     owner: ""
     reason: "   "
     expires: "2027-03-31"
   - fingerprint: EXP-0123456789abcdef
+    model: scenarios/a.yaml
     owner: me
     expires: 2027-03-31 10:00:00
     note: extra
   - fingerprint: EXP-0123456789abcdef
+    model: scenarios/a.yaml
     owner: me
     reason: again
     expires: 31/03/2027
   - fingerprint: EXP-123
+    model: ./scenarios/a.yaml
     owner: 5
     reason: r
+    expires: 2027-01-01
+  - fingerprint: EXP-0123456789abcdef
+    model: scenarios/b.yaml
+    owner: me
+    reason: the same exposure in another model is another waiver
+    expires: 2027-01-01
+  - fingerprint: EXP-bbbbbbbbbbbbbbbb
+    owner: me
+    reason: no model
     expires: 2027-01-01
 """
 
 
 def test_every_problem_is_reported_at_once_with_its_line(tmp_path: Path) -> None:
     """Unknown keys, a missing key, wrong types, bad dates, a badly shaped fingerprint, empty
-    owner and reason, a duplicate fingerprint: all in one error, each at its own line."""
+    owner and reason, a model path not as check shows it, a missing model, a fingerprint
+    waived twice for one model (twice for two models is fine): all in one error, each at its
+    own line."""
     problems = _problems(tmp_path, BAD)
     expected = [
         (2, r"colour: unknown key"),
         (4, r"waivers\.0\.fingerprint: 'EXP-AAAAAAAAAAAAAAAA' is not a fingerprint"),
-        (5, r"waivers\.0\.owner: must not be empty"),
-        (6, r"waivers\.0\.reason: must not be empty"),
-        (7, r"waivers\.0\.expires: '2027-03-31' is not a date: write it unquoted"),
-        (8, r"waivers\.1\.reason: missing key"),
-        (10, r"waivers\.1\.expires: 2027-03-31 10:00:00 is not a date"),
-        (11, r"waivers\.1\.note: unknown key"),
-        (12, r"waivers\.2\.fingerprint: EXP-0123456789abcdef is waived twice \(first at line 8"),
-        (15, r"waivers\.2\.expires: '31/03/2027' is not a date"),
-        (16, r"waivers\.3\.fingerprint: 'EXP-123' is not a fingerprint"),
-        (17, r"waivers\.3\.owner: .*string"),
+        (6, r"waivers\.0\.owner: must not be empty"),
+        (7, r"waivers\.0\.reason: must not be empty"),
+        (8, r"waivers\.0\.expires: '2027-03-31' is not a date: write it unquoted"),
+        (9, r"waivers\.1\.reason: missing key"),
+        (12, r"waivers\.1\.expires: 2027-03-31 10:00:00 is not a date"),
+        (13, r"waivers\.1\.note: unknown key"),
+        (14, r"waivers\.2\.fingerprint: EXP-0123456789abcdef is waived twice for "
+             r"scenarios/a\.yaml \(first at line 9"),
+        (18, r"waivers\.2\.expires: '31/03/2027' is not a date"),
+        (19, r"waivers\.3\.fingerprint: 'EXP-123' is not a fingerprint"),
+        (20, r"waivers\.3\.model: '\./scenarios/a\.yaml' is not a model path as the check "
+             r"output shows it"),
+        (21, r"waivers\.3\.owner: .*string"),
+        (29, r"waivers\.5\.model: missing key"),
     ]
     for line, pattern in expected:
         prefix = f"accesssim-waivers.yaml:{line}: "
@@ -134,6 +156,11 @@ def test_every_problem_is_reported_at_once_with_its_line(tmp_path: Path) -> None
      "    reason: r\n    expires: 2027-02-30\n", 6, r"2027-02-30"),
     ("accesssim-waivers: 1\nwaivers:\n  - fingerprint: EXP-aaaaaaaaaaaaaaaa\n    owner: me\n"
      "    reason: r\n    expires: !!str 2027-02-01\n", 6, r"explicit tag"),
+    *((f"accesssim-waivers: 1\nwaivers:\n  - fingerprint: EXP-aaaaaaaaaaaaaaaa\n"
+       f"    model: {model}\n    owner: me\n    reason: r\n    expires: 2027-02-01\n", 4,
+       r"waivers\.0\.model: .*(is not a model path as the check output shows it|empty)")
+      for model in ('""', "/abs/a.yaml", "scenarios/../a.yaml", "scenarios//a.yaml",
+                    "scenarios/a.yaml/", "'scenarios\\a.yaml'", '" "')),
 ])
 def test_each_bad_file_names_its_line(tmp_path: Path, text: str, line: int,
                                       pattern: str) -> None:
@@ -178,11 +205,12 @@ def test_schema_is_valid_strict_and_agrees_with_the_loader() -> None:
     good = json.loads(json.dumps(yaml.safe_load(GOOD), default=str))
     validator.validate(good)
     for key, value in [("colour", "red"), ("fingerprint", "EXP-123"), ("owner", ""),
+                       ("model", ""),
                        ("expires", "2027-02-30")]:
         broken = json.loads(json.dumps(good))
         broken["waivers"][0][key] = value
         assert not validator.is_valid(broken), key
-    for mutate in (lambda d: d["waivers"][0].pop("reason"),
+    for mutate in (lambda d: d["waivers"][0].pop("reason"), lambda d: d["waivers"][0].pop("model"),
                    lambda d: d.__setitem__("accesssim-waivers", 2)):
         broken = json.loads(json.dumps(good))
         mutate(broken)
@@ -212,8 +240,8 @@ def _model(*opened: Opened, name: str = "scenarios/a.yaml") -> ModelDiff:
     return ModelDiff(name, f"main:{name}", None, Diff((), (), (), ()), opened)
 
 
-def _waiver(fp: str, expires: dt.date, line: int = 3) -> Waiver:
-    return Waiver(fp, "me", "known", expires, Source("accesssim-waivers.yaml", line))
+def _waiver(fp: str, expires: dt.date, line: int = 3, model: str = "scenarios/a.yaml") -> Waiver:
+    return Waiver(fp, model, "me", "known", expires, Source("accesssim-waivers.yaml", line))
 
 
 def _check(passed: bool, name: str = "e1", line: int = 40) -> CheckResult:
@@ -253,6 +281,23 @@ def test_a_waiver_of_another_fingerprint_covers_nothing_and_is_unused() -> None:
     assert unused(models, (_waiver(FP_A, TODAY),)) == ()
 
 
+def test_a_waiver_covers_its_fingerprint_in_its_own_model_only() -> None:
+    """Two scenarios sharing ids (an incident and its remediation) share fingerprints: the
+    waiver of one must not cover the other. A waiver of a model not checked is unused."""
+    incident = _waiver(FP_A, TODAY, 3, model="scenarios/incident.yaml")
+    elsewhere = _waiver(FP_A, TODAY, 9, model="scenarios/not-checked.yaml")
+    models = (_model(_opened(FP_A, line=5), name="scenarios/incident.yaml"),
+              _model(_opened(FP_A, line=6), name="scenarios/live.yaml"))
+    judged, reasons = judge(models, (), (incident, elsewhere), TODAY, ())
+    assert [o.waiver for m in judged for o in m.opened] == [incident, None]
+    assert [(r.kind, r.source) for r in reasons] == [("exposure", Source("policy.csv", 6))]
+    assert unused(judged, (incident, elsewhere)) == (elsewhere,)
+    expired = _waiver(FP_A, TODAY - dt.timedelta(days=1), 4, model="scenarios/live.yaml")
+    _, reasons = judge(models, (), (incident, expired), TODAY, ())
+    assert [r.kind for r in reasons] == ["exposure", "expired-waiver"]
+    assert "EXP-aaaaaaaaaaaaaaaa in scenarios/live.yaml" in reasons[1].message
+
+
 def test_each_reason_kind_with_its_source_and_message() -> None:
     models = (_model(_opened(FP_A, "widened", line=11)),)
     checks = (_check(True, "ok"), _check(False, "retail-blind", 40))
@@ -290,21 +335,34 @@ def test_the_longest_unexpired_waiver_is_attached() -> None:
 
 
 FINGERPRINTS = st.sampled_from([f"EXP-{i:016x}" for i in range(6)])
+#: Two checked models sharing fingerprints, and one a waiver may name that is not checked.
+MODELS = ("scenarios/a.yaml", "scenarios/b.yaml")
+WAIVED_MODELS = st.sampled_from([*MODELS, "scenarios/gone.yaml"])
 
 
 @settings(max_examples=200, deadline=None)
-@given(opened=st.lists(FINGERPRINTS, max_size=8),
-       waived=st.lists(st.tuples(FINGERPRINTS, st.integers(-3, 3)), max_size=6))
+@given(opened=st.lists(st.tuples(st.sampled_from(MODELS), FINGERPRINTS), max_size=8,
+                       unique=True),
+       waived=st.lists(st.tuples(WAIVED_MODELS, FINGERPRINTS, st.integers(-3, 3)), max_size=6))
 def test_exposure_reasons_are_exactly_the_opened_without_an_unexpired_waiver(
-        opened: list[str], waived: list[tuple[str, int]]) -> None:
-    waivers = tuple(_waiver(fp, TODAY + dt.timedelta(days=d), line)
-                    for line, (fp, d) in enumerate(waived, start=1))
-    models = (_model(*(_opened(fp, line=i) for i, fp in enumerate(opened, start=1))),)
+        opened: list[tuple[str, str]], waived: list[tuple[str, str, int]]) -> None:
+    """Per (model, fingerprint): an exposure is covered exactly when an unexpired waiver of
+    its own model names it; a waiver is unused exactly when no exposure of its model has its
+    fingerprint."""
+    waivers = tuple(_waiver(fp, TODAY + dt.timedelta(days=d), line, model)
+                    for line, (model, fp, d) in enumerate(waived, start=1))
+    models = tuple(_model(*(_opened(fp, line=i) for i, (m, fp) in enumerate(opened, start=1)
+                            if m == name), name=name) for name in MODELS)
     judged, reasons = judge(models, (), waivers, TODAY, ())
-    live = {w.fingerprint for w in waivers if w.expires >= TODAY}
+    live = {(w.model, w.fingerprint) for w in waivers if w.expires >= TODAY}
     assert sorted(r.fingerprint or "" for r in reasons if r.kind == "exposure") == sorted(
-        fp for fp in opened if fp not in live)
-    assert all((o.waiver is not None) == (o.fingerprint in live) for o in judged[0].opened)
-    assert all(o.waiver is None or not o.waiver.expired(TODAY) for o in judged[0].opened)
+        fp for m, fp in opened if (m, fp) not in live)
+    assert all((o.waiver is not None) == ((m.model, o.fingerprint) in live)
+               for m in judged for o in m.opened)
+    assert all(o.waiver is None or (not o.waiver.expired(TODAY) and o.waiver.model == m.model
+                                    and o.waiver.fingerprint == o.fingerprint)
+               for m in judged for o in m.opened)
     assert sum(r.kind == "expired-waiver" for r in reasons) == sum(
         w.expires < TODAY for w in waivers)
+    assert set(unused(judged, waivers)) == {
+        w for w in waivers if (w.model, w.fingerprint) not in set(opened)}

@@ -26,9 +26,12 @@ SCHEMA_VERSION = "accesssim-check/1"
 
 @dataclass(frozen=True)
 class Waiver:
-    """Accepts one known exposure (by fingerprint) until ``expires`` (inclusive)."""
+    """Accepts one known exposure (by fingerprint) of one model until ``expires``
+    (inclusive). The model is part of the key: a fingerprint does not name the model, so two
+    scenarios that share ids (an incident and its remediation) share fingerprints too."""
 
     fingerprint: str
+    model: str  # the model file as ``check`` shows it (relative to the project root)
     owner: str
     reason: str
     expires: dt.date

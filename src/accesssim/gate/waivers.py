@@ -1,4 +1,5 @@
-"""Waivers: a known exposure accepted by fingerprint, with an owner, a reason and an expiry date.
+"""Waivers: a known exposure of one model accepted by fingerprint, with an owner, a reason
+and an expiry date.
 
 The waiver file (``accesssim-waivers.yaml``, docs/waivers.md) is read with the model's own
 safe YAML loader, so every problem carries its line, and checked in one pass: every problem
@@ -12,7 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -51,6 +52,11 @@ class WaiverEntry(_Strict):
         description="The exposure's fingerprint, EXP- and 16 lowercase hex digits, as "
                     "`accesssim diff` and `accesssim check` print it.",
         json_schema_extra={"pattern": "^EXP-[0-9a-f]{16}$"})
+    model: str = Field(
+        min_length=1,
+        description="The model file whose exposure is accepted, as `accesssim check` shows it: "
+                    "relative to the project root, e.g. scenarios/incidents/01-kansai.yaml. "
+                    "The same fingerprint in another model is not covered.")
     owner: str = Field(min_length=1, description="Who accepted it (a person or a team).")
     reason: str = Field(min_length=1, description="Why this exposure is accepted.")
     expires: dt.date = Field(
@@ -62,6 +68,17 @@ class WaiverEntry(_Strict):
         if FINGERPRINT.fullmatch(value) is None:
             raise ValueError(f"{value!r} is not a fingerprint: write EXP- and 16 lowercase hex "
                              "digits, as the check output prints it")
+        return value
+
+    @field_validator("model")
+    @classmethod
+    def _model_path(cls, value: str) -> str:
+        shaped = PurePosixPath(value)
+        if (not value.strip() or "\\" in value or shaped.is_absolute() or ".." in shaped.parts
+                or shaped.as_posix() != value):
+            raise ValueError(f"{value!r} is not a model path as the check output shows it: "
+                             "write it relative to the project root, with / and no ./ or ../ "
+                             "(e.g. scenarios/incidents/01-kansai.yaml)")
         return value
 
     @field_validator("owner", "reason")
@@ -111,7 +128,8 @@ def load_waivers(path: Path, shown: str) -> tuple[Waiver, ...]:
         raise InputError(problems) from None
     if problems:
         raise InputError(problems)
-    return tuple(Waiver(w.fingerprint, w.owner, w.reason, w.expires, Source(shown, w.line))
+    return tuple(Waiver(w.fingerprint, w.model, w.owner, w.reason, w.expires,
+                        Source(shown, w.line))
                  for w in parsed.waivers)
 
 
@@ -132,7 +150,7 @@ def _problem(err: Any, data: Any, shown: str) -> Problem:
         message = (f"{shown_value} is not a date: write it unquoted as YYYY-MM-DD "
                    "(the last day the waiver covers)")
     elif kind == "model_type":
-        message = "each waiver must be a mapping of fingerprint, owner, reason and expires"
+        message = "each waiver must be a mapping of fingerprint, model, owner, reason and expires"
     elif kind == "list_type":
         message = "must be a list of waivers (write [] for none)"
     elif kind == "value_error":
@@ -141,21 +159,23 @@ def _problem(err: Any, data: Any, shown: str) -> Problem:
 
 
 def _duplicates(data: dict[str, Any], shown: str) -> list[Problem]:
-    """A fingerprint waived twice (which one applies would depend on the order)."""
+    """A fingerprint waived twice for one model (which one applies would depend on the
+    order). The same fingerprint for two models is two waivers, each covering its model."""
     items = data.get("waivers")
-    first: dict[str, int] = {}
+    first: dict[tuple[str, str], int] = {}
     problems = []
     for index, item in enumerate(items if isinstance(items, list) else []):
-        if not isinstance(item, dict) or not isinstance(item.get("fingerprint"), str):
+        if not isinstance(item, dict) or not isinstance(item.get("fingerprint"), str) \
+                or not isinstance(item.get("model"), str):
             continue
-        fingerprint = item["fingerprint"]
+        key = (item["model"], item["fingerprint"])
         line = line_at(data, ["waivers", index, "fingerprint"])
-        if fingerprint in first:
-            problems.append(Problem(shown, line, f"waivers.{index}.fingerprint: {fingerprint} "
-                                                 f"is waived twice (first at line "
-                                                 f"{first[fingerprint]})"))
+        if key in first:
+            problems.append(Problem(shown, line, f"waivers.{index}.fingerprint: {key[1]} "
+                                                 f"is waived twice for {key[0]} (first at "
+                                                 f"line {first[key]})"))
         else:
-            first[fingerprint] = line
+            first[key] = line
     return problems
 
 
@@ -163,14 +183,16 @@ def judge(models: tuple[ModelDiff, ...], expectations: tuple[CheckResult, ...],
           waivers: tuple[Waiver, ...], today: dt.date, empty_paths: tuple[str, ...],
           removed: tuple[str, ...] = (), unread: tuple[tuple[str, str], ...] = ()
           ) -> tuple[tuple[ModelDiff, ...], tuple[Reason, ...]]:
-    """Attach to each opened exposure the unexpired waiver of its fingerprint (an expired
-    waiver covers nothing), and list every reason the check fails, sorted. ``removed``: the
-    base's scenario files (``REF:path``) that HEAD no longer has: their expectations and
-    their diff left the gate, which must not pass silently. ``unread``: (Casbin file, the
-    base model that read it) that no HEAD scenario reads although the file is still there."""
+    """Attach to each opened exposure the unexpired waiver of its model and fingerprint (an
+    expired waiver covers nothing; a waiver of another model neither), and list every reason
+    the check fails, sorted. ``removed``: the base's scenario files (``REF:path``) that HEAD
+    no longer has: their expectations and their diff left the gate, which must not pass
+    silently. ``unread``: (Casbin file, the base model that read it) that no HEAD scenario
+    reads although the file is still there."""
     covering = _covering(waivers, today)
-    judged = tuple(replace(m, opened=tuple(replace(o, waiver=covering.get(o.fingerprint))
-                                           for o in m.opened))
+    judged = tuple(replace(m, opened=tuple(
+                       replace(o, waiver=covering.get((m.model, o.fingerprint)))
+                       for o in m.opened))
                    for m in models)
     reasons = [*(_failed(r) for r in expectations if not r.passed),
                *(_exposure(o) for m in judged for o in m.opened if o.waiver is None),
@@ -191,20 +213,23 @@ def judge(models: tuple[ModelDiff, ...], expectations: tuple[CheckResult, ...],
 
 
 def unused(models: Iterable[ModelDiff], waivers: Iterable[Waiver]) -> tuple[Waiver, ...]:
-    """The waivers whose fingerprint no opened exposure has (not a failure: worth a look,
-    the exposure may be gone and the waiver can be removed). Sorted by file and line."""
-    opened = {o.fingerprint for m in models for o in m.opened}
-    return tuple(sorted((w for w in waivers if w.fingerprint not in opened),
+    """The waivers that match no opened exposure of their model: the exposure is gone, or
+    the model is not among those checked (not a failure: worth a look, the waiver may be
+    removed). Sorted by file and line."""
+    opened = {(m.model, o.fingerprint) for m in models for o in m.opened}
+    return tuple(sorted((w for w in waivers if (w.model, w.fingerprint) not in opened),
                         key=lambda w: (w.source, w.fingerprint)))
 
 
-def _covering(waivers: Iterable[Waiver], today: dt.date) -> dict[str, Waiver]:
-    """Per fingerprint the unexpired waiver that lasts longest (ties: the first by line)."""
-    best: dict[str, Waiver] = {}
+def _covering(waivers: Iterable[Waiver], today: dt.date) -> dict[tuple[str, str], Waiver]:
+    """Per (model, fingerprint) the unexpired waiver that lasts longest (ties: the first by
+    line)."""
+    best: dict[tuple[str, str], Waiver] = {}
     for w in sorted(waivers, key=lambda w: (w.source, w.fingerprint)):
-        known = best.get(w.fingerprint)
+        key = (w.model, w.fingerprint)
+        known = best.get(key)
         if not w.expired(today) and (known is None or w.expires > known.expires):
-            best[w.fingerprint] = w
+            best[key] = w
     return best
 
 
@@ -224,8 +249,9 @@ def _exposure(o: Opened) -> Reason:
 
 
 def _expired(w: Waiver) -> Reason:
-    return Reason("expired-waiver", f"the waiver of {w.fingerprint} (owner {w.owner}) expired "
-                                    f"on {w.expires.isoformat()}: renew it or remove it",
+    return Reason("expired-waiver", f"the waiver of {w.fingerprint} in {w.model} (owner "
+                                    f"{w.owner}) expired on {w.expires.isoformat()}: renew it "
+                                    "or remove it",
                   w.source, w.fingerprint)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from accesssim.gate.diff import Change, Fact
 from accesssim.gate.result import SCHEMA_VERSION, GateReport, ModelDiff, Opened, Reason, Waiver
+from accesssim.gate.waivers import unused
 from accesssim.model.provenance import Source
 from accesssim.reports.gate_text import STATUSES
 from accesssim.reports.json_format import hop_to_dict
@@ -41,9 +42,10 @@ def _change(change: Change) -> dict[str, Any]:
 
 
 def _waiver(w: Waiver, report: GateReport | None) -> dict[str, Any]:
-    return {"fingerprint": w.fingerprint, "owner": w.owner, "reason": w.reason,
-            "expires": w.expires.isoformat(),
+    return {"fingerprint": w.fingerprint, "model": w.model, "owner": w.owner,
+            "reason": w.reason, "expires": w.expires.isoformat(),
             "expired": w.expired(report.today) if report else False,
+            "used": report is not None and not unused(report.models, (w,)),
             "source": _source(w.source)}
 
 

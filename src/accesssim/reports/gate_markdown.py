@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import re
 
 from accesssim.gate.result import GateReport, Opened
+from accesssim.gate.waivers import unused
 from accesssim.reports.gate_text import gained_label, summary_line, waived, who
 
 #: Characters Markdown gives a meaning to inside a line; each is shown with a backslash. (The
 #: marks that count only at the start of a line, ``#``, ``-``, ``1.``, never come first here.)
 _MARKDOWN = re.compile(r"([\\`*_\[\]|~])")
+#: A path written as a plain YAML scalar; any other is written double-quoted (JSON is YAML).
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*\.ya?ml")
 #: How long the suggested waiver lasts: a default to edit, not a policy.
 WAIVER_DAYS = 90
 #: GitHub refuses a step summary over 1 MiB; this output stays under it.
@@ -55,18 +59,21 @@ def _counts_table(report: GateReport) -> list[str]:
     return lines
 
 
-def waiver_snippet(opened: Opened, today: dt.date) -> list[str]:
-    """The entry to add to accesssim-waivers.yaml (owner, reason and expiry to fill in)."""
+def waiver_snippet(opened: Opened, model: str, today: dt.date) -> list[str]:
+    """The entry to add to accesssim-waivers.yaml (owner, reason and expiry to fill in); it
+    names the model, since a waiver covers the exposure in that model only."""
     expires = today + dt.timedelta(days=WAIVER_DAYS)
+    shown = model if _PLAIN_PATH.fullmatch(model) else json.dumps(model, ensure_ascii=False)
     return ["```yaml", "accesssim-waivers: 1", "waivers:",
             f"  - fingerprint: {opened.fingerprint}",
+            f"    model: {_flat(shown)}",
             "    owner: someone@example.com          # who accepts it",
             "    reason: why this exposure is accepted",
             f"    expires: {expires.isoformat()}              # the last day it is accepted",
             "```"]
 
 
-def _opened_section(opened: Opened, report: GateReport) -> str:
+def _opened_section(opened: Opened, model: str, report: GateReport) -> str:
     state = "waived" if waived(opened, report) else opened.status
     summary = (f"{state.upper()} <code>{_html(opened.fingerprint)}</code> {_html(who(opened))}"
                f" sees <code>{_html(opened.field)}</code>")
@@ -90,11 +97,12 @@ def _opened_section(opened: Opened, report: GateReport) -> str:
         lines += ["", "No line on this path differs from the base."]
     if opened.waiver is not None and not waived(opened, report):
         lines += ["", f"To accept it again, set a later `expires:` on its waiver at "
-                  f"{code(str(opened.waiver.source))} (a fingerprint may be waived only once)."]
+                  f"{code(str(opened.waiver.source))} (a fingerprint may be waived only once "
+                  "per model)."]
     elif opened.waiver is None:
         lines += ["", "To accept this exposure, add this entry to `accesssim-waivers.yaml` "
                   "(or its `waivers:` list):", ""]
-        lines += waiver_snippet(opened, report.today)
+        lines += waiver_snippet(opened, model, report.today)
     lines += ["", "</details>", ""]
     return "\n".join(lines) + "\n"
 
@@ -104,17 +112,22 @@ def _sections(report: GateReport) -> list[tuple[str, list[str]]]:
     reasons = [f"- {md(r.kind)}: {md(r.message)}"
                + (f" ({code(str(r.source))})" if r.source else "") + "\n"
                for r in report.reasons]
-    opened = [_opened_section(o, report) for o in report.opened]
+    opened = [_opened_section(o, m.model, report) for m in report.models for o in m.opened]
     failed = [f"- {code(r.test_id)} (line {r.line}): {md(r.summary)}; expected "
               f"{md(r.expected)}, got {md(r.actual)}\n"
               for r in report.expectations if not r.passed]
-    expired = [f"- {code(w.fingerprint)} by {md(w.owner)} expired {w.expires.isoformat()} "
-               f"({code(str(w.source))}): {md(w.reason)}\n"
+    expired = [f"- {code(w.fingerprint)} in {code(w.model)} by {md(w.owner)} expired "
+               f"{w.expires.isoformat()} ({code(str(w.source))}): {md(w.reason)}\n"
                for w in report.waivers if w.expired(report.today)]
+    idle = [f"- {code(w.fingerprint)} in {code(w.model)} by {md(w.owner)} until "
+            f"{w.expires.isoformat()} ({code(str(w.source))}): no exposure of that model "
+            "opened by this change has it\n"
+            for w in unused(report.models, report.waivers) if not w.expired(report.today)]
     return [("### Why it fails\n\n", reasons),
             ("### Opened or widened exposures\n\n", opened),
             ("### Failed expectations\n\n", failed),
-            ("### Expired waivers\n\n", expired)]
+            ("### Expired waivers\n\n", expired),
+            ("### Unused waivers\n\n", idle)]
 
 
 def check_to_markdown(report: GateReport) -> str:

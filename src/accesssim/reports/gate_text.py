@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from accesssim.findings.results import Window
 from accesssim.gate.diff import Fact, Status
 from accesssim.gate.result import GateReport, ModelDiff, Opened
+from accesssim.gate.waivers import unused
 from accesssim.suite.checks import CheckResult
 
 #: The finding statuses of a diff, in the order every output lists them.
@@ -126,6 +127,19 @@ def summary_line(report: GateReport) -> str:
             f"{c['waivers_expired']} of {c['waivers']} expired")
 
 
+def _waiver_lines(report: GateReport) -> list[str]:
+    """Expired waivers (each a reason too), then unexpired ones that matched no exposure of
+    their model (not a failure; one line each, whatever the waiver file's strings hold)."""
+    lines = [f"expired waiver: {w.fingerprint} in {w.model} by {w.owner} until "
+             f"{w.expires.isoformat()} ({w.source})"
+             for w in report.waivers if w.expired(report.today)]
+    lines += [f"unused waiver: {w.fingerprint} in {w.model} by {w.owner} until "
+              f"{w.expires.isoformat()} ({w.source}): no exposure of that model opened by "
+              "this change has it"
+              for w in unused(report.models, report.waivers) if not w.expired(report.today)]
+    return [" ".join(line.splitlines()) for line in lines]
+
+
 def check_to_text(report: GateReport) -> str:
     """``accesssim check``: per model its diff, the expectations, the reasons, the verdict."""
     lines = [f"accesssim check: {len(report.models)} model(s)"
@@ -136,10 +150,7 @@ def check_to_text(report: GateReport) -> str:
     if report.expectations:
         lines.append("expectations:")
         lines.extend(_expectation_lines(report.expectations))
-    for w in report.waivers:
-        if w.expired(report.today):
-            lines.append(f"expired waiver: {w.fingerprint} by {w.owner} until "
-                         f"{w.expires.isoformat()} ({w.source})")
+    lines.extend(_waiver_lines(report))
     if report.reasons:
         lines.append("reasons:")
         for reason in report.reasons:

@@ -112,8 +112,8 @@ def _rule(rule_id: str, name: str, short: str, full: str, tag: str) -> dict[str,
     markdown = f"**{title}.** {full}"
     if tag == "security":
         markdown += ("\n\nTo accept a known exposure for a while, add its fingerprint (the "
-                     "alert's `accesssimFingerprint/v1`) with an owner, a reason and an expiry "
-                     "date to `accesssim-waivers.yaml`.")
+                     "alert's `accesssimFingerprint/v1`) and the model file it was found in, "
+                     "with an owner, a reason and an expiry date, to `accesssim-waivers.yaml`.")
     return {"id": rule_id, "name": name,
             "shortDescription": {"text": title},
             "fullDescription": {"text": full.replace("`", "")},
