@@ -673,3 +673,41 @@ def test_a_time_limit_whose_raise_is_lost_still_stops_the_run() -> None:
             time.sleep(0.05)
         signal.setitimer(signal.ITIMER_REAL, 0)  # and no retry gets through before the write
         analysis_done()
+
+
+class _RecordingBar:
+    """Records what a progress bar is told (rich's Progress takes the same calls)."""
+
+    def __init__(self) -> None:
+        self.labels: list[str] = []
+        self.counts: list[tuple[int, int]] = []
+
+    def add_task(self, description: str, total: None) -> int:
+        self.labels.append(description)
+        return 0
+
+    def update(self, task: int, *, description: str | None = None, completed: int = 0,
+               total: int | None = None) -> None:
+        if description is not None:
+            self.labels.append(description)
+        elif total is not None:
+            self.counts.append((completed, total))
+
+
+def test_phases_number_analyze_steps_and_name_the_gate_phases() -> None:
+    """analyze numbers its three phases; check and diff name theirs; percentages pass through."""
+    from accesssim.cli.progress import Phases
+
+    bar = _RecordingBar()
+    numbered = Phases(bar, "loading", steps=3)
+    numbered.phase("deciding")
+    numbered.update(5, 10)
+    numbered.phase("searching")
+    assert bar.labels == ["[1/3] loading", "[2/3] deciding", "[3/3] searching"]
+    assert bar.counts == [(5, 10)]
+    plain = _RecordingBar()
+    Phases(plain, "loading").phase("HEAD: searching")
+    assert plain.labels == ["loading", "HEAD: searching"]
+    silent = Phases(None, "loading", steps=3)  # no terminal: nothing drawn, nothing raised
+    silent.phase("deciding")
+    silent.update(1, 2)

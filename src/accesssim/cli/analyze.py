@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -24,6 +22,7 @@ from accesssim.cli.options import (
     write_output,
 )
 from accesssim.cli.outputs import refuse_inputs
+from accesssim.cli.progress import phases as phases_bar
 from accesssim.reports import OutputFormat, render
 
 if TYPE_CHECKING:
@@ -38,39 +37,6 @@ def _closing_line(output: Path, report: Report) -> str:
     """One line on stderr after writing a report file: what was written, in totals."""
     return (f"wrote {output}: {_plural(len(report.findings), 'finding')}, "
             f"{report.exposed_headcount:,} people exposed")
-
-
-class _Phases:
-    """Progress on stderr for long analyses, only when a person is watching: the phase number
-    out of three, and the percentage of the search."""
-
-    def __init__(self, bar: Any) -> None:
-        self.bar = bar
-        self.number = 1
-        self.task = (bar.add_task("[1/3] loading the model and Casbin files", total=None)
-                     if bar else None)
-
-    def phase(self, text: str) -> None:
-        self.number += 1
-        if self.bar is not None:
-            self.bar.update(self.task, description=f"[{self.number}/3] {text}", completed=0,
-                            total=None)
-
-    def update(self, done: int, total: int) -> None:
-        if self.bar is not None:
-            self.bar.update(self.task, completed=done, total=total)
-
-
-@contextmanager
-def _progress(enabled: bool) -> Iterator[_Phases]:
-    if not enabled or not sys.stderr.isatty():
-        yield _Phases(None)
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(transient=True, console=Console(stderr=True)) as bar:
-        yield _Phases(bar)
 
 
 @click.command()
@@ -98,7 +64,7 @@ def analyze_cmd(model: Path, mode: str, at: dt.datetime | None, fmt: str, output
     """
     from accesssim.engine import analyzer
 
-    with _progress(not quiet) as phases:
+    with phases_bar(not quiet, "loading the model and Casbin files", steps=3) as phases:
         project = load_project(model, root, phases.update)
         if output is not None:
             refuse_inputs(output, project.inputs)

@@ -12,13 +12,14 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from accesssim.cli.guard import Exit, PathArg, analysis_done, handles_errors
 from accesssim.cli.options import FORMAT_OPT, ROOT_OPT, load_project, write_output
 from accesssim.cli.outputs import prepare_folder, refuse_inputs, write_all
+from accesssim.cli.progress import phases as phases_bar
 from accesssim.errors import AccessSimError
 
 if TYPE_CHECKING:
@@ -32,34 +33,6 @@ OUTPUT_OPT = click.option("-o", "--output", type=PathArg(path_type=Path, dir_oka
                           default=None, help="Write the output here instead of standard output.")
 QUIET_OPT = click.option("--quiet", is_flag=True, help="No progress bar.")
 _FILE = PathArg(path_type=Path, dir_okay=False)
-
-
-class _Progress:
-    """Progress on stderr for long runs, only when a person is watching."""
-
-    def __init__(self, bar: Any) -> None:
-        self.bar = bar
-        self.task = bar.add_task("loading", total=None) if bar else None
-
-    def phase(self, text: str) -> None:
-        if self.bar is not None:
-            self.bar.update(self.task, description=text, completed=0, total=None)
-
-    def update(self, done: int, total: int) -> None:
-        if self.bar is not None:
-            self.bar.update(self.task, completed=done, total=total)
-
-
-@contextmanager
-def _progress(enabled: bool) -> Iterator[_Progress]:
-    if not enabled or not sys.stderr.isatty():
-        yield _Progress(None)
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(transient=True, console=Console(stderr=True)) as bar:
-        yield _Progress(bar)
 
 
 @contextmanager
@@ -149,7 +122,7 @@ def diff_cmd(models: tuple[Path, ...], base_ref: str | None, fmt: str, output: P
         raise click.UsageError("with --base-ref, give only the HEAD model")
     head_path, base_path = models[-1], (models[0] if base_ref is None else None)
     inputs: list[Path] = list(models)
-    with _error_documents(fmt, output, None, inputs), _progress(not quiet) as phases:
+    with _error_documents(fmt, output, None, inputs), phases_bar(not quiet, "loading") as phases:
         phases.phase("loading the model and Casbin files")
         head = load_project(head_path, root, phases.update)
         inputs += head.inputs
@@ -217,7 +190,7 @@ def check_cmd(paths: tuple[Path, ...], base_ref: str | None, waivers: Path | Non
     if waivers is not None:
         inputs.append(waivers)
     with (_error_documents(fmt, output, markdown, inputs, step_summary=True),
-          _progress(not quiet) as phases):
+          phases_bar(not quiet, "loading") as phases):
         inputs += scenario_files(list(paths))[0]
         for target in files:
             refuse_inputs(target, inputs)
