@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -190,3 +190,17 @@ def undocumented_keys(schema: Any, doc: Path) -> list[str]:
 
     walk(schema)
     return sorted(k for k in keys if f"`{k}`" not in text)
+
+
+def schema_nodes(node: Any, keep: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+    """Every sub-schema of a JSON Schema (at any depth) that ``keep`` accepts."""
+    found = []
+    if isinstance(node, dict):
+        if keep(node):
+            found.append(node)
+        for value in node.values():
+            found += schema_nodes(value, keep)
+    elif isinstance(node, list):
+        for value in node:
+            found += schema_nodes(value, keep)
+    return found

@@ -35,7 +35,7 @@ from accesssim.reports.junit import gate_to_junit
 from accesssim.reports.sarif import check_to_sarif
 from accesssim.search.defects import FailureType
 from accesssim.suite.checks import CheckResult
-from helpers import REPO, undocumented_keys
+from helpers import REPO, schema_nodes, undocumented_keys
 
 TODAY = dt.date(2026, 12, 2)
 MODEL = "scenarios/a.yaml"
@@ -205,19 +205,8 @@ def test_json_schema_is_strict() -> None:
     validator = _check_schema()
     jsonschema.Draft202012Validator.check_schema(validator.schema)
 
-    def objects(node: Any) -> list[dict[str, Any]]:
-        found = []
-        if isinstance(node, dict):
-            if node.get("type") == "object":
-                found.append(node)
-            for value in node.values():
-                found += objects(value)
-        elif isinstance(node, list):
-            for value in node:
-                found += objects(value)
-        return found
-
-    assert all(o.get("additionalProperties") is False for o in objects(validator.schema))
+    objects = schema_nodes(validator.schema, lambda node: node.get("type") == "object")
+    assert objects and all(o.get("additionalProperties") is False for o in objects)
     data = json.loads(check_to_json(_report()))
     for bad in ({**data, "extra": 1}, {**data, "result": "ERROR"}, {**data, "error": "x"},
                 {k: v for k, v in data.items() if k != "counts"},

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from accesssim.model.schema import json_schema
-from helpers import REPO, SCENARIO_FILES, SCENARIOS, jsonable, run
+from helpers import REPO, SCENARIO_FILES, SCENARIOS, jsonable, run, schema_nodes
 
 REGENERATE = ("the committed model schema is out of date; regenerate it with:\n"
               "    accesssim schema > src/accesssim/data/model.schema.json")
@@ -29,16 +29,7 @@ def _load(name: str) -> dict[str, Any]:
 
 def _objects(node: Any) -> list[dict[str, Any]]:
     """Every sub-schema that describes an object with properties."""
-    found = []
-    if isinstance(node, dict):
-        if "properties" in node:
-            found.append(node)
-        for value in node.values():
-            found += _objects(value)
-    elif isinstance(node, list):
-        for value in node:
-            found += _objects(value)
-    return found
+    return schema_nodes(node, lambda sub: "properties" in sub)
 
 
 def test_committed_model_schema_equals_the_code() -> None:
