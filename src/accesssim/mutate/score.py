@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from accesssim.engine import Project, analyzer, load_project
+from accesssim.engine import Project, load_project
 from accesssim.errors import AccessSimError, InputError
+from accesssim.gate.check import HeadRun, analyse, scenario_run
 from accesssim.gate.diff import Fact, diff
-from accesssim.gate.exposures import Exposure, exposures
+from accesssim.gate.exposures import Exposure
 from accesssim.mutate.apply import materialised
 from accesssim.mutate.catalogue import enumerate_mutants
 from accesssim.mutate.operators import CAP, Mutant
@@ -78,17 +79,18 @@ class Score:
         return tuple(o for o in self.outcomes if o.status == "survived")
 
 
-def expectation_failures(project: Project) -> tuple[str, ...]:
-    """Ids of the expectations that fail on this project, in file order."""
-    run = ScenarioRun(project)
+def expectation_failures(project: Project, run: HeadRun | None = None) -> tuple[str, ...]:
+    """Ids of the expectations that fail on this project, in file order; ``run``: its
+    analysis over every mode and all dates, reused for the expectations that ask for that."""
+    scenario = ScenarioRun(project) if run is None else scenario_run(project, run)
     name = project.loaded.display_path
     return tuple(exp.id for exp in project.loaded.model.expectations
-                 if not check(run, exp, name).passed)
+                 if not check(scenario, exp, name).passed)
 
 
 def all_exposures(project: Project) -> tuple[Exposure, ...]:
     """Every exposure over every mode and all dates."""
-    return exposures(analyzer(project, modes=project.loaded.model.modes))
+    return analyse(project).exposures
 
 
 def mutation_score(model: Path, root: Path | None = None, *, jobs: int | None = None,
@@ -102,13 +104,15 @@ def mutation_score(model: Path, root: Path | None = None, *, jobs: int | None = 
     if not project.loaded.model.expectations:
         raise AccessSimError(f"{name} has no expectations: a mutation score of nothing is "
                              "meaningless (add an `expectations:` list, docs/expectations.md)")
-    failing = expectation_failures(project)
+    original = analyse(project)
+    failing = expectation_failures(project, original)
     if failing:
         raise AccessSimError(f"{name}: {len(failing)} expectation(s) fail on the model itself "
                              f"({', '.join(failing)}); run `accesssim test {name}` and fix "
                              "them first: a mutant cannot be caught by an expectation that "
                              "already fails")
-    base = all_exposures(project)
+    base = original.exposures
+    del original  # its search is not needed by the mutants
     found = enumerate_mutants(project, cap)
     mutants = list(found.mutants)
     jobs = max(1, jobs or os.cpu_count() or 1)
@@ -168,8 +172,9 @@ def run_batch(model: Path, root: Path | None, base: tuple[Exposure, ...],
 def _outcome(project: Project, base: tuple[Exposure, ...], mutant: Mutant) -> Outcome:
     try:
         with materialised(project, mutant) as head:
-            opened = diff(base, all_exposures(head)).widened
-            caught = expectation_failures(head) if opened else ()
+            run = analyse(head)  # one analysis serves the diff and the expectations
+            opened = diff(base, run.exposures).widened
+            caught = expectation_failures(head, run) if opened else ()
     except InputError as exc:
         return Outcome(mutant, (), (), rejected=str(exc.problems[0]) if exc.problems
                        else str(exc))
