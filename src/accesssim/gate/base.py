@@ -95,9 +95,11 @@ def _lines(raw: bytes) -> tuple[str, ...]:
 # -- reading the base from git ---------------------------------------------------------------
 
 
-def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+def _git(args: list[str], cwd: Path, stdin: bytes | None = None
+         ) -> subprocess.CompletedProcess[bytes]:
     try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+        return subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True,
+                              check=False)
     except FileNotFoundError:
         raise AccessSimError("--base-ref needs git, and no `git` command was found") from None
     except OSError as exc:
@@ -135,12 +137,8 @@ def _show(ref: str, path: PurePosixPath, top: Path) -> bytes | None:
     spec = f"{ref}:{path.as_posix()}"
     if "\n" in spec:
         raise AccessSimError(f"cannot read {spec!r} from git: a line break in the path")
-    try:
-        result = subprocess.run(["git", "cat-file", "--batch", "--follow-symlinks"], cwd=top,
-                                input=spec.encode("utf-8", errors="surrogateescape") + b"\n",
-                                capture_output=True, check=False)
-    except OSError as exc:
-        raise AccessSimError(f"cannot run git: {exc.strerror or exc}") from None
+    result = _git(["cat-file", "--batch", "--follow-symlinks"], top,
+                  spec.encode("utf-8", errors="surrogateescape") + b"\n")
     if result.returncode != 0:
         raise AccessSimError(f"cannot read {spec} from git: {_stderr(result)}")
     head, _, rest = result.stdout.partition(b"\n")
