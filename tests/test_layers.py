@@ -23,7 +23,7 @@ PACKAGE = REPO / "src" / "accesssim"
 #: import it; ``synth`` (synth/: synthetic models and starting projects) may
 #: import anything but the CLI.
 LAYERS = ("errors", "model", "policy", "time", "graph", "search", "findings", "engine", "suite",
-          "gate", "mutate", "reports", "synth", "cli")
+          "gate", "mutate", "changes", "faults", "remediate", "reports", "synth", "cli")
 
 _ROOT_MODULES = {"accesssim": "errors", "accesssim.errors": "errors",
                  "accesssim.engine": "engine"}
