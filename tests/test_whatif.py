@@ -172,3 +172,16 @@ def test_patch_leaves_the_project_untouched() -> None:
     changeset = load_changes(REPO / SPLIT, SPLIT)
     patch(project, changeset.changes)
     assert {p: p.read_bytes() for p in project.inputs} == before
+
+
+def test_scenario_folders_pass_over_change_sets(tmp_path: Path) -> None:
+    """`accesssim test` and `check` walk scenario folders: a change set there is no scenario
+    (found by its version key), though a change set named explicitly is read as a model."""
+    from accesssim.suite.suite import discover
+
+    found = discover([REPO / "scenarios"])
+    assert REPO / SPLIT not in found and REPO / KANSAI in found
+    assert discover([REPO / SPLIT]) == [REPO / SPLIT]
+    (tmp_path / "a.yaml").write_text("# a note\n\naccesssim-changes: 1\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("accesssim: 1\n", encoding="utf-8")
+    assert discover([tmp_path]) == [tmp_path / "b.yaml"]
