@@ -37,7 +37,7 @@ def split_system(st: State, c: Change) -> list[Edit]:
         fail(f"the Casbin model in {st.conf_file} has no domain column compared by its matcher "
              "(p needs dom, g a third value, and the matcher r.dom == p.dom), so the copy's "
              "rights cannot be written exactly")
-    _, snode = st.element("systems", system, "system")
+    snode = st.element("systems", system, "system")
     if into in st.ids("systems"):
         fail(f"there is already a system {into!r}")
     screens = {value(n, "id") or "": n for n in st.seq("screens", snode)}

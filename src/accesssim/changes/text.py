@@ -52,9 +52,12 @@ def remove_item(file: str, text: str, mapping: yaml.Node, key: str, index: int) 
         return Edit(file, seq.start_mark.index, seq.end_mark.index, f"[{body}]")
     if not kept:
         return put_key(file, text, mapping, key, "[]")
-    item = seq.value[index]
-    return Edit(file, _line_start(text, item.start_mark.index),
-                _line_after(text, end(item)), "")
+    return remove_block_item(file, text, seq.value[index])
+
+
+def remove_block_item(file: str, text: str, item: yaml.Node) -> Edit:
+    """Remove the lines of an item of a block sequence that has other items."""
+    return Edit(file, _line_start(text, item.start_mark.index), _line_after(text, end(item)), "")
 
 
 def add_entry(file: str, text: str, mapping: yaml.Node, key: str, value: str) -> Edit:
