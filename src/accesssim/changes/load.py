@@ -143,7 +143,8 @@ _PARAMS: dict[str, type[_Strict]] = {
     "move_terminal": TerminalMove, "withdraw_terminal": TerminalRef,
     "hand_terminal": TerminalPerson, "unassign_terminal": TerminalPerson,
     "end_session": TerminalSession, "mask": MaskParams, "unmask": UnmaskParams,
-    "check": TransitionRef, "uncheck": TransitionRef, "rotate": AccountRef, "share_credential": CredentialShare,
+    "check": TransitionRef, "uncheck": TransitionRef, "rotate": AccountRef,
+    "share_credential": CredentialShare,
     "close_location": LocationOrg, "open_location": LocationOrg, "split_system": SplitSystem,
 }
 assert set(_PARAMS) == set(KINDS), "every kind has its parameter class"
