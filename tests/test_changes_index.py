@@ -4,6 +4,7 @@ pieces equal edits made from the whole text."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import yaml
@@ -125,3 +126,39 @@ def test_pieces_and_whole_give_the_same_edits_in_sequence() -> None:
         by_pieces = patcher.patch(CHANGES[:count]).texts
         assert by_pieces == Patcher(project, cut=False).patch(CHANGES[:count]).texts
     assert "terminals: []" in by_pieces["model.yaml"]
+
+
+def test_a_block_scalar_ending_an_item_keeps_the_next_item(tmp_path: Path) -> None:
+    """A block scalar's node ends at the next line's start: an edit after it, or removing
+    its item, must not reach into the next item."""
+    for name in ("policy.csv", "accesssim.conf"):
+        (tmp_path / name).write_bytes((FIXTURE / name).read_bytes())
+    text = (FIXTURE / "model.yaml").read_text(encoding="utf-8")
+    text = text.replace("    open: true\n    systems: [sys]\n",
+                        "    open: true\n    systems: [sys]\n    note: |\n      lent\n", 1)
+    text = text.replace("          - field: usage\n            masking: masked\n",
+                        "          - field: usage\n            masking: masked\n"
+                        "        note: >\n          folded\n", 1)
+    (tmp_path / "model.yaml").write_text(text, encoding="utf-8")
+    project = load_project(tmp_path / "model.yaml", tmp_path)
+    for changes in ([Change.make("hand_terminal", None, terminal="t_store", person="op")],
+                    [Change.make("withdraw_terminal", None, terminal="t_store")],
+                    [Change.make("extend", None, screen="detail", until=dt.date(2030, 1, 1))],
+                    [Change.make("split_system", None, system="sys", into="copy",
+                                 screens=["detail"], **{"for": ["shop"]})]):
+        for cut in (None, False):
+            texts = Patcher(project, cut=cut).patch(changes).texts
+            (tmp_path / "out").mkdir(exist_ok=True)
+            for name, body in texts.items():
+                (tmp_path / "out" / name).write_text(body, encoding="utf-8")
+            again = load_project(tmp_path / "out" / "model.yaml", tmp_path / "out").loaded.model
+            assert [t.id for t in again.terminals][:1] == ["t_hq"]
+            notes = [t.note for t in again.terminals if t.id == "t_store"]
+            assert notes in ([], ["lent\n"])
+            detail = [s for sys in again.systems for s in sys.screens
+                      if s.id.endswith("detail")]
+            assert all(s.note == "folded\n" for s in detail)
+        if changes[0].kind == "hand_terminal":
+            assert "      lent\n    assigned_to: [op]\n" in texts["model.yaml"]
+        if changes[0].kind == "extend":
+            assert "          folded\n        valid: {until: 2030-01-01}\n" in texts["model.yaml"]

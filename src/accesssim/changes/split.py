@@ -113,8 +113,7 @@ def _new_system(st: State, c: Change, snode: yaml.Node, screens: list[yaml.Node]
         if nodes:
             lines.append(f"{pad}{key}:")
             lines += [f"{pad}  - {tx.node_text(text, n, made, key_col + 4)}" for n in nodes]
-    at = text.find("\n", tx.end(snode))
-    at = len(text) if at < 0 else at + 1
+    at = tx.line_after(text, tx.end(snode))
     joint = "" if at == 0 or text[at - 1] == "\n" else "\n"
     return Edit(st.model_file, at, at, joint + "\n".join(lines) + "\n")
 
