@@ -92,7 +92,16 @@ def test_output_lists_the_applied_changes_with_their_lines() -> None:
     assert lines[2].startswith("  1. split_system: {for: [kansai_ep, kep_contractor], into: "
                                "kep_takuso")
     assert lines[2].endswith(f"[{SPLIT}:8]")
-    assert lines[3].endswith(f"[{SPLIT}:15]") and lines[4].endswith(f"[{SPLIT}:16]")
+    assert lines[3] == ("     note: switching_detail stays NW only; its unchecked transition is "
+                        "not copied")
+    assert lines[4].endswith(f"[{SPLIT}:15]") and lines[5].endswith(f"[{SPLIT}:16]")
+    data = json.loads(run("whatif", KANSAI, "--change", SPLIT, "--format", "json").stdout)
+    assert [c["note"] for c in data["changes"]] == [
+        "switching_detail stays NW only; its unchecked transition is not copied", None, None]
+    assert data["changes"][1] == {
+        "kind": "mask", "note": None, "source": {"file": SPLIT, "line": 15},
+        "params": {"field": "kep_takuso.customer_name", "masking": "policy",
+                   "screen": "kep_takuso.contract_detail"}}
 
 
 @pytest.mark.parametrize("model,case", [(KANSAI, "kansai-split"), (KANSAI, "kansai-opens"),
