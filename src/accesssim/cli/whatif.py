@@ -42,8 +42,7 @@ def whatif_cmd(model: Path, change: Path, fmt: str, output: Path | None, folder:
     (a change naming what does not exist, or changing nothing, is cited at its file:line)
     or incomplete analysis, 130 interrupted.
     Examples:
-      accesssim whatif scenarios/incidents/01-kansai.yaml \
-        --change scenarios/changes/kansai-split.yaml
+      cd scenarios && accesssim whatif incidents/01-kansai.yaml --change changes/kansai-split.yaml
       accesssim whatif scenarios/reference.yaml --change changes.yaml --format json -o whatif.json
       accesssim whatif scenarios/incidents/01-kansai.yaml --change c.yaml --write out/patched
     """
