@@ -162,14 +162,19 @@ class State:
     def screens(self, wanted: str) -> list[tuple[yaml.Node, yaml.Node]]:
         """(system node, screen node) of a screen id, or of ``SYSTEM/SCREEN``."""
         system, _, screen = wanted.rpartition("/")
-        found, known = [], []
-        for snode in self.seq("systems"):
-            sid = value(snode, "id") or ""
-            for node in self.seq("screens", snode):
-                sc = value(node, "id") or ""
-                known.append(sc)
-                if sc == screen and system in ("", sid):
-                    found.append((snode, node))
+        found: list[tuple[yaml.Node, yaml.Node]] = []
+        known: list[str] = []
+        for having in (screen, None):  # systems whose text names it; else (escaped) all
+            if found:
+                break
+            known.clear()
+            for snode in self.seq("systems", having=having):
+                sid = value(snode, "id") or ""
+                for node in self.seq("screens", snode):
+                    sc = value(node, "id") or ""
+                    known.append(sc)
+                    if sc == screen and system in ("", sid):
+                        found.append((snode, node))
         if not found:
             fail(f"no screen {wanted!r} ({short(known, screen)})")
         if len(found) > 1 and not system:
