@@ -166,6 +166,8 @@ def test_changes_apply_in_order(project: Project) -> None:
     ("mask", {"screen": "detail", "field": "phone"}, r"does not show 'phone' \(it shows: name, "
                                                      r"usage\)"),
     ("mask", {"screen": "search", "field": "name"}, r"already shown with masking policy"),
+    # A mask never loosens: `masked` is stricter than the default `policy`.
+    ("mask", {"screen": "detail", "field": "usage"}, r"masking policy or stricter"),
     ("uncheck", {"from": "search", "to": "menu"}, r"no transition search -> menu \(from there: "
                                                   r"search -> detail\)"),
     ("check", {"from": "search", "to": "detail"}, r"already checked"),

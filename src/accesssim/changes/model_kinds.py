@@ -143,12 +143,14 @@ def _displays(st: State, c: Change) -> list[yaml.Node]:
 
 
 def mask(st: State, c: Change) -> list[Edit]:
+    """Never loosens: ``policy`` masks only the clear displays; a ``masked`` one stays so."""
     masking = _str(c, "masking") if c.get("masking") is not None else "policy"
+    looser = {"clear"} if masking == "policy" else {"clear", "policy"}
     out = [_set(st, d, "masking", masking) for d in _displays(st, c)
-           if value(d, "masking") != masking]
+           if value(d, "masking") in looser]
     if not out:
-        fail(f"{c.get('field')} is already shown with masking {masking} on {c.get('screen')}: "
-             "this changes nothing")
+        fail(f"{c.get('field')} is already shown with masking {masking} or stricter on "
+             f"{c.get('screen')}: this changes nothing")
     return out
 
 
