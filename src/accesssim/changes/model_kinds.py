@@ -35,8 +35,14 @@ def _add(st: State, node: yaml.Node, key: str, entry: str) -> Edit:
     return tx.add_entry(st.model_file, st.text, node, key, edits.scalar(entry))
 
 
-def _drop(st: State, node: yaml.Node, key: str, entry: str) -> Edit:
-    return tx.remove_item(st.model_file, st.text, node, key, values(node, key).index(entry))
+def _drop(st: State, node: yaml.Node, key: str, entry: str) -> list[Edit]:
+    """Remove ``entry`` from the list under ``key``: every copy of it, should it be listed
+    twice (the loader accepts that, and one copy left would still mean it)."""
+    seq = edits.child(node, key)
+    assert isinstance(seq, yaml.SequenceNode)
+    at = {i for i, n in enumerate(seq.value) if isinstance(n, yaml.ScalarNode)
+          and n.value == entry}
+    return tx.remove_items(st.model_file, st.text, node, key, at)
 
 
 # -- terminals --------------------------------------------------------------------------------
@@ -70,7 +76,7 @@ def unassign_terminal(st: State, c: Change) -> list[Edit]:
     if person not in assigned:
         fail(f"terminal {terminal} is not assigned to {person!r} (assigned to: "
              f"{', '.join(assigned) or 'nobody'})")
-    return [_drop(st, node, "assigned_to", person)]
+    return _drop(st, node, "assigned_to", person)
 
 
 def end_session(st: State, c: Change) -> list[Edit]:
@@ -80,7 +86,7 @@ def end_session(st: State, c: Change) -> list[Edit]:
     if account not in sessions:
         fail(f"no session of {account!r} is left open on terminal {terminal} (logged in: "
              f"{', '.join(sessions) or 'none'})")
-    return [_drop(st, node, "logged_in", account)]
+    return _drop(st, node, "logged_in", account)
 
 
 # -- credentials and locations ----------------------------------------------------------------
@@ -105,12 +111,12 @@ def close_location(st: State, c: Change) -> list[Edit]:
     location, org = _str(c, "location"), _str(c, "org")
     node = st.element("locations", location, "location")
     st.element("organizations", org, "organization")
-    out = []
+    out: list[Edit] = []
     if org in values(node, "open_to"):
-        out.append(_drop(st, node, "open_to", org))
+        out += _drop(st, node, "open_to", org)
     for person in st.seq("people"):
         if value(person, "org") == org and location in values(person, "locations"):
-            out.append(_drop(st, person, "locations", location))
+            out += _drop(st, person, "locations", location)
     if not out:
         fail(f"{location} is not open to {org} and no person of {org} is at it: this "
              "changes nothing")

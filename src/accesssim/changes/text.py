@@ -52,15 +52,22 @@ def put_key(file: str, text: str, mapping: yaml.Node, key: str, value: str) -> E
 
 def remove_item(file: str, text: str, mapping: yaml.Node, key: str, index: int) -> Edit:
     """Remove item ``index`` of the sequence under ``key`` of ``mapping``."""
+    return remove_items(file, text, mapping, key, {index})[0]
+
+
+def remove_items(file: str, text: str, mapping: yaml.Node, key: str, indexes: set[int]
+                 ) -> list[Edit]:
+    """Remove the items ``indexes`` of the sequence under ``key`` of ``mapping`` (a list may
+    hold an entry twice: removing the entry removes every copy)."""
     seq = child(mapping, key)
     assert isinstance(seq, yaml.SequenceNode)
-    kept = [n for i, n in enumerate(seq.value) if i != index]
+    kept = [n for i, n in enumerate(seq.value) if i not in indexes]
     if seq.flow_style:
         body = ", ".join(text[n.start_mark.index:n.end_mark.index] for n in kept)
-        return Edit(file, seq.start_mark.index, seq.end_mark.index, f"[{body}]")
+        return [Edit(file, seq.start_mark.index, seq.end_mark.index, f"[{body}]")]
     if not kept:
-        return put_key(file, text, mapping, key, "[]")
-    return remove_block_item(file, text, seq.value[index])
+        return [put_key(file, text, mapping, key, "[]")]
+    return [remove_block_item(file, text, seq.value[i]) for i in sorted(indexes)]
 
 
 def remove_block_item(file: str, text: str, item: yaml.Node) -> Edit:

@@ -1,0 +1,61 @@
+"""Hostile inputs for the change-set applier and ``accesssim whatif``: layouts and values the
+text edits might mishandle, and output paths that might clash. Each case was a bug: a change
+set saying one thing while the written files said another, or output half written."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from accesssim.changes.apply import loaded, patch
+from accesssim.changes.spec import Change
+from accesssim.engine import Project, load_project
+from helpers import REPO
+
+FIXTURE = REPO / "tests" / "data" / "changes"
+
+
+def _project(tmp: Path, *edits: tuple[str, str]) -> Project:
+    """The change-set fixture copied to ``tmp``, its model text edited (old, new)."""
+    for name in ("model.yaml", "policy.csv", "accesssim.conf"):
+        shutil.copy(FIXTURE / name, tmp / name)
+    text = (FIXTURE / "model.yaml").read_text(encoding="utf-8")
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    (tmp / "model.yaml").write_text(text, encoding="utf-8")
+    return load_project(tmp / "model.yaml", tmp)
+
+
+# -- a list holding an entry twice: removing it must remove it, not one copy of it ---------
+@pytest.mark.parametrize(("terminal", "old", "new"), [
+    ("t_hq", "assigned_to: [op]", "assigned_to: [op, clerk, op]"),
+    ("t_store", "    open: true\n", "    open: true\n    assigned_to:\n      - op\n"
+                                    "      - clerk\n      - op  # again\n"),
+])
+def test_unassign_removes_every_copy(tmp_path: Path, terminal: str, old: str, new: str
+                                     ) -> None:
+    project = _project(tmp_path, (old, new))
+    patched = patch(project, [Change.make("unassign_terminal", terminal=terminal, person="op")])
+    with loaded(project, patched) as again:
+        found = {t.id: t.assigned_to for t in again.loaded.model.terminals}
+    assert found[terminal] == ["clerk"]
+
+
+def test_end_session_ends_every_copy(tmp_path: Path) -> None:
+    project = _project(tmp_path, ("logged_in: [acc_op]", "logged_in: [acc_op, acc_op]"))
+    patched = patch(project, [Change.make("end_session", terminal="t_hq", account="acc_op")])
+    with loaded(project, patched) as again:
+        assert [t.logged_in for t in again.loaded.model.terminals if t.id == "t_hq"] == [[]]
+
+
+def test_close_location_removes_every_copy(tmp_path: Path) -> None:
+    project = _project(tmp_path, ("open_to: [grid, shop]", "open_to: [grid, shop, shop]"),
+                       ("      - store\n      - hq\n", "      - hq\n      - store\n      - hq\n"))
+    patched = patch(project, [Change.make("close_location", location="hq", org="shop")])
+    with loaded(project, patched) as again:
+        model = again.loaded.model
+        assert [loc.open_to for loc in model.locations if loc.id == "hq"] == [["grid"]]
+        assert [p.locations for p in model.people if p.id == "clerk"] == [["store"]]
