@@ -12,7 +12,7 @@ import pytest
 from accesssim.changes.apply import loaded, patch
 from accesssim.changes.spec import Change
 from accesssim.engine import Project, load_project
-from helpers import REPO
+from helpers import REPO, assert_error, run
 
 FIXTURE = REPO / "tests" / "data" / "changes"
 
@@ -59,3 +59,25 @@ def test_close_location_removes_every_copy(tmp_path: Path) -> None:
         model = again.loaded.model
         assert [loc.open_to for loc in model.locations if loc.id == "hq"] == [["grid"]]
         assert [p.locations for p in model.people if p.id == "clerk"] == [["store"]]
+
+
+# -- --write and -o: nothing half written, and the output never lands on a written file -----
+def _cli_project(tmp: Path) -> tuple[Path, Path]:
+    root = tmp / "proj"
+    root.mkdir()
+    _project(root)
+    change = tmp / "c.yaml"
+    change.write_text("accesssim-changes: 1\nchanges:\n"
+                      "  - move_terminal: {terminal: t_store, to: hq}\n", encoding="utf-8")
+    return root, change
+
+
+def test_write_over_a_folder_where_a_file_goes_writes_nothing(tmp_path: Path) -> None:
+    root, change = _cli_project(tmp_path)
+    out = tmp_path / "out"
+    (out / "policy.csv").mkdir(parents=True)
+    got = run("whatif", str(root / "model.yaml"), "--root", str(root), "--change", str(change),
+              "--write", str(out), "--quiet")
+    assert_error(got, "policy.csv")
+    assert sorted(p.name for p in out.iterdir()) == ["policy.csv"]
+    assert ".accesssim-write" not in got.stderr

@@ -155,6 +155,19 @@ def refuse_target(project: Project, folder: Path) -> None:
                                                     f"{shown}: choose another folder")
 
 
+def _refuse_in_the_way(folder: Path, patched: Patched) -> None:
+    """Into an existing folder: refused before anything moves when one of the files would
+    land on a folder, or below a file (else some files would be replaced and not others)."""
+    for shown in sorted(patched.texts):
+        target = folder / shown
+        blocked = [p for p in (target, *target.parents) if p != folder
+                   and folder in p.parents and p.exists()
+                   and (p.is_dir() if p == target else not p.is_dir())]
+        if blocked:
+            raise InputError.single(str(blocked[0]), 0, f"cannot write {shown} under {folder}: "
+                                                        f"{blocked[0]} is in the way")
+
+
 def write(project: Project, patched: Patched, folder: Path) -> Path:
     """Write the patched files in the project's layout under ``folder``; the model's path.
 
@@ -169,6 +182,7 @@ def write(project: Project, patched: Patched, folder: Path) -> Path:
         if not folder.exists():
             os.replace(scratch, folder)
         else:
+            _refuse_in_the_way(folder, patched)
             for shown in patched.texts:
                 target = folder / shown
                 target.parent.mkdir(parents=True, exist_ok=True)
