@@ -72,6 +72,24 @@ def _cli_project(tmp: Path) -> tuple[Path, Path]:
     return root, change
 
 
+def test_output_inside_the_written_folder_is_refused(tmp_path: Path) -> None:
+    root, change = _cli_project(tmp_path)
+    out = tmp_path / "out"
+    got = run("whatif", str(root / "model.yaml"), "--root", str(root), "--change", str(change),
+              "--write", str(out), "-o", str(out / "model.yaml"), "--quiet")
+    assert_error(got, "model.yaml")
+    assert not out.exists()
+
+
+def test_output_equal_to_the_written_folder_writes_nothing(tmp_path: Path) -> None:
+    root, change = _cli_project(tmp_path)
+    out = tmp_path / "out"
+    got = run("whatif", str(root / "model.yaml"), "--root", str(root), "--change", str(change),
+              "--write", str(out), "-o", str(out), "--quiet")
+    assert_error(got)
+    assert not out.exists()
+
+
 def test_write_over_a_folder_where_a_file_goes_writes_nothing(tmp_path: Path) -> None:
     root, change = _cli_project(tmp_path)
     out = tmp_path / "out"

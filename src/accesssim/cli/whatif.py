@@ -17,6 +17,7 @@ from accesssim.cli.guard import Exit, PathArg, analysis_done, handles_errors
 from accesssim.cli.options import FORMAT_OPT, MODEL_ARG, ROOT_OPT, load_project, write_output
 from accesssim.cli.outputs import refuse_inputs
 from accesssim.cli.progress import phases as phases_bar
+from accesssim.errors import AccessSimError
 
 
 @click.command("whatif")
@@ -61,6 +62,10 @@ def whatif_cmd(model: Path, change: Path, fmt: str, output: Path | None, folder:
             refuse_inputs(output, inputs)
         if folder is not None:
             refuse_target(project, folder)
+            if output is not None and (output.resolve() == folder.resolve()
+                                       or folder.resolve() in output.resolve().parents):
+                raise AccessSimError(f"cannot write {output}: it lies in the --write folder "
+                                     f"{folder}; choose another file")
         result = whatif(project, changeset, phases, notes)
         text = whatif_to_json(result) if fmt == "json" else whatif_to_text(result)
         if folder is not None:
