@@ -12,6 +12,7 @@ import pytest
 from accesssim.changes.apply import loaded, patch
 from accesssim.changes.spec import Change
 from accesssim.engine import Project, load_project
+from accesssim.errors import InputError
 from helpers import REPO, assert_error, run
 
 FIXTURE = REPO / "tests" / "data" / "changes"
@@ -99,3 +100,20 @@ def test_write_over_a_folder_where_a_file_goes_writes_nothing(tmp_path: Path) ->
     assert_error(got, "policy.csv")
     assert sorted(p.name for p in out.iterdir()) == ["policy.csv"]
     assert ".accesssim-write" not in got.stderr
+
+
+# -- a value holding a line break or a comma would write other lines than the change says ----
+@pytest.mark.parametrize(("kind", "params"), [
+    ("grant", {"member": "acc_op, staff, sys\ng, acc_clerk", "role": "staff", "system": "sys"}),
+    ("grant", {"member": "acc_clerk", "role": "staff, sys\ng, acc_clerk, staff",
+               "system": "sys"}),
+    ("grant", {"member": "acc_clerk, staff", "role": "sys", "system": "sys"}),
+    ("revoke", {"member": "acc_clerk", "role": "shop_role, sys"}),
+    ("add_rule", {"rule": "g, acc_clerk\rg, staff, sys"}),
+])
+def test_policy_values_must_be_single_csv_values(tmp_path: Path, kind: str,
+                                                 params: dict[str, str]) -> None:
+    project = _project(tmp_path)
+    with pytest.raises(InputError) as caught:
+        patch(project, [Change.make(kind, **params)])
+    assert "one value" in str(caught.value) or "line break" in str(caught.value)

@@ -31,6 +31,7 @@ def _link(st: State, c: Change, whole: bool) -> list[str]:
     if whole and system is None and domains > 0:
         fail("the role definition g has a domain: name the system")
     tokens = ["g", member, role] + ([str(system)] if system is not None else [])
+    st.one_line(tokens)
     if whole and len(tokens) - 1 != width:
         fail(f"g lines take {width} values (the role definition's other columns are "
              "conditions), and a grant names member, role and system only: write the line "

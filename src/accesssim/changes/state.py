@@ -213,7 +213,19 @@ class State:
                  f"{len(tokens) - 1}")
         if "" in tokens:
             fail(f"{text!r} has an empty value")
+        self.one_line(tokens)
         return tokens
+
+    @staticmethod
+    def one_line(tokens: list[str]) -> None:
+        """Written as ``a, b, c``, the values must read back as themselves, on one line: a
+        value holding a line break or a comma would write other lines than the change says."""
+        for token in tokens:
+            if len(f"x{token}x".splitlines()) > 1:
+                fail(f"{token!r} holds a line break: a policy value is one value of one line")
+        if split_line(", ".join(tokens)) != tokens:
+            fail(f"{', '.join(map(repr, tokens[1:]))}: each must be one value as Casbin's reader "
+                 "splits a line (no comma, no space around it)")
 
     def equal_rows(self, tokens: list[str]) -> list[int]:
         return [n for n, row in self.csv_rows() if row == tokens]
