@@ -117,3 +117,37 @@ def test_policy_values_must_be_single_csv_values(tmp_path: Path, kind: str,
     with pytest.raises(InputError) as caught:
         patch(project, [Change.make(kind, **params)])
     assert "one value" in str(caught.value) or "line break" in str(caught.value)
+
+
+# -- a block sequence item whose dash stands on a line of its own ("-" then the item below) ---
+def test_withdraw_an_item_whose_dash_is_alone_on_its_line(tmp_path: Path) -> None:
+    project = _project(tmp_path, ("  - id: t_store\n", "  -\n    id: t_store\n"))
+    patched = patch(project, [Change.make("withdraw_terminal", terminal="t_store")])
+    with loaded(project, patched) as again:
+        assert [t.id for t in again.loaded.model.terminals] == ["t_hq"]
+
+
+def test_add_after_an_item_whose_dash_is_alone_on_its_line(tmp_path: Path) -> None:
+    project = _project(tmp_path, ("    open: true\n",
+                                  "    open: true\n    assigned_to:\n      -  # the clerk\n"
+                                  "        clerk\n"))
+    patched = patch(project, [Change.make("hand_terminal", terminal="t_store", person="op"),
+                              Change.make("unassign_terminal", terminal="t_store",
+                                          person="clerk")])
+    with loaded(project, patched) as again:
+        assert [t.assigned_to for t in again.loaded.model.terminals if t.id == "t_store"] == [
+            ["op"]]
+
+
+def test_split_a_system_whose_dash_is_alone_on_its_line(tmp_path: Path) -> None:
+    text = (FIXTURE / "model.yaml").read_text(encoding="utf-8")
+    block = text[text.index("  - id: sys\n"):text.index("\ncasbin:")]
+    first, *rest = block[4:].splitlines(keepends=True)
+    moved = "  -\n      " + first + "".join("  " + line if line.strip() else line
+                                           for line in rest)
+    project = _project(tmp_path, (block, moved))
+    split = Change.make("split_system", system="sys", into="s2", screens=["menu"],
+                        **{"for": ["shop"]})
+    with loaded(project, patch(project, [split])) as again:
+        assert [(s.id, [x.id for x in s.screens]) for s in again.loaded.model.systems] == [
+            ("sys", ["menu", "search", "detail"]), ("s2", ["s2.menu"])]

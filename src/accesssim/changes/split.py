@@ -102,9 +102,10 @@ def _new_system(st: State, c: Change, snode: yaml.Node, screens: list[yaml.Node]
         rename(t, "from")
         rename(t, "to")
     key_col = int(snode.start_mark.column)
-    line_start = text.rfind("\n", 0, snode.start_mark.index) + 1
+    at_dash = tx.dash(text, snode)
+    dash_col = at_dash - (text.rfind("\n", 0, at_dash) + 1)
     pad = " " * key_col
-    lines = [f"{text[line_start:snode.start_mark.index]}id: {edits.scalar(into)}"]
+    lines = [f"{' ' * dash_col}-{' ' * (key_col - dash_col - 1)}id: {edits.scalar(into)}"]
     name = c.get("name")
     if isinstance(name, str):
         lines.append(f"{pad}name: {edits.scalar(name)}")

@@ -24,6 +24,24 @@ def _line_start(text: str, at: int) -> int:
     return text.rfind("\n", 0, at) + 1
 
 
+def dash(text: str, item: yaml.Node) -> int:
+    """Where the ``-`` of a block sequence item stands: on the item's own line, or alone on
+    a line above it (``-`` then the item below, maybe with a comment or blank lines between)."""
+    at = int(item.start_mark.index)
+    start = _line_start(text, at)
+    found = text.rfind("-", start, at)
+    if found >= 0 and not text[found + 1:at].strip():
+        return found
+    while start > 0:
+        stop, start = start - 1, _line_start(text, start - 1)
+        body = text[start:stop].split("#", 1)[0].strip()
+        if body == "-":
+            return text.index("-", start)
+        if body:
+            break
+    raise ValueError(f"no sequence dash before the item at line {item.start_mark.line + 1}")
+
+
 def line_after(text: str, at: int) -> int:
     """Just past the line break that ends the line holding ``at`` (or the text's end). A
     node ending at a line's start (a block scalar keeps its line break, and the blank lines
@@ -72,7 +90,7 @@ def remove_items(file: str, text: str, mapping: yaml.Node, key: str, indexes: se
 
 def remove_block_item(file: str, text: str, item: yaml.Node) -> Edit:
     """Remove the lines of an item of a block sequence that has other items."""
-    return Edit(file, _line_start(text, item.start_mark.index), line_after(text, end(item)), "")
+    return Edit(file, _line_start(text, dash(text, item)), line_after(text, end(item)), "")
 
 
 def add_entry(file: str, text: str, mapping: yaml.Node, key: str, value: str) -> Edit:
@@ -93,9 +111,8 @@ def add_entries(file: str, text: str, mapping: yaml.Node, key: str, new: list[st
         at = seq.value[-1].end_mark.index
         return Edit(file, at, at, f", {joined}")
     last = seq.value[-1]
-    start = _line_start(text, last.start_mark.index)
-    dash = text.rfind("-", start, last.start_mark.index)
-    indent = text[start:dash]
+    at_dash = dash(text, last)
+    indent = text[_line_start(text, at_dash):at_dash]
     at = line_after(text, end(last))
     joint = "" if at == 0 or text[at - 1] == "\n" else "\n"
     return Edit(file, at, at, joint + "".join(f"{indent}- {v}\n" for v in new))
