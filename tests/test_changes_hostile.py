@@ -151,3 +151,17 @@ def test_split_a_system_whose_dash_is_alone_on_its_line(tmp_path: Path) -> None:
     with loaded(project, patch(project, [split])) as again:
         assert [(s.id, [x.id for x in s.screens]) for s in again.loaded.model.systems] == [
             ("sys", ["menu", "search", "detail"]), ("s2", ["s2.menu"])]
+
+
+def test_write_never_replaces_the_change_set(tmp_path: Path) -> None:
+    root, _ = _cli_project(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    change = out / "model.yaml"
+    text = "accesssim-changes: 1\nchanges:\n  - move_terminal: {terminal: t_store, to: hq}\n"
+    change.write_text(text, encoding="utf-8")
+    got = run("whatif", str(root / "model.yaml"), "--root", str(root), "--change", str(change),
+              "--write", str(out), "--quiet")
+    assert_error(got, "model.yaml")
+    assert change.read_text(encoding="utf-8") == text
+    assert sorted(p.name for p in out.iterdir()) == ["model.yaml"]

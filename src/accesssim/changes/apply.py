@@ -146,9 +146,10 @@ def _culprit(project: Project, patched: Patched, exc: InputError) -> InputError:
     return exc
 
 
-def refuse_target(project: Project, folder: Path) -> None:
-    """``write`` would replace one of the project's own files there: refused."""
-    inputs = {p.resolve() for p in project.inputs}
+def refuse_target(project: Project, folder: Path, others: Sequence[Path] = ()) -> None:
+    """``write`` would replace one of the project's own files there, or one of ``others``
+    (the change set the run reads): refused."""
+    inputs = {p.resolve() for p in (*project.inputs, *others)}
     for shown in files(project):
         if (folder / shown).resolve() in inputs:
             raise InputError.single(str(folder), 0, f"writing there would replace the input "

@@ -61,7 +61,7 @@ def whatif_cmd(model: Path, change: Path, fmt: str, output: Path | None, folder:
         if output is not None:
             refuse_inputs(output, inputs)
         if folder is not None:
-            refuse_target(project, folder)
+            refuse_target(project, folder, inputs)
             if output is not None and (output.resolve() == folder.resolve()
                                        or folder.resolve() in output.resolve().parents):
                 raise AccessSimError(f"cannot write {output}: it lies in the --write folder "
