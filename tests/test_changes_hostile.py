@@ -165,3 +165,26 @@ def test_write_never_replaces_the_change_set(tmp_path: Path) -> None:
     assert_error(got, "model.yaml")
     assert change.read_text(encoding="utf-8") == text
     assert sorted(p.name for p in out.iterdir()) == ["model.yaml"]
+
+
+# -- a long change set that stops loading at its end: each change is made once, not once per
+# -- prefix (600 changes took 40 s to name the culprit) -----------------------------------------
+def test_naming_the_culprit_makes_each_change_once(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from accesssim.changes import apply
+
+    project = _project(tmp_path)
+    calls: list[str] = []
+    handlers = dict(apply._HANDLERS)
+    for kind, handler in handlers.items():
+        monkeypatch.setitem(apply._HANDLERS, kind,
+                            lambda st, c, h=handler: calls.append(c.kind) or h(st, c))
+    back_and_forth = [Change.make("hand_terminal", terminal="t_store", person="op"),
+                      Change.make("unassign_terminal", terminal="t_store", person="op")] * 20
+    broken = Change.make("add_rule", rule="p, staff, sys, detail, open, allow, weekend, *, *")
+    changes = [*back_and_forth, broken]
+    patched = patch(project, changes)
+    with pytest.raises(InputError) as caught, loaded(project, patched):
+        pass
+    assert "weekend" in str(caught.value)
+    assert len(calls) == 2 * len(changes)  # the patch, then one pass to find the culprit

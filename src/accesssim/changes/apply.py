@@ -10,6 +10,7 @@ it was, is refused at its own ``file:line``.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 import tempfile
@@ -68,8 +69,14 @@ class Patcher:
         self._texts, self._cut, self._pieces = dict(first.texts), first.cut_trusted, first.pieces
 
     def patch(self, changes: Sequence[Change]) -> Patched:
+        made = list(itertools.islice(self.steps(changes), max(len(changes) - 1, 0), None))
+        return made[-1] if made else self._patched({}, ())
+
+    def steps(self, changes: Sequence[Change]) -> Iterator[Patched]:
+        """The texts after each change in turn (the first one, the first two, ...), made in
+        one pass: a prefix is never patched again from the start."""
         st = State(self.project, self._pieces, self._texts, self._cut)
-        for change in changes:
+        for count, change in enumerate(changes, start=1):
             if change.kind not in KINDS:
                 raise refuse(change, f"unknown kind (kinds: {', '.join(KINDS)})")
             try:
@@ -80,9 +87,13 @@ class Patcher:
             if texts == st.texts:
                 raise refuse(change, "this changes nothing in any file")
             st.texts = texts
+            yield self._patched(st.texts, tuple(changes[:count]))
+
+    def _patched(self, texts: Mapping[str, str], changes: tuple[Change, ...]) -> Patched:
+        texts = {**self._texts, **texts}
         policy = (self.project.policy.policy_display, self.project.policy.model_display)
-        return Patched(MappingProxyType(dict(st.texts)), tuple(changes),
-                       any(st.texts[f] != self._texts[f] for f in policy))
+        return Patched(MappingProxyType(texts), changes,
+                       any(texts[f] != self._texts[f] for f in policy))
 
 
 def _applied(texts: dict[str, str], made: list[Edit]) -> dict[str, str]:
@@ -132,11 +143,17 @@ def _load(project: Project, patched: Patched, folder: Path) -> Project:
 
 
 def _culprit(project: Project, patched: Patched, exc: InputError) -> InputError:
-    """The first change after which the files no longer load (each prefix loaded in turn)."""
-    for count, change in enumerate(patched.changes, start=1):
+    """The first change after which the files no longer load (each prefix loaded in turn,
+    the prefixes patched in one pass, a text already seen to load not loaded again)."""
+    fine: set[tuple[str, ...]] = set()
+    for prefix in Patcher(project).steps(patched.changes):
+        change, key = prefix.changes[-1], tuple(prefix.texts.values())
+        if key in fine:
+            continue
         folder = Path(tempfile.mkdtemp(prefix="accesssim-changes-"))
         try:
-            _load(project, patch(project, patched.changes[:count]), folder)
+            _load(project, prefix, folder)
+            fine.add(key)
         except InputError as found:
             said = "; ".join(str(p) for p in found.problems[:3])
             more = f" (and {len(found.problems) - 3} more)" if len(found.problems) > 3 else ""
