@@ -188,3 +188,18 @@ def test_naming_the_culprit_makes_each_change_once(tmp_path: Path,
         pass
     assert "weekend" in str(caught.value)
     assert len(calls) == 2 * len(changes)  # the patch, then one pass to find the culprit
+
+
+# -- a boolean written True / FALSE: check and uncheck see what it means -----------------------
+@pytest.mark.parametrize(("kind", "old", "new"), [
+    ("check", "{from: search, to: detail, checked: true}",
+     "{from: search, to: detail, checked: True}"),
+    ("uncheck", "{from: menu, to: detail, checked: false}",
+     "{from: menu, to: detail, checked: FALSE}"),
+])
+def test_check_of_a_capitalised_boolean_changes_nothing(tmp_path: Path, kind: str, old: str,
+                                                         new: str) -> None:
+    project = _project(tmp_path, (old, new))
+    source, target = ("search", "detail") if kind == "check" else ("menu", "detail")
+    with pytest.raises(InputError, match="changes nothing"):
+        patch(project, [Change.make(kind, **{"from": source, "to": target})])

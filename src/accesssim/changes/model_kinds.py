@@ -202,9 +202,14 @@ def tx_list(known: list[str]) -> str:
     return "from there: " + ", ".join(sorted(set(known))) if known else "none from there"
 
 
+def _checked(transition: yaml.Node) -> str:
+    """What ``checked`` means (true when absent), however the boolean is written (True)."""
+    return (value(transition, "checked") or "true").lower()
+
+
 def check(st: State, c: Change) -> list[Edit]:
     out = [_set(st, n, "checked", "true") for n in _transitions(st, c)
-           if value(n, "checked") not in (None, "true")]
+           if _checked(n) != "true"]
     if not out:
         fail(f"{c.get('from')} -> {c.get('to')} is already checked: this changes nothing")
     return out
@@ -212,7 +217,7 @@ def check(st: State, c: Change) -> list[Edit]:
 
 def uncheck(st: State, c: Change) -> list[Edit]:
     out = [_set(st, n, "checked", "false") for n in _transitions(st, c)
-           if value(n, "checked") != "false"]
+           if _checked(n) != "false"]
     if not out:
         fail(f"{c.get('from')} -> {c.get('to')} is already unchecked: this changes nothing")
     return out
