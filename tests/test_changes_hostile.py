@@ -6,14 +6,22 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as hst
 
 from accesssim.changes.apply import loaded, patch
 from accesssim.changes.spec import Change
 from accesssim.engine import Project, load_project
 from accesssim.errors import InputError
+from accesssim.changes.load import describe
 from helpers import REPO, assert_error, run
+from profiles import examples
+from strategies import Generated, materialise, projects
+from test_whatif_oracle import accepted, draw_change
 
 FIXTURE = REPO / "tests" / "data" / "changes"
 
@@ -203,3 +211,78 @@ def test_check_of_a_capitalised_boolean_changes_nothing(tmp_path: Path, kind: st
     source, target = ("search", "detail") if kind == "check" else ("menu", "detail")
     with pytest.raises(InputError, match="changes nothing"):
         patch(project, [Change.make(kind, **{"from": source, "to": target})])
+
+
+# -- property: however the model is laid out, a change set means the same ---------------------
+class _IndentedDumper(yaml.SafeDumper):
+    """Block sequences indented under their key (PyYAML writes them flush by default)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _restyled(gen: Generated, style: str, crlf: bool, last_break: bool) -> str:
+    """The generated model in another layout that means the same: leaf lists and maps in flow
+    style, indented sequences, comments at line ends and between lines, trailing spaces."""
+    width = 10**9  # no scalar is folded over lines: a comment added never lands inside one
+    if style == "flow-leaves":
+        text = yaml.dump(gen.model, Dumper=_IndentedDumper, sort_keys=False,
+                         allow_unicode=True, default_flow_style=None, width=width)
+    elif style == "indented":
+        text = yaml.dump(gen.model, Dumper=_IndentedDumper, sort_keys=False,
+                         allow_unicode=True, width=width, indent=4)
+    else:
+        text = yaml.dump(gen.model, Dumper=_IndentedDumper, sort_keys=False,
+                         allow_unicode=True, width=width)
+        lines = []
+        for number, line in enumerate(text.splitlines()):
+            lines.append(f"{line}  # 注 {number}" if number % 3 == 0 else line + "  ")
+            if number % 4 == 1:
+                lines.append("# between the lines")
+        text = "\n".join(lines) + "\n"
+    if not last_break:
+        text = text.rstrip("\n")
+    return text.replace("\n", "\r\n") if crlf else text
+
+
+def _meaning(project: Project) -> tuple[Any, list[Any]]:
+    """The loaded model without where things stand (lines), and the policy's rules."""
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in ("line", "key_lines")}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    policy = project.policy
+    return (strip(project.loaded.model.model_dump()),
+            sorted((r.ptype, r.values) for r in policy.rules + policy.groupings))
+
+
+@settings(max_examples=examples(100), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(projects(), hst.data())
+def test_a_change_set_means_the_same_in_every_layout(gen: Generated,
+                                                     data: hst.DataObject) -> None:
+    style = data.draw(hst.sampled_from(["flow-leaves", "indented", "comments"]))
+    crlf, last_break = data.draw(hst.booleans()), data.draw(hst.booleans())
+    note(f"{style} crlf={crlf} last_break={last_break}\n{gen.describe()}")
+    with materialise(gen) as plain:
+        changes = accepted(plain, [c for c in (draw_change(data, gen) for _ in range(
+            data.draw(hst.integers(1, 4)))) if c is not None])
+        if not changes:
+            return
+        for change in changes:
+            note(describe(change))
+        with loaded(plain, patch(plain, changes)) as meant:
+            expected = _meaning(meant)
+        folder = Path(plain.loaded.path).parent
+        (folder / "model.yaml").write_bytes(
+            _restyled(gen, style, crlf, last_break).encode("utf-8"))
+        other = load_project(folder / "model.yaml", folder)
+        assert _meaning(other) == _meaning(plain), "the restyled model means something else"
+        with loaded(other, patch(other, changes)) as got:
+            assert _meaning(got) == expected
