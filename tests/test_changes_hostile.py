@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as hst
 
 from accesssim.changes.apply import loaded, patch
+from accesssim.changes.load import describe
 from accesssim.changes.spec import Change
 from accesssim.engine import Project, load_project
 from accesssim.errors import InputError
-from accesssim.changes.load import describe
 from helpers import REPO, assert_error, run
 from profiles import examples
 from strategies import Generated, materialise, projects
