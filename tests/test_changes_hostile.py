@@ -90,6 +90,17 @@ def test_output_inside_the_written_folder_is_refused(tmp_path: Path) -> None:
     assert not out.exists()
 
 
+def test_output_beside_the_written_files_is_fine(tmp_path: Path) -> None:
+    root, change = _cli_project(tmp_path)
+    out = tmp_path / "out"
+    got = run("whatif", str(root / "model.yaml"), "--root", str(root), "--change", str(change),
+              "--write", str(out), "-o", str(out / "report.txt"), "--quiet")
+    assert got.exit_code in (0, 1), got.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "accesssim.conf", "model.yaml", "policy.csv", "report.txt"]
+    assert (out / "model.yaml").read_text(encoding="utf-8").startswith("# A small project")
+
+
 def test_output_equal_to_the_written_folder_writes_nothing(tmp_path: Path) -> None:
     root, change = _cli_project(tmp_path)
     out = tmp_path / "out"

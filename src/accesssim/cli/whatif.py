@@ -50,6 +50,7 @@ def whatif_cmd(model: Path, change: Path, fmt: str, output: Path | None, folder:
     from accesssim.changes.apply import refuse_target, write
     from accesssim.changes.load import load_change_file
     from accesssim.changes.whatif import whatif
+    from accesssim.mutate.apply import files
     from accesssim.reports.whatif import whatif_to_json, whatif_to_text
 
     inputs: list[Path] = [model, change]
@@ -62,10 +63,8 @@ def whatif_cmd(model: Path, change: Path, fmt: str, output: Path | None, folder:
             refuse_inputs(output, inputs)
         if folder is not None:
             refuse_target(project, folder, inputs)
-            if output is not None and (output.resolve() == folder.resolve()
-                                       or folder.resolve() in output.resolve().parents):
-                raise AccessSimError(f"cannot write {output}: it lies in the --write folder "
-                                     f"{folder}; choose another file")
+            if output is not None:
+                _refuse_clash(output, folder, [folder / shown for shown in files(project)])
         result = whatif(project, changeset, phases, notes)
         text = whatif_to_json(result) if fmt == "json" else whatif_to_text(result)
         if folder is not None:
@@ -73,3 +72,14 @@ def whatif_cmd(model: Path, change: Path, fmt: str, output: Path | None, folder:
     analysis_done()
     write_output(text, output)
     sys.exit(Exit.FINDINGS if result.widens else Exit.CLEAN)
+
+
+def _refuse_clash(output: Path, folder: Path, written: list[Path]) -> None:
+    """``-o`` on a file ``--write`` writes (or on a folder it writes into) would replace the
+    patched files with the report, or fail once they are written: refused first."""
+    top = folder.resolve()
+    taken = {top} | {p for w in written for p in (w.resolve(), *w.resolve().parents)
+                     if p == top or top in p.parents}
+    if output.resolve() in taken:
+        raise AccessSimError(f"cannot write {output}: --write {folder} writes there; choose "
+                             "another file")
