@@ -297,3 +297,22 @@ def test_a_change_set_means_the_same_in_every_layout(gen: Generated,
         assert _meaning(other) == _meaning(plain), "the restyled model means something else"
         with loaded(other, patch(other, changes)) as got:
             assert _meaning(got) == expected
+
+
+# -- a transition's target written SYSTEM/SCREEN, as docs/whatif.md says screens may be -------
+@pytest.mark.parametrize(("source", "target"), [("sys/menu", "sys/search"),
+                                                ("menu", "sys/search")])
+def test_transition_target_may_name_its_system(tmp_path: Path, source: str,
+                                               target: str) -> None:
+    project = _project(tmp_path)
+    patched = patch(project, [Change.make("uncheck", **{"from": source, "to": target})])
+    with loaded(project, patched) as again:
+        checked = {(t.source, t.target): t.checked
+                   for s in again.loaded.model.systems for t in s.transitions}
+    assert checked[("menu", "search")] is False
+
+
+def test_transition_target_in_another_system_is_refused(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    with pytest.raises(InputError, match="no transition"):
+        patch(project, [Change.make("uncheck", **{"from": "sys/menu", "to": "other/search"})])

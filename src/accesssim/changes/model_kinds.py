@@ -175,9 +175,13 @@ def unmask(st: State, c: Change) -> list[Edit]:
 
 
 def _transitions(st: State, c: Change) -> list[yaml.Node]:
-    source, target = _str(c, "from"), _str(c, "to")
+    source, written = _str(c, "from"), _str(c, "to")
     st.screens(source)
     system = source.rpartition("/")[0]
+    target_system, _, target = written.rpartition("/")  # SYSTEM/SCREEN, as screens may be
+    if system and target_system and system != target_system:
+        fail(f"no transition {source} -> {written}: a transition stays in one system")
+    system = system or target_system
     found: list[yaml.Node] = []
     known: list[str] = []
     for having in (target, None):  # systems whose text names the target; else (escaped) all
@@ -193,7 +197,7 @@ def _transitions(st: State, c: Change) -> list[yaml.Node]:
                 if pair == (source.rpartition("/")[2], target):
                     found.append(node)
     if not found:
-        fail(f"no transition {source} -> {target} "
+        fail(f"no transition {source} -> {written} "
              f"({tx_list([k for k in known if k.startswith(source.rpartition('/')[2] + ' ')])})")
     return found
 
