@@ -316,3 +316,17 @@ def test_transition_target_in_another_system_is_refused(tmp_path: Path) -> None:
     project = _project(tmp_path)
     with pytest.raises(InputError, match="no transition"):
         patch(project, [Change.make("uncheck", **{"from": "sys/menu", "to": "other/search"})])
+
+
+# -- a Casbin model whose object column has another name: split refuses, never crashes --------
+def test_split_with_an_object_column_of_another_name_is_refused(tmp_path: Path) -> None:
+    _project(tmp_path)
+    conf = tmp_path / "accesssim.conf"
+    text = conf.read_text(encoding="utf-8")
+    conf.write_text(text.replace("p = sub, dom, obj,", "p = sub, dom, res,")
+                    .replace("p.obj", "p.res"), encoding="utf-8")
+    project = load_project(tmp_path / "model.yaml", tmp_path)
+    split = Change.make("split_system", system="sys", into="s2", screens=["menu"],
+                        **{"for": ["shop"]})
+    with pytest.raises(InputError, match=r"r\.obj == p\.obj"):
+        patch(project, [split])

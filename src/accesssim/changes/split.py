@@ -33,10 +33,11 @@ def _names(c: Change, key: str) -> list[str]:
 
 def split_system(st: State, c: Change) -> list[Edit]:
     system, into = str(c.get("system")), str(c.get("into"))
-    if "dom" not in st.p_tokens or st.role_domains.get("g", 0) < 1 or not st.dom_equal:
+    if "dom" not in st.p_tokens or st.role_domains.get("g", 0) < 1 or not st.dom_equal \
+            or "obj" not in st.p_tokens or not st.obj_equal:
         fail(f"the Casbin model in {st.conf_file} has no domain column compared by its matcher "
-             "(p needs dom, g a third value, and the matcher r.dom == p.dom), so the copy's "
-             "rights cannot be written exactly")
+             "(p needs dom and obj, g a third value, and the matcher r.dom == p.dom and "
+             "r.obj == p.obj), so the copy's rights cannot be written exactly")
     snode = st.element("systems", system, "system")
     if into in st.ids("systems"):
         fail(f"there is already a system {into!r}")

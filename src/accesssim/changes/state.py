@@ -81,6 +81,7 @@ class State:
         self.p_tokens = policy.p_tokens
         self.role_domains = dict(policy.role_domains)
         self.dom_equal = bool(policy.shape.dom_equal)
+        self.obj_equal = bool(policy.shape.obj_equal)
         model = policy.enforcer.model
         self.definitions: dict[str, int] = {}
         for sec in ("p", "g"):
