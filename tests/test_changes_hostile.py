@@ -330,3 +330,13 @@ def test_split_with_an_object_column_of_another_name_is_refused(tmp_path: Path) 
                         **{"for": ["shop"]})
     with pytest.raises(InputError, match=r"r\.obj == p\.obj"):
         patch(project, [split])
+
+
+def test_split_moves_an_account_listing_the_system_twice(tmp_path: Path) -> None:
+    project = _project(tmp_path, ("    holder: clerk\n    systems: [sys]",
+                                  "    holder: clerk\n    systems: [sys, sys]"))
+    split = Change.make("split_system", system="sys", into="s2", screens=["menu"],
+                        **{"for": ["shop"]})
+    with loaded(project, patch(project, [split])) as again:
+        assert [set(a.systems) for a in again.loaded.model.accounts
+                if a.id == "acc_clerk"] == [{"s2"}]

@@ -63,9 +63,8 @@ def split_system(st: State, c: Change) -> list[Edit]:
     for node in moved:
         seq = edits.child(node, "systems")
         assert isinstance(seq, yaml.SequenceNode)
-        item = next(n for n in seq.value if n.value == system)
-        out.append(Edit(st.model_file, item.start_mark.index, item.end_mark.index,
-                        edits.scalar(into)))
+        out += [Edit(st.model_file, item.start_mark.index, item.end_mark.index,
+                     edits.scalar(into)) for item in seq.value if item.value == system]
     moved_ids = {value(n, "id") or "" for n in moved}
     out += _policy(st, system, into, set(wanted), {value(f, "id") or "" for f in fields},
                    moved_ids, set(st.ids("accounts")))
