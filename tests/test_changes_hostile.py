@@ -4,6 +4,7 @@ set saying one thing while the written files said another, or output half writte
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 from typing import Any
@@ -340,3 +341,21 @@ def test_split_moves_an_account_listing_the_system_twice(tmp_path: Path) -> None
     with loaded(project, patch(project, [split])) as again:
         assert [set(a.systems) for a in again.loaded.model.accounts
                 if a.id == "acc_clerk"] == [{"s2"}]
+
+
+# -- a key written null means what an absent key means -----------------------------------------
+def test_extend_a_window_written_null(tmp_path: Path) -> None:
+    flow = "  - {id: acc_op, holder: op, systems: [sys], known_by: [clerk]}"
+    project = _project(tmp_path, (flow, flow[:-1] + ", valid: null}"))
+    until = dt.date(2030, 1, 1)
+    patched = patch(project, [Change.make("extend", account="acc_op", until=until)])
+    with loaded(project, patched) as again:
+        assert [a.valid.until for a in again.loaded.model.accounts
+                if a.id == "acc_op" and a.valid] == [until]
+
+
+def test_opening_a_window_whose_end_is_null_changes_nothing(tmp_path: Path) -> None:
+    flow = "  - {id: acc_op, holder: op, systems: [sys], known_by: [clerk]}"
+    project = _project(tmp_path, (flow, flow[:-1] + ", valid: {until: null}}"))
+    with pytest.raises(InputError, match="changes nothing"):
+        patch(project, [Change.make("extend", account="acc_op")])

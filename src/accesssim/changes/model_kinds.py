@@ -13,7 +13,7 @@ import yaml
 
 from accesssim.changes import text as tx
 from accesssim.changes.spec import Change
-from accesssim.changes.state import State, fail, value, values
+from accesssim.changes.state import NULL, State, fail, value, values
 from accesssim.mutate import edits
 from accesssim.mutate.edits import Edit
 
@@ -263,6 +263,11 @@ def extend_element(st: State, c: Change) -> list[Edit]:
     what, node = target(st, c)
     until = c.get("until")
     valid = edits.child(node, "valid")
+    if isinstance(valid, yaml.ScalarNode) and valid.tag == NULL:
+        if until is None:
+            fail(f"{what} has no end date: this changes nothing")
+        assert isinstance(until, dt.date)
+        return [_set(st, node, "valid", f"{{until: {until.isoformat()}}}")]
     if valid is not None and not isinstance(valid, yaml.MappingNode):
         fail(f"the validity window of {what} is not a mapping")
     now = value(valid, "until") if valid is not None else None

@@ -244,9 +244,16 @@ class State:
 
 
 def value(node: yaml.Node, key: str) -> str | None:
-    """A scalar value of a mapping node, as written (None when absent or not a scalar)."""
+    """A scalar value of a mapping node, as written (None when absent, null or not a
+    scalar: ``until: null`` means what no ``until`` means)."""
     found = edits.child(node, key)
-    return found.value if isinstance(found, yaml.ScalarNode) else None
+    if not isinstance(found, yaml.ScalarNode) or found.tag == NULL:
+        return None
+    return str(found.value)
+
+
+#: The tag of a null scalar (``null``, ``~``, or no value at all).
+NULL = "tag:yaml.org,2002:null"
 
 
 def values(node: yaml.Node, key: str) -> list[str]:
