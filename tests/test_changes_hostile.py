@@ -359,3 +359,23 @@ def test_opening_a_window_whose_end_is_null_changes_nothing(tmp_path: Path) -> N
     project = _project(tmp_path, (flow, flow[:-1] + ", valid: {until: null}}"))
     with pytest.raises(InputError, match="changes nothing"):
         patch(project, [Change.make("extend", account="acc_op")])
+
+
+# -- a line the change set wrote that the gate refuses is cited at the change, not at a line of
+# -- a policy that exists only in memory -----------------------------------------------------
+@pytest.mark.parametrize("item", [
+    "grant: {member: acc_nobody, role: staff, system: sys}",
+    "grant: {member: acc_clerk, role: staff, system: nosys}",
+    'add_rule: {rule: "p, shop_role, sys, nosuchscreen, open, allow, *, *, *"}',
+])
+def test_a_written_line_refused_by_the_gate_is_cited_at_its_change(tmp_path: Path,
+                                                                   item: str) -> None:
+    root, _ = _cli_project(tmp_path)
+    change = tmp_path / "c.yaml"
+    change.write_text("accesssim-changes: 1\nchanges:\n"
+                      "  - move_terminal: {terminal: t_store, to: hq}\n"
+                      f"  - {item}\n", encoding="utf-8")
+    got = run("whatif", str(root / "model.yaml"), "--root", str(root), "--change", str(change),
+              "--quiet")
+    assert_error(got, f"{change}:4: {item.split(':')[0]}: ")
+    assert "policy.csv:10" in got.stderr  # what the gate said about the edited file follows

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from accesssim.changes.apply import Patched, loaded, patch
+from accesssim.changes.apply import Patched, Patcher, loaded, patch
 from accesssim.changes.spec import ChangeSet
+from accesssim.changes.state import refuse
 from accesssim.engine import Project
-from accesssim.gate.base import Base, project_texts
+from accesssim.errors import InputError
+from accesssim.gate.base import Base, Texts, project_texts
 from accesssim.gate.check import Progress, analyse, compare
 from accesssim.gate.exposures import Exposure
 from accesssim.gate.result import ModelDiff
@@ -40,8 +42,29 @@ def whatif(project: Project, changeset: ChangeSet, progress: Progress | None = N
     """Apply ``changeset`` to a copy of ``project`` and compare (InputError at a refused
     change's line; nothing is written). ``notes``: shown with the changes."""
     patched = patch(project, changeset.changes)
-    base = Base(project, project.loaded.display_path, None, project_texts(project))
+    texts = project_texts(project)
+    base = Base(project, project.loaded.display_path, None, texts)
     with loaded(project, patched) as head:
-        run = analyse(head, progress, "patched")
-        md = compare(head, run, base, progress)
+        try:
+            run = analyse(head, progress, "patched")
+            md = compare(head, run, base, progress)
+        except InputError as exc:
+            raise _blamed(project, patched, texts, exc) from None
     return WhatIf(changeset, patched, md, run.exposures, notes)
+
+
+def _blamed(project: Project, patched: Patched, original: Texts,
+            exc: InputError) -> InputError:
+    """A problem at a line the changes wrote (a line of a file that exists only in memory) is
+    cited at the first change after which that line stands in its file, followed by what
+    was said about it."""
+    before = {name: set(lines) for name, lines in original.files.values()}
+    for problem in exc.problems:
+        lines = patched.texts.get(problem.file, "").splitlines()
+        if not 0 < problem.line <= len(lines) or \
+                lines[problem.line - 1] in before.get(problem.file, set()):
+            continue
+        for prefix in Patcher(project).steps(patched.changes):
+            if lines[problem.line - 1] in prefix.texts[problem.file].splitlines():
+                return refuse(prefix.changes[-1], f"the line it writes is refused: {problem}")
+    return exc
