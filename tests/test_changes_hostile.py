@@ -379,3 +379,16 @@ def test_a_written_line_refused_by_the_gate_is_cited_at_its_change(tmp_path: Pat
               "--quiet")
     assert_error(got, f"{change}:4: {item.split(':')[0]}: ")
     assert "policy.csv:10" in got.stderr  # what the gate said about the edited file follows
+
+
+# -- a model whose lines end in a lone CR (YAML reads it; the edits work on LF and CRLF lines) --
+def test_a_model_with_lone_cr_line_ends_is_refused_with_why(tmp_path: Path) -> None:
+    _project(tmp_path)
+    model = tmp_path / "model.yaml"
+    model.write_bytes(model.read_bytes().replace(b"\n", b"\r"))
+    project = load_project(model, tmp_path)
+    with pytest.raises(InputError, match="lone CR"):
+        patch(project, [Change.make("hand_terminal", terminal="t_store", person="op")])
+    patched = patch(project, [Change.make("revoke", member="acc_clerk", role="shop_role")])
+    with loaded(project, patched) as again:
+        assert len(again.policy.groupings) == 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -28,6 +29,9 @@ from accesssim.model.loader import load_model
 from accesssim.mutate import edits
 from accesssim.mutate.apply import files
 from accesssim.mutate.edits import Edit
+
+#: A line break written as a lone CR (YAML reads it; the edits find lines by LF).
+_LONE_CR = re.compile(r"\r(?!\n)")
 
 _HANDLERS: dict[str, model_kinds.Handler] = {**model_kinds.HANDLERS, **policy_kinds.HANDLERS,
                                                "split_system": split.split_system}
@@ -67,6 +71,7 @@ class Patcher:
         self.project = project
         first = State(project, cut=cut)
         self._texts, self._cut, self._pieces = dict(first.texts), first.cut_trusted, first.pieces
+        self._lone_cr = _LONE_CR.search(first.text) is not None  # edits never write one
 
     def patch(self, changes: Sequence[Change]) -> Patched:
         made = list(itertools.islice(self.steps(changes), max(len(changes) - 1, 0), None))
@@ -83,6 +88,10 @@ class Patcher:
                 made = _HANDLERS[change.kind](st, change)
             except Refused as exc:
                 raise refuse(change, str(exc)) from None
+            if self._lone_cr and any(e.file == st.model_file for e in made):
+                raise refuse(change, f"{st.model_file} ends its lines with a lone CR, which "
+                                     "its text edits do not handle: save it with LF or CRLF "
+                                     "line ends")
             texts = _applied(st.texts, made)
             if texts == st.texts:
                 raise refuse(change, "this changes nothing in any file")
