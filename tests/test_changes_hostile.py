@@ -392,3 +392,24 @@ def test_a_model_with_lone_cr_line_ends_is_refused_with_why(tmp_path: Path) -> N
     patched = patch(project, [Change.make("revoke", member="acc_clerk", role="shop_role")])
     with loaded(project, patched) as again:
         assert len(again.policy.groupings) == 1
+
+
+# -- writing * into a column the matcher does not read as "any" would make the rule dead -------
+@pytest.mark.parametrize(("kind", "old", "new", "params"), [
+    ("ungate", '(p.mode == "*" || p.mode == r.mode)', "p.mode == r.mode",
+     {"rule": "p, staff, sys, detail, open, allow, disaster, *, *"}),
+    ("extend", '(p.valid_until == "*" || r.date <= p.valid_until)', "r.date <= p.valid_until",
+     {"rule": "p, staff, sys, detail, open, allow, disaster, *, 2030-01-01"}),
+])
+def test_a_star_the_matcher_does_not_read_as_any_is_refused(
+        tmp_path: Path, kind: str, old: str, new: str, params: dict[str, str]) -> None:
+    _project(tmp_path)
+    conf, csv = tmp_path / "accesssim.conf", tmp_path / "policy.csv"
+    text = conf.read_text(encoding="utf-8")
+    assert old in text
+    conf.write_text(text.replace(old, new), encoding="utf-8")
+    rows = csv.read_text(encoding="utf-8").replace(", *, *, *", ", *, 2031-01-01, 2031-01-02")
+    csv.write_text(rows + params["rule"] + "\n", encoding="utf-8")
+    project = load_project(tmp_path / "model.yaml", tmp_path)
+    with pytest.raises(InputError, match="matcher"):
+        patch(project, [Change.make(kind, **params)])

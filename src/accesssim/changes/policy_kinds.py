@@ -88,6 +88,9 @@ def _set_column(st: State, c: Change, column: str, new: str) -> list[Edit]:
     rows = st.equal_rows(tokens)
     if not rows:
         fail(f"no line {', '.join(tokens)} in {st.csv_file} ({st.similar(tokens)})")
+    if new == ANY and not st.reads_star_as_any(column):
+        fail(f"the matcher in {st.conf_file} does not read * in p.{column} as any value, so "
+             f"{c.kind} cannot write the rule to hold always")
     index = 1 + st.p_tokens.index(column)
     if tokens[index] == new:
         fail(f"its {column} is already {new}: this changes nothing")

@@ -9,6 +9,7 @@ edits need. The policy is looked up in its rows as Casbin's reader splits them.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from typing import NoReturn
 
@@ -82,6 +83,10 @@ class State:
         self.role_domains = dict(policy.role_domains)
         self.dom_equal = bool(policy.shape.dom_equal)
         self.obj_equal = bool(policy.shape.obj_equal)
+        casbin_model = policy.enforcer.model
+        matcher = str(casbin_model["m"]["m"].value) if "m" in casbin_model.keys() \
+            and "m" in casbin_model["m"] else ""
+        self.matcher = re.sub(r"\b([rp])_(\w+)", r"\1.\2", re.sub(r"\s+", "", matcher))
         model = policy.enforcer.model
         self.definitions: dict[str, int] = {}
         for sec in ("p", "g"):
@@ -216,6 +221,12 @@ class State:
             fail(f"{text!r} has an empty value")
         self.one_line(tokens)
         return tokens
+
+    def reads_star_as_any(self, column: str) -> bool:
+        """The matcher lets ``*`` in the p column ``column`` stand for any value (as the
+        shipped model's ``(p.mode == "*" || p.mode == r.mode)`` does)."""
+        return any(f"{a}=={b}" in self.matcher for q in ('"', "'")
+                   for a, b in ((f"p.{column}", f"{q}*{q}"), (f"{q}*{q}", f"p.{column}")))
 
     @staticmethod
     def one_line(tokens: list[str]) -> None:
