@@ -413,3 +413,12 @@ def test_a_star_the_matcher_does_not_read_as_any_is_refused(
     project = load_project(tmp_path / "model.yaml", tmp_path)
     with pytest.raises(InputError, match="matcher"):
         patch(project, [Change.make(kind, **params)])
+
+
+@pytest.mark.parametrize("into", ["s2 ", "a,b", "s2\ng, acc_op, shop_role, sys", "s2)"])
+def test_split_into_an_id_the_policy_cannot_hold_is_refused(tmp_path: Path, into: str) -> None:
+    project = _project(tmp_path)
+    split = Change.make("split_system", system="sys", into=into, screens=["menu"],
+                        **{"for": ["shop"]})
+    with pytest.raises(InputError, match="one value"):
+        patch(project, [split])

@@ -38,6 +38,7 @@ def split_system(st: State, c: Change) -> list[Edit]:
         fail(f"the Casbin model in {st.conf_file} has no domain column compared by its matcher "
              "(p needs dom and obj, g a third value, and the matcher r.dom == p.dom and "
              "r.obj == p.obj), so the copy's rights cannot be written exactly")
+    st.one_line(["p", into])  # the copy's domain in the policy must read back as its id
     snode = st.element("systems", system, "system")
     if into in st.ids("systems"):
         fail(f"there is already a system {into!r}")

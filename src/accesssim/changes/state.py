@@ -234,7 +234,8 @@ class State:
         value holding a line break or a comma would write other lines than the change says."""
         for token in tokens:
             if len(f"x{token}x".splitlines()) > 1:
-                fail(f"{token!r} holds a line break: a policy value is one value of one line")
+                fail(f"{token!r} holds a line break: a policy value is one value of one "
+                     "line")
         if split_line(", ".join(tokens)) != tokens:
             fail(f"{', '.join(map(repr, tokens[1:]))}: each must be one value as Casbin's reader "
                  "splits a line (no comma, no space around it)")
