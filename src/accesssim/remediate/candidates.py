@@ -10,7 +10,7 @@ changes exactly when the set holds none of the route's blockers: the hitting-set
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from itertools import product
 
@@ -51,13 +51,24 @@ def rule_text(rule: PolicyLine) -> str:
     return ", ".join((rule.ptype, *rule.values))
 
 
-def routes(search: Search, found: Found) -> Iterator[tuple[Route, dict[Key, Change]]]:
-    """The routes of every witness the search found, each with its candidates."""
+def routes(search: Search, found: Found, renamed: Mapping[str, str] | None = None
+           ) -> Iterator[tuple[Route, dict[Key, Change]]]:
+    """The routes of every witness the search found, each with its candidates.
+
+    ``renamed``: rule texts of the searched (patched) model -> the same rule in the original
+    (a rule gated to disaster mode): every candidate names what the original holds."""
     c = search.compiled
-    safe = _SafeRoles(c)
+    safe = _SafeRoles(c, renamed or {})
     for _, roots in sorted(found.items(), key=lambda item: item[0]):
         for _rank, access, walk, sl in sorted(roots.values(), key=lambda w: w[0]):
             yield from _routes(c, safe, access, walk, sl)
+
+
+def gated_text(rule: str, tokens: tuple[str, ...]) -> str:
+    """The text of a rule after ``gate_to_disaster``: its mode column set to disaster."""
+    parts = rule.split(", ")
+    parts[1 + tokens.index("mode")] = DISASTER
+    return ", ".join(parts)
 
 
 def _routes(c: Compiled, safe: _SafeRoles, access: Access, walk: Walk, sl: Slice
@@ -122,7 +133,7 @@ def _casbin(c: Compiled, safe: _SafeRoles, account: str, system: str, obj: str, 
     grounds = c.decisions.grounds(account, system, obj, act, sl.mode, sl.day)
     if grounds is None:
         return []
-    text = rule_text(grounds.rule)
+    text = safe.renamed.get(rule_text(grounds.rule), rule_text(grounds.rule))
     out = [Change.make("remove_rule", rule=text)]
     tokens = c.policy.p_tokens
     if (sl.mode != DISASTER and DISASTER in c.model.modes and "mode" in tokens
@@ -139,7 +150,8 @@ class _SafeRoles:
     """Whether revoking a link to a role can only take rights away: no deny rule names the
     role or any role it inherits from (in any domain: the cautious answer)."""
 
-    def __init__(self, c: Compiled):
+    def __init__(self, c: Compiled, renamed: Mapping[str, str]):
+        self.renamed = renamed
         tokens = c.policy.p_tokens
         self.denied = frozenset(r.get("sub", tokens) or "" for r in c.policy.rules
                                 if r.get("eft", tokens) == "deny")

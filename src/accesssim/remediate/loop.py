@@ -18,7 +18,7 @@ from accesssim.errors import AccessSimError
 from accesssim.findings.report import build_report
 from accesssim.findings.results import Report
 from accesssim.model.schema import Expectation
-from accesssim.remediate.candidates import VOCABULARY, Key, Route, routes
+from accesssim.remediate.candidates import VOCABULARY, Key, Route, gated_text, routes
 from accesssim.remediate.files import DEFAULT_COSTS
 from accesssim.remediate.solver import HittingSet, solve
 from accesssim.search.exposures import find_exposures
@@ -86,7 +86,10 @@ def _analyse(state: _State, project: Project, chosen: frozenset[Key]) -> Report:
     found = find_exposures(engine.search)
     report = build_report(engine.search, found)
     added = 0
-    for route, made in routes(engine.search, found):
+    tokens = state.project.policy.p_tokens
+    renamed = {gated_text(str(k[1][0][1]), tokens): str(k[1][0][1])
+               for k in chosen if k[0] == "gate_to_disaster"}
+    for route, made in routes(engine.search, found, renamed):
         for key, change in made.items():
             state.candidates.setdefault(key, change)
         if route.blockers not in state.covers:
