@@ -95,7 +95,8 @@ def _routes(c: Compiled, safe: _SafeRoles, access: Access, walk: Walk, sl: Slice
     if walk.display.masking == "policy":
         base |= add(_casbin(c, safe, acc, system, walk.field, UNMASK, sl))
     else:
-        base |= add([Change.make("mask", screen=walk.screen, field=walk.field)])
+        base |= add([Change.make("mask", screen=walk.screen, field=walk.field,
+                                     masking="policy")])
     steps = " -> ".join((walk.entry, *(tr.target for tr in walk.transitions)))
     text = (f"{access.person} -> {acc} on {access.terminal}"
             + (f" at {access.location}" if access.location else "")

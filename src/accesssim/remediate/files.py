@@ -65,6 +65,14 @@ class CostsFile(_Strict):
     def _exact(cls, value: object) -> object:
         return _exact_version(value)
 
+    @field_validator("costs", mode="before")
+    @classmethod
+    def _unmarked(cls, value: object) -> object:
+        """The reader marks each mapping with its lines (``__line__``): not kinds."""
+        if isinstance(value, dict):
+            return {k: v for k, v in value.items() if not str(k).startswith("__")}
+        return value
+
 
 def _exact_version(value: object) -> object:
     if type(value) is not int or value != 1:
