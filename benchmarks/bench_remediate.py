@@ -8,12 +8,11 @@ Run from the repository root::
 1. ``remediate`` on the utility-scale model (``accesssim generate DIR --preset utility --seed 0``,
    one analysis about 3.6 s CPU): CPU seconds, analyses, routes, candidates, the proposal's cost,
    and the process's peak memory (ru_maxrss; this part runs first, so the peak is its own).
-2. On a small incident (``--naive-model``, default 07-hokuriku, 04-shikoku, 01-kansai, 11-meti-renewable and
-   05-chubu), the naive
-   answer: every subset of the whole candidate vocabulary (as tests/test_remediate_brute.py
-   builds it), by increasing size, applied and analysed, until no larger subset can be cheaper
-   than the best valid one found; its CPU time beside ``remediate``'s on the same model, the
-   costs (they must agree) and the ratio. ``calibrate()`` is printed beside the figures.
+2. On small incidents (``--naive-model``, default ``NAIVE_DEFAULT``), the naive answer:
+   every subset of the whole candidate vocabulary (as tests/test_remediate_brute.py builds it),
+   by increasing size, applied and analysed, until no larger subset can be cheaper than the
+   best valid one found; its CPU time beside ``remediate``'s on the same model, the costs
+   (they must agree) and the ratio. ``calibrate()`` is printed beside the figures.
 """
 
 from __future__ import annotations
@@ -38,6 +37,7 @@ from accesssim.remediate.files import DEFAULT_COSTS
 from accesssim.synth.generate import generate
 
 REPO = Path(__file__).resolve().parents[1]
+NAIVE_DEFAULT = ["07-hokuriku", "04-shikoku", "01-kansai", "11-meti-renewable", "05-chubu"]
 
 
 def universe(project: Project) -> list[Change]:
@@ -138,7 +138,7 @@ def main() -> int:
                   f"{len(result.changes)} changes, cost {result.cost:g}, {result.rounds} "
                   f"analyses, {result.routes} routes, {result.candidates} candidates; "
                   f"peak memory {peak:.0f} MB", flush=True)
-    for name in args.naive_model or ["07-hokuriku", "04-shikoku", "01-kansai", "11-meti-renewable", "05-chubu"]:
+    for name in args.naive_model or NAIVE_DEFAULT:
         project = load_project(REPO / "scenarios/incidents" / f"{name}.yaml", REPO)
         start = time.process_time()
         result = remediate(project)
