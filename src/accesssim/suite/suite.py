@@ -20,12 +20,36 @@ def _natural(text: str) -> list[object]:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
+#: The version keys of the other YAML formats (change sets, keep and cost files, waivers): a
+#: file a folder holds that starts with one of them is no scenario (docs/whatif.md).
+OTHER_FORMATS = ("accesssim-changes:", "accesssim-keep:", "accesssim-costs:",
+                 "accesssim-waivers:")
+
+
+def other_format(lines: Iterable[str]) -> bool:
+    """The first line that is not blank or a comment starts with another format's key."""
+    for line in lines:
+        if line.strip() and not line.lstrip().startswith("#"):
+            return line.lstrip("\ufeff").startswith(OTHER_FORMATS)
+    return False
+
+
+def _other_format(path: Path) -> bool:
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            return other_format(handle)
+    except OSError:
+        return False  # the loader reports it
+
+
 def discover(paths: Iterable[Path]) -> list[Path]:
-    """Scenario files under the given files and folders, sorted."""
+    """Scenario files under the given files and folders, sorted (in a folder, change sets and
+    the other formats' files are passed over; a file named explicitly is always a scenario)."""
     found: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            found.update(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+            found.update(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")
+                         and not _other_format(p))
         elif path.exists():
             found.add(path)
         else:
