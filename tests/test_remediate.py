@@ -192,6 +192,9 @@ def test_cli_exit_codes_and_the_written_change_set(tmp_path: Path) -> None:
     assert data["status"] == "proposed" and data["written"] == str(out)
     read = load_changes(out, "fix.yaml")
     assert [c.kind for c in read.changes] == [c["kind"] for c in data["changes"]]
+    whatif = _cli("whatif", "scenarios/incidents/01-kansai.yaml", "--change", str(out),
+                  "--format", "json")
+    assert whatif.returncode == 0, whatif.stderr  # read back by whatif: nothing opened
     conflict = _cli("remediate", "scenarios/incidents/01-kansai.yaml", "--keep",
                     str(DATA / "kansai-conflict.keep.yaml"), "-o", str(tmp_path / "no.yaml"))
     assert conflict.returncode == 1 and "minimal conflicting set" in conflict.stdout
