@@ -204,3 +204,11 @@ def test_cli_exit_codes_and_the_written_change_set(tmp_path: Path) -> None:
     missing = _cli("remediate", "scenarios/incidents/01-kansai.yaml", "--keep",
                    str(tmp_path / "absent.yaml"))
     assert missing.returncode == 2
+
+
+def test_docs_list_the_default_cost_of_every_proposed_kind() -> None:
+    from accesssim.remediate.candidates import VOCABULARY
+
+    text = (REPO / "docs" / "remediate.md").read_text(encoding="utf-8")
+    for kind in VOCABULARY:
+        assert f"| `{kind}` | {DEFAULT_COSTS[kind]:g} |" in text, kind
