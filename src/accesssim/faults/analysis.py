@@ -22,17 +22,21 @@ from pathlib import Path
 from accesssim.changes.apply import loaded, patch
 from accesssim.changes.spec import Change
 from accesssim.engine import Analyzer, Project, load_project
+from accesssim.faults.patcher import Patcher
 from accesssim.search.exposures import find_exposures
 
 #: Told how many analyses are done of how many asked so far.
 Progress = Callable[[int, int], None]
 
 
-def opened_fields(project: Project, changes: Sequence[Change]) -> frozenset[str]:
-    """The fields some outsider sees once ``changes`` are applied (none applied: the design)."""
+def opened_fields(project: Project, changes: Sequence[Change],
+                  patcher: Patcher | None = None) -> frozenset[str]:
+    """The fields some outsider sees once ``changes`` are applied (none applied: the design);
+    with a ``patcher``, applied by it (the same texts, faster), else by ``changes.apply``."""
     if not changes:
         return _opened(project)
-    with loaded(project, patch(project, changes)) as head:
+    patched = patch(project, changes) if patcher is None else patcher.patched(changes)
+    with loaded(project, patched) as head:
         return _opened(head)
 
 
@@ -43,15 +47,16 @@ def _opened(project: Project) -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _worker_project(model: Path, root: Path | None) -> Project:
+def _worker_project(model: Path, root: Path | None) -> tuple[Project, Patcher]:
     """The project a worker process loads once and keeps for every batch it is given."""
-    return load_project(model, root)
+    project = load_project(model, root)
+    return project, Patcher(project)
 
 
 def _batch(model: Path, root: Path | None,
            sets: list[tuple[Change, ...]]) -> list[frozenset[str]]:
-    project = _worker_project(model, root)
-    return [opened_fields(project, changes) for changes in sets]
+    project, patcher = _worker_project(model, root)
+    return [opened_fields(project, changes, patcher) for changes in sets]
 
 
 def _worker_start() -> None:
@@ -65,6 +70,7 @@ class Analyses:
     def __init__(self, project: Project, model: Path, root: Path | None,
                  pool: ProcessPoolExecutor | None, progress: Progress | None = None):
         self.project, self.model, self.root, self.pool = project, model, root, pool
+        self.patcher = Patcher(project) if pool is None else None
         self.progress = progress
         self.done = self.asked = 0
 
@@ -73,7 +79,7 @@ class Analyses:
         if self.pool is None or len(sets) < 2:
             out = []
             for changes in sets:
-                out.append(opened_fields(self.project, changes))
+                out.append(opened_fields(self.project, changes, self.patcher))
                 self._tick(1)
             return out
         jobs = self.pool._max_workers  # noqa: SLF001 - the size the pool was made with
