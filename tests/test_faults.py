@@ -11,7 +11,6 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from helpers import REPO, run, schema_nodes, undocumented_keys
 
 from accesssim.changes.apply import loaded, patch
 from accesssim.engine import load_project
@@ -21,6 +20,7 @@ from accesssim.faults.patcher import Patcher
 from accesssim.faults.result import Faults
 from accesssim.faults.run import faults, secret_fields, upper_bounds
 from accesssim.faults.search import Search
+from helpers import REPO, run, schema_nodes, undocumented_keys
 
 REFERENCE = REPO / "scenarios" / "reference.yaml"
 REMEDIATED = sorted((REPO / "scenarios" / "incidents").glob("*-remediated.yaml"))

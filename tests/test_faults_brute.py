@@ -12,12 +12,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
-import oracle
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
-from profiles import examples
-from strategies import Generated, exposed_projects, materialise, projects
 
+import oracle
 from accesssim.changes.apply import loaded, patch
 from accesssim.engine import Project
 from accesssim.faults.analysis import opened_fields
@@ -25,6 +23,8 @@ from accesssim.faults.catalogue import catalogue
 from accesssim.faults.patcher import Patcher
 from accesssim.faults.run import run_search, secret_fields, upper_bounds
 from accesssim.faults.search import FSet, Search
+from profiles import examples
+from strategies import Generated, exposed_projects, materialise, projects
 
 K = 2
 CAP = 3  # failures per kind: up to ~21 failures, ~230 subsets of up to two

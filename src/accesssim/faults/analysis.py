@@ -68,8 +68,10 @@ class Analyses:
     """Analyses failure sets, in this process or in ``jobs`` workers; counts them."""
 
     def __init__(self, project: Project, model: Path, root: Path | None,
-                 pool: ProcessPoolExecutor | None, progress: Progress | None = None):
+                 pool: ProcessPoolExecutor | None, jobs: int = 1,
+                 progress: Progress | None = None):
         self.project, self.model, self.root, self.pool = project, model, root, pool
+        self.jobs = jobs
         self.patcher = Patcher(project) if pool is None else None
         self.progress = progress
         self.done = self.asked = 0
@@ -82,8 +84,7 @@ class Analyses:
                 out.append(opened_fields(self.project, changes, self.patcher))
                 self._tick(1)
             return out
-        jobs = self.pool._max_workers  # noqa: SLF001 - the size the pool was made with
-        size = max(1, min(4, -(-len(sets) // jobs)))
+        size = max(1, min(4, -(-len(sets) // self.jobs)))
         futures = [self.pool.submit(_batch, self.model, self.root, sets[i:i + size])
                    for i in range(0, len(sets), size)]
         result: list[frozenset[str]] = []
@@ -110,10 +111,10 @@ def analyses(project: Project, model: Path, root: Path | None, jobs: int | None,
     """An ``Analyses`` with its worker pool (none when ``jobs`` is 1), shut down after."""
     n = max(1, jobs or os.cpu_count() or 1)
     if n == 1:
-        yield Analyses(project, model, root, None, progress)
+        yield Analyses(project, model, root, None, 1, progress)
         return
     # spawn, not fork: the parent may run a progress-bar thread (see mutate/score.py)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=n, mp_context=context,
                              initializer=_worker_start) as pool:
-        yield Analyses(project, model, root, pool, progress)
+        yield Analyses(project, model, root, pool, n, progress)

@@ -21,7 +21,15 @@ from dataclasses import dataclass, field
 
 from accesssim.changes.spec import Change
 from accesssim.engine import Project
-from accesssim.model.schema import Person, SystemModel, Terminal
+from accesssim.model.schema import (
+    Account,
+    Guarded,
+    Location,
+    Person,
+    Screen,
+    SystemModel,
+    Terminal,
+)
 from accesssim.policy.rules import ANY, PolicyLine
 from accesssim.time.boundary import Boundary
 
@@ -76,6 +84,11 @@ class Catalogue:
     def complete_for(self, system: str) -> bool:
         """No failure that could touch ``system`` was left out by a cap."""
         return self.capped_systems is not None and system not in self.capped_systems
+
+
+def change(kind: str, params: dict[str, object]) -> Change:
+    """A change made by a program (its parameters may be spelt like ``from``)."""
+    return Change(kind, tuple(sorted((k, v) for k, v in params.items() if v is not None)))
 
 
 def rule_text(ptype: str, values: Sequence[str]) -> str:
@@ -210,7 +223,7 @@ def _transitions(ctx: _Ctx) -> Iterator[Failure]:
         for tr in system.transitions:
             if tr.checked:
                 yield Failure(f"uncheck:{tr.source}->{tr.target}", "uncheck",
-                              Change.make("uncheck", **{"from": tr.source, "to": tr.target}),
+                              change("uncheck", {"from": tr.source, "to": tr.target}),
                               f"{system.id}: {tr.source} -> {tr.target} opened without "
                               "checking the account's rights", frozenset([system.id]))
 
@@ -244,23 +257,24 @@ def _gates(ctx: _Ctx) -> Iterator[Failure]:
             systems = frozenset(getattr(element, "systems", ())) or everything
             if element.modes is not None and not modes <= set(element.modes):
                 yield Failure(f"ungate:{kind}:{element.id}", "ungate",
-                              Change.make("ungate", **{kind: element.id}),
+                              change("ungate", {kind: element.id}),
                               f"the {'/'.join(element.modes) or 'never'}-only {kind} "
                               f"{element.id} left on in every mode", systems)
-    extended = (*named, ("person", model.people),
-                ("screen", [s for system in model.systems for s in system.screens]))
+    extended: tuple[tuple[str, Sequence[Guarded]], ...] = (
+        *named, ("person", model.people),
+        ("screen", [s for system in model.systems for s in system.screens]))
     screen_system = {s.id: system.id for system in model.systems for s in system.screens}
-    for kind, elements in extended:
-        for element in elements:
-            if element.valid is None or element.valid.until is None:
+    for kind, group in extended:
+        for item in group:
+            if item.valid is None or item.valid.until is None:
                 continue
-            systems = frozenset(getattr(element, "systems", ())) or everything
+            assert isinstance(item, (Account, Terminal, Location, Person, Screen))
+            systems = frozenset(getattr(item, "systems", ())) or everything
             if kind == "screen":
-                systems = frozenset([screen_system[element.id]])
-            yield Failure(f"extend:{kind}:{element.id}", "extend",
-                          Change.make("extend", **{kind: element.id}, until=None),
-                          f"the {kind} {element.id} left on after {element.valid.until}",
-                          systems)
+                systems = frozenset([screen_system[item.id]])
+            yield Failure(f"extend:{kind}:{item.id}", "extend",
+                          change("extend", {kind: item.id}),
+                          f"the {kind} {item.id} left on after {item.valid.until}", systems)
 
 
 def _moves(ctx: _Ctx) -> _Rows:

@@ -12,6 +12,7 @@ would give, up to the layout of a joined list (tests compare the two on every ca
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from types import MappingProxyType
 
@@ -21,6 +22,7 @@ from accesssim.changes.apply import Patched, patch
 from accesssim.changes.spec import Change
 from accesssim.changes.state import State, values
 from accesssim.engine import Project
+from accesssim.faults.catalogue import change
 from accesssim.mutate import edits
 from accesssim.mutate.edits import Edit
 from accesssim.policy.rules import ANY
@@ -58,8 +60,7 @@ class Patcher:
         for (kind, name), people in sorted(lists.items()):
             key, what, field = _LISTS[kind]
             if len(people) == 1:
-                made += _HANDLERS[kind](st, Change.make(kind, **{what: name},
-                                                        person=people[0]))
+                made += _HANDLERS[kind](st, change(kind, {what: name, "person": people[0]}))
                 continue
             _, node = st.element(key, name, what)
             known = values(node, field)
@@ -85,4 +86,4 @@ def _overlap(made: list[Edit]) -> bool:
     """Two edits of one file touch (or both insert at) the same place."""
     ordered = sorted(made, key=lambda e: (e.file, e.start, e.end))
     return any(a.file == b.file and (b.start < a.end or b.start == a.start)
-               for a, b in zip(ordered, ordered[1:], strict=False))
+               for a, b in itertools.pairwise(ordered))

@@ -12,7 +12,7 @@ from accesssim.engine import Project, load_project
 from accesssim.errors import AccessSimError
 from accesssim.faults.analysis import analyses
 from accesssim.faults.catalogue import CAP, Catalogue, Failure, catalogue
-from accesssim.faults.result import FieldFaults, Faults, Status
+from accesssim.faults.result import Faults, FieldFaults, Status
 from accesssim.faults.search import Evaluate, Found, Search
 
 #: Told how many analyses are done of how many asked so far.
@@ -73,7 +73,7 @@ def faults(model: Path, root: Path | None = None, *, k: int = 3, jobs: int | Non
     project = load_project(model, root)
     cat = catalogue(project, cap)
     with analyses(project, model, root, jobs, progress) as evaluate:
-        search, found, verified = run_search(project, cat, k, evaluate)
+        _, found, verified = run_search(project, cat, k, evaluate)
     return summarise(project, cat, k, found, verified)
 
 

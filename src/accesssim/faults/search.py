@@ -95,7 +95,7 @@ class Search:
         todo: dict[tuple[object, ...], tuple[Change, ...]] = {}
         for chosen, exact in sets:
             changes = self.changes(chosen, exact=exact)
-            key = tuple(sorted(repr(c.key) for c in changes))
+            key: tuple[object, ...] = tuple(sorted(repr(c.key) for c in changes))
             keys.append(key)
             if key not in self.memo and key not in todo:
                 todo[key] = changes

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from accesssim.faults.catalogue import KINDS, Failure
-from accesssim.faults.result import FieldFaults, Faults
+from accesssim.faults.result import Faults, FieldFaults
 
 SCHEMA = "accesssim-faults/1"
 #: Minimal sets shown per field in the text; the JSON lists them all.
