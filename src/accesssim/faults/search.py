@@ -130,12 +130,12 @@ class Search:
         self._level_now, self._usable_memo = j, {}
         while wave:
             nodes = [n for n in (self._narrow(n) for n in wave) if n is not None]
-            answers = self.evaluate([(n.chosen + tuple(i for b, _ in n.blocks for i in b),
-                                      not n.blocks) for n in nodes])
+            answers = self.evaluate([(_all(n), not n.blocks) for n in nodes])
+            if first and openable is not None:  # the whole pool of a system at level 1
+                for node, opened in zip(nodes, answers, strict=True):
+                    openable.update(opened & node.fields)
             wave = []
             for node, opened in zip(nodes, answers, strict=True):
-                if first and openable is not None:  # the whole pool of a system at level 1
-                    openable.update(opened & node.fields)
                 alive = node.fields & opened
                 if not alive:
                     continue
@@ -156,7 +156,9 @@ class Search:
         fields = frozenset(
             fid for fid in node.fields
             if all(f.touches(self.fields[fid], fid) for f in chosen)
-            and not any(set(s) <= set(node.chosen) for s in self.minimal[fid]))
+            and not any(set(s) <= set(node.chosen) for s in self.minimal[fid])
+            and all(sum(1 for i in block if i in self._usable(fid)) >= count
+                    for block, count in node.blocks))
         if not fields:
             return None
         usable = {fid: self._usable(fid) for fid in fields}
@@ -187,6 +189,11 @@ class Search:
         smaller = [tuple(i for i in chosen if i != x) for x in chosen]
         answers = self.evaluate([(chosen, True), *((s, True) for s in smaller)])
         return field_id in answers[0] and all(field_id not in a for a in answers[1:])
+
+
+def _all(node: _Node) -> FSet:
+    """Every failure of a node: its chosen ones and its blocks'."""
+    return tuple(sorted(node.chosen + tuple(i for b, _ in node.blocks for i in b)))
 
 
 def _normal(chosen: FSet, blocks: list[tuple[FSet, int]], fields: frozenset[str]) -> _Node:
