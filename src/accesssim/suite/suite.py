@@ -20,12 +20,32 @@ def _natural(text: str) -> list[object]:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
+#: The version keys of the other YAML formats (change sets, keep and cost files, waivers): a
+#: file a folder holds that starts with one of them is no scenario (docs/whatif.md).
+OTHER_FORMATS = ("accesssim-changes:", "accesssim-keep:", "accesssim-costs:",
+                 "accesssim-waivers:")
+
+
+def _other_format(path: Path) -> bool:
+    """The file's first line that is not blank or a comment starts with another format's key."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if line.strip() and not line.lstrip().startswith("#"):
+                    return line.lstrip("\ufeff").startswith(OTHER_FORMATS)
+    except OSError:
+        return False  # the loader reports it
+    return False
+
+
 def discover(paths: Iterable[Path]) -> list[Path]:
-    """Scenario files under the given files and folders, sorted."""
+    """Scenario files under the given files and folders, sorted (in a folder, change sets and
+    the other formats' files are passed over; a file named explicitly is always a scenario)."""
     found: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            found.update(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+            found.update(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")
+                         and not _other_format(p))
         elif path.exists():
             found.add(path)
         else:
