@@ -1,7 +1,8 @@
-"""Failure sets applied fast: every edit made on the ORIGINAL texts, their YAML composed once.
+"""Failure sets applied fast: every edit made on the ORIGINAL texts, in one pass.
 
-``changes.apply.patch`` applies changes one after the other, composing the model's YAML again
-after each (what a change set needs: a later change sees the earlier ones). A failure set does
+``changes.apply`` applies changes one after the other, each seeing the texts the earlier ones
+left (what a change set needs), so a set of n changes costs n passes over the texts: a minute
+for the few hundred changes of an upper bound on the utility-scale model. A failure set does
 not need that: its failures edit different places, so each edit can be computed on the original
 texts with ``changes``' own handlers, and all made at once. Where two failures edit one place,
 they are joined into one edit: hands of one terminal (one ``assigned_to`` list), shares of one
@@ -39,7 +40,7 @@ class Patcher:
     def __init__(self, project: Project):
         self.project = project
         self.state = State(project)
-        _ = self.state.tree  # composed once, here
+        # its pieces of the YAML are composed once, when a failure first looks at them
         self.policy_files = (project.policy.policy_display, project.policy.model_display)
 
     def patched(self, changes: Sequence[Change]) -> Patched:
@@ -62,7 +63,7 @@ class Patcher:
             if len(people) == 1:
                 made += _HANDLERS[kind](st, change(kind, {what: name, "person": people[0]}))
                 continue
-            _, node = st.element(key, name, what)
+            node = st.element(key, name, what)
             known = values(node, field)
             new: list[object] = [*known, *(p for p in people if p not in known)]
             made.append(tx.put_key(st.model_file, st.text, node, field, edits.flow_list(new)))
