@@ -181,3 +181,10 @@ def test_a_capped_catalogue_gives_bounds_never_exact_answers() -> None:
     text = run("faults", str(REFERENCE), "--k", "1", "--cap", "2", "--jobs", "1", "--quiet",
                "--min-resilience", "0").stdout
     assert "only 2 of" in text and "answers for the systems they touch are bounds" in text
+
+
+def test_worker_processes_give_the_same_answer() -> None:
+    """--jobs 2 analyses in two worker processes (each with its own patcher): same result."""
+    one, two = reference(1), faults(REFERENCE, k=1, jobs=2)
+    assert one.fields == two.fields and one.failures == two.failures
+    assert one.analyses == two.analyses
