@@ -15,7 +15,7 @@ at a time, so the analyses can run in worker processes); answers are memoised pe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from accesssim.changes.spec import Change
@@ -61,7 +61,9 @@ class Search:
         self.upper = upper or {}
         self.memo: dict[tuple[object, ...], frozenset[str]] = {}
         self.minimal: dict[str, list[FSet]] = {f: [] for f in fields}
-        self._usable_memo: dict[str, frozenset[int]] = {}
+        self._usable_memo: dict[str, int] = {}  # as bit masks of failure indexes
+        self._minimal_masks: dict[str, list[int]] = {f: [] for f in fields}
+        self._moves = _mask(i for i, f in enumerate(self.failures) if f.kind == "move_terminal")
         self._level_now = 0
 
     # -- change lists -------------------------------------------------------------------------
@@ -90,15 +92,16 @@ class Search:
         return tuple(out)
 
     def evaluate(self, sets: list[tuple[FSet, bool]]) -> list[frozenset[str]]:
-        """Opened fields of each (set, exact) pair, memoised by change set."""
+        """Opened fields of each (set, exact) pair, memoised by set (a set without a move is
+        its own bound)."""
         keys = []
         todo: dict[tuple[object, ...], tuple[Change, ...]] = {}
         for chosen, exact in sets:
-            changes = self.changes(chosen, exact=exact)
-            key: tuple[object, ...] = tuple(sorted(repr(c.key) for c in changes))
+            plain = exact or not _mask(chosen) & self._moves
+            key: tuple[object, ...] = (tuple(sorted(chosen)), plain)
             keys.append(key)
             if key not in self.memo and key not in todo:
-                todo[key] = changes
+                todo[key] = self.changes(chosen, exact=exact)
         if todo:
             for key, opened in zip(todo, self._evaluate(list(todo.values())), strict=True):
                 self.memo[key] = opened
@@ -142,6 +145,7 @@ class Search:
                 if not node.blocks:
                     for field_id in sorted(alive):
                         self.minimal[field_id].append(node.chosen)
+                        self._minimal_masks[field_id].append(_mask(node.chosen))
                     continue
                 wave += _children(_Node(node.chosen, node.blocks, alive))
             first = False
@@ -153,32 +157,35 @@ class Search:
         groups = [f.id.rsplit(":", 1)[0] for f in chosen if f.kind == "move_terminal"]
         if len(groups) != len(set(groups)):
             return None  # one terminal moved twice: not a set of the catalogue
+        taken = _mask(node.chosen)
+        masks = [(_mask(block), count) for block, count in node.blocks]
         fields = frozenset(
             fid for fid in node.fields
             if all(f.touches(self.fields[fid], fid) for f in chosen)
-            and not any(set(s) <= set(node.chosen) for s in self.minimal[fid])
-            and all(sum(1 for i in block if i in self._usable(fid)) >= count
-                    for block, count in node.blocks))
+            and not any(m & ~taken == 0 for m in self._minimal_masks[fid])
+            and all((m & self._usable(fid)).bit_count() >= count for m, count in masks))
         if not fields:
             return None
-        usable = {fid: self._usable(fid) for fid in fields}
+        union = 0
+        for fid in fields:
+            union |= self._usable(fid)
         blocks = []
         for block, count in node.blocks:
-            kept = tuple(i for i in block if any(i in u for u in usable.values()))
+            kept = tuple(i for i in block if union >> i & 1)
             if len(kept) < count:
                 return None
             blocks.append((kept, count))
         return _normal(node.chosen, blocks, fields)
 
-    def _usable(self, field_id: str) -> frozenset[int]:
-        """Failures that can be in a minimal set of two or more for this field: they touch it
-        and do not open it alone (computed from the sets found so far)."""
+    def _usable(self, field_id: str) -> int:
+        """Failures that can be in a minimal set for this field, as a bit mask: they touch it
+        and (from level 2 on) do not open it alone."""
         found = self._usable_memo.get(field_id)
         if found is None:
             alone = {s[0] for s in self.minimal[field_id] if len(s) == 1} \
                 if self._level_now > 1 else set()
             system = self.fields[field_id]
-            found = self._usable_memo[field_id] = frozenset(
+            found = self._usable_memo[field_id] = _mask(
                 i for i, f in enumerate(self.failures)
                 if i not in alone and f.touches(system, field_id))
         return found
@@ -189,6 +196,14 @@ class Search:
         smaller = [tuple(i for i in chosen if i != x) for x in chosen]
         answers = self.evaluate([(chosen, True), *((s, True) for s in smaller)])
         return field_id in answers[0] and all(field_id not in a for a in answers[1:])
+
+
+def _mask(indexes: Iterable[int]) -> int:
+    """A set of failure indexes as a bit mask."""
+    out = 0
+    for i in indexes:
+        out |= 1 << i
+    return out
 
 
 def _all(node: _Node) -> FSet:
