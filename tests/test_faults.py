@@ -188,3 +188,22 @@ def test_worker_processes_give_the_same_answer() -> None:
     one, two = reference(1), faults(REFERENCE, k=1, jobs=2)
     assert one.fields == two.fields and one.failures == two.failures
     assert one.analyses == two.analyses
+
+
+def test_a_minimal_set_replays_with_whatif(tmp_path: Path) -> None:
+    """The JSON's change items of a minimal set, under ``changes:``, are a change set that
+    ``accesssim whatif`` reads and that opens the field (exit 1, the field in its report)."""
+    import yaml
+
+    out = tmp_path / "faults.json"
+    run("faults", str(REFERENCE), "--k", "2", "--jobs", "1", "--quiet", "--format", "json",
+        "-o", str(out))
+    data = json.loads(out.read_text(encoding="utf-8"))
+    items = {f["id"]: f["change"] for f in data["failures"]}
+    name = next(f for f in data["fields"] if f["field"] == "customer_name")["minimal_sets"][0]
+    changes = tmp_path / "changes.yaml"
+    changes.write_text(yaml.safe_dump({"accesssim-changes": 1,
+                                       "changes": [items[i] for i in name]}), "utf-8")
+    replay = run("whatif", str(REFERENCE), "--change", str(changes))
+    assert replay.exit_code == 1, replay.stdout + replay.stderr
+    assert "customer_name" in replay.stdout
