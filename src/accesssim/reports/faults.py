@@ -28,7 +28,7 @@ def _bounded(result: Faults) -> list[str]:
 def to_text(result: Faults, minimum: int) -> str:
     kinds = ", ".join(f"{k} {n}" for k, n in result.catalogue.items())
     total = sum(result.catalogue.values())
-    lines = [f"faults in {result.model} (sets of up to {result.k} failures): "
+    lines = [f"faults in {result.model} (sets of up to {_n(result.k, 'failure')}): "
              f"{total} catalogued failures ({kinds or 'none'}); {result.analyses} analyses, "
              f"{result.verified} minimal sets re-verified", *_bounded(result), "",
              "resilience per field (failures needed before an outsider sees it; exposed, "
@@ -48,7 +48,7 @@ def to_text(result: Faults, minimum: int) -> str:
             lines.append(f"    and {len(f.sets) - SHOWN_SETS} more (--format json lists all)")
     if result.weakest:
         lines += ["", "weakest controls (failures in the most minimal sets):"]
-        lines += [f"  {fid}  in {n} set{'s' if n != 1 else ''}" for fid, n in result.weakest]
+        lines += [f"  {fid}  in {_n(n, 'set')}" for fid, n in result.weakest]
     if result.failures:
         lines += ["", "failures named above:"]
         lines += [f"  {f.id}: {f.description}" for f in result.failures]
@@ -56,11 +56,15 @@ def to_text(result: Faults, minimum: int) -> str:
     lines.append("")
     if low:
         names = ", ".join(f"{f.system}/{f.field} ({f.shown})" for f in low)
-        lines.append(f"FAIL: {len(low)} field{'s' if len(low) != 1 else ''} not shown to need "
-                     f"at least {minimum} failures (--min-resilience): {names}")
+        lines.append(f"FAIL: {_n(len(low), 'field')} not shown to need at least "
+                     f"{_n(minimum, 'failure')} (--min-resilience): {names}")
     else:
-        lines.append(f"PASS: every field needs at least {minimum} failures")
+        lines.append(f"PASS: every field needs at least {_n(minimum, 'failure')}")
     return "\n".join(lines) + "\n"
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def to_json(result: Faults, minimum: int) -> str:
