@@ -17,7 +17,7 @@ failures that touch the field's system (``Failure.touches``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from accesssim.changes.spec import Change
 from accesssim.engine import Project
@@ -195,10 +195,17 @@ def catalogue(project: Project, cap: int = CAP) -> Catalogue:
 
 
 def _unique(group: list[Failure]) -> list[Failure]:
-    """One failure per change (a field shown twice on a screen is one unmask)."""
+    """One failure per change (a field shown twice on a screen is one unmask). The change
+    edits every place it names (the same transition in two systems, say), so the failure
+    touches the systems of all of them."""
     seen: dict[object, Failure] = {}
     for f in group:
-        seen.setdefault(f.change.key, f)
+        first = seen.get(f.change.key)
+        if first is None:
+            seen[f.change.key] = f
+        elif first.systems is not None:
+            systems = None if f.systems is None else first.systems | f.systems
+            seen[f.change.key] = replace(first, systems=systems)
     return list(seen.values())
 
 
@@ -263,7 +270,10 @@ def _gates(ctx: _Ctx) -> Iterator[Failure]:
     extended: tuple[tuple[str, Sequence[Guarded]], ...] = (
         *named, ("person", model.people),
         ("screen", [s for system in model.systems for s in system.screens]))
-    screen_system = {s.id: system.id for system in model.systems for s in system.screens}
+    screen_systems: dict[str, set[str]] = {}
+    for system in model.systems:
+        for screen in system.screens:
+            screen_systems.setdefault(screen.id, set()).add(system.id)
     for kind, group in extended:
         for item in group:
             if item.valid is None or item.valid.until is None:
@@ -271,7 +281,7 @@ def _gates(ctx: _Ctx) -> Iterator[Failure]:
             assert isinstance(item, (Account, Terminal, Location, Person, Screen))
             systems = frozenset(getattr(item, "systems", ())) or everything
             if kind == "screen":
-                systems = frozenset([screen_system[item.id]])
+                systems = frozenset(screen_systems[item.id])
             yield Failure(f"extend:{kind}:{item.id}", "extend",
                           change("extend", {kind: item.id}),
                           f"the {kind} {item.id} left on after {item.valid.until}", systems)
