@@ -52,14 +52,14 @@ class FieldFaults:
         return f"{prefix}{self.resilience}"
 
     def below(self, minimum: int) -> bool:
-        """Not shown to need at least ``minimum`` failures (exit 1 of ``accesssim faults``)."""
-        if self.status in ("none",):
+        """Not shown to need at least ``minimum`` failures (exit 1 of ``accesssim faults``):
+        an exact number or an at-least bound below it, or an at-most bound or unknown (a cap
+        left failures out: fewer may suffice)."""
+        if self.status == "none" or minimum <= 0:
             return False
-        if self.status in ("exposed", "exact", "at-most"):
-            return self.resilience is not None and self.resilience < minimum
-        if self.status == "at-least":
-            return self.resilience is not None and self.resilience < minimum
-        return True  # unknown: not shown
+        if self.status in ("at-most", "unknown"):
+            return True
+        return self.resilience is not None and self.resilience < minimum
 
 
 @dataclass(frozen=True)
