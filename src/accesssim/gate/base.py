@@ -25,6 +25,7 @@ from accesssim.engine import Project, load_project
 from accesssim.errors import AccessSimError, InputError, Problem
 from accesssim.model.loader import KEYS_KEY, default_root, parse_yaml
 from accesssim.model.provenance import Source
+from accesssim.suite.suite import other_format
 
 #: The files of one model version, by role: its counterpart in the other version has the same.
 Role = Literal["model", "conf", "policy"]
@@ -207,12 +208,20 @@ def removed_at_ref(ref: str, paths: list[Path], files: list[Path], top: Path) ->
         rel = PurePosixPath(name.decode("utf-8", errors="surrogateescape"))
         scenario = any(rel == w if is_file else rel.suffix in (".yaml", ".yml")
                        for w, is_file in wanted)
-        if scenario and rel not in here:
+        if scenario and rel not in here and not _other_format_at(ref, rel, top):
             removed.add(rel.as_posix())
     if removed:  # a scenario renamed to one HEAD has is compared with its old self
         removed -= {old.as_posix() for new, old in renames_since(ref, top).items()
                     if new in here}
     return sorted(removed)
+
+
+def _other_format_at(ref: str, rel: PurePosixPath, top: Path) -> bool:
+    """The file at REF is a change set (or another format's file), no scenario: ``discover``
+    passes over it in a folder, at REF as in the work tree."""
+    shown = _git(["--literal-pathspecs", "show", f"{ref}:{rel.as_posix()}"], top)
+    text = shown.stdout[:65536].decode("utf-8", errors="replace")
+    return shown.returncode == 0 and other_format(text.splitlines())
 
 
 @contextmanager

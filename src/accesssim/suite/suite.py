@@ -26,16 +26,20 @@ OTHER_FORMATS = ("accesssim-changes:", "accesssim-keep:", "accesssim-costs:",
                  "accesssim-waivers:")
 
 
+def other_format(lines: Iterable[str]) -> bool:
+    """The first line that is not blank or a comment starts with another format's key."""
+    for line in lines:
+        if line.strip() and not line.lstrip().startswith("#"):
+            return line.lstrip("\ufeff").startswith(OTHER_FORMATS)
+    return False
+
+
 def _other_format(path: Path) -> bool:
-    """The file's first line that is not blank or a comment starts with another format's key."""
     try:
         with path.open(encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                if line.strip() and not line.lstrip().startswith("#"):
-                    return line.lstrip("\ufeff").startswith(OTHER_FORMATS)
+            return other_format(handle)
     except OSError:
         return False  # the loader reports it
-    return False
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
