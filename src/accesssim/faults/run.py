@@ -55,6 +55,14 @@ def run_search(project: Project, cat: Catalogue, k: int, evaluate: Evaluate
     wanted = [(s, True) for _, s in pairs] + [
         (tuple(i for i in s if i != x), True) for _, s in pairs for x in s]
     search.evaluate(wanted)  # one wave: the workers share it
+    for key, opened in search.memo.items():  # monotone wherever it was looked at
+        if not found.base <= opened:
+            chosen = key[0]
+            assert isinstance(chosen, tuple)
+            names = ", ".join(cat.failures[i].id for i in chosen)
+            raise AccessSimError(
+                f"the failure set {{{names}}} closes a field the design exposes: the catalogue "
+                "is not monotone on this design; please report it with the model")
     for fid, s in pairs:
         if not search.verify(fid, s):
             names = ", ".join(cat.failures[i].id for i in s)
