@@ -14,6 +14,7 @@ from accesssim import __version__
 from accesssim.cli.analyze import analyze_cmd
 from accesssim.cli.create import generate, init
 from accesssim.cli.explain import explain
+from accesssim.cli.faults import faults_cmd
 from accesssim.cli.gate import check_cmd, diff_cmd
 from accesssim.cli.guard import Group
 from accesssim.cli.mutate import mutate_cmd
@@ -42,6 +43,5 @@ def main() -> None:
 
 
 for command in (analyze_cmd, validate, explain, schema, generate, test_cmd, init, diff_cmd,
-                check_cmd, mutate_cmd, remediate_cmd):
+                check_cmd, mutate_cmd, whatif_cmd, faults_cmd, remediate_cmd):
     main.add_command(command)
-main.add_command(whatif_cmd)
