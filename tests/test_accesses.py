@@ -22,13 +22,14 @@ from accesssim.model.schema import Person
 from accesssim.search import exposures
 from accesssim.search.accesses import Access
 from accesssim.search.defects import Defect, FailureType
+from accesssim.suite.suite import discover
 from accesssim.synth.generate import generate
 from accesssim.synth.spec import MODEL_FILE
 from accesssim.time.slices import Slice
 from profiles import examples
 from strategies import REPO, Generated, materialise, projects
 
-SCENARIOS = sorted((REPO / "scenarios").rglob("*.yaml"))
+SCENARIOS = discover([REPO / "scenarios"])
 
 
 def reference_accesses(an: Analyzer, person_id: str, sl: Slice) -> list[Access]:

@@ -25,12 +25,13 @@ from accesssim.graph.compile import _writers
 from accesssim.model.schema import Guarded, SystemModel
 from accesssim.reports.explain import explanation_to_dict
 from accesssim.search import compiled as compiled_module
+from accesssim.suite.suite import discover
 from accesssim.time.epochs import boundaries, epochs
 from accesssim.time.slices import Slice, build_slices
 from profiles import examples
 from strategies import REPO, Generated, materialise, projects
 
-SCENARIOS = sorted((REPO / "scenarios").rglob("*.yaml"))
+SCENARIOS = discover([REPO / "scenarios"])
 
 
 def _policy_date(value: str | None) -> dt.date | None:

@@ -14,6 +14,7 @@ import pytest
 from accesssim.engine import Project, load_project
 from accesssim.policy.lints import Lint, lint_project
 from accesssim.policy.rules import PolicyLine
+from accesssim.suite.suite import discover
 from helpers import REPO, line_of, make_project, run
 from helpers import Project as Copy
 
@@ -42,7 +43,7 @@ def appended(tmp_path: Path, *lines: str, scenario: str = "kansai") -> tuple[Cop
     return project, [before + 1 + i for i in range(len(lines))]
 
 
-SHIPPED = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "scenarios").rglob("*.yaml"))
+SHIPPED = sorted(p.relative_to(REPO).as_posix() for p in discover([REPO / "scenarios"]))
 
 
 @pytest.mark.parametrize("model", SHIPPED)

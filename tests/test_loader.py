@@ -14,6 +14,7 @@ import pytest
 
 from accesssim.errors import InputError
 from accesssim.model.loader import LINE_KEY, line_at, load_model, read_yaml
+from accesssim.suite.suite import discover
 from helpers import REPO, Project, assert_error, line_of, make_project, run
 
 # -- error paths through the CLI ---------------------------------------------------------------
@@ -432,7 +433,7 @@ def test_trust_field_of_another_system_is_a_warning(tmp_path: Path) -> None:
 
 def test_shipped_scenarios_have_no_warnings() -> None:
     """The examples show clean input: none of them triggers a warning."""
-    for model in sorted((REPO / "scenarios").rglob("*.yaml")):
+    for model in discover([REPO / "scenarios"]):
         assert load_model(model, REPO).warnings == (), model
 
 

@@ -29,11 +29,12 @@ from accesssim.engine import load_project
 from accesssim.errors import InputError
 from accesssim.policy.load import _build_enforcer
 from accesssim.policy.rules import RowsAdapter, _unbalanced, read_policy_file, split_line
+from accesssim.suite.suite import discover
 from accesssim.synth.generate import generate
 from profiles import examples
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = sorted((ROOT / "scenarios").rglob("*.yaml"))
+SCENARIOS = discover([ROOT / "scenarios"])
 
 CONF = """[request_definition]
 r = sub, obj, act

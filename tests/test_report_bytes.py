@@ -17,10 +17,11 @@ import pytest
 
 from accesssim.engine import analyze, load_project
 from accesssim.reports import OutputFormat, render
+from accesssim.suite.suite import discover
 
 ROOT = Path(__file__).resolve().parent.parent
 KEPT = ROOT / "tests" / "report_bytes"
-SCENARIOS = sorted((ROOT / "scenarios").rglob("*.yaml"))
+SCENARIOS = discover([ROOT / "scenarios"])
 UPDATE = os.environ.get("ACCESSSIM_UPDATE_REPORTS") == "1"
 SUFFIX = {OutputFormat.TEXT: "txt", OutputFormat.JSON: "json", OutputFormat.DOT: "dot"}
 

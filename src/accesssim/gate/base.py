@@ -25,6 +25,7 @@ from accesssim.engine import Project, load_project
 from accesssim.errors import AccessSimError, InputError, Problem
 from accesssim.model.loader import KEYS_KEY, default_root, parse_yaml
 from accesssim.model.provenance import Source
+from accesssim.suite.suite import is_scenario
 
 #: The files of one model version, by role: its counterpart in the other version has the same.
 Role = Literal["model", "conf", "policy"]
@@ -188,9 +189,9 @@ def renames_since(ref: str, top: Path) -> dict[PurePosixPath, PurePosixPath]:
 
 
 def removed_at_ref(ref: str, paths: list[Path], files: list[Path], top: Path) -> list[str]:
-    """Scenario files under ``paths`` at REF (as ``discover`` finds them: ``.yaml``/``.yml``
-    under a folder, a file named itself) that ``files`` (HEAD's) no longer holds: a scenario
-    deleted, renamed away or moved out of the gate's sight. Work-tree paths, sorted."""
+    """Scenario files under ``paths`` at REF (as ``discover`` finds them: ``is_scenario``
+    names under a folder, a file named itself) that ``files`` (HEAD's) no longer holds: a
+    scenario deleted, renamed away or moved out of the gate's sight. Work-tree paths, sorted."""
     here = {rel for f in files if (rel := _inside(f, top)) is not None}
     wanted = [(rel, p.is_file()) for p in paths if (rel := _inside(p, top)) is not None]
     if not wanted:
@@ -205,7 +206,7 @@ def removed_at_ref(ref: str, paths: list[Path], files: list[Path], top: Path) ->
         if meta.split(b" ")[1:2] != [b"blob"]:
             continue
         rel = PurePosixPath(name.decode("utf-8", errors="surrogateescape"))
-        scenario = any(rel == w if is_file else rel.suffix in (".yaml", ".yml")
+        scenario = any(rel == w if is_file else is_scenario(rel.name)
                        for w, is_file in wanted)
         if scenario and rel not in here:
             removed.add(rel.as_posix())

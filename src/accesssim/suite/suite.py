@@ -20,12 +20,25 @@ def _natural(text: str) -> list[object]:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
+#: Files kept beside scenarios that are not scenarios: change sets, must-keep and cost files
+#: (``whatif --change``, ``remediate --keep`` / ``--costs``), found by name in a folder.
+NOT_SCENARIOS = tuple(f".{kind}.{ext}" for kind in ("changes", "keep", "costs")
+                      for ext in ("yaml", "yml"))
+
+
+def is_scenario(name: str) -> bool:
+    """Whether a file found in a scenario folder is a scenario (by its name alone, so a
+    folder and a git tree at a ref are read alike)."""
+    return name.endswith((".yaml", ".yml")) and not name.endswith(NOT_SCENARIOS)
+
+
 def discover(paths: Iterable[Path]) -> list[Path]:
-    """Scenario files under the given files and folders, sorted."""
+    """Scenario files under the given files and folders, sorted. A file named itself is
+    taken whatever its name; in a folder, change, keep and cost files are not scenarios."""
     found: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            found.update(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+            found.update(p for p in path.rglob("*") if is_scenario(p.name))
         elif path.exists():
             found.add(path)
         else:
