@@ -1,0 +1,125 @@
+"""The hand-written remedy of every remediated incident, as a change set, and its must-keep
+access (scenarios/incidents/remedies, docs/incident-remedies.md).
+
+Each remedy applied to its incident leaves no finding, and the same Casbin decisions and the
+same accesses as the remediated variant; each keep item holds on the incident, on its
+remediated variant and on the incident with the remedy applied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from accesssim.changes.apply import loaded, patch
+from accesssim.changes.load import load_changes
+from accesssim.engine import Project, analyze, analyzer, load_project
+from accesssim.model.loader import read_yaml
+from accesssim.model.schema import Expectation
+from accesssim.suite.checks import ScenarioRun, check
+from accesssim.suite.suite import discover
+from helpers import REPO
+
+INCIDENTS = REPO / "scenarios" / "incidents"
+REMEDIES = INCIDENTS / "remedies"
+NAMES = sorted(p.name.removesuffix("-remediated.yaml")
+               for p in INCIDENTS.glob("*-remediated.yaml"))
+
+
+def keep_items(path: Path) -> list[Expectation]:
+    """The keep file's items, read as scenario expectations are (strict, with lines)."""
+    data = read_yaml(path, path.name)
+    assert set(data) - {"__line__", "__keys__"} == {"accesssim-keep", "keep"}
+    assert data["accesssim-keep"] == 1
+    return [Expectation.model_validate(item) for item in data["keep"]]
+
+
+def failing(project: Project, items: list[Expectation]) -> list[str]:
+    """The keep items that do not hold on the project, with what was found instead."""
+    run = ScenarioRun(project)
+    results = [check(run, item, project.loaded.display_path) for item in items]
+    return [f"{r.expectation}: {r.summary}; actual {r.actual}" for r in results if not r.passed]
+
+
+def test_every_remediated_incident_has_a_remedy_and_a_keep_file() -> None:
+    assert len(NAMES) == 9  # the 9 positive incidents with a hand-written remediated variant
+    assert sorted(p.name for p in REMEDIES.iterdir()) == sorted(
+        f"{name}.{kind}.yaml" for name in NAMES for kind in ("changes", "keep"))
+
+
+def test_scenario_discovery_leaves_change_and_keep_files_out(tmp_path: Path) -> None:
+    """A scenario folder may hold change sets and keep files: they are not scenarios, unless
+    named on their own."""
+    found = discover([REPO / "scenarios"])
+    assert not [p for p in found if p.is_relative_to(REMEDIES)]
+    assert len(found) == len(list((REPO / "scenarios").rglob("*.yaml"))) - 2 * len(NAMES)
+    for name in ("a.yaml", "b.yml", "c.changes.yaml", "d.keep.yml", "e.costs.yaml",
+                 "changes.yaml"):
+        (tmp_path / name).write_text("", encoding="utf-8")
+    assert [p.name for p in discover([tmp_path])] == ["a.yaml", "b.yml", "changes.yaml"]
+    assert discover([tmp_path / "c.changes.yaml"]) == [tmp_path / "c.changes.yaml"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_keep_items_hold_on_the_incident_and_its_remediated_variant(name: str) -> None:
+    """Must-keep access is access the incident had and the hand-written fix kept: not a
+    right the fix added (that would be a gain, not something to keep)."""
+    items = keep_items(REMEDIES / f"{name}.keep.yaml")
+    assert items and all(i.decision and i.decision.expect == "allow" for i in items)
+    assert len({i.id for i in items}) == len(items)
+    for model in (f"{name}.yaml", f"{name}-remediated.yaml"):
+        assert failing(load_project(INCIDENTS / model, REPO), items) == [], model
+
+
+def decisions(project: Project, days: list[dt.date]) -> dict[tuple[str, ...], bool]:
+    """Every Casbin request an account of the model can make, in every mode on these days."""
+    model, policy = project.loaded.model, project.policy
+    objects = [(s.id, o, act) for s in model.systems
+               for o, act in [*((sc.id, "open") for sc in s.screens),
+                              *((f.id, "unmask") for f in s.fields)]]
+    return {(a.id, sys, obj, act, mode, day.isoformat()):
+            policy.enforce(a.id, sys, obj, act, mode, day)
+            for a in model.accounts for sys, obj, act in objects
+            for mode in model.modes for day in days}
+
+
+def slice_days(*projects: Project) -> list[dt.date]:
+    """A day of every epoch of either model: where one model's dates cut, both are asked."""
+    return sorted({sl.day for project in projects
+                   for sl in analyzer(project, modes=project.loaded.model.modes).slices})
+
+
+def seen_on(project: Project, days: list[dt.date]) -> set[tuple[str, ...]]:
+    """Who, inside or outside the boundary, can see which non-public field in clear with which
+    account and how, in every mode on these days (which terminal, where and over which
+    screens is left out: a remedy may stand a terminal elsewhere or mask a column instead of
+    removing it)."""
+    found = set()
+    for day in days:
+        engine = analyzer(project, modes=project.loaded.model.modes, at=day)
+        for sl in engine.slices:
+            for person in sorted(engine.people):
+                for a in engine.accesses(person, sl):
+                    found |= {(sl.mode, day.isoformat(), person, a.account, a.way, field)
+                              for field, walks in engine.field_walks(a, sl).items() if walks}
+    return found
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_remedy_applied_to_the_incident_is_its_remediated_variant(name: str) -> None:
+    """No finding; the remediated variant's Casbin decisions and who sees what; every keep item."""
+    incident = load_project(INCIDENTS / f"{name}.yaml", REPO)
+    remediated = load_project(INCIDENTS / f"{name}-remediated.yaml", REPO)
+    changes = load_changes(REMEDIES / f"{name}.changes.yaml", f"{name}.changes.yaml")
+    assert changes.changes
+    before = analyze(incident, modes=incident.loaded.model.modes)
+    assert before.findings  # a remedy of something
+    with loaded(incident, patch(incident, changes.changes)) as fixed:
+        report = analyze(fixed, modes=fixed.loaded.model.modes)
+        assert [f.id for f in report.findings] == []
+        days = slice_days(fixed, remediated)
+        assert decisions(fixed, days) == decisions(remediated, days)
+        assert seen_on(fixed, days) == seen_on(remediated, days)
+        assert failing(fixed, keep_items(REMEDIES / f"{name}.keep.yaml")) == []
