@@ -67,16 +67,23 @@ def validate(model: Path, root: Path | None, fmt: str, strict: bool) -> None:
 @click.command()
 @click.option("--waivers", is_flag=True,
               help="Print the schema of the waiver file (accesssim-waivers.yaml) instead.")
+@click.option("--changes", is_flag=True,
+              help="Print the schema of the change-set file (accesssim whatif --change) instead.")
 @handles_errors
-def schema(waivers: bool) -> None:
-    """Print the JSON Schema of the model format (or of the waiver file).
+def schema(waivers: bool, changes: bool) -> None:
+    """Print the JSON Schema of the model format (or of the waiver or change-set file).
 
     \b
     Examples:
       accesssim schema > model.schema.json
       accesssim schema --waivers > waivers.schema.json
+      accesssim schema --changes > changes.schema.json
     """
-    if waivers:
+    if waivers and changes:
+        raise click.UsageError("give --waivers or --changes, not both")
+    if changes:
+        from accesssim.changes.load import json_schema
+    elif waivers:
         from accesssim.gate.waivers import json_schema
     else:
         from accesssim.model.schema import json_schema

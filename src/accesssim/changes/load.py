@@ -1,0 +1,291 @@
+"""The change-set file (docs/whatif.md): read strictly, every problem at its line, at once.
+
+Read like the waiver file: the model's safe YAML loader keeps lines, pydantic classes (one per
+kind) check every item, and the JSON Schema (``accesssim schema --changes``) is generated from
+the same classes, so the documented format and the reader cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from accesssim.changes.spec import KINDS, Change, ChangeSet
+from accesssim.errors import InputError, Problem
+from accesssim.model.loader import line_at, read_yaml
+from accesssim.model.provenance import Source
+from accesssim.model.schema import Purpose
+from accesssim.mutate.edits import scalar
+
+VERSION_KEY = "accesssim-changes"
+FORMAT_VERSION = 1
+
+
+class _Strict(BaseModel):
+    """Frozen, strict (no quoted date, no ``'yes'`` for true), unknown keys refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, populate_by_name=False)
+
+    line: SkipJsonSchema[int] = Field(default=0, alias="__line__", exclude=True)
+    key_lines: SkipJsonSchema[dict[str, int]] = Field(
+        default_factory=dict, alias="__keys__", exclude=True)
+
+
+_Id = Field(min_length=1)
+
+
+class _Link(_Strict):
+    member: str = Field(min_length=1, description="An account or role (the g line's first value).")
+    role: str = Field(min_length=1, description="The role (the g line's second value).")
+    system: str | None = Field(default=None, min_length=1,
+                               description="The domain (the g line's third value), if the "
+                                           "role definition has one.")
+
+
+class _Rule(_Strict):
+    rule: str = Field(min_length=1, description='A policy line as written in the CSV, e.g. '
+                                                '"p, retail, takuso, menu, open, allow, *, *, *".')
+
+
+class _Gate(_Strict):
+    """Exactly one of the targets."""
+
+    rule: str | None = Field(default=None, min_length=1, description="A p line's values.")
+    account: str | None = Field(default=None, min_length=1)
+    terminal: str | None = Field(default=None, min_length=1)
+    location: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> _Gate:
+        named = [k for k in _TARGETS if getattr(self, k, None) is not None]
+        if len(named) != 1:
+            allowed = ", ".join(k for k in _TARGETS if k in type(self).model_fields)
+            raise ValueError(f"name exactly one of {allowed} (given: {', '.join(named) or 'none'})")
+        return self
+
+
+_TARGETS = ("rule", "account", "terminal", "location", "person", "screen")
+
+
+class _Extend(_Gate):
+    person: str | None = Field(default=None, min_length=1)
+    screen: str | None = Field(default=None, min_length=1,
+                               description="A screen id, or SYSTEM/SCREEN when ids repeat.")
+    until: dt.date | None = Field(default=None, description="The new last day (inclusive), "
+                                                            "YYYY-MM-DD unquoted; null or "
+                                                            "omitted: no end.")
+
+
+class _Terminal(_Strict):
+    terminal: str = _Id
+
+
+class _MoveTerminal(_Terminal):
+    to: str = Field(min_length=1, description="The location it now stands at.")
+
+
+class _TerminalPerson(_Terminal):
+    person: str = _Id
+
+
+class _Session(_Terminal):
+    account: str = _Id
+
+
+class _Display(_Strict):
+    screen: str = Field(min_length=1, description="A screen id, or SYSTEM/SCREEN when ids repeat.")
+    field: str = Field(min_length=1, description="A field id shown on that screen.")
+
+
+class _Mask(_Display):
+    masking: Literal["policy", "masked"] = "policy"
+
+
+class _Unmask(_Display):
+    purpose: Purpose | None = None
+
+
+class _Transition(_Strict):
+    source: str = Field(alias="from", min_length=1,
+                        description="The source screen (or SYSTEM/SCREEN).")
+    target: str = Field(alias="to", min_length=1, description="The target screen id.")
+
+
+class _Account(_Strict):
+    account: str = _Id
+
+
+class _Share(_Account):
+    person: str = _Id
+
+
+class _LocationOrg(_Strict):
+    location: str = _Id
+    org: str = _Id
+
+
+class _Split(_Strict):
+    system: str = Field(min_length=1, description="The shared system.")
+    into: str = Field(min_length=1, description="The id of the new system.")
+    screens: list[str] = Field(min_length=1, description="The screens the new system copies.")
+    for_: list[str] = Field(alias="for", min_length=1,
+                            description="The organizations whose accounts move to the new system.")
+    name: str | None = Field(default=None, min_length=1, description="The new system's name.")
+
+
+_PARAMS: dict[str, type[_Strict]] = {
+    "revoke": _Link, "grant": _Link, "remove_rule": _Rule, "add_rule": _Rule,
+    "gate_to_disaster": _Gate, "ungate": _Gate, "extend": _Extend,
+    "move_terminal": _MoveTerminal, "withdraw_terminal": _Terminal,
+    "hand_terminal": _TerminalPerson, "unassign_terminal": _TerminalPerson,
+    "end_session": _Session, "mask": _Mask, "unmask": _Unmask, "check": _Transition,
+    "uncheck": _Transition, "rotate": _Account, "share_credential": _Share,
+    "close_location": _LocationOrg, "open_location": _LocationOrg, "split_system": _Split,
+}
+assert set(_PARAMS) == set(KINDS), "every kind has its parameter class"
+
+
+class ChangeItem(_Strict):
+    """One change: exactly one kind key, its parameters, and an optional note."""
+
+    revoke: _Link | None = None
+    grant: _Link | None = None
+    remove_rule: _Rule | None = None
+    add_rule: _Rule | None = None
+    gate_to_disaster: _Gate | None = None
+    ungate: _Gate | None = None
+    extend: _Extend | None = None
+    move_terminal: _MoveTerminal | None = None
+    withdraw_terminal: _Terminal | None = None
+    hand_terminal: _TerminalPerson | None = None
+    unassign_terminal: _TerminalPerson | None = None
+    end_session: _Session | None = None
+    mask: _Mask | None = None
+    unmask: _Unmask | None = None
+    check: _Transition | None = None
+    uncheck: _Transition | None = None
+    rotate: _Account | None = None
+    share_credential: _Share | None = None
+    close_location: _LocationOrg | None = None
+    open_location: _LocationOrg | None = None
+    split_system: _Split | None = None
+    note: str | None = Field(default=None, description="Why (free text).")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ChangeItem:
+        named = [k for k in KINDS if getattr(self, k) is not None]
+        if len(named) != 1:
+            raise ValueError(f"each change has exactly one kind key (given: "
+                             f"{', '.join(named) or 'none'}); kinds: {', '.join(KINDS)}")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in KINDS if getattr(self, k) is not None)
+
+
+assert set(ChangeItem.model_fields) - {"line", "key_lines", "note"} == set(KINDS)
+
+
+class ChangeFile(_Strict):
+    """The whole change-set file."""
+
+    version: Literal[1] = Field(alias="accesssim-changes", description="Format version: 1.")
+    note: str | None = Field(default=None, description="What the change set is for.")
+    changes: list[ChangeItem] = Field(min_length=1,
+                                      description="The changes, applied in this order.")
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _exact_version(cls, value: object) -> object:
+        if type(value) is not int or value != FORMAT_VERSION:
+            raise ValueError(f"the change-set version must be the number {FORMAT_VERSION}, "
+                             f"not {value!r}")
+        return value
+
+
+def json_schema() -> dict[str, object]:
+    """The JSON Schema of the change-set file (``accesssim schema --changes``)."""
+    schema = ChangeFile.model_json_schema(by_alias=True)
+    item = schema["$defs"]["ChangeItem"]
+    item["minProperties"] = 1
+    item["oneOf"] = [{"required": [kind]} for kind in KINDS]
+    for name, defn in schema["$defs"].items():
+        if name in ("_Gate", "_Extend"):
+            targets = [k for k in _TARGETS if k in defn["properties"]]
+            defn["oneOf"] = [{"required": [k]} for k in targets]
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://accesssim.invalid/schema/changes-v1.json"
+    return schema
+
+
+def load_changes(path: Path, shown: str) -> ChangeSet:
+    """Read a change-set file (``shown``: its path as users see it); raise InputError listing
+    every problem with its line."""
+    data = read_yaml(path, shown)
+    if not isinstance(data, dict):
+        raise InputError.single(shown, 1, "the change set must be a YAML mapping with "
+                                          f"'{VERSION_KEY}: {FORMAT_VERSION}' and 'changes'")
+    try:
+        parsed = ChangeFile.model_validate(data)
+    except ValidationError as exc:
+        raise InputError([_problem(err, data, shown) for err in exc.errors()]) from None
+    out = []
+    for item in parsed.changes:
+        kind = item.kind
+        params = getattr(item, kind)
+        assert isinstance(params, _Strict)
+        values = params.model_dump(by_alias=True, exclude_none=True)
+        out.append(Change.make(kind, Source(shown, item.line), **values))
+    return ChangeSet(tuple(out), shown, parsed.note)
+
+
+def _problem(err: Any, data: Any, shown: str) -> Problem:
+    """One validation error as a Problem at the line of the key (or item) it is about."""
+    loc = list(err["loc"])
+    where = ".".join(str(p) for p in loc) or "(top level)"
+    kind, message = err["type"], err["msg"]
+    if kind == "extra_forbidden":
+        message = "unknown key"
+        if len(loc) == 3 and loc[0] == "changes":
+            message = f"unknown kind (kinds: {', '.join(KINDS)})"
+        elif len(loc) == 4 and loc[0] == "changes" and loc[2] in _PARAMS:
+            allowed = _PARAMS[loc[2]].model_fields
+            names = [f.alias or n for n, f in allowed.items() if n not in ("line", "key_lines")]
+            message = f"unknown parameter of {loc[2]} (it takes: {', '.join(names)})"
+    elif kind == "missing":
+        message = "missing key"
+    elif kind in ("string_too_short", "too_short"):
+        message = "must not be empty"
+    elif kind == "date_type":
+        given = err.get("input")
+        message = f"{given!r} is not a date: write it unquoted as YYYY-MM-DD"
+    elif kind == "model_type":
+        message = "must be a mapping"
+    elif kind == "list_type":
+        message = "must be a list"
+    elif kind == "value_error":
+        message = str(err["ctx"]["error"])
+    return Problem(shown, line_at(data, loc), f"{where}: {message}")
+
+
+def dump_changes(cs: ChangeSet) -> str:
+    """The change set as a file ``load_changes`` reads back to changes with equal keys."""
+    out = [f"{VERSION_KEY}: {FORMAT_VERSION}"]
+    if cs.note is not None:
+        out.append(f"note: {scalar(cs.note)}")
+    out.append("changes:")
+    for change in cs.changes:
+        params = ", ".join(f"{name}: {_flow(value)}" for name, value in change.params)
+        out.append(f"  - {change.kind}: {{{params}}}")
+    return "\n".join(out) + "\n"
+
+
+def _flow(value: object) -> str:
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    return scalar(value)
