@@ -9,9 +9,12 @@ remediated variant and on the incident with the remedy applied.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
+import jsonschema
 import pytest
+import yaml
 
 from accesssim.changes.apply import loaded, patch
 from accesssim.changes.load import load_changes
@@ -60,6 +63,14 @@ def test_scenario_discovery_leaves_change_and_keep_files_out(tmp_path: Path) -> 
         (tmp_path / name).write_text("", encoding="utf-8")
     assert [p.name for p in discover([tmp_path])] == ["a.yaml", "b.yml", "changes.yaml"]
     assert discover([tmp_path / "c.changes.yaml"]) == [tmp_path / "c.changes.yaml"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_change_sets_follow_the_shipped_json_schema(name: str) -> None:
+    schema = json.loads((REPO / "src" / "accesssim" / "data" / "changes.schema.json")
+                        .read_text(encoding="utf-8"))
+    text = (REMEDIES / f"{name}.changes.yaml").read_text(encoding="utf-8")
+    jsonschema.validate(yaml.safe_load(text), schema)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -117,6 +128,7 @@ def test_the_remedy_applied_to_the_incident_is_its_remediated_variant(name: str)
     before = analyze(incident, modes=incident.loaded.model.modes)
     assert before.findings  # a remedy of something
     with loaded(incident, patch(incident, changes.changes)) as fixed:
+        assert fixed.loaded.warnings == ()  # clean input, as every shipped scenario
         report = analyze(fixed, modes=fixed.loaded.model.modes)
         assert [f.id for f in report.findings] == []
         days = slice_days(fixed, remediated)
