@@ -19,10 +19,12 @@ import yaml
 from accesssim.changes.apply import loaded, patch
 from accesssim.changes.load import load_changes
 from accesssim.engine import Project, analyze, analyzer, load_project
+from accesssim.gate.base import removed_at_ref
 from accesssim.model.loader import read_yaml
 from accesssim.model.schema import Expectation
 from accesssim.suite.checks import ScenarioRun, check
 from accesssim.suite.suite import discover
+from gate_repos import commit_all, new_repo
 from helpers import REPO
 
 INCIDENTS = REPO / "scenarios" / "incidents"
@@ -63,6 +65,19 @@ def test_scenario_discovery_leaves_change_and_keep_files_out(tmp_path: Path) -> 
         (tmp_path / name).write_text("", encoding="utf-8")
     assert [p.name for p in discover([tmp_path])] == ["a.yaml", "b.yml", "changes.yaml"]
     assert discover([tmp_path / "c.changes.yaml"]) == [tmp_path / "c.changes.yaml"]
+
+
+def test_a_change_set_at_a_git_ref_is_no_removed_scenario(tmp_path: Path) -> None:
+    """``check --base-ref`` reads a folder at the ref by the same names: a change or keep file
+    there is not a scenario HEAD lost."""
+    top = new_repo(tmp_path)
+    folder = top / "designs"
+    folder.mkdir()
+    for name in ("a.yaml", "a.changes.yaml", "a.keep.yaml", "gone.yaml"):
+        (folder / name).write_text("x: 1\n", encoding="utf-8")
+    ref = commit_all(top, "base")
+    (folder / "gone.yaml").unlink()
+    assert removed_at_ref(ref, [folder], discover([folder]), top) == ["designs/gone.yaml"]
 
 
 @pytest.mark.parametrize("name", NAMES)
