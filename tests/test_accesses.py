@@ -29,7 +29,7 @@ from accesssim.time.slices import Slice
 from profiles import examples
 from strategies import REPO, Generated, materialise, projects
 
-SCENARIOS = discover([REPO / "scenarios"])
+SCENARIOS = discover([REPO / "scenarios"])  # change sets there are no scenarios
 
 
 def reference_accesses(an: Analyzer, person_id: str, sl: Slice) -> list[Access]:

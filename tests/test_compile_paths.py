@@ -31,7 +31,7 @@ from accesssim.time.slices import Slice, build_slices
 from profiles import examples
 from strategies import REPO, Generated, materialise, projects
 
-SCENARIOS = discover([REPO / "scenarios"])
+SCENARIOS = discover([REPO / "scenarios"])  # change sets there are no scenarios
 
 
 def _policy_date(value: str | None) -> dt.date | None:

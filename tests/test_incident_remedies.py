@@ -59,25 +59,32 @@ def test_scenario_discovery_leaves_change_and_keep_files_out(tmp_path: Path) -> 
     named on their own."""
     found = discover([REPO / "scenarios"])
     assert not [p for p in found if p.is_relative_to(REMEDIES)]
-    assert len(found) == len(list((REPO / "scenarios").rglob("*.yaml"))) - 2 * len(NAMES)
-    for name in ("a.yaml", "b.yml", "c.changes.yaml", "d.keep.yml", "e.costs.yaml",
-                 "changes.yaml"):
-        (tmp_path / name).write_text("", encoding="utf-8")
-    assert [p.name for p in discover([tmp_path])] == ["a.yaml", "b.yml", "changes.yaml"]
-    assert discover([tmp_path / "c.changes.yaml"]) == [tmp_path / "c.changes.yaml"]
+    files = {"a.yaml": "accesssim: 1\n", "b.yml": "# a comment\naccesssim: 1\n",
+             "c.yaml": "# a change set\n\naccesssim-changes: 1\nchanges: []\n",
+             "d.yml": "accesssim-keep: 1\nkeep: []\n", "e.yaml": "accesssim-costs: 1\n"}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert [p.name for p in discover([tmp_path])] == ["a.yaml", "b.yml"]
+    assert discover([tmp_path / "c.yaml"]) == [tmp_path / "c.yaml"]
 
 
 def test_a_change_set_at_a_git_ref_is_no_removed_scenario(tmp_path: Path) -> None:
-    """``check --base-ref`` reads a folder at the ref by the same names: a change or keep file
-    there is not a scenario HEAD lost."""
+    """``check --base-ref`` reads a folder at the ref as ``discover`` reads it: a change or
+    keep file there is not a scenario HEAD lost; a scenario deleted since is."""
     top = new_repo(tmp_path)
     folder = top / "designs"
     folder.mkdir()
-    for name in ("a.yaml", "a.changes.yaml", "a.keep.yaml", "gone.yaml"):
-        (folder / name).write_text("x: 1\n", encoding="utf-8")
+    files = {"a.yaml": "x: 1\n", "a-fix.yaml": "accesssim-changes: 1\n",
+             "a-keep.yaml": "# must keep\naccesssim-keep: 1\n", "gone.yaml": "x: 1\n"}
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
     ref = commit_all(top, "base")
     (folder / "gone.yaml").unlink()
     assert removed_at_ref(ref, [folder], discover([folder]), top) == ["designs/gone.yaml"]
+    (folder / "a-fix.yaml").unlink()  # a change set deleted since is no scenario lost either
+    assert removed_at_ref(ref, [folder], discover([folder]), top) == ["designs/gone.yaml"]
+    named = folder / "a-keep.yaml"  # named itself it is a scenario, whatever it holds
+    assert removed_at_ref(ref, [named], [], top) == ["designs/a-keep.yaml"]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -90,24 +90,54 @@ def loaded(project: Project, patched: Patched) -> Iterator[Project]:
     """The patched project loaded from a scratch copy of its layout (removed afterwards).
 
     The ``LoadedPolicy`` is reused when no Casbin file changed and the loader would try the
-    same trial request (mutate/apply.py says why that is exact). Raises InputError when the
-    loader refuses the edited files (cited at the scratch copy's paths, which read as the
-    project's).
+    same trial request (mutate/apply.py says why that is exact). When the loader refuses the
+    edited files, InputError names the first change after which they no longer load, at its
+    own line, with what the loader said.
     """
     folder = Path(tempfile.mkdtemp(prefix="accesssim-changes-"))
     try:
-        _write_all(folder, patched)
-        model = folder / project.loaded.display_path
-        if patched.policy_changed:
-            yield load_project(model, folder)
-        else:
-            again = load_model(model, folder)
-            if _trial_request(again) == _trial_request(project.loaded):
-                yield Project(again, project.policy)
-            else:
-                yield load_project(model, folder, known=again)
+        try:
+            again = _load(project, patched, folder)
+        except InputError as exc:
+            raise _culprit(project, patched, exc) from None
+        yield again
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _load(project: Project, patched: Patched, folder: Path) -> Project:
+    _write_all(folder, patched)
+    model = folder / project.loaded.display_path
+    if patched.policy_changed:
+        return load_project(model, folder)
+    again = load_model(model, folder)
+    if _trial_request(again) == _trial_request(project.loaded):
+        return Project(again, project.policy)
+    return load_project(model, folder, known=again)
+
+
+def _culprit(project: Project, patched: Patched, exc: InputError) -> InputError:
+    """The first change after which the files no longer load (each prefix loaded in turn)."""
+    for count, change in enumerate(patched.changes, start=1):
+        folder = Path(tempfile.mkdtemp(prefix="accesssim-changes-"))
+        try:
+            _load(project, patch(project, patched.changes[:count]), folder)
+        except InputError as found:
+            said = "; ".join(str(p) for p in found.problems[:3])
+            more = f" (and {len(found.problems) - 3} more)" if len(found.problems) > 3 else ""
+            return refuse(change, f"after this change the files no longer load: {said}{more}")
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    return exc
+
+
+def refuse_target(project: Project, folder: Path) -> None:
+    """``write`` would replace one of the project's own files there: refused."""
+    inputs = {p.resolve() for p in project.inputs}
+    for shown in files(project):
+        if (folder / shown).resolve() in inputs:
+            raise InputError.single(str(folder), 0, f"writing there would replace the input "
+                                                    f"{shown}: choose another folder")
 
 
 def write(project: Project, patched: Patched, folder: Path) -> Path:
@@ -116,11 +146,7 @@ def write(project: Project, patched: Patched, folder: Path) -> Path:
     All or nothing: the files are written to a scratch folder beside ``folder`` and moved in
     place only when all are written. Never replaces one of the project's own files.
     """
-    inputs = {p.resolve() for p in project.inputs}
-    for shown in patched.texts:
-        if (folder / shown).resolve() in inputs:
-            raise InputError.single(str(folder), 0, f"writing there would replace the input "
-                                                    f"{shown}: choose another folder")
+    refuse_target(project, folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".accesssim-write-", dir=folder.parent))
     try:

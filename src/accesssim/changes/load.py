@@ -279,10 +279,14 @@ def dump_changes(cs: ChangeSet) -> str:
     if cs.note is not None:
         out.append(f"note: {scalar(cs.note)}")
     out.append("changes:")
-    for change in cs.changes:
-        params = ", ".join(f"{name}: {_flow(value)}" for name, value in change.params)
-        out.append(f"  - {change.kind}: {{{params}}}")
+    out += [f"  - {describe(change)}" for change in cs.changes]
     return "\n".join(out) + "\n"
+
+
+def describe(change: Change) -> str:
+    """One change as its change-set line reads: ``kind: {param: value, ...}``."""
+    params = ", ".join(f"{name}: {_flow(value)}" for name, value in change.params)
+    return f"{change.kind}: {{{params}}}"
 
 
 def _flow(value: object) -> str:

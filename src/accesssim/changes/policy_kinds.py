@@ -114,6 +114,8 @@ def extend(st: State, c: Change) -> list[Edit]:
         fail("until must be a date (YYYY-MM-DD) or null")
     new = until.isoformat() if until is not None else ANY
     tokens = _rule(st, c)
+    if not st.equal_rows(tokens):
+        fail(f"no line {', '.join(tokens)} in {st.csv_file} ({st.similar(tokens)})")
     if "valid_from" in st.p_tokens and tokens[0] == "p":
         start = tokens[1 + st.p_tokens.index("valid_from")]
         if start != ANY and new != ANY and start > new:

@@ -62,6 +62,7 @@ class State:
         self.texts = {shown: read_text(path) for shown, path in files(project).items()}
         self.p_tokens = policy.p_tokens
         self.role_domains = dict(policy.role_domains)
+        self.dom_equal = bool(policy.shape.dom_equal)
         model = policy.enforcer.model
         self.definitions: dict[str, int] = {}
         for sec in ("p", "g"):

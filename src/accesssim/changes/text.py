@@ -7,6 +7,7 @@ from __future__ import annotations
 import yaml
 
 from accesssim.mutate.edits import Edit, child, set_key
+from accesssim.mutate.edits import apply as apply_edits
 
 
 def end(node: yaml.Node) -> int:
@@ -58,22 +59,28 @@ def remove_item(file: str, text: str, mapping: yaml.Node, key: str, index: int) 
 
 def add_entry(file: str, text: str, mapping: yaml.Node, key: str, value: str) -> Edit:
     """Append the flow scalar ``value`` to the list under ``key`` (created when absent)."""
+    return add_entries(file, text, mapping, key, [value])
+
+
+def add_entries(file: str, text: str, mapping: yaml.Node, key: str, new: list[str]) -> Edit:
+    """Append the flow scalars ``new`` to the list under ``key`` (created when absent)."""
     seq = child(mapping, key)
+    joined = ", ".join(new)
     if seq is None or not isinstance(seq, yaml.SequenceNode) or (seq.flow_style is False
                                                                   and not seq.value):
-        return put_key(file, text, mapping, key, f"[{value}]")
+        return put_key(file, text, mapping, key, f"[{joined}]")
     if seq.flow_style:
         if not seq.value:
-            return Edit(file, seq.start_mark.index, seq.end_mark.index, f"[{value}]")
+            return Edit(file, seq.start_mark.index, seq.end_mark.index, f"[{joined}]")
         at = seq.value[-1].end_mark.index
-        return Edit(file, at, at, f", {value}")
+        return Edit(file, at, at, f", {joined}")
     last = seq.value[-1]
     start = _line_start(text, last.start_mark.index)
     dash = text.rfind("-", start, last.start_mark.index)
     indent = text[start:dash]
     at = _line_after(text, end(last))
     joint = "" if at == 0 or text[at - 1] == "\n" else "\n"
-    return Edit(file, at, at, f"{joint}{indent}- {value}\n")
+    return Edit(file, at, at, joint + "".join(f"{indent}- {v}\n" for v in new))
 
 
 def remove_key(file: str, text: str, mapping: yaml.Node, key: str) -> Edit:
@@ -94,6 +101,24 @@ def remove_key(file: str, text: str, mapping: yaml.Node, key: str) -> Edit:
         nxt = pairs[1][0]
         return Edit(file, k.start_mark.index, nxt.start_mark.index, "")
     return Edit(file, _line_start(text, k.start_mark.index), _line_after(text, end(v)), "")
+
+
+def node_text(text: str, node: yaml.Node, made: list[Edit], column: int) -> str:
+    """A node's own text with the edits that fall inside it made, its continuation lines
+    moved from its column to ``column`` (to be written at another indentation)."""
+    start, stop = int(node.start_mark.index), end(node)
+    inside = [Edit(e.file, e.start - start, e.end - start, e.text) for e in made
+              if start <= e.start and e.end <= stop]
+    body = apply_edits(text[start:stop], inside)
+    delta = column - int(node.start_mark.column)
+    lines = body.split("\n")
+    for i in range(1, len(lines)):
+        if delta > 0 and lines[i].strip():
+            lines[i] = " " * delta + lines[i]
+        elif delta < 0:
+            cut = len(lines[i]) - len(lines[i].lstrip(" "))
+            lines[i] = lines[i][min(cut, -delta):]
+    return "\n".join(lines)
 
 
 def line_spans(text: str) -> list[tuple[int, int, int]]:

@@ -19,6 +19,7 @@ from accesssim.cli.guard import Group
 from accesssim.cli.mutate import mutate_cmd
 from accesssim.cli.suite import test_cmd
 from accesssim.cli.validate import schema, validate
+from accesssim.cli.whatif import whatif_cmd
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -42,3 +43,4 @@ def main() -> None:
 for command in (analyze_cmd, validate, explain, schema, generate, test_cmd, init, diff_cmd,
                 check_cmd, mutate_cmd):
     main.add_command(command)
+main.add_command(whatif_cmd)

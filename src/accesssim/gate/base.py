@@ -25,7 +25,7 @@ from accesssim.engine import Project, load_project
 from accesssim.errors import AccessSimError, InputError, Problem
 from accesssim.model.loader import KEYS_KEY, default_root, parse_yaml
 from accesssim.model.provenance import Source
-from accesssim.suite.suite import is_scenario
+from accesssim.suite.suite import other_format
 
 #: The files of one model version, by role: its counterpart in the other version has the same.
 Role = Literal["model", "conf", "policy"]
@@ -189,9 +189,10 @@ def renames_since(ref: str, top: Path) -> dict[PurePosixPath, PurePosixPath]:
 
 
 def removed_at_ref(ref: str, paths: list[Path], files: list[Path], top: Path) -> list[str]:
-    """Scenario files under ``paths`` at REF (as ``discover`` finds them: ``is_scenario``
-    names under a folder, a file named itself) that ``files`` (HEAD's) no longer holds: a
-    scenario deleted, renamed away or moved out of the gate's sight. Work-tree paths, sorted."""
+    """Scenario files under ``paths`` at REF (as ``discover`` finds them: ``.yaml``/``.yml``
+    under a folder, not another format's file; a file named itself) that ``files`` (HEAD's)
+    no longer holds: a scenario deleted, renamed away or moved out of the gate's sight.
+    Work-tree paths, sorted."""
     here = {rel for f in files if (rel := _inside(f, top)) is not None}
     wanted = [(rel, p.is_file()) for p in paths if (rel := _inside(p, top)) is not None]
     if not wanted:
@@ -206,14 +207,25 @@ def removed_at_ref(ref: str, paths: list[Path], files: list[Path], top: Path) ->
         if meta.split(b" ")[1:2] != [b"blob"]:
             continue
         rel = PurePosixPath(name.decode("utf-8", errors="surrogateescape"))
-        scenario = any(rel == w if is_file else is_scenario(rel.name)
+        scenario = any(rel == w if is_file else rel.suffix in (".yaml", ".yml")
                        for w, is_file in wanted)
-        if scenario and rel not in here:
+        if scenario and rel not in here and not _other_format_at(ref, rel, top, wanted):
             removed.add(rel.as_posix())
     if removed:  # a scenario renamed to one HEAD has is compared with its old self
         removed -= {old.as_posix() for new, old in renames_since(ref, top).items()
                     if new in here}
     return sorted(removed)
+
+
+def _other_format_at(ref: str, rel: PurePosixPath, top: Path,
+                     wanted: list[tuple[PurePosixPath, bool]]) -> bool:
+    """A file a folder held at REF that was a change set (or another format's file) then:
+    no scenario, so not one HEAD lost. Read only for files HEAD does not hold."""
+    if (rel, True) in wanted:
+        return False  # named itself: a scenario whatever it holds
+    data = _show(ref, rel, top)
+    return data is not None and other_format(
+        data.decode("utf-8", errors="replace").splitlines())
 
 
 @contextmanager

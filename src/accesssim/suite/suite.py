@@ -20,25 +20,38 @@ def _natural(text: str) -> list[object]:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
-#: Files kept beside scenarios that are not scenarios: change sets, must-keep and cost files
-#: (``whatif --change``, ``remediate --keep`` / ``--costs``), found by name in a folder.
-NOT_SCENARIOS = tuple(f".{kind}.{ext}" for kind in ("changes", "keep", "costs")
-                      for ext in ("yaml", "yml"))
+#: The version keys of the other YAML formats (change sets, keep and cost files, waivers): a
+#: file a folder holds that starts with one of them is no scenario (docs/whatif.md).
+OTHER_FORMATS = ("accesssim-changes:", "accesssim-keep:", "accesssim-costs:",
+                 "accesssim-waivers:")
 
 
-def is_scenario(name: str) -> bool:
-    """Whether a file found in a scenario folder is a scenario (by its name alone, so a
-    folder and a git tree at a ref are read alike)."""
-    return name.endswith((".yaml", ".yml")) and not name.endswith(NOT_SCENARIOS)
+def other_format(lines: Iterable[str]) -> bool:
+    """The first line that is not blank or a comment starts with another format's key (read
+    alike from a folder and from a git ref: gate/base.py)."""
+    for line in lines:
+        if line.strip() and not line.lstrip().startswith("#"):
+            return line.lstrip("\ufeff").startswith(OTHER_FORMATS)
+    return False
+
+
+def _other_format(path: Path) -> bool:
+    """The file is another format's (``other_format`` on its lines)."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            return other_format(handle)
+    except OSError:
+        return False  # the loader reports it
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
-    """Scenario files under the given files and folders, sorted. A file named itself is
-    taken whatever its name; in a folder, change, keep and cost files are not scenarios."""
+    """Scenario files under the given files and folders, sorted (in a folder, change sets and
+    the other formats' files are passed over; a file named explicitly is always a scenario)."""
     found: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            found.update(p for p in path.rglob("*") if is_scenario(p.name))
+            found.update(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")
+                         and not _other_format(p))
         elif path.exists():
             found.add(path)
         else:
