@@ -25,7 +25,7 @@ from accesssim.model.schema import Expectation
 from accesssim.suite.checks import ScenarioRun, check
 from accesssim.suite.suite import discover
 from gate_repos import commit_all, new_repo
-from helpers import REPO
+from helpers import REPO, run
 
 INCIDENTS = REPO / "scenarios" / "incidents"
 REMEDIES = INCIDENTS / "remedies"
@@ -157,3 +157,19 @@ def test_the_remedy_applied_to_the_incident_is_its_remediated_variant(name: str)
         assert decisions(fixed, days) == decisions(remediated, days)
         assert seen_on(fixed, days) == seen_on(remediated, days)
         assert failing(fixed, keep_items(REMEDIES / f"{name}.keep.yaml")) == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_whatif_shows_every_finding_of_the_incident_gone(name: str) -> None:
+    """``accesssim whatif`` with the remedy: nothing opened or widened (exit 0), every finding
+    of the incident gone, none new or left."""
+    incident = load_project(INCIDENTS / f"{name}.yaml", REPO)
+    ids = sorted(f.id for f in analyze(incident, modes=incident.loaded.model.modes).findings)
+    result = run("whatif", str(INCIDENTS / f"{name}.yaml"), "--root", str(REPO), "--quiet",
+                 "--change", str(REMEDIES / f"{name}.changes.yaml"), "--format", "json")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    (model,) = json.loads(result.stdout)["models"]
+    findings = model["findings"]
+    assert sorted(f["id"] for f in findings["gone"]) == ids
+    assert [findings[k] for k in ("new", "widened", "narrowed", "unchanged")] == [[]] * 4
+    assert model["opened"] == model["widened"] == []
