@@ -20,8 +20,9 @@ from accesssim.changes.apply import loaded, patch
 from accesssim.changes.load import load_changes
 from accesssim.engine import Project, analyze, analyzer, load_project
 from accesssim.gate.base import removed_at_ref
-from accesssim.model.loader import read_yaml
 from accesssim.model.schema import Expectation
+from accesssim.remediate import remediate
+from accesssim.remediate.files import DEFAULT_COSTS, load_keep
 from accesssim.suite.checks import ScenarioRun, check
 from accesssim.suite.suite import discover
 from gate_repos import commit_all, new_repo
@@ -33,12 +34,11 @@ NAMES = sorted(p.name.removesuffix("-remediated.yaml")
                for p in INCIDENTS.glob("*-remediated.yaml"))
 
 
-def keep_items(path: Path) -> list[Expectation]:
-    """The keep file's items, read as scenario expectations are (strict, with lines)."""
-    data = read_yaml(path, path.name)
-    assert set(data) - {"__line__", "__keys__"} == {"accesssim-keep", "keep"}
-    assert data["accesssim-keep"] == 1
-    return [Expectation.model_validate(item) for item in data["keep"]]
+def keep_items(name: str, project: Project) -> list[Expectation]:
+    """The incident's keep items, read by ``accesssim remediate --keep``'s reader (checked
+    against the model like scenario expectations)."""
+    path = REMEDIES / f"{name}.keep.yaml"
+    return list(load_keep(path, f"{name}.keep.yaml", project.loaded.model))
 
 
 def failing(project: Project, items: list[Expectation]) -> list[str]:
@@ -99,11 +99,11 @@ def test_change_sets_follow_the_shipped_json_schema(name: str) -> None:
 def test_keep_items_hold_on_the_incident_and_its_remediated_variant(name: str) -> None:
     """Must-keep access is access the incident had and the hand-written fix kept: not a
     right the fix added (that would be a gain, not something to keep)."""
-    items = keep_items(REMEDIES / f"{name}.keep.yaml")
-    assert items and all(i.decision and i.decision.expect == "allow" for i in items)
-    assert len({i.id for i in items}) == len(items)
     for model in (f"{name}.yaml", f"{name}-remediated.yaml"):
-        assert failing(load_project(INCIDENTS / model, REPO), items) == [], model
+        project = load_project(INCIDENTS / model, REPO)
+        items = keep_items(name, project)
+        assert items and all(i.decision and i.decision.expect == "allow" for i in items)
+        assert failing(project, items) == [], model
 
 
 def decisions(project: Project, days: list[dt.date]) -> dict[tuple[str, ...], bool]:
@@ -156,7 +156,7 @@ def test_the_remedy_applied_to_the_incident_is_its_remediated_variant(name: str)
         days = slice_days(fixed, remediated)
         assert decisions(fixed, days) == decisions(remediated, days)
         assert seen_on(fixed, days) == seen_on(remediated, days)
-        assert failing(fixed, keep_items(REMEDIES / f"{name}.keep.yaml")) == []
+        assert failing(fixed, keep_items(name, fixed)) == []
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -173,3 +173,22 @@ def test_whatif_shows_every_finding_of_the_incident_gone(name: str) -> None:
     assert sorted(f["id"] for f in findings["gone"]) == ids
     assert [findings[k] for k in ("new", "widened", "narrowed", "unchanged")] == [[]] * 4
     assert model["opened"] == model["widened"] == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_remediate_costs_no_more_than_the_hand_written_remedy(name: str) -> None:
+    """remediate's proposal for the incident (default costs, the keep file) is verified here
+    again, independently: no finding, every keep item; and it costs no more than the
+    hand-written remedy priced with the same defaults."""
+    incident = load_project(INCIDENTS / f"{name}.yaml", REPO)
+    keep = keep_items(name, incident)
+    hand = load_changes(REMEDIES / f"{name}.changes.yaml", f"{name}.changes.yaml").changes
+    hand_cost = sum(DEFAULT_COSTS[c.kind] for c in hand)
+    proposal = remediate(incident, keep=keep)
+    assert proposal.status == "proposed", proposal.conflict
+    assert proposal.changes
+    assert proposal.cost == sum(DEFAULT_COSTS[c.kind] for c in proposal.changes)
+    assert proposal.cost <= hand_cost, [c.key for c in proposal.changes]
+    with loaded(incident, patch(incident, proposal.changes)) as fixed:
+        assert analyze(fixed, modes=fixed.loaded.model.modes).findings == ()
+        assert failing(fixed, list(keep)) == []
