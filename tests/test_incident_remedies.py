@@ -2,8 +2,9 @@
 access (scenarios/incidents/remedies, docs/incident-remedies.md).
 
 Each remedy applied to its incident leaves no finding, and the same Casbin decisions and the
-same accesses as the remediated variant; each keep item holds on the incident, on its
-remediated variant and on the incident with the remedy applied.
+same who-sees-what as the remediated variant; each keep item holds on the incident, on its
+remediated variant and on the incident with the remedy applied; remediate's proposal costs no
+more than the hand-written remedy.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ def keep_items(name: str, project: Project) -> list[Expectation]:
 
 def failing(project: Project, items: list[Expectation]) -> list[str]:
     """The keep items that do not hold on the project, with what was found instead."""
-    run = ScenarioRun(project)
-    results = [check(run, item, project.loaded.display_path) for item in items]
+    scenario = ScenarioRun(project)
+    results = [check(scenario, item, project.loaded.display_path) for item in items]
     return [f"{r.expectation}: {r.summary}; actual {r.actual}" for r in results if not r.passed]
 
 
