@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from accesssim.changes.apply import Patched, loaded, patch, write
+from accesssim.changes.apply import Patched, Patcher, loaded, patch, write
 from accesssim.changes.load import load_changes
 from accesssim.changes.spec import KINDS, Change
 from accesssim.engine import Project, load_project
@@ -115,6 +115,7 @@ def test_each_kind_is_one_text_edit(project: Project, kind: str, params: dict[st
     values = {k: dt.date.fromisoformat(v) if k == "until" else v for k, v in params.items()}
     change = Change.make(kind, Source("c.yaml", 7), **values)
     result = _patched(project, change)
+    assert result.texts == Patcher(project, cut=False).patch([change]).texts
     for name in (MODEL, CSV, "accesssim.conf"):
         got = _diff(_original(name), result.texts[name])
         assert got == ((removed, added) if name == file else ([], [])), name

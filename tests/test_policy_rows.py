@@ -34,7 +34,7 @@ from accesssim.synth.generate import generate
 from profiles import examples
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = discover([ROOT / "scenarios"])
+SCENARIOS = discover([ROOT / "scenarios"])  # change sets there are no scenarios
 
 CONF = """[request_definition]
 r = sub, obj, act

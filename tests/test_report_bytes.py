@@ -21,7 +21,7 @@ from accesssim.suite.suite import discover
 
 ROOT = Path(__file__).resolve().parent.parent
 KEPT = ROOT / "tests" / "report_bytes"
-SCENARIOS = discover([ROOT / "scenarios"])
+SCENARIOS = discover([ROOT / "scenarios"])  # change sets there are no scenarios
 UPDATE = os.environ.get("ACCESSSIM_UPDATE_REPORTS") == "1"
 SUFFIX = {OutputFormat.TEXT: "txt", OutputFormat.JSON: "json", OutputFormat.DOT: "dot"}
 

@@ -185,3 +185,41 @@ def test_scenario_folders_pass_over_change_sets(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("# a note\n\naccesssim-changes: 1\n", encoding="utf-8")
     (tmp_path / "b.yaml").write_text("accesssim: 1\n", encoding="utf-8")
     assert discover([tmp_path]) == [tmp_path / "b.yaml"]
+
+
+def test_json_output_follows_the_check_schema(tmp_path: Path) -> None:
+    from importlib import resources
+
+    import jsonschema
+
+    schema = json.loads(resources.files("accesssim").joinpath("data/check.schema.json")
+                        .read_text("utf-8"))
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    for model, text in CASES.values():
+        change = _change_file(tmp_path, text)
+        data = json.loads(run("whatif", model, "--change", str(change), "--format", "json",
+                              "--quiet").stdout)
+        validator.validate(data)
+        assert data["command"] == "whatif" and data["changes"]
+    bad = _change_file(tmp_path, "accesssim-changes: 1\nchanges:\n  - rotate: {account: x}\n")
+    error = json.loads(run("whatif", KANSAI, "--change", str(bad), "--format", "json").stdout)
+    validator.validate(error)
+    assert error["result"] == "ERROR"
+
+
+def test_shipped_change_sets_match_the_schema_and_apply() -> None:
+    import jsonschema
+    import yaml
+
+    from accesssim.changes.load import json_schema
+
+    validator = jsonschema.Draft202012Validator(json_schema())
+    shipped = sorted((REPO / "scenarios" / "changes").glob("*.yaml"))
+    assert shipped
+    for path in shipped:
+        data = json.loads(json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")),
+                                     default=str))
+        validator.validate(data)
+        model = REPO / path.read_text(encoding="utf-8").split("accesssim whatif ")[1].split()[0]
+        patch(load_project(model, REPO), load_changes(path, path.name).changes)

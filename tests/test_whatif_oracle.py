@@ -1,6 +1,9 @@
 """Property: on small generated models, any change set drawn from the vocabulary over the
 model's own elements gives a patched model whose exposures per the engine equal the
-brute-force oracle's (tests/oracle.py) on that patched model, and whose files load.
+brute-force oracle's (tests/oracle.py) on that patched model, and whose files load; the
+edited texts mean what the changes say (the same changes made on the generator's data load to
+the same model and policy), and composing the model in pieces gives the very edits that
+composing it whole gives.
 
 Changes the applier refuses (naming nothing that exists, or changing nothing) are dropped
 from the drawn set, so what is checked is every change set the applier accepts.
@@ -14,9 +17,10 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 import oracle
-from accesssim.changes.apply import loaded, patch
+from accesssim.changes.apply import Patcher, loaded, patch
 from accesssim.changes.load import describe
 from accesssim.changes.spec import Change
+from accesssim.changes.state import State
 from accesssim.engine import Project
 from accesssim.errors import InputError
 from profiles import examples
@@ -241,7 +245,11 @@ def test_patched_model_engine_equals_oracle(gen: Generated, data: st.DataObject)
             note(describe(change))
         if not changes:
             return
-        with loaded(project, patch(project, changes)) as patched:
+        assert State(project).cut_trusted, "the cut of a generated model is checked and used"
+        result = patch(project, changes)
+        assert result.texts == Patcher(project, cut=False).patch(changes).texts, (
+            "composing pieces and composing the whole text give other edits")
+        with loaded(project, result) as patched:
             found = engine_exposures(patched)
             expected = oracle.exposures(patched)
             model = patched.loaded.model.model_dump()

@@ -49,25 +49,40 @@ class Patched:
 def patch(project: Project, changes: Sequence[Change]) -> Patched:
     """The project's texts with every change made, in order; InputError at a refused
     change's source (its file:line), naming what is missing and what exists."""
-    for shown in files(project):
-        if Path(shown).is_absolute() or ".." in Path(shown).parts:
-            raise AccessSimError(f"{shown}: outside the project root; cannot copy it")
-    st = State(project)
-    original = dict(st.texts)
-    for change in changes:
-        if change.kind not in KINDS:
-            raise refuse(change, f"unknown kind (kinds: {', '.join(KINDS)})")
-        try:
-            made = _HANDLERS[change.kind](st, change)
-        except Refused as exc:
-            raise refuse(change, str(exc)) from None
-        texts = _applied(st.texts, made)
-        if texts == st.texts:
-            raise refuse(change, "this changes nothing in any file")
-        st.texts = texts
-    policy = (project.policy.policy_display, project.policy.model_display)
-    return Patched(MappingProxyType(dict(st.texts)), tuple(changes),
-                   any(st.texts[f] != original[f] for f in policy))
+    return Patcher(project).patch(changes)
+
+
+class Patcher:
+    """``patch`` for many change sets on one project: the files are read once, and each
+    piece of the model composed for one change set serves the next (``changes.index``).
+    Not for use by two threads at once."""
+
+    def __init__(self, project: Project, *, cut: bool | None = None) -> None:
+        """``cut=False``: compose the whole model text for every change (the plain way, for
+        tests comparing both)."""
+        for shown in files(project):
+            if Path(shown).is_absolute() or ".." in Path(shown).parts:
+                raise AccessSimError(f"{shown}: outside the project root; cannot copy it")
+        self.project = project
+        first = State(project, cut=cut)
+        self._texts, self._cut, self._pieces = dict(first.texts), first.cut_trusted, first.pieces
+
+    def patch(self, changes: Sequence[Change]) -> Patched:
+        st = State(self.project, self._pieces, self._texts, self._cut)
+        for change in changes:
+            if change.kind not in KINDS:
+                raise refuse(change, f"unknown kind (kinds: {', '.join(KINDS)})")
+            try:
+                made = _HANDLERS[change.kind](st, change)
+            except Refused as exc:
+                raise refuse(change, str(exc)) from None
+            texts = _applied(st.texts, made)
+            if texts == st.texts:
+                raise refuse(change, "this changes nothing in any file")
+            st.texts = texts
+        policy = (self.project.policy.policy_display, self.project.policy.model_display)
+        return Patched(MappingProxyType(dict(st.texts)), tuple(changes),
+                       any(st.texts[f] != self._texts[f] for f in policy))
 
 
 def _applied(texts: dict[str, str], made: list[Edit]) -> dict[str, str]:

@@ -38,7 +38,7 @@ class _Strict(BaseModel):
 _Id = Field(min_length=1)
 
 
-class _Link(_Strict):
+class RoleLink(_Strict):
     member: str = Field(min_length=1, description="An account or role (the g line's first value).")
     role: str = Field(min_length=1, description="The role (the g line's second value).")
     system: str | None = Field(default=None, min_length=1,
@@ -46,12 +46,12 @@ class _Link(_Strict):
                                            "role definition has one.")
 
 
-class _Rule(_Strict):
+class PolicyRule(_Strict):
     rule: str = Field(min_length=1, description='A policy line as written in the CSV, e.g. '
                                                 '"p, retail, takuso, menu, open, allow, *, *, *".')
 
 
-class _Gate(_Strict):
+class GateTarget(_Strict):
     """Exactly one of the targets."""
 
     rule: str | None = Field(default=None, min_length=1, description="A p line's values.")
@@ -60,7 +60,7 @@ class _Gate(_Strict):
     location: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
-    def _one_target(self) -> _Gate:
+    def _one_target(self) -> GateTarget:
         named = [k for k in _TARGETS if getattr(self, k, None) is not None]
         if len(named) != 1:
             allowed = ", ".join(k for k in _TARGETS if k in type(self).model_fields)
@@ -71,7 +71,7 @@ class _Gate(_Strict):
 _TARGETS = ("rule", "account", "terminal", "location", "person", "screen")
 
 
-class _Extend(_Gate):
+class ExtendTarget(GateTarget):
     person: str | None = Field(default=None, min_length=1)
     screen: str | None = Field(default=None, min_length=1,
                                description="A screen id, or SYSTEM/SCREEN when ids repeat.")
@@ -80,55 +80,55 @@ class _Extend(_Gate):
                                                             "omitted: no end.")
 
 
-class _Terminal(_Strict):
+class TerminalRef(_Strict):
     terminal: str = _Id
 
 
-class _MoveTerminal(_Terminal):
+class TerminalMove(TerminalRef):
     to: str = Field(min_length=1, description="The location it now stands at.")
 
 
-class _TerminalPerson(_Terminal):
+class TerminalPerson(TerminalRef):
     person: str = _Id
 
 
-class _Session(_Terminal):
+class TerminalSession(TerminalRef):
     account: str = _Id
 
 
-class _Display(_Strict):
+class ScreenField(_Strict):
     screen: str = Field(min_length=1, description="A screen id, or SYSTEM/SCREEN when ids repeat.")
     field: str = Field(min_length=1, description="A field id shown on that screen.")
 
 
-class _Mask(_Display):
+class MaskParams(ScreenField):
     masking: Literal["policy", "masked"] = "policy"
 
 
-class _Unmask(_Display):
+class UnmaskParams(ScreenField):
     purpose: Purpose | None = None
 
 
-class _Transition(_Strict):
+class TransitionRef(_Strict):
     source: str = Field(alias="from", min_length=1,
                         description="The source screen (or SYSTEM/SCREEN).")
     target: str = Field(alias="to", min_length=1, description="The target screen id.")
 
 
-class _Account(_Strict):
+class AccountRef(_Strict):
     account: str = _Id
 
 
-class _Share(_Account):
+class CredentialShare(AccountRef):
     person: str = _Id
 
 
-class _LocationOrg(_Strict):
+class LocationOrg(_Strict):
     location: str = _Id
     org: str = _Id
 
 
-class _Split(_Strict):
+class SplitSystem(_Strict):
     system: str = Field(min_length=1, description="The shared system.")
     into: str = Field(min_length=1, description="The id of the new system.")
     screens: list[str] = Field(min_length=1, description="The screens the new system copies.")
@@ -138,13 +138,14 @@ class _Split(_Strict):
 
 
 _PARAMS: dict[str, type[_Strict]] = {
-    "revoke": _Link, "grant": _Link, "remove_rule": _Rule, "add_rule": _Rule,
-    "gate_to_disaster": _Gate, "ungate": _Gate, "extend": _Extend,
-    "move_terminal": _MoveTerminal, "withdraw_terminal": _Terminal,
-    "hand_terminal": _TerminalPerson, "unassign_terminal": _TerminalPerson,
-    "end_session": _Session, "mask": _Mask, "unmask": _Unmask, "check": _Transition,
-    "uncheck": _Transition, "rotate": _Account, "share_credential": _Share,
-    "close_location": _LocationOrg, "open_location": _LocationOrg, "split_system": _Split,
+    "revoke": RoleLink, "grant": RoleLink, "remove_rule": PolicyRule, "add_rule": PolicyRule,
+    "gate_to_disaster": GateTarget, "ungate": GateTarget, "extend": ExtendTarget,
+    "move_terminal": TerminalMove, "withdraw_terminal": TerminalRef,
+    "hand_terminal": TerminalPerson, "unassign_terminal": TerminalPerson,
+    "end_session": TerminalSession, "mask": MaskParams, "unmask": UnmaskParams,
+    "check": TransitionRef, "uncheck": TransitionRef, "rotate": AccountRef,
+    "share_credential": CredentialShare,
+    "close_location": LocationOrg, "open_location": LocationOrg, "split_system": SplitSystem,
 }
 assert set(_PARAMS) == set(KINDS), "every kind has its parameter class"
 
@@ -152,27 +153,27 @@ assert set(_PARAMS) == set(KINDS), "every kind has its parameter class"
 class ChangeItem(_Strict):
     """One change: exactly one kind key, its parameters, and an optional note."""
 
-    revoke: _Link | None = None
-    grant: _Link | None = None
-    remove_rule: _Rule | None = None
-    add_rule: _Rule | None = None
-    gate_to_disaster: _Gate | None = None
-    ungate: _Gate | None = None
-    extend: _Extend | None = None
-    move_terminal: _MoveTerminal | None = None
-    withdraw_terminal: _Terminal | None = None
-    hand_terminal: _TerminalPerson | None = None
-    unassign_terminal: _TerminalPerson | None = None
-    end_session: _Session | None = None
-    mask: _Mask | None = None
-    unmask: _Unmask | None = None
-    check: _Transition | None = None
-    uncheck: _Transition | None = None
-    rotate: _Account | None = None
-    share_credential: _Share | None = None
-    close_location: _LocationOrg | None = None
-    open_location: _LocationOrg | None = None
-    split_system: _Split | None = None
+    revoke: RoleLink | None = None
+    grant: RoleLink | None = None
+    remove_rule: PolicyRule | None = None
+    add_rule: PolicyRule | None = None
+    gate_to_disaster: GateTarget | None = None
+    ungate: GateTarget | None = None
+    extend: ExtendTarget | None = None
+    move_terminal: TerminalMove | None = None
+    withdraw_terminal: TerminalRef | None = None
+    hand_terminal: TerminalPerson | None = None
+    unassign_terminal: TerminalPerson | None = None
+    end_session: TerminalSession | None = None
+    mask: MaskParams | None = None
+    unmask: UnmaskParams | None = None
+    check: TransitionRef | None = None
+    uncheck: TransitionRef | None = None
+    rotate: AccountRef | None = None
+    share_credential: CredentialShare | None = None
+    close_location: LocationOrg | None = None
+    open_location: LocationOrg | None = None
+    split_system: SplitSystem | None = None
     note: str | None = Field(default=None, description="Why (free text).")
 
     @model_validator(mode="after")
@@ -215,7 +216,7 @@ def json_schema() -> dict[str, object]:
     item["minProperties"] = 1
     item["oneOf"] = [{"required": [kind]} for kind in KINDS]
     for name, defn in schema["$defs"].items():
-        if name in ("_Gate", "_Extend"):
+        if name in ("GateTarget", "ExtendTarget"):
             targets = [k for k in _TARGETS if k in defn["properties"]]
             defn["oneOf"] = [{"required": [k]} for k in targets]
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

@@ -41,7 +41,7 @@ def _drop(st: State, node: yaml.Node, key: str, entry: str) -> Edit:
 
 # -- terminals --------------------------------------------------------------------------------
 def move_terminal(st: State, c: Change) -> list[Edit]:
-    _, node = st.element("terminals", _str(c, "terminal"), "terminal")
+    node = st.element("terminals", _str(c, "terminal"), "terminal")
     to = _str(c, "to")
     st.element("locations", to, "location")
     if value(node, "location") == to:
@@ -50,13 +50,13 @@ def move_terminal(st: State, c: Change) -> list[Edit]:
 
 
 def withdraw_terminal(st: State, c: Change) -> list[Edit]:
-    index, _ = st.element("terminals", _str(c, "terminal"), "terminal")
-    return [tx.remove_item(st.model_file, st.text, st.tree, "terminals", index)]
+    node = st.element("terminals", _str(c, "terminal"), "terminal")
+    return [st.remove("terminals", node)]
 
 
 def hand_terminal(st: State, c: Change) -> list[Edit]:
     terminal, person = _str(c, "terminal"), _str(c, "person")
-    _, node = st.element("terminals", terminal, "terminal")
+    node = st.element("terminals", terminal, "terminal")
     st.element("people", person, "person")
     if person in values(node, "assigned_to"):
         fail(f"terminal {terminal} is already assigned to {person}: this changes nothing")
@@ -65,7 +65,7 @@ def hand_terminal(st: State, c: Change) -> list[Edit]:
 
 def unassign_terminal(st: State, c: Change) -> list[Edit]:
     terminal, person = _str(c, "terminal"), _str(c, "person")
-    _, node = st.element("terminals", terminal, "terminal")
+    node = st.element("terminals", terminal, "terminal")
     assigned = values(node, "assigned_to")
     if person not in assigned:
         fail(f"terminal {terminal} is not assigned to {person!r} (assigned to: "
@@ -75,7 +75,7 @@ def unassign_terminal(st: State, c: Change) -> list[Edit]:
 
 def end_session(st: State, c: Change) -> list[Edit]:
     terminal, account = _str(c, "terminal"), _str(c, "account")
-    _, node = st.element("terminals", terminal, "terminal")
+    node = st.element("terminals", terminal, "terminal")
     sessions = values(node, "logged_in")
     if account not in sessions:
         fail(f"no session of {account!r} is left open on terminal {terminal} (logged in: "
@@ -86,7 +86,7 @@ def end_session(st: State, c: Change) -> list[Edit]:
 # -- credentials and locations ----------------------------------------------------------------
 def rotate(st: State, c: Change) -> list[Edit]:
     account = _str(c, "account")
-    _, node = st.element("accounts", account, "account")
+    node = st.element("accounts", account, "account")
     if not values(node, "known_by"):
         fail(f"nobody but its holder knows the credential of {account}: this changes nothing")
     return [_set(st, node, "known_by", "[]")]
@@ -94,7 +94,7 @@ def rotate(st: State, c: Change) -> list[Edit]:
 
 def share_credential(st: State, c: Change) -> list[Edit]:
     account, person = _str(c, "account"), _str(c, "person")
-    _, node = st.element("accounts", account, "account")
+    node = st.element("accounts", account, "account")
     st.element("people", person, "person")
     if person == value(node, "holder") or person in values(node, "known_by"):
         fail(f"{person} already knows the credential of {account}: this changes nothing")
@@ -103,7 +103,7 @@ def share_credential(st: State, c: Change) -> list[Edit]:
 
 def close_location(st: State, c: Change) -> list[Edit]:
     location, org = _str(c, "location"), _str(c, "org")
-    _, node = st.element("locations", location, "location")
+    node = st.element("locations", location, "location")
     st.element("organizations", org, "organization")
     out = []
     if org in values(node, "open_to"):
@@ -119,7 +119,7 @@ def close_location(st: State, c: Change) -> list[Edit]:
 
 def open_location(st: State, c: Change) -> list[Edit]:
     location, org = _str(c, "location"), _str(c, "org")
-    _, node = st.element("locations", location, "location")
+    node = st.element("locations", location, "location")
     st.element("organizations", org, "organization")
     if org in values(node, "open_to"):
         fail(f"{location} is already open to {org}: this changes nothing")
@@ -215,7 +215,7 @@ def target(st: State, c: Change) -> tuple[str, yaml.Node]:
     for key, seq in _ELEMENTS.items():
         wanted = c.get(key)
         if isinstance(wanted, str):
-            return f"{key} {wanted}", st.element(seq, wanted, key)[1]
+            return f"{key} {wanted}", st.element(seq, wanted, key)
     wanted = _str(c, "screen")
     return f"screen {wanted}", st.screens(wanted)[0][1]
 

@@ -37,7 +37,7 @@ def split_system(st: State, c: Change) -> list[Edit]:
         fail(f"the Casbin model in {st.conf_file} has no domain column compared by its matcher "
              "(p needs dom, g a third value, and the matcher r.dom == p.dom), so the copy's "
              "rights cannot be written exactly")
-    _, snode = st.element("systems", system, "system")
+    snode = st.element("systems", system, "system")
     if into in st.ids("systems"):
         fail(f"there is already a system {into!r}")
     screens = {value(n, "id") or "": n for n in st.seq("screens", snode)}
@@ -113,8 +113,7 @@ def _new_system(st: State, c: Change, snode: yaml.Node, screens: list[yaml.Node]
         if nodes:
             lines.append(f"{pad}{key}:")
             lines += [f"{pad}  - {tx.node_text(text, n, made, key_col + 4)}" for n in nodes]
-    at = text.find("\n", tx.end(snode))
-    at = len(text) if at < 0 else at + 1
+    at = tx.line_after(text, tx.end(snode))
     joint = "" if at == 0 or text[at - 1] == "\n" else "\n"
     return Edit(st.model_file, at, at, joint + "\n".join(lines) + "\n")
 

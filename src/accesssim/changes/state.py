@@ -14,11 +14,14 @@ from typing import NoReturn
 
 import yaml
 
+from accesssim.changes import text as tx
+from accesssim.changes.index import SEQUENCES, Pieces, Section, Uncut, scan, trusted
 from accesssim.changes.spec import Change
 from accesssim.engine import Project
 from accesssim.errors import InputError
 from accesssim.mutate import edits
 from accesssim.mutate.apply import files
+from accesssim.mutate.edits import Edit
 from accesssim.mutate.operators import read_text
 from accesssim.policy.rules import split_line
 
@@ -54,12 +57,25 @@ def short(names: Iterable[str], wanted: str = "", limit: int = 8) -> str:
 class State:
     """The texts being edited (by path relative to the project root)."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, pieces: Pieces | None = None,
+                 texts: dict[str, str] | None = None, cut: bool | None = None) -> None:
+        """``pieces``, ``texts``, ``cut``: what an earlier State of the same project found
+        (the composed pieces, the files' texts, whether the cut of the model is trusted)."""
         policy = project.policy
         self.model_file = project.loaded.display_path
         self.csv_file = policy.policy_display
         self.conf_file = policy.model_display
-        self.texts = {shown: read_text(path) for shown, path in files(project).items()}
+        self.texts = dict(texts) if texts is not None else {
+            shown: read_text(path) for shown, path in files(project).items()}
+        self.pieces = pieces if pieces is not None else Pieces()
+        if cut is None:
+            model = project.loaded.model
+            cut = trusted(self.text, dict(model.key_lines),
+                          {k: len(getattr(model, k)) for k in SEQUENCES})
+        self.cut_trusted = cut
+        self._full = not cut
+        self._cut: dict[str, Section] = {}
+        self._cut_of = ""
         self.p_tokens = policy.p_tokens
         self.role_domains = dict(policy.role_domains)
         self.dom_equal = bool(policy.shape.dom_equal)
@@ -80,24 +96,63 @@ class State:
 
     @property
     def tree(self) -> yaml.Node:
+        """The whole model text composed (only when its cut cannot be used)."""
         if self._tree is None or self._tree_of is not self.text:
             self._tree, self._tree_of = edits.compose(self.text), self.text
         return self._tree
 
-    def seq(self, key: str, node: yaml.Node | None = None) -> list[yaml.Node]:
-        return edits.items(edits.child(self.tree if node is None else node, key))
+    def _sections(self) -> dict[str, Section]:
+        if self._cut_of is not self.text:
+            self._cut, self._cut_of = scan(self.text), self.text
+        return self._cut
+
+    def top(self, key: str) -> yaml.Node:
+        """A mapping node holding the top-level ``key`` (the whole model's, or its piece)."""
+        section = self._sections().get(key) if not self._full else None
+        if section is not None:
+            try:
+                return self.pieces.section(self.text, section)
+            except Uncut:
+                self._full = True
+        return self.tree
+
+    def seq(self, key: str, node: yaml.Node | None = None, having: str | None = None
+            ) -> list[yaml.Node]:
+        """The items of the list under ``key`` of ``node`` (default: of the model). Of the
+        model's, ``having``: only items whose text holds it, composed alone (maybe more)."""
+        if node is not None:
+            return edits.items(edits.child(node, key))
+        section = self._sections().get(key) if not self._full else None
+        if section is not None and section.items is not None:
+            text = self.text
+            try:
+                return [self.pieces.item(text, a, b, line) for a, b, line in section.items
+                        if having is None or text.find(having, a, b) >= 0]
+            except Uncut:
+                self._full = True
+        return edits.items(edits.child(self.top(key), key))
 
     def modes(self) -> list[str]:
-        found = edits.child(self.tree, "modes")
+        found = edits.child(self.top("modes"), "modes")
         return [n.value for n in found.value] if found is not None else ["normal", "disaster"]
 
-    def element(self, key: str, wanted: str, what: str) -> tuple[int, yaml.Node]:
-        """(index, node) of the element with id ``wanted`` in the list under ``key``."""
-        nodes = self.seq(key)
-        for index, node in enumerate(nodes):
-            if value(node, "id") == wanted:
-                return index, node
-        fail(f"no {what} {wanted!r} ({short((value(n, 'id') or '' for n in nodes), wanted)})")
+    def element(self, key: str, wanted: str, what: str) -> yaml.Node:
+        """The element with id ``wanted`` in the model's list under ``key``."""
+        for having in (wanted, None):  # the id as written, else (quoted, escaped) every item
+            for node in self.seq(key, having=having):
+                if value(node, "id") == wanted:
+                    return node
+        fail(f"no {what} {wanted!r} ({short(self.ids(key), wanted)})")
+
+    def remove(self, key: str, node: yaml.Node) -> Edit:
+        """Remove an item of the model's list under ``key``."""
+        section = self._sections().get(key) if not self._full else None
+        if section is not None and section.items is not None and len(section.items) > 1:
+            return tx.remove_block_item(self.model_file, self.text, node)
+        mapping = self.top(key)
+        index = next(i for i, n in enumerate(self.seq(key, mapping))
+                     if n.start_mark.index == node.start_mark.index)
+        return tx.remove_item(self.model_file, self.text, mapping, key, index)
 
     def ids(self, key: str) -> list[str]:
         return [value(n, "id") or "" for n in self.seq(key)]

@@ -24,8 +24,16 @@ def _line_start(text: str, at: int) -> int:
     return text.rfind("\n", 0, at) + 1
 
 
-def _line_after(text: str, at: int) -> int:
-    """Just past the line break that ends the line holding ``at`` (or the text's end)."""
+def line_after(text: str, at: int) -> int:
+    """Just past the line break that ends the line holding ``at`` (or the text's end). A
+    node ending at a line's start (a block scalar keeps its line break, and the blank lines
+    after it) ends after its last line that is not blank."""
+    if 0 < at <= len(text) and text[at - 1] == "\n":
+        while True:
+            start = text.rfind("\n", 0, at - 1) + 1
+            if start == 0 or text[start:at].strip():
+                return at
+            at = start
     found = text.find("\n", at)
     return len(text) if found < 0 else found + 1
 
@@ -37,7 +45,7 @@ def put_key(file: str, text: str, mapping: yaml.Node, key: str, value: str) -> E
     if mapping.flow_style or child(mapping, key) is not None or not mapping.value:
         return set_key(file, text, mapping, key, value)
     indent = " " * int(mapping.value[0][0].start_mark.column)
-    at = _line_after(text, end(mapping.value[-1][1]))
+    at = line_after(text, end(mapping.value[-1][1]))
     joint = "" if at == 0 or text[at - 1] == "\n" else "\n"
     return Edit(file, at, at, f"{joint}{indent}{key}: {value}\n")
 
@@ -52,9 +60,12 @@ def remove_item(file: str, text: str, mapping: yaml.Node, key: str, index: int) 
         return Edit(file, seq.start_mark.index, seq.end_mark.index, f"[{body}]")
     if not kept:
         return put_key(file, text, mapping, key, "[]")
-    item = seq.value[index]
-    return Edit(file, _line_start(text, item.start_mark.index),
-                _line_after(text, end(item)), "")
+    return remove_block_item(file, text, seq.value[index])
+
+
+def remove_block_item(file: str, text: str, item: yaml.Node) -> Edit:
+    """Remove the lines of an item of a block sequence that has other items."""
+    return Edit(file, _line_start(text, item.start_mark.index), line_after(text, end(item)), "")
 
 
 def add_entry(file: str, text: str, mapping: yaml.Node, key: str, value: str) -> Edit:
@@ -78,7 +89,7 @@ def add_entries(file: str, text: str, mapping: yaml.Node, key: str, new: list[st
     start = _line_start(text, last.start_mark.index)
     dash = text.rfind("-", start, last.start_mark.index)
     indent = text[start:dash]
-    at = _line_after(text, end(last))
+    at = line_after(text, end(last))
     joint = "" if at == 0 or text[at - 1] == "\n" else "\n"
     return Edit(file, at, at, joint + "".join(f"{indent}- {v}\n" for v in new))
 
@@ -100,7 +111,7 @@ def remove_key(file: str, text: str, mapping: yaml.Node, key: str) -> Edit:
         # moves up into its place.
         nxt = pairs[1][0]
         return Edit(file, k.start_mark.index, nxt.start_mark.index, "")
-    return Edit(file, _line_start(text, k.start_mark.index), _line_after(text, end(v)), "")
+    return Edit(file, _line_start(text, k.start_mark.index), line_after(text, end(v)), "")
 
 
 def node_text(text: str, node: yaml.Node, made: list[Edit], column: int) -> str:
@@ -110,6 +121,7 @@ def node_text(text: str, node: yaml.Node, made: list[Edit], column: int) -> str:
     inside = [Edit(e.file, e.start - start, e.end - start, e.text) for e in made
               if start <= e.start and e.end <= stop]
     body = apply_edits(text[start:stop], inside)
+    body = body[:-1] if body.endswith("\n") else body  # a block scalar's own line break
     delta = column - int(node.start_mark.column)
     lines = body.split("\n")
     for i in range(1, len(lines)):
