@@ -61,6 +61,15 @@ def test_dump_reads_back_to_equal_changes(tmp_path: Path) -> None:
     assert again.note == cs.note
 
 
+def test_dump_writes_notes_under_their_changes(tmp_path: Path) -> None:
+    cs = _load(tmp_path, GOOD)
+    text = dump_changes(cs, ["first: why", None, 'a "quoted" word'])
+    assert '  - uncheck: {from: contract_detail, to: switching_detail}\n    note: "first: why"\n' \
+        in text
+    assert '    note: "a \\"quoted\\" word"\n' in text
+    assert [c.key for c in _load(tmp_path, text).changes] == [c.key for c in cs.changes]
+
+
 def test_dump_quotes_what_yaml_would_misread(tmp_path: Path) -> None:
     odd = ChangeSet((Change.make("grant", None, member="yes", role="2020-01-01", system="a b"),
                      Change.make("add_rule", None, rule='p, "x", y'),))

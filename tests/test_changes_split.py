@@ -135,3 +135,30 @@ def test_a_second_split_for_the_same_orgs_moves_nothing(kansai: Project) -> None
     with pytest.raises(InputError, match=r"^c\.yaml:4: split_system: no account of a person "
                                          r"of kansai_ep, kep_contractor uses takuso"):
         patch(kansai, [SPLIT, again])
+
+
+def test_split_changes_only_the_lines_it_must(kansai: Project) -> None:
+    """The model: five lines edited in place (two accounts, three terminals), the new system
+    inserted as one block after takuso's last line; every other byte as it was."""
+    import difflib
+
+    shown = "scenarios/incidents/01-kansai.yaml"
+    before = (REPO / shown).read_text(encoding="utf-8").splitlines()
+    after = patch(kansai, [SPLIT]).texts[shown].splitlines()
+    ops = [op for op in difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes()
+           if op[0] != "equal"]
+    replaced = [(before[i1:i2], after[j1:j2]) for tag, i1, i2, j1, j2 in ops if tag == "replace"]
+    inserted = [(i1, after[j1:j2]) for tag, i1, i2, j1, j2 in ops if tag == "insert"]
+    assert {tag for tag, *_ in ops} == {"replace", "insert"}
+    old = [line for lines, _ in replaced for line in lines]
+    new = [line for _, lines in replaced for line in lines]
+    moved = ("acc_kep_sales", "acc_kep_callcenter", "ktd_pc", "kep_pc", "kep_cc_pc")
+    assert old == [line for line in before if line.startswith(tuple(
+        f"  - {{id: {name}," for name in moved))]
+    assert new == [line.replace("systems: [takuso]}", "systems: [kep_takuso]}")
+                   if "holder" in line else
+                   line.replace("systems: [takuso]}", "systems: [takuso, kep_takuso]}")
+                   for line in old]
+    (at, block), = inserted
+    assert before[at - 1].endswith("checked: false}") and before[at] == ""
+    assert block[0] == "  - id: kep_takuso" and block[1] == "    owner: kansai_td"

@@ -92,7 +92,16 @@ def test_output_lists_the_applied_changes_with_their_lines() -> None:
     assert lines[2].startswith("  1. split_system: {for: [kansai_ep, kep_contractor], into: "
                                "kep_takuso")
     assert lines[2].endswith(f"[{SPLIT}:8]")
-    assert lines[3].endswith(f"[{SPLIT}:15]") and lines[4].endswith(f"[{SPLIT}:16]")
+    assert lines[3] == ("     note: switching_detail stays NW only; its unchecked transition is "
+                        "not copied")
+    assert lines[4].endswith(f"[{SPLIT}:15]") and lines[5].endswith(f"[{SPLIT}:16]")
+    data = json.loads(run("whatif", KANSAI, "--change", SPLIT, "--format", "json").stdout)
+    assert [c["note"] for c in data["changes"]] == [
+        "switching_detail stays NW only; its unchecked transition is not copied", None, None]
+    assert data["changes"][1] == {
+        "kind": "mask", "note": None, "source": {"file": SPLIT, "line": 15},
+        "params": {"field": "kep_takuso.customer_name", "masking": "policy",
+                   "screen": "kep_takuso.contract_detail"}}
 
 
 @pytest.mark.parametrize("model,case", [(KANSAI, "kansai-split"), (KANSAI, "kansai-opens"),
@@ -223,3 +232,26 @@ def test_shipped_change_sets_match_the_schema_and_apply() -> None:
         validator.validate(data)
         model = REPO / path.read_text(encoding="utf-8").split("accesssim whatif ")[1].split()[0]
         patch(load_project(model, REPO), load_changes(path, path.name).changes)
+
+
+def test_check_against_a_ref_does_not_miss_a_change_set_as_a_scenario(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A change set committed beside the scenarios is no scenario at the base either: it is
+    not "no longer checked" (still there, or deleted since the base)."""
+    from gate_repo import commit, make_repo
+
+    make_repo(tmp_path)
+    changes = tmp_path / "scenarios" / "changes" / "c.yaml"
+    changes.parent.mkdir()
+    changes.write_text("# what if\naccesssim-changes: 1\nchanges:\n"
+                       "  - mask: {screen: customer, field: name}\n", encoding="utf-8")
+    kept = tmp_path / "scenarios" / "changes" / "kept.yaml"
+    kept.write_text(changes.read_text(encoding="utf-8"), encoding="utf-8")
+    commit(tmp_path, "a change set")
+    changes.unlink()
+    commit(tmp_path, "the change set is gone")
+    monkeypatch.chdir(tmp_path)
+    got = run("check", "scenarios", "--base-ref", "HEAD~1", "--quiet")
+    assert "no longer checked" not in got.stdout and "scenarios/changes" not in got.stdout, \
+        got.stdout
+    assert got.exit_code == 0, got.stdout + got.stderr

@@ -8,6 +8,8 @@ the same classes, so the documented format and the reader cannot drift apart.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -227,6 +229,12 @@ def json_schema() -> dict[str, object]:
 def load_changes(path: Path, shown: str) -> ChangeSet:
     """Read a change-set file (``shown``: its path as users see it); raise InputError listing
     every problem with its line."""
+    return load_change_file(path, shown)[0]
+
+
+def load_change_file(path: Path, shown: str) -> tuple[ChangeSet, tuple[str | None, ...]]:
+    """``load_changes``, and the note of each change (None where it has none): notes are for
+    the reader, no part of what a change does (``Change.key``)."""
     data = read_yaml(path, shown)
     if not isinstance(data, dict):
         raise InputError.single(shown, 1, "the change set must be a YAML mapping with "
@@ -242,7 +250,7 @@ def load_changes(path: Path, shown: str) -> ChangeSet:
         assert isinstance(params, _Strict)
         values = params.model_dump(by_alias=True, exclude_none=True)
         out.append(Change.make(kind, Source(shown, item.line), **values))
-    return ChangeSet(tuple(out), shown, parsed.note)
+    return ChangeSet(tuple(out), shown, parsed.note), tuple(i.note for i in parsed.changes)
 
 
 def _problem(err: Any, data: Any, shown: str) -> Problem:
@@ -274,13 +282,18 @@ def _problem(err: Any, data: Any, shown: str) -> Problem:
     return Problem(shown, line_at(data, loc), f"{where}: {message}")
 
 
-def dump_changes(cs: ChangeSet) -> str:
-    """The change set as a file ``load_changes`` reads back to changes with equal keys."""
+def dump_changes(cs: ChangeSet, notes: Sequence[str | None] = ()) -> str:
+    """The change set as a file ``load_changes`` reads back to changes with equal keys;
+    ``notes``: a note to write under each change, in order (None: none)."""
     out = [f"{VERSION_KEY}: {FORMAT_VERSION}"]
     if cs.note is not None:
         out.append(f"note: {scalar(cs.note)}")
     out.append("changes:")
-    out += [f"  - {describe(change)}" for change in cs.changes]
+    for index, change in enumerate(cs.changes):
+        out.append(f"  - {describe(change)}")
+        note = notes[index] if index < len(notes) else None
+        if note is not None:
+            out.append(f"    note: {json.dumps(note, ensure_ascii=False)}")
     return "\n".join(out) + "\n"
 
 

@@ -170,15 +170,20 @@ def _transitions(st: State, c: Change) -> list[yaml.Node]:
     source, target = _str(c, "from"), _str(c, "to")
     st.screens(source)
     system = source.rpartition("/")[0]
-    found, known = [], []
-    for snode in st.seq("systems"):
-        if system not in ("", value(snode, "id")):
-            continue
-        for node in st.seq("transitions", snode):
-            pair = (value(node, "from"), value(node, "to"))
-            known.append(f"{pair[0]} -> {pair[1]}")
-            if pair == (source.rpartition("/")[2], target):
-                found.append(node)
+    found: list[yaml.Node] = []
+    known: list[str] = []
+    for having in (target, None):  # systems whose text names the target; else (escaped) all
+        if found:
+            break
+        known.clear()
+        for snode in st.seq("systems", having=having):
+            if system not in ("", value(snode, "id")):
+                continue
+            for node in st.seq("transitions", snode):
+                pair = (value(node, "from"), value(node, "to"))
+                known.append(f"{pair[0]} -> {pair[1]}")
+                if pair == (source.rpartition("/")[2], target):
+                    found.append(node)
     if not found:
         fail(f"no transition {source} -> {target} "
              f"({tx_list([k for k in known if k.startswith(source.rpartition('/')[2] + ' ')])})")

@@ -25,13 +25,16 @@ def _link(st: State, c: Change, whole: bool) -> list[str]:
     width = st.definitions.get("g")
     if width is None:
         fail("the Casbin model has no role definition g")
-    if system is not None and width < 3:
-        fail(f"the role definition g takes {width} values and has no domain: leave out system")
-    if whole and system is None and width == 3:
+    domains = st.role_domains.get("g", 0)
+    if system is not None and domains == 0:
+        fail("the role definition g has no domain: leave out system")
+    if whole and system is None and domains > 0:
         fail("the role definition g has a domain: name the system")
     tokens = ["g", member, role] + ([str(system)] if system is not None else [])
     if whole and len(tokens) - 1 != width:
-        fail(f"g needs {width} values; a change names member, role and (optionally) system")
+        fail(f"g lines take {width} values (the role definition's other columns are "
+             "conditions), and a grant names member, role and system only: write the line "
+             "with add_rule")
     return tokens
 
 

@@ -1,14 +1,14 @@
 """The project's texts while a change set is applied, and what the changes look up in them.
 
-The model is looked up in its YAML node tree (composed again after each change that edited
-it), not in the typed model: a later change must see the result of the earlier ones, and the
-nodes carry the positions the text edits need.
+The model is looked up in its YAML nodes (composed in pieces where a change looks,
+changes/index.py, and again after a change edited them), not in the typed model: a later
+change must see the result of the earlier ones, and the nodes carry the positions the text
+edits need. The policy is looked up in its rows as Casbin's reader splits them.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable
 from typing import NoReturn
 
@@ -76,6 +76,8 @@ class State:
         self._full = not cut
         self._cut: dict[str, Section] = {}
         self._cut_of = ""
+        self._rows: list[tuple[int, list[str]]] = []
+        self._rows_of: str | None = None
         self.p_tokens = policy.p_tokens
         self.role_domains = dict(policy.role_domains)
         self.dom_equal = bool(policy.shape.dom_equal)
@@ -160,14 +162,19 @@ class State:
     def screens(self, wanted: str) -> list[tuple[yaml.Node, yaml.Node]]:
         """(system node, screen node) of a screen id, or of ``SYSTEM/SCREEN``."""
         system, _, screen = wanted.rpartition("/")
-        found, known = [], []
-        for snode in self.seq("systems"):
-            sid = value(snode, "id") or ""
-            for node in self.seq("screens", snode):
-                sc = value(node, "id") or ""
-                known.append(sc)
-                if sc == screen and system in ("", sid):
-                    found.append((snode, node))
+        found: list[tuple[yaml.Node, yaml.Node]] = []
+        known: list[str] = []
+        for having in (screen, None):  # systems whose text names it; else (escaped) all
+            if found:
+                break
+            known.clear()
+            for snode in self.seq("systems", having=having):
+                sid = value(snode, "id") or ""
+                for node in self.seq("screens", snode):
+                    sc = value(node, "id") or ""
+                    known.append(sc)
+                    if sc == screen and system in ("", sid):
+                        found.append((snode, node))
         if not found:
             fail(f"no screen {wanted!r} ({short(known, screen)})")
         if len(found) > 1 and not system:
@@ -181,13 +188,15 @@ class State:
         return self.texts[self.csv_file]
 
     def csv_rows(self) -> list[tuple[int, list[str]]]:
-        """(line, Casbin's tokens) of every row of the policy CSV."""
-        rows = []
-        for number, line in enumerate(self.csv.splitlines(), start=1):
-            tokens = split_line(line.strip())
-            if isinstance(tokens, list):
-                rows.append((number, tokens))
-        return rows
+        """(line, Casbin's tokens) of every row of the policy CSV (kept until it changes)."""
+        if self._rows_of is not self.csv:
+            rows = []
+            for number, line in enumerate(self.csv.splitlines(), start=1):
+                tokens = split_line(line.strip())
+                if isinstance(tokens, list):
+                    rows.append((number, tokens))
+            self._rows, self._rows_of = rows, self.csv
+        return [(n, list(r)) for n, r in self._rows]
 
     def rule(self, text: str) -> list[str]:
         """A rule written as a CSV line, as Casbin's reader splits it, checked."""
@@ -234,5 +243,3 @@ def values(node: yaml.Node, key: str) -> list[str]:
         return []
     return [n.value for n in found.value if isinstance(n, yaml.ScalarNode)]
 
-
-DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -27,6 +27,7 @@ class WhatIf:
     patched: Patched
     diff: ModelDiff
     exposures: tuple[Exposure, ...]  # the patched model's, as ``diff`` computed them
+    notes: tuple[str | None, ...] = ()  # each change's note, when read from a file
 
     @property
     def widens(self) -> bool:
@@ -34,12 +35,13 @@ class WhatIf:
         return bool(self.diff.opened or self.diff.diff.widens)
 
 
-def whatif(project: Project, changeset: ChangeSet, progress: Progress | None = None) -> WhatIf:
+def whatif(project: Project, changeset: ChangeSet, progress: Progress | None = None,
+           notes: tuple[str | None, ...] = ()) -> WhatIf:
     """Apply ``changeset`` to a copy of ``project`` and compare (InputError at a refused
-    change's line; nothing is written)."""
+    change's line; nothing is written). ``notes``: shown with the changes."""
     patched = patch(project, changeset.changes)
     base = Base(project, project.loaded.display_path, None, project_texts(project))
     with loaded(project, patched) as head:
         run = analyse(head, progress, "patched")
         md = compare(head, run, base, progress)
-    return WhatIf(changeset, patched, md, run.exposures)
+    return WhatIf(changeset, patched, md, run.exposures, notes)

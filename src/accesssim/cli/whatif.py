@@ -42,13 +42,12 @@ def whatif_cmd(model: Path, change: Path, fmt: str, output: Path | None, folder:
     (a change naming what does not exist, or changing nothing, is cited at its file:line)
     or incomplete analysis, 130 interrupted.
     Examples:
-      accesssim whatif scenarios/incidents/01-kansai.yaml \
-        --change scenarios/changes/kansai-split.yaml
+      cd scenarios && accesssim whatif incidents/01-kansai.yaml --change changes/kansai-split.yaml
       accesssim whatif scenarios/reference.yaml --change changes.yaml --format json -o whatif.json
       accesssim whatif scenarios/incidents/01-kansai.yaml --change c.yaml --write out/patched
     """
     from accesssim.changes.apply import refuse_target, write
-    from accesssim.changes.load import load_changes
+    from accesssim.changes.load import load_change_file
     from accesssim.changes.whatif import whatif
     from accesssim.reports.whatif import whatif_to_json, whatif_to_text
 
@@ -57,12 +56,12 @@ def whatif_cmd(model: Path, change: Path, fmt: str, output: Path | None, folder:
         phases.phase("loading the model, Casbin files and change set")
         project = load_project(model, root, phases.update)
         inputs += project.inputs
-        changeset = load_changes(change, str(change))
+        changeset, notes = load_change_file(change, str(change))
         if output is not None:
             refuse_inputs(output, inputs)
         if folder is not None:
             refuse_target(project, folder)
-        result = whatif(project, changeset, phases)
+        result = whatif(project, changeset, phases, notes)
         text = whatif_to_json(result) if fmt == "json" else whatif_to_text(result)
         if folder is not None:
             write(project, result.patched, folder)

@@ -190,9 +190,8 @@ def renames_since(ref: str, top: Path) -> dict[PurePosixPath, PurePosixPath]:
 
 def removed_at_ref(ref: str, paths: list[Path], files: list[Path], top: Path) -> list[str]:
     """Scenario files under ``paths`` at REF (as ``discover`` finds them: ``.yaml``/``.yml``
-    under a folder, not another format's file; a file named itself) that ``files`` (HEAD's)
-    no longer holds: a scenario deleted, renamed away or moved out of the gate's sight.
-    Work-tree paths, sorted."""
+    under a folder, a file named itself) that ``files`` (HEAD's) no longer holds: a scenario
+    deleted, renamed away or moved out of the gate's sight. Work-tree paths, sorted."""
     here = {rel for f in files if (rel := _inside(f, top)) is not None}
     wanted = [(rel, p.is_file()) for p in paths if (rel := _inside(p, top)) is not None]
     if not wanted:
@@ -209,7 +208,7 @@ def removed_at_ref(ref: str, paths: list[Path], files: list[Path], top: Path) ->
         rel = PurePosixPath(name.decode("utf-8", errors="surrogateescape"))
         scenario = any(rel == w if is_file else rel.suffix in (".yaml", ".yml")
                        for w, is_file in wanted)
-        if scenario and rel not in here and not _other_format_at(ref, rel, top, wanted):
+        if scenario and rel not in here and not _other_format_at(ref, rel, top):
             removed.add(rel.as_posix())
     if removed:  # a scenario renamed to one HEAD has is compared with its old self
         removed -= {old.as_posix() for new, old in renames_since(ref, top).items()
@@ -217,15 +216,12 @@ def removed_at_ref(ref: str, paths: list[Path], files: list[Path], top: Path) ->
     return sorted(removed)
 
 
-def _other_format_at(ref: str, rel: PurePosixPath, top: Path,
-                     wanted: list[tuple[PurePosixPath, bool]]) -> bool:
-    """A file a folder held at REF that was a change set (or another format's file) then:
-    no scenario, so not one HEAD lost. Read only for files HEAD does not hold."""
-    if (rel, True) in wanted:
-        return False  # named itself: a scenario whatever it holds
-    data = _show(ref, rel, top)
-    return data is not None and other_format(
-        data.decode("utf-8", errors="replace").splitlines())
+def _other_format_at(ref: str, rel: PurePosixPath, top: Path) -> bool:
+    """The file at REF is a change set (or another format's file), no scenario: ``discover``
+    passes over it in a folder, at REF as in the work tree."""
+    shown = _git(["--literal-pathspecs", "show", f"{ref}:{rel.as_posix()}"], top)
+    text = shown.stdout[:65536].decode("utf-8", errors="replace")
+    return shown.returncode == 0 and other_format(text.splitlines())
 
 
 @contextmanager

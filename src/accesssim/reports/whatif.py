@@ -23,7 +23,14 @@ def _lines(result: WhatIf) -> list[str]:
     for number, change in enumerate(cs.changes, start=1):
         at = f"  [{change.source}]" if change.source is not None else ""
         lines.append(f"  {number}. {describe(change)}{at}")
+        note = _note(result, number - 1)
+        if note is not None:
+            lines.append(f"     note: {' '.join(note.splitlines())}")
     return lines
+
+
+def _note(result: WhatIf, index: int) -> str | None:
+    return result.notes[index] if index < len(result.notes) else None
 
 
 def whatif_to_text(result: WhatIf) -> str:
@@ -39,17 +46,19 @@ def _value(value: object) -> Any:
     return value
 
 
-def change_to_dict(change: Change) -> dict[str, Any]:
+def change_to_dict(change: Change, note: str | None = None) -> dict[str, Any]:
     src = change.source
     return {"kind": change.kind, "params": {k: _value(v) for k, v in change.params},
-            "source": {"file": src.file, "line": src.line} if src is not None else None}
+            "source": {"file": src.file, "line": src.line} if src is not None else None,
+            "note": note}
 
 
 def whatif_to_dict(result: WhatIf) -> dict[str, Any]:
     """``accesssim diff``'s JSON object with ``command: whatif`` and the changes applied."""
     data = diff_to_dict(result.diff)
     data["command"] = "whatif"
-    data["changes"] = [change_to_dict(c) for c in result.changeset.changes]
+    data["changes"] = [change_to_dict(c, _note(result, i))
+                       for i, c in enumerate(result.changeset.changes)]
     return data
 
 

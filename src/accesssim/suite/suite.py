@@ -27,8 +27,7 @@ OTHER_FORMATS = ("accesssim-changes:", "accesssim-keep:", "accesssim-costs:",
 
 
 def other_format(lines: Iterable[str]) -> bool:
-    """The first line that is not blank or a comment starts with another format's key (read
-    alike from a folder and from a git ref: gate/base.py)."""
+    """The first line that is not blank or a comment starts with another format's key."""
     for line in lines:
         if line.strip() and not line.lstrip().startswith("#"):
             return line.lstrip("\ufeff").startswith(OTHER_FORMATS)
@@ -36,7 +35,6 @@ def other_format(lines: Iterable[str]) -> bool:
 
 
 def _other_format(path: Path) -> bool:
-    """The file is another format's (``other_format`` on its lines)."""
     try:
         with path.open(encoding="utf-8", errors="replace") as handle:
             return other_format(handle)
