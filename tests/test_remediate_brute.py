@@ -142,9 +142,7 @@ def test_no_cheaper_change_set_removes_every_exposure(gen: Generated,
             bound = result.cost
         else:
             bound = float("inf")
-        tried = 0
-        for chosen in _cheaper(costs, bound):
-            tried += 1
+        for tried, chosen in enumerate(_cheaper(costs, bound), start=1):
             if tried > MAX_SUBSETS:
                 event("enumeration capped")
                 break

@@ -123,16 +123,21 @@ def keep_result(state: _State, chosen: frozenset[Key], index: int) -> CheckResul
     return state.kept[key]
 
 
+def problem_of(state: _State, active: Sequence[int]) -> tuple[list[Key], HittingSet]:
+    """The hitting set of what the rounds learned: candidate keys (sorted) and the rows."""
+    keys = sorted(state.candidates, key=repr)
+    index = {k: i for i, k in enumerate(keys)}
+    return keys, HittingSet(
+        tuple(float(state.costs.get(k[0], 1.0)) for k in keys),
+        tuple(tuple(index[k] for k in cover) for cover in sorted(state.covers, key=sorted)),
+        tuple(tuple(index[k] for k in cut) for i in active
+              for cut in sorted(state.cuts.get(i, ()), key=sorted)))
+
+
 def solve_with(state: _State, active: Sequence[int]) -> Outcome | None:
     """The cheapest verified choice keeping the keep items ``active``, or None if none is."""
     while True:
-        keys = sorted(state.candidates, key=repr)
-        index = {k: i for i, k in enumerate(keys)}
-        problem = HittingSet(
-            tuple(float(state.costs.get(k[0], 1.0)) for k in keys),
-            tuple(tuple(index[k] for k in cover) for cover in sorted(state.covers, key=sorted)),
-            tuple(tuple(index[k] for k in cut) for i in active
-                  for cut in sorted(state.cuts.get(i, ()), key=sorted)))
+        keys, problem = problem_of(state, active)
         answer = solve(problem)
         if answer is None:
             return None
