@@ -192,6 +192,9 @@ def test_cli_exit_codes_and_the_written_change_set(tmp_path: Path) -> None:
     assert data["status"] == "proposed" and data["written"] == str(out)
     read = load_changes(out, "fix.yaml")
     assert [c.kind for c in read.changes] == [c["kind"] for c in data["changes"]]
+    whatif = _cli("whatif", "scenarios/incidents/01-kansai.yaml", "--change", str(out),
+                  "--format", "json")
+    assert whatif.returncode == 0, whatif.stderr  # read back by whatif: nothing opened
     conflict = _cli("remediate", "scenarios/incidents/01-kansai.yaml", "--keep",
                     str(DATA / "kansai-conflict.keep.yaml"), "-o", str(tmp_path / "no.yaml"))
     assert conflict.returncode == 1 and "minimal conflicting set" in conflict.stdout
@@ -201,3 +204,11 @@ def test_cli_exit_codes_and_the_written_change_set(tmp_path: Path) -> None:
     missing = _cli("remediate", "scenarios/incidents/01-kansai.yaml", "--keep",
                    str(tmp_path / "absent.yaml"))
     assert missing.returncode == 2
+
+
+def test_docs_list_the_default_cost_of_every_proposed_kind() -> None:
+    from accesssim.remediate.candidates import VOCABULARY
+
+    text = (REPO / "docs" / "remediate.md").read_text(encoding="utf-8")
+    for kind in VOCABULARY:
+        assert f"| `{kind}` | {DEFAULT_COSTS[kind]:g} |" in text, kind

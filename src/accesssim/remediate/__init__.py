@@ -13,9 +13,17 @@ from typing import Literal
 
 from accesssim.changes.spec import Change
 from accesssim.engine import Project
+from accesssim.errors import InputError, Problem
 from accesssim.model.schema import Expectation
 from accesssim.remediate.files import DEFAULT_COSTS
-from accesssim.remediate.loop import evaluate, minimal_conflict, new_state, solve_with
+from accesssim.remediate.loop import (
+    State,
+    evaluate,
+    keep_result,
+    minimal_conflict,
+    new_state,
+    solve_with,
+)
 from accesssim.suite.checks import CheckResult
 
 Status = Literal["clean", "proposed", "conflict", "impossible"]
@@ -56,6 +64,7 @@ def remediate(project: Project, keep: Sequence[Expectation] = (),
     prices = {**DEFAULT_COSTS, **(costs or {})}
     state = new_state(project, keep, prices, shown, say)
     before = len(evaluate(state, frozenset()).findings)
+    _refuse_denials_to_make(state, shown)
     outcome = solve_with(state, range(len(state.keep)))
     conflict: tuple[Expectation, ...] = ()
     status: Status
@@ -81,6 +90,21 @@ def remediate(project: Project, keep: Sequence[Expectation] = (),
         routes=len(state.covers),
         candidates=len(state.candidates),
         cuts=sum(len(c) for c in state.cuts.values()))
+
+
+def _refuse_denials_to_make(state: State, shown: str) -> None:
+    """A ``decision ... expect: deny`` that fails on the model is a change to make, not
+    access to keep: taking more away can both break and mend it, so no cut is sound for it
+    (docs/remediate.md). Refused at its line; a deny that already holds stays held."""
+    problems = [Problem(shown, exp.line, f"keep item {exp.id!r}: {exp.decision.account} "
+                                          f"{exp.decision.action} {exp.decision.system}/"
+                                          f"{exp.decision.object} is allowed now; a keep item "
+                                          "keeps what holds, it does not ask for a denial")
+                for index, exp in enumerate(state.keep)
+                if exp.decision is not None and exp.decision.expect == "deny"
+                and not keep_result(state, frozenset(), index).passed]
+    if problems:
+        raise InputError(problems)
 
 
 __all__ = ["Remediation", "remediate"]

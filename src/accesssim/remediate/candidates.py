@@ -10,6 +10,7 @@ changes exactly when the set holds none of the route's blockers: the hitting-set
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from itertools import product
@@ -125,19 +126,27 @@ def _access_blockers(c: Compiled, access: Access, sl: Slice) -> list[Change]:
     return out
 
 
-def _casbin(c: Compiled, safe: _SafeRoles, account: str, system: str, obj: str, act: str, sl: Slice
-            ) -> list[Change]:
+def _casbin(c: Compiled, safe: _SafeRoles, account: str, system: str, obj: str, act: str,
+            sl: Slice) -> list[Change]:
     """Changes that take away this allow as its grounds explain it: the rule removed (or
     gated to disaster mode, outside it), or a g line of the chain revoked. A g line is
     offered only when no deny rule hangs below its role, so revoking it can only take
     rights away; none at all when no single rule explains the allow."""
-    grounds = c.decisions.grounds(account, system, obj, act, sl.mode, sl.day)
+    memo = (account, system, obj, act, sl.mode, sl.day)
+    if memo not in safe.casbin:
+        safe.casbin[memo] = _casbin_changes(c, safe, *memo)
+    return safe.casbin[memo]
+
+
+def _casbin_changes(c: Compiled, safe: _SafeRoles, account: str, system: str, obj: str,
+                    act: str, mode: str, day: dt.date) -> list[Change]:
+    grounds = c.decisions.grounds(account, system, obj, act, mode, day)
     if grounds is None:
         return []
     text = safe.renamed.get(rule_text(grounds.rule), rule_text(grounds.rule))
     out = [Change.make("remove_rule", rule=text)]
     tokens = c.policy.p_tokens
-    if (sl.mode != DISASTER and DISASTER in c.model.modes and "mode" in tokens
+    if (mode != DISASTER and DISASTER in c.model.modes and "mode" in tokens
             and grounds.rule.get("mode", tokens) != DISASTER):
         out.append(Change.make("gate_to_disaster", rule=text))
     for g in grounds.chain:
@@ -153,6 +162,7 @@ class _SafeRoles:
 
     def __init__(self, c: Compiled, renamed: Mapping[str, str]):
         self.renamed = renamed
+        self.casbin: dict[tuple[str, str, str, str, str, dt.date], list[Change]] = {}
         tokens = c.policy.p_tokens
         self.denied = frozenset(r.get("sub", tokens) or "" for r in c.policy.rules
                                 if r.get("eft", tokens) == "deny")

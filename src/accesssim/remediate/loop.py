@@ -28,7 +28,7 @@ Say = Callable[[str], None]
 
 
 @dataclass
-class _State:
+class State:
     """What the rounds learned; every row stays valid for every later question."""
 
     project: Project
@@ -60,12 +60,12 @@ def ordered(changes: Sequence[Change]) -> tuple[Change, ...]:
 
 
 def new_state(project: Project, keep: Sequence[Expectation], costs: Mapping[str, float] | None,
-              shown: str, say: Say | None = None) -> _State:
-    return _State(project, tuple(keep), costs if costs is not None else DEFAULT_COSTS, shown,
+              shown: str, say: Say | None = None) -> State:
+    return State(project, tuple(keep), costs if costs is not None else DEFAULT_COSTS, shown,
                   say or (lambda _: None))
 
 
-def evaluate(state: _State, chosen: frozenset[Key]) -> Report:
+def evaluate(state: State, chosen: frozenset[Key]) -> Report:
     """Apply the chosen changes, analyse, and add the routes of whatever is still found."""
     if chosen in state.reports:
         return state.reports[chosen]
@@ -81,7 +81,7 @@ def evaluate(state: _State, chosen: frozenset[Key]) -> Report:
     return report
 
 
-def _analyse(state: _State, project: Project, chosen: frozenset[Key]) -> Report:
+def _analyse(state: State, project: Project, chosen: frozenset[Key]) -> Report:
     engine = analyzer(project, modes=resolve_modes(project, "all"))
     found = find_exposures(engine.search)
     report = build_report(engine.search, found)
@@ -110,7 +110,7 @@ def _analyse(state: _State, project: Project, chosen: frozenset[Key]) -> Report:
     return report
 
 
-def keep_result(state: _State, chosen: frozenset[Key], index: int) -> CheckResult:
+def keep_result(state: State, chosen: frozenset[Key], index: int) -> CheckResult:
     """Keep item ``index`` checked on the model with the chosen changes (findings or not)."""
     key = (chosen, index)
     if key not in state.kept:
@@ -123,7 +123,7 @@ def keep_result(state: _State, chosen: frozenset[Key], index: int) -> CheckResul
     return state.kept[key]
 
 
-def problem_of(state: _State, active: Sequence[int]) -> tuple[list[Key], HittingSet]:
+def problem_of(state: State, active: Sequence[int]) -> tuple[list[Key], HittingSet]:
     """The hitting set of what the rounds learned: candidate keys (sorted) and the rows."""
     keys = sorted(state.candidates, key=repr)
     index = {k: i for i, k in enumerate(keys)}
@@ -134,7 +134,7 @@ def problem_of(state: _State, active: Sequence[int]) -> tuple[list[Key], Hitting
               for cut in sorted(state.cuts.get(i, ()), key=sorted)))
 
 
-def solve_with(state: _State, active: Sequence[int]) -> Outcome | None:
+def solve_with(state: State, active: Sequence[int]) -> Outcome | None:
     """The cheapest verified choice keeping the keep items ``active``, or None if none is."""
     while True:
         keys, problem = problem_of(state, active)
@@ -153,7 +153,7 @@ def solve_with(state: _State, active: Sequence[int]) -> Outcome | None:
             state.cuts.setdefault(i, set()).add(_minimal_breaking(state, chosen, i))
 
 
-def _minimal_breaking(state: _State, chosen: frozenset[Key], index: int) -> frozenset[Key]:
+def _minimal_breaking(state: State, chosen: frozenset[Key], index: int) -> frozenset[Key]:
     """A subset of ``chosen`` that still breaks keep item ``index`` and none of whose proper
     subsets obtained by dropping one change does (deletion filter): every superset breaks it
     too, since each candidate only takes access away."""
@@ -166,7 +166,7 @@ def _minimal_breaking(state: _State, chosen: frozenset[Key], index: int) -> froz
     return frozenset(current)
 
 
-def minimal_conflict(state: _State) -> tuple[int, ...] | None:
+def minimal_conflict(state: State) -> tuple[int, ...] | None:
     """A minimal set of keep items that no choice can satisfy together (deletion filter);
     None when even no keep item at all leaves a choice."""
     if solve_with(state, ()) is None:
