@@ -21,11 +21,12 @@ from accesssim.model.schema import Expectation
 from accesssim.remediate import remediate
 from accesssim.remediate.files import DEFAULT_COSTS
 from accesssim.suite.checks import ScenarioRun, check
-from profiles import examples
+from profiles import THOROUGH, examples
 from strategies import Generated, exposed_projects, materialise
 
-#: Subsets tried per example at most (cheaper than the proposal); more are not enumerated.
-MAX_SUBSETS = 4000
+#: Subsets tried per example at most (cheaper than the proposal, smallest first); more are not
+#: enumerated. Each is a full oracle run, so the default profile tries fewer (profiles.py).
+MAX_SUBSETS = 4000 if THOROUGH else 60
 
 
 def universe(project: Project) -> list[Change]:
