@@ -16,11 +16,10 @@ from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
 import oracle
-from accesssim.changes.apply import loaded, patch
+from accesssim.changes.apply import Patcher, loaded, patch
 from accesssim.engine import Project
 from accesssim.faults.analysis import opened_fields
 from accesssim.faults.catalogue import catalogue
-from accesssim.faults.patcher import Patcher
 from accesssim.faults.run import run_search, secret_fields, upper_bounds
 from accesssim.faults.search import FSet, Search
 from profiles import examples

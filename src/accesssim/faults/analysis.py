@@ -19,10 +19,9 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from accesssim.changes.apply import loaded, patch
+from accesssim.changes.apply import Patcher, loaded, patch
 from accesssim.changes.spec import Change
 from accesssim.engine import Analyzer, Project, load_project
-from accesssim.faults.patcher import Patcher
 from accesssim.search.exposures import find_exposures
 
 #: Told how many analyses are done of how many asked so far.
@@ -32,10 +31,10 @@ Progress = Callable[[int, int], None]
 def opened_fields(project: Project, changes: Sequence[Change],
                   patcher: Patcher | None = None) -> frozenset[str]:
     """The fields some outsider sees once ``changes`` are applied (none applied: the design);
-    with a ``patcher``, applied by it (the same texts, faster), else by ``changes.apply``."""
+    with a ``patcher``, applied by it (the files read once), else by ``changes.apply.patch``."""
     if not changes:
         return _opened(project)
-    patched = patch(project, changes) if patcher is None else patcher.patched(changes)
+    patched = patch(project, changes) if patcher is None else patcher.patch(changes)
     with loaded(project, patched) as head:
         return _opened(head)
 

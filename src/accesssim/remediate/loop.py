@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from accesssim.changes.apply import loaded, patch
+from accesssim.changes.apply import Patched, Patcher, loaded
 from accesssim.changes.spec import Change
 from accesssim.engine import Project, analyzer, resolve_modes
 from accesssim.errors import AccessSimError
@@ -42,6 +42,13 @@ class State:
     reports: dict[frozenset[Key], Report] = field(default_factory=dict)
     kept: dict[tuple[frozenset[Key], int], CheckResult] = field(default_factory=dict)
     rounds: int = 0
+    patcher: Patcher | None = None  # one per project: its files are read (and cut) once
+
+    def patch(self, changes: Sequence[Change]) -> Patched:
+        """``changes.apply.patch`` with this project's one patcher."""
+        if self.patcher is None:
+            self.patcher = Patcher(self.project)
+        return self.patcher.patch(changes)
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,7 @@ def evaluate(state: State, chosen: frozenset[Key]) -> Report:
     state.rounds += 1
     state.say(f"round {state.rounds}: analysing with {len(changes)} change(s)")
     if changes:
-        with loaded(state.project, patch(state.project, changes)) as project:
+        with loaded(state.project, state.patch(changes)) as project:
             report = _analyse(state, project, chosen)
     else:
         report = _analyse(state, state.project, chosen)
@@ -116,7 +123,7 @@ def keep_result(state: State, chosen: frozenset[Key], index: int) -> CheckResult
     if key not in state.kept:
         changes = ordered([state.candidates[k] for k in chosen])
         if changes:
-            with loaded(state.project, patch(state.project, changes)) as project:
+            with loaded(state.project, state.patch(changes)) as project:
                 state.kept[key] = check(ScenarioRun(project), state.keep[index], state.shown)
         else:
             state.kept[key] = check(ScenarioRun(state.project), state.keep[index], state.shown)
