@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from accesssim.engine import load_project
+from accesssim.remediate.loop import evaluate, new_state
 from accesssim.remediate.solver import HittingSet, solve
-from helpers import assert_error, run
+from helpers import assert_error, make_project, run
 
 
 def test_tiny_costs_still_give_the_optimum() -> None:
@@ -25,3 +27,23 @@ def test_costs_out_of_the_solvers_range_are_refused(tmp_path: Path) -> None:
         costs.write_text(f"accesssim-costs: 1\ncosts:\n  mask: {price}\n", encoding="utf-8")
         assert_error(run("remediate", "scenarios/incidents/01-kansai.yaml", "--costs",
                          str(costs), "--quiet"), "c.yaml:3", "costs.mask")
+
+
+def test_gate_to_disaster_is_offered_only_where_it_takes_access_away(tmp_path: Path) -> None:
+    """A rule limited to normal mode, gated to disaster, is GIVEN in disaster mode: not a
+    removal, so the hitting set's rows (a route survives unless a blocker is chosen) and the
+    no-good cuts (supersets break too) would not hold. Only a rule on in every mode (``*``)
+    may be gated: it then keeps its disaster right and loses the others."""
+    proj = make_project(tmp_path, "kansai")
+    text = proj.csv.read_text(encoding="utf-8")
+    proj.csv.write_text(text.replace("p, retail_user, takuso, contract_detail, open, allow, *",
+                                        "p, retail_user, takuso, contract_detail, open, allow, "
+                                        "normal"), encoding="utf-8")
+    project = load_project(proj.model, proj.root)
+    state = new_state(project, (), None, "keep.yaml")
+    assert evaluate(state, frozenset()).findings
+    gated = {str(c.get("rule")) for c in state.candidates.values()
+             if c.kind == "gate_to_disaster"}
+    assert all(", normal, " not in rule for rule in gated), gated
+    removed = {str(c.get("rule")) for c in state.candidates.values() if c.kind == "remove_rule"}
+    assert any(", normal, " in rule for rule in removed), "it may still be removed"
