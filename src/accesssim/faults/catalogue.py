@@ -132,10 +132,11 @@ class _Ctx:
     def domain_systems(self, rule: PolicyLine) -> frozenset[str] | None:
         """The one system a rule can matter to, when the matcher ties rules to the request's
         domain (``r.dom == p.dom``) and the rule names a system; else None (any)."""
-        matcher = "".join(self.policy.enforcer.model["m"]["m"].value.split())
+        # The engine's own reading of the matcher: ``r.dom == p.dom`` as a top-level
+        # conjunct. Its mere text is not enough: inside ``(r.dom == p.dom || ...)`` a rule
+        # of one domain can match requests of another.
         dom = rule.get("dom", self.policy.p_tokens)
-        tied = {"r.dom==p.dom", "r_dom==p_dom", "p.dom==r.dom", "p_dom==r_dom"}
-        if any(t in matcher for t in tied) and dom in self.all_systems:
+        if self.policy.shape.dom_equal and dom in self.all_systems:
             return frozenset([dom])
         return None
 

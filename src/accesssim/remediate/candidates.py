@@ -17,7 +17,7 @@ from itertools import product
 
 from accesssim.changes.spec import Change
 from accesssim.policy.decisions import OPEN, UNMASK
-from accesssim.policy.rules import PolicyLine
+from accesssim.policy.rules import ANY, PolicyLine
 from accesssim.search.accesses import Access
 from accesssim.search.compiled import Compiled
 from accesssim.search.exposures import Found, Search
@@ -146,8 +146,10 @@ def _casbin_changes(c: Compiled, safe: _SafeRoles, account: str, system: str, ob
     text = safe.renamed.get(rule_text(grounds.rule), rule_text(grounds.rule))
     out = [Change.make("remove_rule", rule=text)]
     tokens = c.policy.p_tokens
+    # Only a rule on in every mode may be gated: one limited to another mode (``normal``)
+    # would be GIVEN in disaster mode, not a removal, and the hitting set assumes removals.
     if (mode != DISASTER and DISASTER in c.model.modes and "mode" in tokens
-            and grounds.rule.get("mode", tokens) != DISASTER):
+            and grounds.rule.get("mode", tokens) == ANY):
         out.append(Change.make("gate_to_disaster", rule=text))
     for g in grounds.chain:
         if safe(g.values[1]):

@@ -23,6 +23,10 @@ from accesssim.model.schema import Expectation, SystemModel
 
 KEEP_KEY, COSTS_KEY = "accesssim-keep", "accesssim-costs"
 
+#: The prices the solver compares exactly: HiGHS's tolerances are about 1e-7 and it takes
+#: costs from 1e20 as infinite, so finer or larger prices could tie or vanish silently.
+MIN_COST, MAX_COST = 0.001, 1e6
+
 #: The default price of each kind of change (docs/remediate.md): a switch in a screen's code
 #: is cheap, taking rights or equipment away costs more, splitting a system costs most.
 DEFAULT_COSTS: Mapping[str, float] = MappingProxyType({
@@ -108,9 +112,11 @@ def load_costs(path: Path, shown: str) -> Mapping[str, float]:
         if kind not in KINDS:
             problems.append(Problem(shown, line, f"costs.{kind}: unknown kind of change "
                                                  f"(known: {', '.join(sorted(KINDS))})"))
-        elif not price > 0 or price != price or price == float("inf"):
-            problems.append(Problem(shown, line, f"costs.{kind}: {price} is not a positive "
-                                                 "finite number"))
+        elif not MIN_COST <= price <= MAX_COST:
+            problems.append(Problem(
+                shown, line, f"costs.{kind}: {price} is not a positive finite number from "
+                f"{MIN_COST} to {MAX_COST:g} (the solver cannot tell finer or larger prices "
+                "apart)"))
     if problems:
         raise InputError(problems)
     return MappingProxyType({**DEFAULT_COSTS, **parsed.costs})

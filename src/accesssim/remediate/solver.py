@@ -43,7 +43,10 @@ def solve(problem: HittingSet) -> tuple[int, ...] | None:
     inf = highspy.kHighsInf
     lp = highspy.HighsLp()
     lp.num_col_ = n
-    lp.col_cost_ = list(problem.costs)
+    low = min(problem.costs, default=1.0)
+    # HiGHS judges optimality with absolute tolerances (about 1e-7): costs of 1e-9 looked
+    # equal and a superset of the optimum came back. The cheapest candidate is priced 1.
+    lp.col_cost_ = [c / low for c in problem.costs] if low > 0 else list(problem.costs)
     lp.col_lower_ = [0.0] * n
     lp.col_upper_ = [1.0] * n
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n
