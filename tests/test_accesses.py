@@ -17,6 +17,7 @@ from hypothesis import given, note, settings
 
 from accesssim.engine import Analyzer, Project, load_project
 from accesssim.graph.compile import active_edges
+from accesssim.i18n import Msg
 from accesssim.model.provenance import Source
 from accesssim.model.schema import Person
 from accesssim.search import exposures
@@ -83,8 +84,8 @@ def reference_accesses(an: Analyzer, person_id: str, sl: Slice) -> list[Access]:
                         an.boundary.inside(person_id, system, sl.mode, sl.day)):
                     defects = defects | {Defect(
                         FailureType.CREDENTIAL_MISUSE, f"session:{term_id}:{acc_id}",
-                        f"session of {acc_id} left open on {term_id} for people outside "
-                        "the boundary", Source(an.loaded.display_path, term.line))}
+                        Msg(f"session of {acc_id} left open on {term_id} for people outside "
+                            "the boundary"), Source(an.loaded.display_path, term.line))}
                 key = (system, acc_id, way, location is None, defects)
                 if key in seen:
                     continue

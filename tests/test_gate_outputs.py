@@ -26,6 +26,7 @@ from accesssim.findings.results import Hop
 from accesssim.gate.diff import Change, Diff, Fact
 from accesssim.gate.result import GateReport, ModelDiff, Opened, Reason, Waiver
 from accesssim.gate.waivers import judge, load_waivers
+from accesssim.i18n import Msg
 from accesssim.model.provenance import Source
 from accesssim.reports import gate_markdown, sarif
 from accesssim.reports.gate_json import check_to_json, diff_to_json, error_to_json
@@ -50,9 +51,9 @@ def _fp(n: int) -> str:
 
 
 def _hops(n: int = 3) -> tuple[Hop, ...]:
-    hops = [Hop(f"step {i} of kep_sales <{i}>", (Source(MODEL, 10 + i),) if i else ())
+    hops = [Hop(Msg(f"step {i} of kep_sales <{i}>"), (Source(MODEL, 10 + i),) if i else ())
             for i in range(n - 1)]  # the first hop rests on no line
-    hops.append(Hop("contract_detail shows customer_name in clear", (Source(CSV, 7),), MASK))
+    hops.append(Hop(Msg("contract_detail shows customer_name in clear"), (Source(CSV, 7),), MASK))
     return tuple(hops)
 
 

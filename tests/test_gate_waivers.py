@@ -20,6 +20,7 @@ from accesssim.findings.results import Hop
 from accesssim.gate.diff import Diff, Fact
 from accesssim.gate.result import GateReport, ModelDiff, Opened, Waiver
 from accesssim.gate.waivers import json_schema, judge, load_waivers, unused
+from accesssim.i18n import Msg
 from accesssim.model.provenance import Source
 from accesssim.suite.checks import CheckResult
 from helpers import REPO, run
@@ -232,7 +233,7 @@ def test_the_documented_example_loads(tmp_path: Path) -> None:
 def _opened(fp: str, status: Literal["new", "widened"] = "new", line: int = 7) -> Opened:
     return Opened(fp, status, "retail-staff", "Retail staff", "retail", 12, "customer-name",
                   "ASIM-1234", (), (Fact("retail-staff", "customer-name", "normal", None, None),),
-                  (Hop("sees", (Source("policy.csv", 3),)),),
+                  (Hop(Msg("sees"), (Source("policy.csv", 3),)),),
                   (Source("policy.csv", line),))
 
 

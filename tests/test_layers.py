@@ -20,10 +20,12 @@ PACKAGE = REPO / "src" / "accesssim"
 
 #: The layers in data-flow order; a module may import only its own layer and earlier ones.
 #: ``errors`` (the one exception hierarchy, and the package root) is first so everyone may
-#: import it; ``synth`` (synth/: synthetic models and starting projects) may
+#: import it; ``i18n`` (messages translated at print time) next, since the search already
+#: words its defects; ``synth`` (synth/: synthetic models and starting projects) may
 #: import anything but the CLI.
-LAYERS = ("errors", "model", "policy", "time", "graph", "search", "findings", "engine", "suite",
-          "gate", "mutate", "changes", "faults", "remediate", "reports", "synth", "cli")
+LAYERS = ("errors", "i18n", "model", "policy", "time", "graph", "search", "findings", "engine",
+          "suite", "gate", "mutate", "changes", "faults", "remediate", "summary", "reports",
+          "synth", "cli")
 
 _ROOT_MODULES = {"accesssim": "errors", "accesssim.errors": "errors",
                  "accesssim.engine": "engine"}

@@ -16,6 +16,7 @@ from accesssim.reports import OutputFormat
 
 if TYPE_CHECKING:
     from accesssim.engine import Project
+    from accesssim.i18n import Translator
 
 
 def load_project(model: Path, root: Path | None,
@@ -66,3 +67,16 @@ def checked_modes(project: Project, mode: str) -> list[str]:
         raise InputError.single(project.loaded.display_path, 0,
                                 f"mode {unknown[0]!r} is not declared by the model")
     return modes
+
+
+LANG_OPT = click.option(
+    "--lang", type=click.Choice(["en", "ja"]), default=None,
+    help="Language of the words people read (default: Japanese when LC_ALL, LC_MESSAGES or "
+         "LANG asks for ja_JP or another ja locale, else English).")
+
+
+def lang_translator(lang: str | None) -> Translator:
+    """The translator ``--lang`` (or, without it, the locale) asks for."""
+    from accesssim.i18n import default_lang, translator
+
+    return translator(lang or default_lang())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from accesssim.i18n import Msg
 from accesssim.model.provenance import Source
 from accesssim.search.defects import Defect, FailureType
 
@@ -13,9 +14,14 @@ from accesssim.search.defects import Defect, FailureType
 class Hop:
     """One step of a witness path, in plain words, with its provenance."""
 
-    text: str
+    msg: Msg
     sources: tuple[Source, ...]
     defect: FailureType | None = None
+
+    @property
+    def text(self) -> str:
+        """The hop in English (``Translator`` prints it in another language)."""
+        return str(self.msg)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from accesssim.findings.results import Hop, PathStep
 from accesssim.graph.compile import class_node
+from accesssim.i18n import Msg, msg
 from accesssim.model.provenance import Source
 from accesssim.model.schema import Person
 from accesssim.policy.decisions import OPEN, UNMASK
@@ -27,34 +28,44 @@ def access_hops(c: Compiled, access: Access) -> tuple[Hop, ...]:
     by_element = {d.element.split(":")[0]: d.type for d in access.defects}
     hops: list[Hop] = []
     if access.way == "holds":
-        hops.append(Hop(f"{_who(person)} holds account {acc.id}", (acc_src,)))
+        hops.append(Hop(msg("{who} holds account {account}", who=_who(person), account=acc.id),
+                        (acc_src,)))
     elif access.way == "knows":
-        text = (f"{_who(person)} knows the ID/password of account {acc.id}, "
-                f"held by {_who(holder)}")
+        text = msg("{who} knows the ID/password of account {account}, held by {holder}",
+                   who=_who(person), account=acc.id, holder=_who(holder))
         if holder.org in [f.org for f in person.former_orgs]:
-            text += f" (learned while at {holder.org})"
+            text = msg("{who} knows the ID/password of account {account}, held by {holder} "
+                       "(learned while at {org})", who=_who(person), account=acc.id,
+                       holder=_who(holder), org=holder.org)
         hops.append(Hop(text, (acc_src,), by_element.get("credential")))
     if "external-account" in by_element:
-        hops.append(Hop(f"account {acc.id} was issued by {acc.issued_by} to {holder.org}",
+        hops.append(Hop(msg("account {account} was issued by {issuer} to {org}",
+                            account=acc.id, issuer=acc.issued_by or "", org=holder.org),
                         (acc_src,), by_element["external-account"]))
     if "account" in by_element:
-        meant = ("for disaster response only" if acc.purpose == "disaster"
-                 else "as an outage workaround")
-        hops.append(Hop(f"account {acc.id} was set up {meant}", (acc_src,),
-                        by_element["account"]))
+        meant = (msg("account {account} was set up for disaster response only",
+                     account=acc.id) if acc.purpose == "disaster"
+                 else msg("account {account} was set up as an outage workaround",
+                          account=acc.id))
+        hops.append(Hop(meant, (acc_src,), by_element["account"]))
     term_type = by_element.get("terminal")
     if access.location is None:
-        hops.append(Hop(f"terminal {term.id} (owned by {term.owner}) is assigned to "
-                        f"{_who(person)}", (term_src,), term_type))
+        hops.append(Hop(msg("terminal {terminal} (owned by {owner}) is assigned to {who}",
+                            terminal=term.id, owner=term.owner, who=_who(person)),
+                        (term_src,), term_type))
     else:
-        hops.append(Hop(f"{_who(person)} can be at {access.location}", access.at_sources))
-        hops.append(Hop(f"terminal {term.id} (owned by {term.owner}) stands at "
-                        f"{access.location}, usable by anyone there", (term_src,), term_type))
+        hops.append(Hop(msg("{who} can be at {location}", who=_who(person),
+                            location=access.location), access.at_sources))
+        hops.append(Hop(msg("terminal {terminal} (owned by {owner}) stands at {location}, "
+                            "usable by anyone there", terminal=term.id, owner=term.owner,
+                            location=access.location), (term_src,), term_type))
     if access.way == "logged-in":
-        hops.append(Hop(f"terminal {term.id} is left logged in as account {acc.id}",
+        hops.append(Hop(msg("terminal {terminal} is left logged in as account {account}",
+                            terminal=term.id, account=acc.id),
                         (term_src,), by_element.get("session")))
-    hops.append(Hop(f"terminal {term.id} reaches system {access.system} and accepts "
-                    f"{acc.id}", (term_src,)))
+    hops.append(Hop(msg("terminal {terminal} reaches system {system} and accepts {account}",
+                        terminal=term.id, system=access.system, account=acc.id),
+                    (term_src,)))
     return tuple(hops)
 
 
@@ -67,45 +78,51 @@ def walk_hops(search: Search, access: Access, walk: Walk, sl: Slice) -> tuple[Ho
     links = c.decisions.direct_links(acc, system)
     if links:
         roles = ", ".join(sorted({g.values[1] for g in links}))
-        hops.append(Hop(f"account {acc} has role {roles} on {system}",
+        hops.append(Hop(msg("account {account} has role {roles} on {system}", account=acc,
+                            roles=roles, system=system),
                         tuple(Source(pol, g.line) for g in links)))
     cnode = class_node(c.graph, acc, system)
     assert cnode is not None
     outside = not c.boundary.inside(c.accounts[acc].holder, system, sl.mode, sl.day)
 
-    def allow_hop(obj: str, act: str, text: str, extra: tuple[Source, ...] = ()) -> Hop:
+    def allow_hop(obj: str, act: str, text: Msg, extra: tuple[Source, ...] = ()) -> Hop:
         defects = sorted(d.type for d in search.walks.open_defects(cnode, obj, act, outside, sl)
                          if d in walk.defects)
         return _allow_hop(c, acc, system, obj, act, text, sl, extra,
                                defects[0] if defects else None)
 
-    hops.append(allow_hop(walk.entry, OPEN, f"policy lets {acc} open menu screen {walk.entry}"))
+    hops.append(allow_hop(walk.entry, OPEN, msg("policy lets {account} open menu screen "
+                                                "{screen}", account=acc, screen=walk.entry)))
     for tr in walk.transitions:
         tr_src = Source(src, tr.line)
         if c.decisions.allowed(c.decisions.class_of(acc, system), tr.target, OPEN,
                                   sl.mode, sl.day):
+            template = ("{source} -> {target} (checked); policy lets {account} open {target}"
+                        if tr.checked else
+                        "{source} -> {target} (unchecked); policy lets {account} open {target}")
             hops.append(allow_hop(
                 tr.target, OPEN,
-                f"{tr.source} -> {tr.target} ({'checked' if tr.checked else 'unchecked'}); "
-                f"policy lets {acc} open {tr.target}", (tr_src,)))
+                msg(template, source=tr.source, target=tr.target, account=acc), (tr_src,)))
         else:
-            hops.append(Hop(f"{tr.source} -> {tr.target} is not checked, though the policy "
-                            f"does not let {acc} open {tr.target}", (tr_src,),
+            hops.append(Hop(msg("{source} -> {target} is not checked, though the policy "
+                                "does not let {account} open {target}", source=tr.source,
+                                target=tr.target, account=acc), (tr_src,),
                             FailureType.UNCHECKED_TRANSITION))
     disp_src = Source(src, walk.display.line)
     field_name = c.fields[walk.field].name or walk.field
     if walk.display.masking == "policy":
         hops.append(allow_hop(
             walk.field, UNMASK,
-            f"{walk.screen} shows {walk.field} ({field_name}) masked unless allowed; "
-            f"policy unmasks it for {acc}", (disp_src,)))
+            msg("{screen} shows {field} ({name}) masked unless allowed; policy unmasks it "
+                "for {account}", screen=walk.screen, field=walk.field, name=field_name,
+                account=acc), (disp_src,)))
     else:
         defect = next((d.type for d in walk.defects if d.element.startswith("display:")), None)
-        hops.append(Hop(f"{walk.screen} shows {walk.field} ({field_name}) in clear",
-                        (disp_src,), defect))
+        hops.append(Hop(msg("{screen} shows {field} ({name}) in clear", screen=walk.screen,
+                            field=walk.field, name=field_name), (disp_src,), defect))
     return tuple(hops)
 
-def _allow_hop(c: Compiled, acc: str, system: str, obj: str, act: str, text: str, sl: Slice,
+def _allow_hop(c: Compiled, acc: str, system: str, obj: str, act: str, text: Msg, sl: Slice,
                extra: tuple[Source, ...], defect: FailureType | None) -> Hop:
     """A hop resting on an allow: cite the g chain and the rule that grant it (or the
     matcher, when no single rule explains it)."""
@@ -141,6 +158,8 @@ def witness_path(access: Access, walk: Walk) -> tuple[PathStep, ...]:
     return tuple(steps)
 
 
-def _who(person: Person) -> str:
-    count = f", {person.headcount} people" if person.headcount > 1 else ""
-    return f"{person.id} ({person.org}{count})"
+def _who(person: Person) -> Msg:
+    if person.headcount > 1:
+        return msg("{person} ({org}, {count} people)", person=person.id, org=person.org,
+                   count=person.headcount)
+    return msg("{person} ({org})", person=person.id, org=person.org)

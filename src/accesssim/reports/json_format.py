@@ -36,8 +36,9 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
     return {
         "id": f.id,
         "failure_types": [t.value for t in f.failure_types],
-        "defects": [{"type": d.type.value, "element": d.element, "description": d.description,
-                     "source": _source(d.source)} for d in f.defects],
+        "defects": [{"type": d.type.value, "element": d.element,
+                     "description": str(d.description), "source": _source(d.source)}
+                    for d in f.defects],
         "exposed": {
             "groups": [{"id": g.person, "name": g.name, "org": g.org, "headcount": g.headcount}
                        for g in f.people],

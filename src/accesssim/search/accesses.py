@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accesssim.graph.compile import active_edges
+from accesssim.i18n import N_, msg
 from accesssim.model.provenance import Source
 from accesssim.model.schema import Account, Person, Terminal
 from accesssim.search.compiled import Compiled, Span
@@ -131,8 +132,9 @@ class AccessFinder:
                             self.c.boundary.inside(person_id, system, sl.mode, sl.day)):
                         defects = defects | {Defect(
                             FailureType.CREDENTIAL_MISUSE, f"session:{term_id}:{acc_id}",
-                            f"session of {acc_id} left open on {term_id} for people outside "
-                            "the boundary", Source(self.c.loaded.display_path, term.line))}
+                            msg("session of {account} left open on {terminal} for people "
+                                "outside the boundary", account=acc_id, terminal=term_id),
+                            Source(self.c.loaded.display_path, term.line))}
                     key = (system, acc_id, way, location is None, defects)
                     if key in seen:
                         continue
@@ -200,21 +202,23 @@ class AccessFinder:
         defects: set[Defect] = set()
         if way == "knows":
             defects.add(Defect(FailureType.CREDENTIAL_MISUSE, f"credential:{acc.id}",
-                               f"credential of {acc.id} ({holder.org}) known outside the "
-                               "boundary", acc_src))
+                               msg("credential of {account} ({org}) known outside the boundary",
+                                   account=acc.id, org=holder.org), acc_src))
         if acc.issued_by and person.id != acc.holder and acc.issued_by != person.org:
             defects.add(Defect(FailureType.EXTERNAL_ACCOUNT, f"external-account:{acc.id}",
-                               f"account {acc.id} issued by {acc.issued_by} to {holder.org} is "
-                               "used by people outside the boundary", acc_src))
+                               msg("account {account} issued by {issuer} to {org} is used by "
+                                   "people outside the boundary", account=acc.id,
+                                   issuer=acc.issued_by, org=holder.org), acc_src))
         if acc.purpose == "disaster" and sl.mode != DISASTER and not self.c.boundary.inside(
                 acc.holder, system, sl.mode, sl.day):
             defects.add(Defect(FailureType.EMERGENCY_RIGHTS, f"account:{acc.id}",
-                               f"disaster account {acc.id} usable in {sl.mode} mode", acc_src))
+                               msg("disaster account {account} usable in {mode} mode",
+                                   account=acc.id, mode=sl.mode), acc_src))
         if acc.purpose == "outage-workaround" and not self.c.boundary.inside(
                 acc.holder, system, sl.mode, sl.day):
             defects.add(Defect(FailureType.OUTAGE_WORKAROUND, f"account:{acc.id}",
-                               f"account {acc.id} set up during an outage is still usable",
-                               acc_src))
+                               msg("account {account} set up during an outage is still usable",
+                                   account=acc.id), acc_src))
         result = frozenset(defects)
         self._account_memo[key] = result
         return result
@@ -239,14 +243,19 @@ class AccessFinder:
         if term.purpose == "disaster-lending" and sl.mode == DISASTER:
             return None  # lent for exactly this; the boundary decides what may be seen
         if term.purpose == "disaster-lending":
-            kind, what = FailureType.DISASTER_LENDING, "lent for disaster response, still usable"
+            kind, what = (FailureType.DISASTER_LENDING,
+                          N_("terminal {terminal} of {owner} lent for disaster response, "
+                             "still usable"))
         elif term.purpose == "outage-workaround":
-            kind, what = FailureType.OUTAGE_WORKAROUND, "set up during an outage, still usable"
+            kind, what = (FailureType.OUTAGE_WORKAROUND,
+                          N_("terminal {terminal} of {owner} set up during an outage, "
+                             "still usable"))
         elif location is None:
             kind = FailureType.TERMINAL_MISDISTRIBUTION
-            what = "handed to people outside the boundary"
+            what = N_("terminal {terminal} of {owner} handed to people outside the boundary")
         else:
             kind = FailureType.TERMINAL_PLACEMENT
-            what = "placed where people outside the boundary can use it"
-        return Defect(kind, f"terminal:{term.id}", f"terminal {term.id} of {term.owner} {what}",
+            what = N_("terminal {terminal} of {owner} placed where people outside the "
+                      "boundary can use it")
+        return Defect(kind, f"terminal:{term.id}", msg(what, terminal=term.id, owner=term.owner),
                       Source(self.c.loaded.display_path, term.line))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from accesssim.i18n import N_, Msg
 from accesssim.model.provenance import Source
 
 
@@ -25,21 +26,22 @@ class FailureType(str, Enum):
 
     @property
     def label(self) -> str:
+        """The English name, also the msgid of its translation (the regulator's own term)."""
         return _TITLES[self]
 
 
 _TITLES = {
-    FailureType.MASKING_DEFECT: "masking defect",
-    FailureType.UNCHECKED_TRANSITION: "unchecked screen transition",
-    FailureType.TERMINAL_PLACEMENT: "terminal placement",
-    FailureType.TERMINAL_MISDISTRIBUTION: "terminal misdistribution",
-    FailureType.DISASTER_LENDING: "disaster-time lending left in place",
-    FailureType.OUTAGE_WORKAROUND: "access left open after an outage",
-    FailureType.EMERGENCY_RIGHTS: "emergency rights usable in normal time",
-    FailureType.CREDENTIAL_MISUSE: "credential misuse",
-    FailureType.TEMPORARY_DISPLAY: "temporary display",
-    FailureType.ENCODING_OMISSION: "encoding omission",
-    FailureType.EXTERNAL_ACCOUNT: "externally issued account used by affiliates",
+    FailureType.MASKING_DEFECT: N_("masking defect"),
+    FailureType.UNCHECKED_TRANSITION: N_("unchecked screen transition"),
+    FailureType.TERMINAL_PLACEMENT: N_("terminal placement"),
+    FailureType.TERMINAL_MISDISTRIBUTION: N_("terminal misdistribution"),
+    FailureType.DISASTER_LENDING: N_("disaster-time lending left in place"),
+    FailureType.OUTAGE_WORKAROUND: N_("access left open after an outage"),
+    FailureType.EMERGENCY_RIGHTS: N_("emergency rights usable in normal time"),
+    FailureType.CREDENTIAL_MISUSE: N_("credential misuse"),
+    FailureType.TEMPORARY_DISPLAY: N_("temporary display"),
+    FailureType.ENCODING_OMISSION: N_("encoding omission"),
+    FailureType.EXTERNAL_ACCOUNT: N_("externally issued account used by affiliates"),
 }
 
 
@@ -49,7 +51,7 @@ class Defect:
 
     type: FailureType
     element: str  # stable key, e.g. "terminal:tohoku-t1" or "policy:p, retail, takuso, s1, ..."
-    description: str = field(compare=False)
+    description: Msg = field(compare=False)
     source: Source = field(compare=False)
 
 #: The mode in which disaster-purpose elements serve their purpose (not a defect by themselves).

@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from accesssim.graph.compile import Node, active_edges, class_node
+from accesssim.i18n import msg
 from accesssim.model.provenance import Source
 from accesssim.model.schema import FieldDisplay, Transition
 from accesssim.policy.decisions import OPEN, UNMASK
@@ -236,29 +237,34 @@ class WalkFinder:
             if flagged:
                 defects.add(Defect(FailureType.EMERGENCY_RIGHTS,
                                    f"disaster-role:{system}:{flagged[0]}",
-                                   f"disaster role {flagged[0]} has rights outside disaster mode "
-                                   f"(e.g. {act} {obj})", source))
+                                   msg("disaster role {role} has rights outside disaster mode "
+                                       "(e.g. {action} {object})", role=flagged[0],
+                                       action=act, object=obj), source))
             elif workaround:
                 defects.add(Defect(FailureType.OUTAGE_WORKAROUND,
                                    f"outage-role:{system}:{workaround[0]}",
-                                   f"outage workaround role {workaround[0]} still grants rights "
-                                   f"(e.g. {act} {obj})", source))
+                                   msg("outage workaround role {role} still grants rights "
+                                       "(e.g. {action} {object})", role=workaround[0],
+                                       action=act, object=obj), source))
             elif act == UNMASK:
                 defects.add(Defect(FailureType.MASKING_DEFECT, f"unmask-role:{system}:{subject}",
-                                   f"policy lets {subject} unmask non-public fields for accounts "
-                                   f"outside the boundary (e.g. {obj})", source))
+                                   msg("policy lets {role} unmask non-public fields for accounts "
+                                       "outside the boundary (e.g. {object})", role=subject,
+                                       object=obj), source))
             self._open_memo[key] = frozenset(defects)
         return self._open_memo[key]
 
     def _transition_defect(self, system: str, tr: Transition) -> Defect:
         return Defect(FailureType.UNCHECKED_TRANSITION, f"transition:{system}:{tr.key}",
-                      f"transition {tr.source} -> {tr.target} does not check access to "
-                      f"{tr.target}", Source(self.c.loaded.display_path, tr.line))
+                      msg("transition {source} -> {target} does not check access to {target}",
+                          source=tr.source, target=tr.target),
+                      Source(self.c.loaded.display_path, tr.line))
 
     def _display_defect(self, screen: str, display: FieldDisplay) -> Defect:
         kind = {"temporary-display": FailureType.TEMPORARY_DISPLAY,
                 "encoding-omission": FailureType.ENCODING_OMISSION}.get(
                     display.purpose or "", FailureType.MASKING_DEFECT)
         return Defect(kind, f"display:{screen}:{kind.value}",
-                      f"screen {screen} shows non-public data in clear to everyone on it",
+                      msg("screen {screen} shows non-public data in clear to everyone on it",
+                          screen=screen),
                       Source(self.c.loaded.display_path, self.c.screens[screen].line))
