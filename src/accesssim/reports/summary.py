@@ -100,6 +100,27 @@ def _width(text: str) -> int:
                0 if unicodedata.combining(c) else 1 for c in text)
 
 
+#: Display columns after which the text table wraps a list (at its commas).
+WRAP = 56
+
+
+def _wrap(line: str, comma: str) -> list[str]:
+    """``line`` cut after commas into pieces of at most ``WRAP`` columns (a longer item stays
+    whole); continuation lines keep the line's indent."""
+    if _width(line) <= WRAP or comma not in line:
+        return [line]
+    indent = line[:len(line) - len(line.lstrip(" "))]
+    items = line.strip(" ").split(comma)
+    out = [indent + items[0]]
+    for item in items[1:]:
+        if _width(out[-1] + comma + item) <= WRAP:
+            out[-1] += comma + item
+        else:
+            out[-1] += comma.rstrip()
+            out.append(indent + item)
+    return out
+
+
 def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
@@ -107,7 +128,9 @@ def _pad(text: str, width: int) -> str:
 def summary_to_text(rows: Sequence[SummaryRow], tr: Translator = ENGLISH) -> str:
     """An aligned table (a blank line between models), then one line of totals."""
     table = [tuple(tr(h) for h in HEADINGS), *(cells(r, tr) for r in rows)]
-    split = [[cell.split("\n") for cell in line] for line in table]
+    comma = tr(N_(", "))
+    split = [[[piece for text in cell.split("\n") for piece in _wrap(text, comma)]
+              for cell in line] for line in table]
     widths = [max(_width(text) for line in split for text in line[i])
               for i in range(len(HEADINGS))]
     out: list[str] = []
