@@ -38,7 +38,7 @@ def plan(arguments: Iterable[Path], pairs: Mapping[Path, Path]) -> list[Planned]
             raise AccessSimError(f"--remediated names {model}, which is not among the models "
                                  "to summarise")
     variants = {m: _variant(m, pairs) for m in models}
-    taken = [v for v in variants.values() if v is not None]
+    taken = [v for m, v in variants.items() if v is not None and not _same(m, v)]
     rows: dict[Path, Planned] = {}
     for model in models:
         if any(_same(model, v) for v in taken) or model in rows:
