@@ -21,7 +21,7 @@ import oracle
 from accesssim.engine import analyze, load_project
 from accesssim.findings.results import Report
 from accesssim.i18n import translator
-from accesssim.reports.summary import HEADINGS, BOM, cells, summary_to_csv, summary_to_text
+from accesssim.reports.summary import BOM, HEADINGS, cells, summary_to_csv, summary_to_text
 from accesssim.summary.plan import plan
 from accesssim.summary.rows import Status, SummaryRow, summary_row
 from helpers import REPO, run
@@ -92,7 +92,8 @@ def test_the_papers_cases_are_closed_and_the_controls_have_no_gap() -> None:
     assert statuses["09-hokkaido.yaml"] is Status.NO_GAP
     assert statuses["10-tepco.yaml"] is Status.NO_GAP
     assert {s for n, s in statuses.items() if n[:2] not in ("09", "10")} == {Status.CLOSED}
-    assert [e.org.name for e in ROWS["01-kansai.yaml"].exposures] == ["関西電力", "関西電力の委託先"]
+    assert [e.org.name for e in ROWS["01-kansai.yaml"].exposures] == \
+        ["関西電力", "関西電力の委託先"]
     assert [c.id for c in ROWS["11-meti-renewable.yaml"].companies] == \
         ["tepco_pg", "hokuriku_td", "chubu_pg"]
 
@@ -215,7 +216,8 @@ def test_csv_bom_and_pure_function_agree() -> None:
 def test_japanese_uses_the_regulators_terms() -> None:
     text = _summary("--lang", "ja")
     for term in ("マスキング処理の不備", "画面遷移時のアクセス制御の不備", "端末の誤配備",
-                 "災害時用権限の平時利用", "一般送配電事業者", "解消", "不備なし", "関西電力：1,013人"):
+                 "災害時用権限の平時利用", "一般送配電事業者", "解消", "不備なし",
+                 "関西電力：1,013人"):
         assert term in text, term
     assert "masking defect" not in text and "people" not in text
 

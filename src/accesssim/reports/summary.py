@@ -139,7 +139,7 @@ def summary_to_text(rows: Sequence[SummaryRow], tr: Translator = ENGLISH) -> str
             out.append("")
         for k in range(max(len(c) for c in line)):
             parts = [c[k] if k < len(c) else "" for c in line]
-            out.append("  ".join(_pad(p, w) for p, w in zip(parts, widths)).rstrip())
+            out.append("  ".join(_pad(p, w) for p, w in zip(parts, widths, strict=True)).rstrip())
         if number == 0:
             out.append("  ".join("-" * w for w in widths))
     out += ["", tr(_totals(rows))]

@@ -131,8 +131,12 @@ def exposures(model: SystemModel, report: Report) -> tuple[OrgExposure, ...]:
     for finding in report.findings:
         for person, field_id in finding.exposures:
             seen[org_of[person]].add(field_id)
-    rows = [OrgExposure(Named(org, orgs.get(org, org)), sum(people.values()),
-                        tuple(Named(f, names.get(f, f)) for f in sorted(seen[org], key=lambda f: (place.get(f, len(place)), f))))
+
+    def in_order(ids: set[str]) -> tuple[Named, ...]:
+        return tuple(Named(f, names.get(f, f))
+                     for f in sorted(ids, key=lambda f: (place.get(f, len(place)), f)))
+
+    rows = [OrgExposure(Named(org, orgs.get(org, org)), sum(people.values()), in_order(seen[org]))
             for org, people in groups.items()]
     return tuple(sorted(rows, key=lambda r: (-r.headcount, r.org.id)))
 
