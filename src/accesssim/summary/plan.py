@@ -33,6 +33,8 @@ def plan(arguments: Iterable[Path], pairs: Mapping[Path, Path]) -> list[Planned]
                              if p.suffix in MODEL_SUFFIXES and p.is_file())
         else:
             models.append(argument)
+    if not models:
+        raise AccessSimError("no model to summarise: the folders given hold no *.yaml file")
     for model in pairs:
         if not any(_same(model, m) for m in models):
             raise AccessSimError(f"--remediated names {model}, which is not among the models "
