@@ -305,3 +305,53 @@ def test_generated_row_agrees_with_the_oracle(gen: Generated) -> None:
         expected[people[person]].add(field)
     assert {e.org.id: {f.id for f in e.fields} for e in row.exposures} == expected
     assert row.status is (Status.NO_VARIANT if brute else Status.NO_GAP)
+
+
+# -- words: every one translated, the catalogue well formed -------------------------------------
+def test_every_word_of_every_format_has_a_japanese_translation() -> None:
+    """A strict translator fails on any template summary.po (or core.po) does not translate;
+    the rows cover closed and no gap, and edited copies open and no variant."""
+    from dataclasses import replace
+
+    from accesssim.reports.summary import summary_to_markdown
+    from accesssim.search.defects import FailureType
+
+    kansai = ROWS["01-kansai.yaml"]
+    rows = [*(ROWS[n] for n in sorted(ROWS)),
+            replace(kansai, status=Status.OPEN, remaining=(FailureType.MASKING_DEFECT,),
+                    remaining_findings=1),
+            replace(kansai, status=Status.NO_VARIANT, variant_file=None)]
+    strict = translator("ja", strict=True)
+    for text in (summary_to_text(rows, strict), summary_to_markdown(rows, strict),
+                 summary_to_csv(rows, strict)):
+        assert "未解消" in text and "是正版なし" in text and "検出：1件" in text
+
+
+def test_summary_catalogue_is_well_formed() -> None:
+    """summary.po: placeholders kept, and no msgid that another catalogue already has."""
+    from babel.messages.pofile import read_po
+
+    from accesssim.i18n import placeholders
+
+    folder = REPO / "src" / "accesssim" / "data" / "locale" / "ja"
+    with (folder / "summary.po").open("rb") as handle:
+        ours = {m.id: m.string for m in read_po(handle) if m.id}
+    assert ours and all(ours.values())
+    for msgid, msgstr in ours.items():
+        assert placeholders(str(msgid)) == placeholders(str(msgstr)), msgid
+    for other in sorted(folder.glob("*.po")):
+        if other.name != "summary.po":
+            with other.open("rb") as handle:
+                shared = {m.id for m in read_po(handle) if m.id} & set(ours)
+            assert not shared, f"{other.name} also has {sorted(shared)}"
+
+
+def test_plan_makes_the_variants_part_of_their_models_rows(tmp_path: Path) -> None:
+    folder = _copy(tmp_path, "01-kansai.yaml", "01-kansai-remediated.yaml", "09-hokkaido.yaml")
+    kansai, fixed = folder / "01-kansai.yaml", folder / "01-kansai-remediated.yaml"
+    hokkaido = folder / "09-hokkaido.yaml"
+    expected = [(kansai, fixed), (hokkaido, None)]
+    assert [(p.model, p.variant) for p in plan([folder], {})] == expected
+    assert [(p.model, p.variant) for p in plan([hokkaido, fixed, kansai], {})] == expected
+    assert [(p.model, p.variant) for p in plan([kansai], {kansai: kansai})] == [(kansai, kansai)]
+    assert [(p.model, p.variant) for p in plan([fixed], {})] == [(fixed, None)]
