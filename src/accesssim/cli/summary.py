@@ -83,17 +83,20 @@ def summary_cmd(models: tuple[Path, ...], mode: str, at: dt.datetime | None, fmt
 
     tr = lang_translator(lang)
     planned = plan(models, _pairs(remediated))
-    with phases_bar(not quiet, f"loading {len(planned)} models") as phases:
-        projects = [(load_project(p.model, root),
-                     None if p.variant is None else load_project(p.variant, root))
-                    for p in planned]
+    with phases_bar(not quiet, f"loading {len(planned)} models and their variants") as phases:
+        projects: list[tuple[Project, Project | None]] = []
+        for p in planned:  # every file loads before any analysis: bad input stops at once
+            projects.append((load_project(p.model, root),
+                             None if p.variant is None else load_project(p.variant, root)))
+            phases.update(len(projects), len(planned))
         if output is not None:
             refuse_inputs(output, [f for pair in projects for p in pair if p
                                    for f in p.inputs])
+        phases.phase(f"analysing {len(projects)} models and their variants")
         rows: list[SummaryRow] = []
-        for number, (project, variant) in enumerate(projects, 1):
-            phases.phase(f"analysing {project.loaded.display_path} ({number}/{len(projects)})")
+        for project, variant in projects:
             rows.append(_row(project, variant, mode, as_date(at)))
+            phases.update(len(rows), len(projects))
     text = _render(rows, fmt, tr, bom)
     analysis_done()
     write_output(text, output)
