@@ -20,6 +20,7 @@ from accesssim.reports.diagram_style import (
     label,
     legend,
     new_graph,
+    number,
     safe,
 )
 from accesssim.search.defects import FailureType
@@ -113,24 +114,35 @@ def overview_dot(model: SystemModel, report: Report, tr: Translator) -> str:
             agg = edges[(tail, head)]
             agg.add(finding)
             agg.defects |= defects
+    trusted -= {key.partition(":")[2] for key in nodes if key.startswith("group:")}
     witnessed = {head for _, head in edges}
-    dotted = {pair: agg for pair, agg in seen.items() if pair[1] not in witnessed}
+    dotted: dict[tuple[str, str], _Agg] = defaultdict(_Agg)
+    for system_key, field_key in sorted(seen):
+        agg = seen[(system_key, field_key)]
+        if field_key in witnessed:
+            continue
+        other = f"others:{system_key.partition(':')[2]}"
+        nodes.pop(field_key, None)
+        nodes[other].members.add(field_key.partition("\0")[2])
+        for into in (nodes[other], dotted[(system_key, other)]):
+            into.findings |= agg.findings
+            into.people.update(agg.people)
     edges.update(dotted)
-    title = tr(msg("{model}: {count} findings, {people} people exposed",
-                   model=report.model_name, count=f"{len(report.findings):,}",
-                   people=f"{report.exposed_headcount:,}"))
+    title = tr(msg("{model}\nfindings: {count}; people exposed: {people}",
+                   model=report.model_name, count=number(len(report.findings)),
+                   people=number(report.exposed_headcount)))
     graph = new_graph("overview", title)
     graph.attr(id=PREFIX + "graph", ranksep="1.0", nodesep="0.12")
     ids = {key: f"{PREFIX}n{index}" for index, key in enumerate(sorted(nodes))}
     clusters: dict[str, list[str]] = defaultdict(list)
     for key in sorted(nodes):
         clusters[_org_of(names, key)].append(key)
-    for number, org in enumerate(sorted(clusters)):
+    for index, org in enumerate(sorted(clusters)):
         side = org in trusted
-        with graph.subgraph(name=f"cluster_{PREFIX}org{number}") as cluster:
+        with graph.subgraph(name=f"cluster_{PREFIX}org{index}") as cluster:
             word = (tr(msg("{org} (trusted)", org=names.org(org))) if side
                     else tr(msg("{org} (untrusted)", org=names.org(org))))
-            cluster.attr(label=label(word), id=f"{PREFIX}org-{number}", tooltip=safe(org),
+            cluster.attr(label=label(word), id=f"{PREFIX}org-{index}", tooltip=safe(org),
                          **(TRUSTED if side else UNTRUSTED))
             for key in clusters[org]:
                 look = LOOKS[_kind(key)]
@@ -138,13 +150,13 @@ def overview_dot(model: SystemModel, report: Report, tr: Translator) -> str:
                              shape=look.shape, fillcolor=look.fill, id=ids[key],
                              tooltip=safe(", ".join(sorted(nodes[key].members)) or " "))
     top = max((a.headcount for a in edges.values()), default=1) or 1
-    for number, (tail, head) in enumerate(sorted(edges)):
+    for index, (tail, head) in enumerate(sorted(edges)):
         agg = edges[(tail, head)]
-        words = [tr(msg("{count} findings, {people} people", count=len(agg.findings),
-                        people=f"{agg.headcount:,}"))]
+        words = [tr(msg("people: {people}; findings: {count}", count=len(agg.findings),
+                        people=number(agg.headcount)))]
         words += [tr(t.label) for t in FailureType if t in agg.defects]
         width = f"{1 + 4 * agg.headcount / top:.1f}"
-        attrs = {"id": f"{PREFIX}e{number}", "tooltip": safe("\n".join(sorted(agg.findings))),
+        attrs = {"id": f"{PREFIX}e{index}", "tooltip": safe("\n".join(sorted(agg.findings))),
                  "penwidth": width}
         style = ({**DEFECT, "penwidth": width} if agg.defects else
                  {**PLAIN_EDGE, "style": "dotted"} if (tail, head) in dotted else PLAIN_EDGE)
@@ -157,7 +169,7 @@ def overview_dot(model: SystemModel, report: Report, tr: Translator) -> str:
 
 def _kind(key: str) -> str:
     kind = key.partition(":")[0]
-    return "screen" if kind in ("entry", "reached") else kind
+    return {"entry": "screen", "reached": "screen", "others": "field"}.get(kind, kind)
 
 
 def _org_of(names: Names, key: str) -> str:
@@ -171,16 +183,19 @@ def _org_of(names: Names, key: str) -> str:
 def _node_label(names: Names, key: str, agg: _Agg, tr: Translator) -> str:
     kind, _, rest = key.partition(":")
     if kind == "group":
-        return tr(msg("people of {org}\n{people} people (people entries: {groups})",
+        return tr(msg("people of {org}\nheadcount: {people} (people entries: {groups})",
                       org=names.org(rest), groups=len(agg.members),
-                      people=f"{agg.headcount:,}"))
+                      people=number(agg.headcount)))
     if kind == "system":
         system = names.systems.get(rest)
         return (system.name if system and system.name else rest)
     if kind == "entry":
-        return tr(msg("{count} menu screens", count=len(agg.members)))
+        return tr(msg("menu screens: {count}", count=len(agg.members)))
     if kind == "reached":
-        return tr(msg("{count} screens reached by transitions", count=len(agg.members)))
+        return tr(msg("screens reached by transitions: {count}", count=len(agg.members)))
+    if kind == "others":
+        return tr(msg("other fields exposed: {count}\nheadcount: {people}",
+                      count=len(agg.members), people=number(agg.headcount)))
     field_id = rest.partition("\0")[2]
     return "\n".join([names.field(field_id), field_id,
-                      tr(msg("{people} people", people=f"{agg.headcount:,}"))])
+                      tr(msg("headcount: {people}", people=number(agg.headcount)))])

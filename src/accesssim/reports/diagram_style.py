@@ -37,15 +37,15 @@ class Look:
 
 
 LOOKS: dict[str, Look] = {
-    "person": Look(N_("person"), "ellipse", "#fde9c9"),
-    "group": Look(N_("people"), "ellipse", "#fde9c9"),
-    "account": Look(N_("account"), "note", "#e3eefc"),
-    "credential": Look(N_("credential"), "component", "#e3eefc"),
-    "terminal": Look(N_("terminal"), "box3d", "#e6f4e6"),
-    "location": Look(N_("location"), "house", "#f0e8f8"),
-    "system": Look(N_("system"), "cylinder", "#dde3ea"),
-    "screen": Look(N_("screen"), "box", "#ffffff"),
-    "field": Look(N_("field"), "hexagon", "#fff7b3"),
+    "person": Look(N_("Person"), "ellipse", "#fde9c9"),
+    "group": Look(N_("People"), "ellipse", "#fde9c9"),
+    "account": Look(N_("Account"), "note", "#e3eefc"),
+    "credential": Look(N_("Credential"), "component", "#e3eefc"),
+    "terminal": Look(N_("Terminal"), "box3d", "#e6f4e6"),
+    "location": Look(N_("Location"), "house", "#f0e8f8"),
+    "system": Look(N_("System"), "cylinder", "#dde3ea"),
+    "screen": Look(N_("Screen"), "box", "#ffffff"),
+    "field": Look(N_("Field"), "hexagon", "#fff7b3"),
 }
 
 #: Entries per column of the legend (a few short columns, not one tall one).
@@ -66,6 +66,11 @@ def label(text: str) -> str:
 
     text = graphviz.nohtml(graphviz.escape(text))  # a str that the package never reads as HTML
     return text
+
+
+def number(count: int) -> str:
+    """A count with thousands separators (1,613), as every report prints counts."""
+    return f"{count:,}"
 
 
 def safe(text: str) -> str:
@@ -115,8 +120,8 @@ def legend(graph: graphviz.Digraph, prefix: str, kinds: list[str], tr: Translato
         names += [inside, outside]
         if defects:
             red = f"{prefix}legend_defect"
-            key.node(red, label(tr(N_("red arrow: a defective hop, labelled with its failure "
-                                      "type"))), shape="plaintext", style="", id=red,
+            words = N_("red arrow: a defective hop, labelled with its failure type")
+            key.node(red, label(tr(words)), shape="plaintext", style="", id=red,
                      fontcolor=DEFECT["color"])
             names.append(red)
         columns = [names[i:i + LEGEND_ROWS] for i in range(0, len(names), LEGEND_ROWS)]
