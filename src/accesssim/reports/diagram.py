@@ -145,7 +145,7 @@ def finding_dot(model: SystemModel, report: Report, finding: Finding, tr: Transl
     prefix = prefix_of(finding)
     nodes, edges = path_edges(finding)
     system = next(n for n in nodes if n.startswith("system:")).partition(":")[2]
-    trusted = trusted_orgs(model, system, finding.fields)
+    trusted = trusted_orgs(names.boundary, system, finding.fields)
     types = ", ".join(tr(t.label) for t in finding.failure_types)
     title = "\n".join([f"{finding.id}: {types}",
                        tr(msg("people exposed: {people}; fields: {fields}",

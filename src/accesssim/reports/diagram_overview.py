@@ -91,7 +91,7 @@ def overview_dot(model: SystemModel, report: Report, tr: Translator) -> str:
     trusted: set[str] = set()
     for finding in report.findings:
         system = names.system_of(finding)
-        trusted |= trusted_orgs(model, system, finding.fields)
+        trusted |= trusted_orgs(names.boundary, system, finding.fields)
         access = {d.type for d in finding.defects if d.element.startswith(ACCESS)}
         heads = {g.person: g.headcount for g in finding.people}
         for person, field_id in finding.exposures:
