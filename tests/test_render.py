@@ -246,3 +246,27 @@ def test_defect_style_is_red() -> None:
     engine, report = _analysed(INCIDENTS[0])
     source = finding_dot(engine.model, report, report.findings[0], ENGLISH)
     assert f'color="{DEFECT["color"]}"' in source
+
+
+@pytest.mark.parametrize("model", INCIDENTS[:6], ids=lambda p: p.stem)
+def test_overview_sides_match_the_boundary(model: Path) -> None:
+    """Overview: every organisation with exposed people is drawn untrusted; every other
+    organisation drawn is in the engine's boundary core of a system on some path."""
+    from accesssim.reports.diagram import render_dot, svg_fragment
+
+    engine, report = _analysed(model)
+    root = ET.fromstring(svg_fragment(render_dot(overview_dot(engine.model, report, ENGLISH),
+                                                 "svg")))
+    clusters = _clusters(root, "overview-")
+    exposed = {g.org for f in report.findings for g in f.people}
+    assert exposed <= set(clusters)
+    names = Names(engine.model)
+    systems = {names.system_of(f) for f in report.findings}
+    for org, colour in clusters.items():
+        if org in exposed:
+            assert colour == UNTRUSTED["color"], org
+        else:
+            assert colour == TRUSTED["color"], org
+            assert any(org in engine.boundary.core[s] for s in systems), org
+    texts = _texts(root)
+    assert f"{report.exposed_headcount:,}" in texts

@@ -124,8 +124,9 @@ def path_edges(finding: Finding) -> tuple[list[str], list[_Edge]]:
             target.defects.add(hop.defect)
     arrivals = {e.head: e for e in edges.values()}
     arrivals[terminal] = edges["terminal"]
-    for step in finding.path:
-        if step.defect is not None and step.node in arrivals:
+    worded = {h.defect for h in finding.witness if h.defect is not None}
+    for step in finding.path:  # a defect no witness sentence carries: on its arrival edge
+        if step.defect is not None and step.defect not in worded and step.node in arrivals:
             arrivals[step.node].defects.add(step.defect)
     nodes = [person, *([credential] if credential else []), account,
              *([location] if location else []), terminal, system, *screens, field_node]
