@@ -101,8 +101,13 @@ def hop_lines(opened: Opened, indent: str, tr: Translator = ENGLISH) -> list[str
     return lines
 
 
+def status_count(count: int, status: str, tr: Translator = ENGLISH) -> str:
+    """``3 new``: a count of findings or exposures with a status."""
+    return tr(msg("{count} {status}", count=count, status=status_label(status, tr)))
+
+
 def _status_counts(md: ModelDiff, tr: Translator) -> str:
-    return ", ".join(f"{len(md.diff.with_status(s))} {status_label(s, tr)}" for s in STATUSES)
+    return ", ".join(status_count(len(md.diff.with_status(s)), s, tr) for s in STATUSES)
 
 
 def _model_lines(md: ModelDiff, report: GateReport | None, tr: Translator) -> list[str]:
@@ -146,7 +151,7 @@ def diff_to_text(md: ModelDiff) -> str:
 def summary_line(report: GateReport, tr: Translator = ENGLISH) -> str:
     """``PASS|FAIL: counts``: the line a CI log is read by."""
     c = report.counts()
-    findings = ", ".join(f"{c['findings_' + s]} {status_label(s, tr)}" for s in STATUSES)
+    findings = ", ".join(status_count(c["findings_" + s], s, tr) for s in STATUSES)
     return tr(msg("{result}: {reasons} reason(s); exposures {new} new, {widened} widened, "
                   "{waived} waived; findings {findings}; expectations {failed} of "
                   "{expectations} failed; waivers {expired} of {waivers} expired",

@@ -40,8 +40,8 @@ def suite_to_text(suite: SuiteResult, *, coverage: bool, tr: Translator = ENGLIS
         cov = suite.coverage
         parts = ", ".join(f"{kind} {len(cov.covered[kind] & cov.total[kind])}/"
                           f"{len(cov.total[kind])}" for kind in cov.total)
-        lines.append(tr(msg("coverage: {percent}% ({parts})", percent=f"{cov.percent:.1f}",
-                            parts=parts)))
+        percent = f"{cov.percent:.1f}"
+        lines.append(tr(msg("coverage: {percent}% ({parts})", percent=percent, parts=parts)))
         for kind, items in cov.missing():
             lines.append("  " + tr(msg("not exercised: {kind} ({count})", kind=kind,
                                        count=len(items))))

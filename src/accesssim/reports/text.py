@@ -42,8 +42,9 @@ def _finding(index: int, f: Finding, tr: Translator) -> list[str]:
     types = ", ".join(tr(t.label) for t in f.failure_types)
     lines = [f"[{index}] {f.id}  {types}"]
     groups = ", ".join(f"{g.person} ({g.org}, {g.headcount})" for g in f.people)
+    share = f"{f.share:.2%}"
     lines.append("    " + tr(msg("exposed: {people} ({share} of untrusted staff): {groups}",
-                               people=people_count(f.headcount, tr), share=f"{f.share:.2%}",
+                               people=people_count(f.headcount, tr), share=share,
                                groups=groups)))
     lines.append("    " + tr(msg("fields:  {fields}", fields=", ".join(f.fields))))
     lines.extend(cause_lines(f.windows, f.defects, f.witness, tr=tr))
