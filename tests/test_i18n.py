@@ -12,12 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from click.testing import CliRunner
 
 import accesssim
+from accesssim.cli.main import main
 from accesssim.engine import Analyzer, analyzer, load_project
 from accesssim.findings.results import Report
 from accesssim.gate.check import run_check
@@ -32,7 +33,6 @@ from accesssim.reports.text import finding_to_text, report_to_text
 from accesssim.search.defects import FailureType
 from accesssim.suite.suite import run_suite
 from gate_repo import commit, make_repo, open_usage
-from accesssim.cli.main import main
 from helpers import REPO
 
 PACKAGE = Path(accesssim.__file__).parent
