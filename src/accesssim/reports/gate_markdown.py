@@ -24,6 +24,7 @@ from accesssim.reports.gate_text import (
     waived,
     who,
 )
+from accesssim.reports.text import say
 
 #: Characters Markdown gives a meaning to inside a line; each is shown with a backslash. (The
 #: marks that count only at the start of a line, ``#``, ``-``, ``1.``, never come first here.)
@@ -141,8 +142,9 @@ def _sections(report: GateReport, tr: Translator) -> list[tuple[str, list[str]]]
     opened = [_opened_section(o, m.model, report, tr) for m in report.models
               for o in m.opened]
     failed = [tr(msg("- {test} (line {line}): {summary}; expected {expected}, got {actual}",
-                     test=code(r.test_id), line=r.line, summary=md(r.summary),
-                     expected=md(r.expected), actual=md(r.actual))) + "\n"
+                     test=code(r.test_id), line=r.line, summary=md(say(r.summary, tr)),
+                     expected=md(say(r.expected, tr)),
+                     actual=md(say(r.actual, tr)))) + "\n"
               for r in report.expectations if not r.passed]
     expired = [tr(msg("- {fingerprint} in {model} by {owner} expired {expires} ({source}): "
                       "{reason}", fingerprint=code(w.fingerprint), model=code(w.model),

@@ -16,7 +16,7 @@ from accesssim.gate.result import GateReport, ModelDiff, Opened
 from accesssim.gate.waivers import unused
 from accesssim.i18n import ENGLISH, Msg, Translator, msg
 from accesssim.reports.suite_text import status_word
-from accesssim.reports.text import people_count
+from accesssim.reports.text import people_count, say
 from accesssim.suite.checks import CheckResult
 
 #: The finding statuses of a diff, in the order every output lists them.
@@ -127,10 +127,10 @@ def _expectation_lines(results: Iterable[CheckResult], tr: Translator) -> list[s
     for r in results:
         lines.append("  " + tr(msg("{status} {test} ({kind}, line {line}): {summary}",
                                    status=status_word(r.passed, tr), test=r.test_id,
-                                   kind=r.kind, line=r.line, summary=r.summary)))
+                                   kind=r.kind, line=r.line, summary=say(r.summary, tr))))
         if not r.passed:
-            lines.append("       " + tr(msg("expected: {expected}", expected=r.expected)))
-            lines.append("       " + tr(msg("actual:   {actual}", actual=r.actual)))
+            lines.append("       " + tr(msg("expected: {expected}", expected=say(r.expected, tr))))
+            lines.append("       " + tr(msg("actual:   {actual}", actual=say(r.actual, tr))))
     return lines
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from accesssim.i18n import ENGLISH, Translator, msg
-from accesssim.reports.text import hop_line
+from accesssim.reports.text import hop_line, say
 from accesssim.suite.checks import CheckResult
 from accesssim.suite.suite import SuiteResult
 
 
 def failure_details(result: CheckResult, tr: Translator = ENGLISH) -> list[str]:
-    lines = [tr(msg("expected: {expected}", expected=result.expected)),
-             tr(msg("actual:   {actual}", actual=result.actual))]
+    lines = [tr(msg("expected: {expected}", expected=say(result.expected, tr))),
+             tr(msg("actual:   {actual}", actual=say(result.actual, tr)))]
     if result.witness:
         lines.append(tr(msg("witness:")))
         for step, hop in enumerate(result.witness, start=1):
@@ -28,7 +28,7 @@ def suite_to_text(suite: SuiteResult, *, coverage: bool, tr: Translator = ENGLIS
     for result in suite.results:
         lines.append(tr(msg("{status} {test} ({kind}, line {line}): {summary}",
                             status=status_word(result.passed, tr), test=result.test_id,
-                            kind=result.kind, line=result.line, summary=result.summary)))
+                            kind=result.kind, line=result.line, summary=say(result.summary, tr))))
         if not result.passed:
             lines.extend(f"     {line}" for line in failure_details(result, tr))
     for name in suite.without_expectations:

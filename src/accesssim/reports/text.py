@@ -6,8 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from accesssim.findings.results import Finding, Hop, Report, Window, window_label
-from accesssim.i18n import ENGLISH, Translator, msg
+from accesssim.i18n import ENGLISH, Msg, Translator, msg
 from accesssim.search.defects import Defect
+
+
+def say(text: str | Msg, tr: Translator = ENGLISH) -> str:
+    """A message in the translator's language; a plain string (data, or words another layer
+    wrote as text) as it is."""
+    return tr(text) if isinstance(text, Msg) else text
 
 
 def people_count(count: int, tr: Translator = ENGLISH) -> str:
