@@ -24,6 +24,7 @@ from accesssim.engine import Analyzer, analyzer, load_project
 from accesssim.findings.results import Report
 from accesssim.gate.check import run_check
 from accesssim.gate.result import GateReport, Waiver
+from accesssim.gate.waivers import judge
 from accesssim.i18n import MissingTranslation, Msg, Translator, placeholders, translator
 from accesssim.model.provenance import Source
 from accesssim.reports.explain import explanation_to_text
@@ -231,29 +232,39 @@ def test_strict_japanese_suite(strict: Translator) -> None:
 
 
 def _gate(tmp_path: Path) -> GateReport:
-    """A real change (a g line that opens a masked field), then waivers of every kind."""
+    """A real change (a g line that opens a masked field), then every kind of waiver, reason
+    and failed expectation the outputs word, judged as the gate judges them."""
     model = make_repo(tmp_path / "repo")
     open_usage(tmp_path / "repo")
     commit(tmp_path / "repo", "open usage")
+    today = dt.date(2026, 12, 2)
     report = run_check([model], base_ref="HEAD~1", root=tmp_path / "repo", waivers=None,
-                       today=dt.date(2026, 12, 2)).report
+                       today=today).report
     assert report.opened, "the change opens an exposure"
     md = report.models[0]
     opened = md.opened[0]
     src = Source("accesssim-waivers.yaml", 3)
-    expired = Waiver(opened.fingerprint, md.model, "a@example.com", "old", dt.date(2020, 1, 1),
-                     src)
-    idle = Waiver("EXP-0000000000000000", md.model, "b@example.com", "idle",
-                  dt.date(2030, 1, 1), src)
-    waived = dataclasses.replace(opened, waiver=dataclasses.replace(expired,
-                                                                    expires=dt.date(2030, 1, 1)))
-    unchanged = dataclasses.replace(opened, changed=(), fingerprint="EXP-0000000000000001")
-    lapsed = dataclasses.replace(opened, waiver=expired, fingerprint="EXP-0000000000000002")
-    models = (dataclasses.replace(md, opened=(*md.opened, waived, unchanged, lapsed),
-                                  base_note="a note"),)
+    valid = Waiver(opened.fingerprint, md.model, "a@example.com", "ok", dt.date(2030, 1, 1),
+                   src)
+    expired = dataclasses.replace(valid, fingerprint="EXP-0000000000000002",
+                                  expires=dt.date(2020, 1, 1))
+    idle = dataclasses.replace(valid, fingerprint="EXP-0000000000000000")
+    unchanged = dataclasses.replace(opened, changed=(), fingerprint="EXP-0000000000000001",
+                                    status="widened")
+    lapsed = dataclasses.replace(opened, fingerprint="EXP-0000000000000002")
+    models = (dataclasses.replace(md, opened=(opened, unchanged, lapsed), base_note="a note"),)
     failed = dataclasses.replace(report.expectations[0], passed=False, expected="x", actual="y")
-    return dataclasses.replace(report, models=models, waivers=(expired, idle),
-                               expectations=(*report.expectations, failed))
+    expectations = (*report.expectations, failed)
+    waivers = (valid, expired, idle)
+    judged, reasons = judge(models, expectations, waivers, today, ("scenarios/empty",),
+                            ("HEAD~1:scenarios/gone.yaml",),
+                            (("policies/old.csv", "scenarios/old.yaml"),))
+    # an exposure whose only waiver has expired is shown with it
+    shown = dataclasses.replace(judged[0], opened=tuple(
+        dataclasses.replace(o, waiver=expired) if o.fingerprint == expired.fingerprint else o
+        for o in judged[0].opened))
+    return dataclasses.replace(report, models=(shown,), waivers=waivers, reasons=reasons,
+                               expectations=expectations)
 
 
 def test_strict_japanese_check(tmp_path: Path, strict: Translator) -> None:
@@ -264,6 +275,13 @@ def test_strict_japanese_check(tmp_path: Path, strict: Translator) -> None:
         assert "不合格" in shown and "例外承認" in shown and "新規" in shown
     assert "### 不合格の理由" in markdown and "| 項目 | 件数 |" in markdown
     assert "期限切れの例外承認:" in text and "未使用の例外承認:" in text
+    kinds = {r.kind for r in report.reasons}
+    assert kinds == {"exposure", "expectation", "no-expectations", "no-longer-checked",
+                     "expired-waiver"}, kinds
+    for reason in report.reasons:
+        assert reason.said is not None and strict(reason.said) in text
+    assert "例外承認済み（承認者 a@example.com" in text
+    assert "例外承認の期限切れ（承認者 a@example.com" in text
     # English stays the default, word for word
     assert check_to_text(report).splitlines()[0].startswith("accesssim check: 1 model(s)")
 

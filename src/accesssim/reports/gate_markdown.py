@@ -18,6 +18,7 @@ from accesssim.gate.waivers import unused
 from accesssim.i18n import ENGLISH, Translator, msg
 from accesssim.reports.gate_text import (
     gained_label,
+    reason_text,
     status_label,
     summary_line,
     types_label,
@@ -136,7 +137,7 @@ def _opened_section(opened: Opened, model: str, report: GateReport, tr: Translat
 
 def _sections(report: GateReport, tr: Translator) -> list[tuple[str, list[str]]]:
     """(heading, items) after the head; each item is a finished block of Markdown."""
-    reasons = [f"- {md(r.kind)}: {md(r.message)}"
+    reasons = [f"- {md(r.kind)}: {md(reason_text(r, tr))}"
                + (f" ({code(str(r.source))})" if r.source else "") + "\n"
                for r in report.reasons]
     opened = [_opened_section(o, m.model, report, tr) for m in report.models

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from accesssim.findings.results import Window, window_label
 from accesssim.gate.diff import Fact, Status
-from accesssim.gate.result import GateReport, ModelDiff, Opened
+from accesssim.gate.result import GateReport, ModelDiff, Opened, Reason
 from accesssim.gate.waivers import unused
 from accesssim.i18n import ENGLISH, Msg, Translator, msg
 from accesssim.reports.suite_text import status_word
@@ -106,6 +106,11 @@ def status_count(count: int, status: str, tr: Translator = ENGLISH) -> str:
     return tr(msg("{count} {status}", count=count, status=status_label(status, tr)))
 
 
+def reason_text(reason: Reason, tr: Translator = ENGLISH) -> str:
+    """Why the check fails, in the translator's language (the message when not worded)."""
+    return tr(reason.said) if reason.said is not None else reason.message
+
+
 def _status_counts(md: ModelDiff, tr: Translator) -> str:
     return ", ".join(status_count(len(md.diff.with_status(s)), s, tr) for s in STATUSES)
 
@@ -193,6 +198,6 @@ def check_to_text(report: GateReport, tr: Translator = ENGLISH) -> str:
         lines.append(tr(msg("reasons:")))
         for reason in report.reasons:
             where = f"  [{reason.source}]" if reason.source else ""
-            lines.append(f"  - {reason.kind}: {reason.message}{where}")
+            lines.append(f"  - {reason.kind}: {reason_text(reason, tr)}{where}")
     lines.append(summary_line(report, tr))
     return "\n".join(lines) + "\n"
