@@ -25,20 +25,21 @@ from accesssim.cli.options import (
 )
 from accesssim.cli.outputs import refuse_inputs
 from accesssim.cli.progress import phases as phases_bar
+from accesssim.i18n import msg
 from accesssim.reports import OutputFormat, render
 
 if TYPE_CHECKING:
     from accesssim.findings.results import Report
+    from accesssim.i18n import Translator
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" + ("" if count == 1 else "s")
-
-
-def _closing_line(output: Path, report: Report) -> str:
+def _closing_line(output: Path, report: Report, tr: Translator) -> str:
     """One line on stderr after writing a report file: what was written, in totals."""
-    return (f"wrote {output}: {_plural(len(report.findings), 'finding')}, "
-            f"{report.exposed_headcount:,} people exposed")
+    count = len(report.findings)
+    findings = (tr(msg("1 finding")) if count == 1
+                else tr(msg("{count} findings", count=f"{count:,}")))
+    return tr(msg("wrote {file}: {findings}, {people} people exposed", file=str(output),
+                  findings=findings, people=f"{report.exposed_headcount:,}"))
 
 
 @click.command()
@@ -82,7 +83,7 @@ def analyze_cmd(model: Path, mode: str, at: dt.datetime | None, fmt: str, output
     analysis_done()
     write_output(text, output)
     if output is not None:
-        click.echo(_closing_line(output, report), err=True)
+        click.echo(_closing_line(output, report, tr), err=True)
     sys.exit(Exit.FINDINGS if report.findings else Exit.CLEAN)
 
 

@@ -11,6 +11,7 @@ from accesssim.cli.guard import Exit, PathArg, analysis_done, finite, handles_er
 from accesssim.cli.options import LANG_OPT, ROOT_OPT, lang_translator, write_output
 from accesssim.cli.outputs import is_read_only, prepare_folder, refuse_inputs, write_atomically
 from accesssim.errors import AccessSimError
+from accesssim.i18n import msg
 
 
 @click.command("test")
@@ -59,7 +60,9 @@ def test_cmd(paths: tuple[Path, ...], junit: Path | None, update: bool, show_cov
                nl=False)
     low = min_coverage is not None and suite.coverage.percent < min_coverage
     if low:
-        click.echo(f"coverage {suite.coverage.percent:.1f}% is below {min_coverage}%", err=True)
+        percent = f"{suite.coverage.percent:.1f}"
+        click.echo(tr(msg("coverage {percent}% is below {minimum}%", percent=percent,
+                          minimum=str(min_coverage))), err=True)
     sys.exit(Exit.FINDINGS if suite.failed or low else Exit.CLEAN)
 
 

@@ -10,7 +10,7 @@ from typing import Literal
 
 from accesssim.findings.results import Hop
 from accesssim.gate.diff import Diff, Fact
-from accesssim.i18n import Msg
+from accesssim.i18n import N_, Msg
 from accesssim.model.provenance import Source
 from accesssim.search.defects import FailureType
 from accesssim.suite.checks import CheckResult
@@ -82,6 +82,11 @@ class ModelDiff:
     base_note: str | None  # said in every output, e.g. why the base is empty
     diff: Diff
     opened: tuple[Opened, ...]  # sorted by fingerprint
+
+
+#: The note of a check run without a base: only the expectations were checked (a msgid: the
+#: text and Markdown outputs print it translated).
+NO_BASE = N_("not compared with a base (no --base-ref given): expectations only")
 
 
 @dataclass(frozen=True)

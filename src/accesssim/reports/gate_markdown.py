@@ -18,6 +18,7 @@ from accesssim.gate.waivers import unused
 from accesssim.i18n import ENGLISH, Translator, msg
 from accesssim.reports.gate_text import (
     gained_label,
+    note_text,
     reason_text,
     status_label,
     summary_line,
@@ -172,7 +173,7 @@ def check_to_markdown(report: GateReport, tr: Translator = ENGLISH) -> str:
     for m in report.models:
         base = code(m.base) if m.base else tr(msg("an empty base"))
         lines.append(tr(msg("- {model} compared with {base}", model=code(m.model), base=base))
-                     + (f": {md(m.base_note)}" if m.base_note else ""))
+                     + (f": {md(note_text(m.base_note, tr))}" if m.base_note else ""))
     lines += ["", *_counts_table(report, tr), ""]
     parts = ["\n".join(lines) + "\n"]
     size, left_out = len(parts[0].encode()) + _NOTE_ROOM, 0

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from accesssim.findings.results import Window, window_label
 from accesssim.gate.diff import Fact, Status
-from accesssim.gate.result import GateReport, ModelDiff, Opened, Reason
+from accesssim.gate.result import NO_BASE, GateReport, ModelDiff, Opened, Reason
 from accesssim.gate.waivers import unused
 from accesssim.i18n import ENGLISH, Msg, Translator, msg
 from accesssim.reports.suite_text import status_word
@@ -45,7 +45,8 @@ def gained_label(opened: Opened, tr: Translator = ENGLISH) -> str:
 def who(opened: Opened, tr: Translator = ENGLISH) -> str:
     """``person "name" (org, N people)``; the name only when it differs from the id."""
     name = f' "{opened.person_name}"' if opened.person_name != opened.person else ""
-    return f"{opened.person}{name} ({opened.org}, {people_count(opened.headcount, tr)})"
+    return tr(msg("{person}{name} ({org}, {people})", person=opened.person, name=name,
+                  org=opened.org, people=people_count(opened.headcount, tr)))
 
 
 def types_label(opened: Opened, tr: Translator = ENGLISH) -> str:
@@ -111,6 +112,11 @@ def reason_text(reason: Reason, tr: Translator = ENGLISH) -> str:
     return tr(reason.said) if reason.said is not None else reason.message
 
 
+def note_text(note: str, tr: Translator = ENGLISH) -> str:
+    """A model's base note: the no-base note translated, the others as the gate wrote them."""
+    return tr(note) if note == NO_BASE else note
+
+
 def _status_counts(md: ModelDiff, tr: Translator) -> str:
     return ", ".join(status_count(len(md.diff.with_status(s)), s, tr) for s in STATUSES)
 
@@ -119,7 +125,7 @@ def _model_lines(md: ModelDiff, report: GateReport | None, tr: Translator) -> li
     base = md.base or tr(msg("an empty base"))
     lines = [tr(msg("model {model} compared with {base}", model=md.model, base=base))]
     if md.base_note:
-        lines.append("  " + tr(msg("note: {note}", note=md.base_note)))
+        lines.append("  " + tr(msg("note: {note}", note=note_text(md.base_note, tr))))
     lines.append("  " + tr(msg("findings: {counts}", counts=_status_counts(md, tr))))
     for opened in md.opened:
         lines.append(f"  {opened_line(opened, report, tr)}")

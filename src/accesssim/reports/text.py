@@ -47,7 +47,8 @@ def cause_lines(windows: Iterable[Window], defects: Iterable[Defect], witness: I
 def _finding(index: int, f: Finding, tr: Translator) -> list[str]:
     types = ", ".join(tr(t.label) for t in f.failure_types)
     lines = [f"[{index}] {f.id}  {types}"]
-    groups = ", ".join(f"{g.person} ({g.org}, {g.headcount})" for g in f.people)
+    groups = ", ".join(tr(msg("{person} ({org}, {count})", person=g.person, org=g.org,
+                              count=g.headcount)) for g in f.people)
     share = f"{f.share:.2%}"
     lines.append("    " + tr(msg("exposed: {people} ({share} of untrusted staff): {groups}",
                                people=people_count(f.headcount, tr), share=share,
