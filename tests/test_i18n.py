@@ -49,19 +49,18 @@ def _extracted() -> dict[str, str]:
     """msgid -> where it is first marked, from the whole package and its Jinja templates."""
     found: dict[str, str] = {}
 
-    def add(root: Path, method: str) -> None:
+    def add(root: Path, method_map: list[tuple[str, str]]) -> None:
         for name, line, message, _, _ in extract_from_dir(
-                str(root), method_map=[(pattern, method) for pattern in ("**.py", "**.j2",
-                                                                          "**.html")
-                                       if (method == "python") == (pattern == "**.py")],
-                keywords=KEYWORDS, comment_tags=(), strip_comment_tags=True):
+                str(root), method_map=method_map, keywords=KEYWORDS, comment_tags=(),
+                strip_comment_tags=True):
             for text in (message if isinstance(message, tuple) else (message,)):
                 if text:
                     found.setdefault(text, f"{root.name}/{name}:{line}")
 
-    add(PACKAGE, "python")
+    add(PACKAGE, [("**.py", "python")])
     if TEMPLATES.is_dir():
-        add(TEMPLATES, "jinja2.ext:babel_extract")
+        jinja = "jinja2.ext:babel_extract"
+        add(TEMPLATES, [("**.j2", jinja), ("**.html", jinja), ("**.svg", jinja)])
     return found
 
 
