@@ -35,7 +35,7 @@ from accesssim.reports.text import finding_to_text, report_to_text
 from accesssim.search.defects import FailureType
 from accesssim.suite.suite import run_suite
 from gate_repo import commit, make_repo, open_usage
-from helpers import REPO
+from helpers import REPO, make_project
 
 PACKAGE = Path(accesssim.__file__).parent
 LOCALE = PACKAGE / "data" / "locale" / "ja"
@@ -228,6 +228,30 @@ def test_strict_japanese_suite(strict: Translator) -> None:
         witness=report.findings[0].witness),))
     text = suite_to_text(failed, coverage=False, tr=strict)
     assert "不合格" in text and "期待: x" in text and "経路:" in text
+
+
+#: Kansai's expectations turned around: each kind fails, so each failure is worded.
+FAILING = {
+    "masking-defect-exposes-names": ("types: [masking-defect]", "types: [encoding-omission]"),
+    "retail-sales-exposed-fields": ("fields: [address, customer_name, phone, retailer_name, "
+                                    "usage_kwh]", "fields: [address]"),
+    "before-2016-names-were-masked": ("at: 2015-06-01", "at: 2020-06-01"),
+    "who-sees-usage": ("people: [kep_outsourced, kep_sales]", "people: [kep_sales]"),
+    "retail-denied-switching-screen": ("action: open, expect: deny",
+                                       "action: open, expect: allow"),
+}
+
+
+def test_strict_japanese_failed_expectations(tmp_path: Path, strict: Translator) -> None:
+    project = make_project(tmp_path)
+    for old, new in FAILING.values():
+        project.edit_model(old, new)
+    suite = run_suite([project.model], project.root)
+    failed = {r.expectation for r in suite.results if not r.passed}
+    assert set(FAILING) <= failed, failed
+    text = suite_to_text(suite, coverage=False, tr=strict)
+    assert "想定外: kep_outsourced" in text and "閲覧可能（例:" in text and "全期間で deny" in text
+    assert "期待: 経路なし" in text
 
 
 def _gate(tmp_path: Path) -> GateReport:
