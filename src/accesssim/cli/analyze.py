@@ -12,31 +12,34 @@ import click
 from accesssim.cli.guard import Exit, PathArg, analysis_done, handles_errors
 from accesssim.cli.options import (
     AT_OPT,
+    LANG_OPT,
     MODE_OPT,
     MODEL_ARG,
     REPORT_FORMAT_OPT,
     ROOT_OPT,
     as_date,
     checked_modes,
+    lang_translator,
     load_project,
     write_output,
 )
 from accesssim.cli.outputs import refuse_inputs
 from accesssim.cli.progress import phases as phases_bar
+from accesssim.i18n import msg
 from accesssim.reports import OutputFormat, render
 
 if TYPE_CHECKING:
     from accesssim.findings.results import Report
+    from accesssim.i18n import Translator
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" + ("" if count == 1 else "s")
-
-
-def _closing_line(output: Path, report: Report) -> str:
+def _closing_line(output: Path, report: Report, tr: Translator) -> str:
     """One line on stderr after writing a report file: what was written, in totals."""
-    return (f"wrote {output}: {_plural(len(report.findings), 'finding')}, "
-            f"{report.exposed_headcount:,} people exposed")
+    count = len(report.findings)
+    findings = (tr(msg("1 finding")) if count == 1
+                else tr(msg("{count} findings", count=f"{count:,}")))
+    return tr(msg("wrote {file}: {findings}, {people} people exposed", file=str(output),
+                  findings=findings, people=f"{report.exposed_headcount:,}"))
 
 
 @click.command()
@@ -48,9 +51,10 @@ def _closing_line(output: Path, report: Report) -> str:
               help="Write the report here instead of standard output.")
 @ROOT_OPT
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@LANG_OPT
 @handles_errors
 def analyze_cmd(model: Path, mode: str, at: dt.datetime | None, fmt: str, output: Path | None,
-                root: Path | None, quiet: bool) -> None:
+                root: Path | None, quiet: bool, lang: str | None) -> None:
     """Report every path from outside the boundary to a non-public field.
 
     \b
@@ -58,12 +62,14 @@ def analyze_cmd(model: Path, mode: str, at: dt.datetime | None, fmt: str, output
     Examples:
       accesssim analyze scenarios/incidents/01-kansai.yaml
       accesssim analyze scenarios/incidents/01-kansai.yaml --mode normal --at 2022-12-01
+      accesssim analyze scenarios/incidents/01-kansai.yaml --lang ja
       accesssim analyze scenarios/reference.yaml --format json -o report.json
       accesssim analyze scenarios/incidents/05-chubu.yaml --format dot -o c.dot
       dot -Tsvg -O c.dot
     """
     from accesssim.engine import analyzer
 
+    tr = lang_translator(lang)
     with phases_bar(not quiet, "loading the model and Casbin files", steps=3) as phases:
         project = load_project(model, root, phases.update)
         if output is not None:
@@ -73,11 +79,11 @@ def analyze_cmd(model: Path, mode: str, at: dt.datetime | None, fmt: str, output
                           progress=phases.update)
         phases.phase("searching every person outside the boundary")
         report = engine.run(phases.update)
-    text = render(report, OutputFormat(fmt))
+    text = render(report, OutputFormat(fmt), tr)
     analysis_done()
     write_output(text, output)
     if output is not None:
-        click.echo(_closing_line(output, report), err=True)
+        click.echo(_closing_line(output, report, tr), err=True)
     sys.exit(Exit.FINDINGS if report.findings else Exit.CLEAN)
 
 

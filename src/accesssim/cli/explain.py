@@ -14,11 +14,13 @@ from accesssim.cli.guard import Exit, analysis_done, handles_errors
 from accesssim.cli.options import (
     AT_OPT,
     FORMAT_OPT,
+    LANG_OPT,
     MODE_OPT,
     MODEL_ARG,
     ROOT_OPT,
     as_date,
     checked_modes,
+    lang_translator,
     load_project,
 )
 from accesssim.errors import AccessSimError, InputError
@@ -26,6 +28,7 @@ from accesssim.reports import OutputFormat
 
 if TYPE_CHECKING:
     from accesssim.findings.results import Report
+    from accesssim.i18n import Translator
 
 
 @click.command()
@@ -37,9 +40,11 @@ if TYPE_CHECKING:
 @AT_OPT
 @FORMAT_OPT
 @ROOT_OPT
+@LANG_OPT
 @handles_errors
 def explain(model: Path, finding_id: str | None, who: str | None, field_id: str | None,
-            mode: str, at: dt.datetime | None, fmt: str, root: Path | None) -> None:
+            mode: str, at: dt.datetime | None, fmt: str, root: Path | None,
+            lang: str | None) -> None:
     """Explain one finding by its id, or why (or why not) someone can see a field.
 
     With FINDING_ID (as `analyze` prints it): that finding's people, fields, windows, root cause
@@ -62,12 +67,13 @@ def explain(model: Path, finding_id: str | None, who: str | None, field_id: str 
         raise click.UsageError("give either FINDING_ID or --who and --field, not both")
     if finding_id is None and not (who and field_id):
         raise click.UsageError("give a FINDING_ID, or both --who and --field")
+    tr = lang_translator(lang)
     project = load_project(model, root)
     engine = analyzer(project, modes=checked_modes(project, mode), at=as_date(at))
     if finding_id is not None:
         report = engine.run()
         analysis_done()  # the exit code is the answer: never give it for a cut-off run
-        _explain_finding(report, finding_id, model, fmt)
+        _explain_finding(report, finding_id, model, fmt, tr)
         sys.exit(Exit.FINDINGS)
     assert who is not None and field_id is not None
     people = [who]
@@ -83,11 +89,12 @@ def explain(model: Path, finding_id: str | None, who: str | None, field_id: str 
                      else explanation_to_dict(results[0]))
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        click.echo("\n".join(explanation_to_text(r) for r in results), nl=False)
+        click.echo("\n".join(explanation_to_text(r, tr) for r in results), nl=False)
     sys.exit(Exit.FINDINGS if any(r.visible for r in results) else Exit.CLEAN)
 
 
-def _explain_finding(report: Report, finding_id: str, model: Path, fmt: str) -> None:
+def _explain_finding(report: Report, finding_id: str, model: Path, fmt: str,
+                     tr: Translator) -> None:
     """Print the finding ``finding_id`` of ``report`` in full, or refuse an unknown id."""
     from accesssim.reports.json_format import finding_to_dict
     from accesssim.reports.text import finding_to_text
@@ -97,7 +104,7 @@ def _explain_finding(report: Report, finding_id: str, model: Path, fmt: str) -> 
             if fmt == OutputFormat.JSON.value:
                 click.echo(json.dumps(finding_to_dict(finding), ensure_ascii=False, indent=2))
             else:
-                click.echo(finding_to_text(index, finding), nl=False)
+                click.echo(finding_to_text(index, finding, tr), nl=False)
             return
     raise AccessSimError(
         f"no finding {finding_id!r} in {report.model_file} for these modes and dates; "

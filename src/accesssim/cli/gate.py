@@ -17,13 +17,21 @@ from typing import TYPE_CHECKING
 import click
 
 from accesssim.cli.guard import Exit, PathArg, analysis_done, handles_errors
-from accesssim.cli.options import FORMAT_OPT, ROOT_OPT, load_project, write_output
+from accesssim.cli.options import (
+    FORMAT_OPT,
+    LANG_OPT,
+    ROOT_OPT,
+    lang_translator,
+    load_project,
+    write_output,
+)
 from accesssim.cli.outputs import prepare_folder, refuse_inputs, write_all
 from accesssim.cli.progress import phases as phases_bar
 from accesssim.errors import AccessSimError
 
 if TYPE_CHECKING:
     from accesssim.gate.result import GateReport
+    from accesssim.i18n import Translator
 
 BASE_REF_OPT = click.option(
     "--base-ref", metavar="REF", default=None,
@@ -156,11 +164,12 @@ def diff_cmd(models: tuple[Path, ...], base_ref: str | None, fmt: str, output: P
 @click.option("--junit", type=_FILE, default=None, help="Also write JUnit XML here.")
 @ROOT_OPT
 @QUIET_OPT
+@LANG_OPT
 @handles_errors
 def check_cmd(paths: tuple[Path, ...], base_ref: str | None, waivers: Path | None,
               today: dt.datetime | None, fmt: str, output: Path | None,
               markdown: Path | None, sarif: Path | None, junit: Path | None,
-              root: Path | None, quiet: bool) -> None:
+              root: Path | None, quiet: bool, lang: str | None) -> None:
     """Gate a change: every scenario's expectations, and with --base-ref the diff of every
     scenario against the git ref (default folder: scenarios/).
 
@@ -182,6 +191,7 @@ def check_cmd(paths: tuple[Path, ...], base_ref: str | None, waivers: Path | Non
     from accesssim.reports.gate_markdown import check_to_markdown
     from accesssim.reports.gate_text import check_to_text
 
+    tr = lang_translator(lang)  # the text and Markdown people read; JSON, SARIF, JUnit: English
     tune_collector()  # as every command that analyses a model
     files = [p for p in (output, markdown, sarif, junit) if p is not None]
     _distinct(files)
@@ -201,9 +211,9 @@ def check_cmd(paths: tuple[Path, ...], base_ref: str | None, waivers: Path | Non
             refuse_inputs(target, inputs)
             prepare_folder(target.parent, target)
         report = checked.report
-        texts = _check_texts(report, markdown, sarif, junit)
-        main = check_to_json(report) if fmt == "json" else check_to_text(report)
-        summary = (check_to_markdown(report) if os.environ.get("GITHUB_STEP_SUMMARY")
+        texts = _check_texts(report, markdown, sarif, junit, tr)
+        main = check_to_json(report) if fmt == "json" else check_to_text(report, tr)
+        summary = (check_to_markdown(report, tr) if os.environ.get("GITHUB_STEP_SUMMARY")
                    else "")
     analysis_done()
     if summary:  # an unwritable summary stops the run before any output is written
@@ -217,7 +227,7 @@ def check_cmd(paths: tuple[Path, ...], base_ref: str | None, waivers: Path | Non
 
 
 def _check_texts(report: GateReport, markdown: Path | None, sarif: Path | None,
-                 junit: Path | None) -> list[tuple[Path, str]]:
+                 junit: Path | None, tr: Translator) -> list[tuple[Path, str]]:
     """The extra documents, all computed before any is written."""
     from accesssim.reports.gate_markdown import check_to_markdown
     from accesssim.reports.junit import gate_to_junit
@@ -225,7 +235,7 @@ def _check_texts(report: GateReport, markdown: Path | None, sarif: Path | None,
 
     texts = []
     if markdown is not None:
-        texts.append((markdown, check_to_markdown(report)))
+        texts.append((markdown, check_to_markdown(report, tr)))
     if sarif is not None:
         texts.append((sarif, check_to_sarif(report)))
     if junit is not None:

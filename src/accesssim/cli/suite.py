@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 
 from accesssim.cli.guard import Exit, PathArg, analysis_done, finite, handles_errors
-from accesssim.cli.options import ROOT_OPT, write_output
+from accesssim.cli.options import LANG_OPT, ROOT_OPT, lang_translator, write_output
 from accesssim.cli.outputs import is_read_only, prepare_folder, refuse_inputs, write_atomically
 from accesssim.errors import AccessSimError
+from accesssim.i18n import msg
 
 
 @click.command("test")
@@ -25,9 +26,10 @@ from accesssim.errors import AccessSimError
 @click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, callback=finite,
               help="Fail (exit 1) when coverage is below this percentage.")
 @ROOT_OPT
+@LANG_OPT
 @handles_errors
 def test_cmd(paths: tuple[Path, ...], junit: Path | None, update: bool, show_coverage: bool,
-             min_coverage: float | None, root: Path | None) -> None:
+             min_coverage: float | None, root: Path | None, lang: str | None) -> None:
     """Check every scenario's expectations (default folder: scenarios/).
 
     \b
@@ -44,6 +46,7 @@ def test_cmd(paths: tuple[Path, ...], junit: Path | None, update: bool, show_cov
     from accesssim.reports.suite_text import suite_to_text
     from accesssim.suite.suite import run_suite
 
+    tr = lang_translator(lang)
     tune_collector()
     suite = run_suite(list(paths) or [Path("scenarios")], root, update=update)
     analysis_done()  # several files may follow: write all of them, not half
@@ -53,10 +56,13 @@ def test_cmd(paths: tuple[Path, ...], junit: Path | None, update: bool, show_cov
     write_updates(suite.rewrites)
     if junit is not None:
         write_output(results_to_junit(suite.results), junit)
-    click.echo(suite_to_text(suite, coverage=show_coverage or min_coverage is not None), nl=False)
+    click.echo(suite_to_text(suite, coverage=show_coverage or min_coverage is not None, tr=tr),
+               nl=False)
     low = min_coverage is not None and suite.coverage.percent < min_coverage
     if low:
-        click.echo(f"coverage {suite.coverage.percent:.1f}% is below {min_coverage}%", err=True)
+        percent = f"{suite.coverage.percent:.1f}"
+        click.echo(tr(msg("coverage {percent}% is below {minimum}%", percent=percent,
+                          minimum=str(min_coverage))), err=True)
     sys.exit(Exit.FINDINGS if suite.failed or low else Exit.CLEAN)
 
 

@@ -8,6 +8,7 @@ from dataclasses import field as dc_field
 from accesssim.errors import InputError
 from accesssim.findings.results import Hop, Window
 from accesssim.findings.witness import access_hops, walk_hops
+from accesssim.i18n import Msg, msg
 from accesssim.search.defects import Defect
 from accesssim.search.exposures import Search
 from accesssim.time.epochs import Epoch, merge_epochs
@@ -28,8 +29,8 @@ class Explanation:
     person: str
     field: str
     ways: list[Way] = dc_field(default_factory=list)
-    trusted_in: list[str] = dc_field(default_factory=list)
-    reasons: list[str] = dc_field(default_factory=list)
+    trusted_in: list[Window] = dc_field(default_factory=list)
+    reasons: list[Msg] = dc_field(default_factory=list)
 
     @property
     def visible(self) -> bool:
@@ -51,24 +52,27 @@ def explain(search: Search, person_id: str, field_id: str) -> Explanation:
     person = c.people[person_id]
     result = Explanation(person_id, field_id)
     ways: dict[frozenset[Defect], tuple[list[Slice], tuple[Hop, ...]]] = {}
-    reasons: set[str] = set()
+    reasons: set[Msg] = set()
     if c.fields[field_id].data_class == "public":
-        result.reasons.append(f"{field_id} is public data")
+        result.reasons.append(msg("{field} is public data", field=field_id))
         return result
     for sl in c.slices:
-        label = Window(sl.mode, sl.epoch.start, sl.epoch.end).label()
+        window = Window(sl.mode, sl.epoch.start, sl.epoch.end)
         if c.boundary.trusted(person, field_id, sl.mode, sl.day):
-            result.trusted_in.append(label)
+            result.trusted_in.append(window)
             continue
         accesses = search.accesses.accesses(person_id, sl)
         in_slice: dict[frozenset[Defect], tuple[Hop, ...] | None] = {}
         if not accesses:
-            reasons.add(f"{label}: no terminal on which {person_id} can use an account")
+            reasons.add(msg("{window}: no terminal on which {person} can use an account",
+                            window=window.said(), person=person_id))
         for access in accesses:
             walks = search.walks.field_walks(access, sl).get(field_id, ())
             if not walks:
-                reasons.add(f"{label}: with {access.account} on {access.terminal}, no screen "
-                            f"it can reach shows {field_id} in clear")
+                reasons.add(msg("{window}: with {account} on {terminal}, no screen it can "
+                                "reach shows {field} in clear", window=window.said(),
+                                account=access.account, terminal=access.terminal,
+                                field=field_id))
                 continue
             for walk in walks:
                 root = access.defects | walk.defects
@@ -89,7 +93,7 @@ def explain(search: Search, person_id: str, field_id: str) -> Explanation:
                    for root, (slices, hops) in sorted(ways.items(),
                                                       key=lambda kv: sorted(kv[0]))]
     if not result.ways:
-        result.reasons = sorted(reasons)
+        result.reasons = sorted(reasons, key=str)  # in the English order, whatever the language
     return result
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from accesssim.i18n import Msg
+from accesssim.i18n import ENGLISH, Msg, Translator, msg
 from accesssim.model.provenance import Source
 from accesssim.search.defects import Defect, FailureType
 
@@ -41,11 +41,21 @@ class Window:
     end: dt.date | None
 
     def label(self) -> str:
+        """The window in English (``window_label`` words it in another language)."""
+        return window_label(self)
+
+    def said(self) -> Msg:
+        """The window as a message to translate at print time."""
         if self.start is None and self.end is None:
-            return f"{self.mode}, at any date"
+            return msg("{mode}, at any date", mode=self.mode)
         start = self.start.isoformat() if self.start else "…"
         end = self.end.isoformat() if self.end else "…"
-        return f"{self.mode}, {start} to {end}"
+        return msg("{mode}, {start} to {end}", mode=self.mode, start=start, end=end)
+
+
+def window_label(window: Window, tr: Translator = ENGLISH) -> str:
+    """``mode, start to end`` in the translator's language (dates stay ISO)."""
+    return tr(window.said())
 
 
 @dataclass(frozen=True, order=True)

@@ -97,12 +97,11 @@ def walk_hops(search: Search, access: Access, walk: Walk, sl: Slice) -> tuple[Ho
         tr_src = Source(src, tr.line)
         if c.decisions.allowed(c.decisions.class_of(acc, system), tr.target, OPEN,
                                   sl.mode, sl.day):
-            template = ("{source} -> {target} (checked); policy lets {account} open {target}"
-                        if tr.checked else
-                        "{source} -> {target} (unchecked); policy lets {account} open {target}")
-            hops.append(allow_hop(
-                tr.target, OPEN,
-                msg(template, source=tr.source, target=tr.target, account=acc), (tr_src,)))
+            said = (msg("{source} -> {target} (checked); policy lets {account} open {target}",
+                        source=tr.source, target=tr.target, account=acc) if tr.checked else
+                    msg("{source} -> {target} (unchecked); policy lets {account} open {target}",
+                        source=tr.source, target=tr.target, account=acc))
+            hops.append(allow_hop(tr.target, OPEN, said, (tr_src,)))
         else:
             hops.append(Hop(msg("{source} -> {target} is not checked, though the policy "
                                 "does not let {account} open {target}", source=tr.source,

@@ -30,7 +30,7 @@ from accesssim.gate.base import (
 from accesssim.gate.diff import diff
 from accesssim.gate.exposures import Exposure, from_found, from_slices
 from accesssim.gate.opened import opened
-from accesssim.gate.result import GateReport, ModelDiff
+from accesssim.gate.result import NO_BASE, GateReport, ModelDiff
 from accesssim.gate.scope import (
     BOUNDARY_NOTE,
     changed_groups,
@@ -46,8 +46,6 @@ from accesssim.suite.suite import discover
 
 #: The waiver file ``check`` reads from the current folder when none is given.
 DEFAULT_WAIVERS = Path("accesssim-waivers.yaml")
-#: The note of a check run without a base: only the expectations were checked.
-NO_BASE = "not compared with a base (no --base-ref given): expectations only"
 
 
 class Progress(Protocol):

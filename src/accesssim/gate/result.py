@@ -10,6 +10,7 @@ from typing import Literal
 
 from accesssim.findings.results import Hop
 from accesssim.gate.diff import Diff, Fact
+from accesssim.i18n import N_, Msg
 from accesssim.model.provenance import Source
 from accesssim.search.defects import FailureType
 from accesssim.suite.checks import CheckResult
@@ -83,14 +84,26 @@ class ModelDiff:
     opened: tuple[Opened, ...]  # sorted by fingerprint
 
 
+#: The note of a check run without a base: only the expectations were checked (a msgid: the
+#: text and Markdown outputs print it translated).
+NO_BASE = N_("not compared with a base (no --base-ref given): expectations only")
+
+
 @dataclass(frozen=True)
 class Reason:
     """One reason a check fails, with the line it rests on where there is one."""
 
     kind: ReasonKind
-    message: str
+    message: str  # English: what JSON, SARIF and JUnit say
     source: Source | None = None
     fingerprint: str | None = None  # for kind ``exposure`` and ``expired-waiver``
+    said: Msg | None = field(default=None, compare=False)  # the message, to translate
+
+    @classmethod
+    def of(cls, kind: ReasonKind, said: Msg, source: Source | None = None,
+           fingerprint: str | None = None) -> Reason:
+        """A reason worded as a message (its English text is ``message``)."""
+        return cls(kind, str(said), source, fingerprint, said)
 
 
 @dataclass(frozen=True)

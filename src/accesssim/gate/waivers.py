@@ -21,6 +21,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from accesssim.errors import InputError, Problem
 from accesssim.gate.result import ModelDiff, Opened, Reason, ReasonKind, Waiver
+from accesssim.i18n import msg
 from accesssim.model.loader import line_at, read_yaml
 from accesssim.model.provenance import Source
 from accesssim.suite.checks import CheckResult
@@ -196,17 +197,19 @@ def judge(models: tuple[ModelDiff, ...], expectations: tuple[CheckResult, ...],
                    for m in models)
     reasons = [*(_failed(r) for r in expectations if not r.passed),
                *(_exposure(o) for m in judged for o in m.opened if o.waiver is None),
-               *(Reason("no-expectations", f"{path}: no expectation at all; a scenario the "
-                                           "gate checks must state what it expects")
+               *(Reason.of("no-expectations",
+                           msg("{path}: no expectation at all; a scenario the gate checks "
+                               "must state what it expects", path=str(path)))
                  for path in empty_paths),
-               *(Reason("no-longer-checked",
-                        f"{path}: a scenario the base checks is gone (deleted, renamed or "
-                        "moved away): its expectations and its diff are no longer checked")
+               *(Reason.of("no-longer-checked",
+                           msg("{path}: a scenario the base checks is gone (deleted, renamed "
+                               "or moved away): its expectations and its diff are no longer "
+                               "checked", path=str(path)))
                  for path in removed),
-               *(Reason("no-longer-checked",
-                        f"{file}: {model} checked it, no scenario checks it now, and it is "
-                        "still here (maybe still deployed): point a scenario at it, or "
-                        "delete it")
+               *(Reason.of("no-longer-checked",
+                           msg("{file}: {model} checked it, no scenario checks it now, and it "
+                               "is still here (maybe still deployed): point a scenario at it, "
+                               "or delete it", file=str(file), model=str(model)))
                  for file, model in unread),
                *(_expired(w) for w in waivers if w.expired(today))]
     return judged, tuple(sorted(set(reasons), key=_reason_key))
@@ -234,25 +237,31 @@ def _covering(waivers: Iterable[Waiver], today: dt.date) -> dict[tuple[str, str]
 
 
 def _failed(result: CheckResult) -> Reason:
-    return Reason("expectation", f"expectation {result.expectation} ({result.kind}) fails: "
-                                 f"{result.summary}", Source(result.scenario, result.line))
+    return Reason.of("expectation", msg("expectation {expectation} ({kind}) fails: {summary}",
+                                        expectation=result.expectation, kind=result.kind,
+                                        summary=result.summary),
+                     Source(result.scenario, result.line))
 
 
 def _exposure(o: Opened) -> Reason:
-    who = f"{o.person_name} ({o.person}, {o.org}, {o.headcount} "
-    who += "person)" if o.headcount == 1 else "people)"
+    people = (msg("1 person") if o.headcount == 1
+              else msg("{count} people", count=o.headcount))
     modes = sorted({f.mode for f in o.gained})
-    gained = f" in mode {', '.join(modes)}" if modes else ""
-    return Reason("exposure", f"{who} can now see {o.field}{gained}: {o.status} exposure "
-                              f"{o.fingerprint} of finding {o.finding}, not waived",
-                  o.location, o.fingerprint)
+    gained = msg(" in mode {modes}", modes=", ".join(modes)) if modes else ""
+    status = msg("new") if o.status == "new" else msg("widened")
+    said = msg("{name} ({person}, {org}, {people}) can now see {field}{gained}: {status} "
+               "exposure {fingerprint} of finding {finding}, not waived", name=o.person_name,
+               person=o.person, org=o.org, people=people, field=o.field, gained=gained,
+               status=status, fingerprint=o.fingerprint, finding=o.finding)
+    return Reason.of("exposure", said, o.location, o.fingerprint)
 
 
 def _expired(w: Waiver) -> Reason:
-    return Reason("expired-waiver", f"the waiver of {w.fingerprint} in {w.model} (owner "
-                                    f"{w.owner}) expired on {w.expires.isoformat()}: renew it "
-                                    "or remove it",
-                  w.source, w.fingerprint)
+    return Reason.of("expired-waiver",
+                     msg("the waiver of {fingerprint} in {model} (owner {owner}) expired on "
+                         "{date}: renew it or remove it", fingerprint=w.fingerprint,
+                         model=w.model, owner=w.owner, date=w.expires.isoformat()),
+                     w.source, w.fingerprint)
 
 
 def _reason_key(r: Reason) -> tuple[object, ...]:

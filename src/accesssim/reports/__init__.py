@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 from accesssim.findings.results import Report
+from accesssim.i18n import ENGLISH, Translator
 from accesssim.reports.dot import report_to_dot
 from accesssim.reports.json_format import report_to_dict, report_to_json
 from accesssim.reports.text import report_to_text
@@ -16,9 +17,11 @@ class OutputFormat(str, Enum):
     DOT = "dot"
 
 
-def render(report: Report, fmt: OutputFormat) -> str:
+def render(report: Report, fmt: OutputFormat, tr: Translator = ENGLISH) -> str:
+    """The report in ``fmt``; only the text people read is translated (JSON and DOT stay
+    English: stable words for tools)."""
     if fmt is OutputFormat.TEXT:
-        return report_to_text(report)
+        return report_to_text(report, tr)
     if fmt is OutputFormat.JSON:
         return report_to_json(report)
     if fmt is OutputFormat.DOT:

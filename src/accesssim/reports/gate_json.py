@@ -78,8 +78,8 @@ def _reason(r: Reason) -> dict[str, Any]:
 
 def _expectation(r: CheckResult) -> dict[str, Any]:
     return {"scenario": r.scenario, "id": r.expectation, "kind": r.kind, "line": r.line,
-            "passed": r.passed, "summary": r.summary, "expected": r.expected,
-            "actual": r.actual, "witness": [hop_to_dict(h) for h in r.witness]}
+            "passed": r.passed, "summary": str(r.summary), "expected": str(r.expected),
+            "actual": str(r.actual), "witness": [hop_to_dict(h) for h in r.witness]}
 
 
 def check_to_dict(report: GateReport) -> dict[str, Any]:

@@ -15,7 +15,18 @@ import re
 
 from accesssim.gate.result import GateReport, Opened
 from accesssim.gate.waivers import unused
-from accesssim.reports.gate_text import gained_label, summary_line, waived, who
+from accesssim.i18n import ENGLISH, Translator, msg
+from accesssim.reports.gate_text import (
+    gained_label,
+    note_text,
+    reason_text,
+    status_label,
+    summary_line,
+    types_label,
+    waived,
+    who,
+)
+from accesssim.reports.text import say
 
 #: Characters Markdown gives a meaning to inside a line; each is shown with a backslash. (The
 #: marks that count only at the start of a line, ``#``, ``-``, ``1.``, never come first here.)
@@ -52,10 +63,21 @@ def _html(text: str) -> str:
     return html.escape(_flat(text), quote=True)
 
 
-def _counts_table(report: GateReport) -> list[str]:
-    lines = ["| what | count |", "|---|---:|"]
-    lines.extend(f"| {name.replace('_', ' ')} | {value} |"
-                 for name, value in report.counts().items())
+_COUNT_NAMES = {
+    "models": msg("models"), "exposures_narrowed": msg("exposures narrowed"),
+    "reasons": msg("reasons"), "exposures_new": msg("exposures new"),
+    "exposures_widened": msg("exposures widened"), "exposures_waived": msg("exposures waived"),
+    "findings_new": msg("findings new"), "findings_gone": msg("findings gone"),
+    "findings_widened": msg("findings widened"), "findings_narrowed": msg("findings narrowed"),
+    "findings_unchanged": msg("findings unchanged"), "expectations": msg("expectations"),
+    "expectations_failed": msg("expectations failed"), "waivers": msg("waivers"),
+    "waivers_expired": msg("waivers expired")}
+
+
+def _counts_table(report: GateReport, tr: Translator) -> list[str]:
+    lines = [tr(msg("| what | count |")), "|---|---:|"]
+    lines.extend(f"| {tr(_COUNT_NAMES[name]) if name in _COUNT_NAMES else name.replace('_', ' ')}"
+                 f" | {value} |" for name, value in report.counts().items())
     return lines
 
 
@@ -73,75 +95,89 @@ def waiver_snippet(opened: Opened, model: str, today: dt.date) -> list[str]:
             "```"]
 
 
-def _opened_section(opened: Opened, model: str, report: GateReport) -> str:
+def _opened_section(opened: Opened, model: str, report: GateReport, tr: Translator) -> str:
     state = "waived" if waived(opened, report) else opened.status
-    summary = (f"{state.upper()} <code>{_html(opened.fingerprint)}</code> {_html(who(opened))}"
-               f" sees <code>{_html(opened.field)}</code>")
+    summary = tr(msg("{status} <code>{fingerprint}</code> {who} sees <code>{field}</code>",
+                     status=status_label(state, tr).upper(),
+                     fingerprint=_html(opened.fingerprint), who=_html(who(opened, tr)),
+                     field=_html(opened.field)))
     changed = set(opened.changed)
     lines = ["<details>", f"<summary>{summary}</summary>", "",
-             f"- gained: {md(gained_label(opened))}",
-             f"- finding: {code(opened.finding)} "
-             f"({md(', '.join(t.label for t in opened.failure_types) or 'no failure type')})"]
+             tr(msg("- gained: {gained}", gained=md(gained_label(opened, tr)))),
+             tr(msg("- finding: {finding} ({types})", finding=code(opened.finding),
+                    types=md(types_label(opened, tr))))]
     if opened.waiver is not None:
         w = opened.waiver
-        verdict = "waived" if waived(opened, report) else "the waiver EXPIRED"
-        lines.append(f"- {verdict} by {md(w.owner)} until {w.expires.isoformat()} "
-                     f"({code(str(w.source))}): {md(w.reason)}")
-    lines += ["", "Path:", ""]
+        said = (msg("- waived by {owner} until {expires} ({source}): {reason}",
+                    owner=md(w.owner), expires=w.expires.isoformat(),
+                    source=code(str(w.source)), reason=md(w.reason))
+                if waived(opened, report) else
+                msg("- the waiver EXPIRED by {owner} until {expires} ({source}): {reason}",
+                    owner=md(w.owner), expires=w.expires.isoformat(),
+                    source=code(str(w.source)), reason=md(w.reason)))
+        lines.append(tr(said))
+    lines += ["", tr(msg("Path:")), ""]
     for step, hop in enumerate(opened.hops, start=1):
-        where = ", ".join(code(str(s)) + (" **changed**" if s in changed else "")
+        where = ", ".join(code(str(s)) + (tr(msg(" **changed**")) if s in changed else "")
                           for s in hop.sources)
-        mark = f" (**{md(hop.defect.label)}**)" if hop.defect else ""
-        lines.append(f"{step}. {md(hop.text)}{mark}" + (f": {where}" if where else ""))
+        mark = f" (**{md(tr(hop.defect.label))}**)" if hop.defect else ""
+        lines.append(f"{step}. {md(tr(hop.msg))}{mark}" + (f": {where}" if where else ""))
     if not opened.changed:
-        lines += ["", "No line on this path differs from the base."]
+        lines += ["", tr(msg("No line on this path differs from the base."))]
     if opened.waiver is not None and not waived(opened, report):
-        lines += ["", f"To accept it again, set a later `expires:` on its waiver at "
-                  f"{code(str(opened.waiver.source))} (a fingerprint may be waived only once "
-                  "per model)."]
+        lines += ["", tr(msg("To accept it again, set a later `expires:` on its waiver at "
+                             "{source} (a fingerprint may be waived only once per model).",
+                             source=code(str(opened.waiver.source))))]
     elif opened.waiver is None:
-        lines += ["", "To accept this exposure, add this entry to `accesssim-waivers.yaml` "
-                  "(or its `waivers:` list):", ""]
+        lines += ["", tr(msg("To accept this exposure, add this entry to "
+                             "`accesssim-waivers.yaml` (or its `waivers:` list):")), ""]
         lines += waiver_snippet(opened, model, report.today)
     lines += ["", "</details>", ""]
     return "\n".join(lines) + "\n"
 
 
-def _sections(report: GateReport) -> list[tuple[str, list[str]]]:
+def _sections(report: GateReport, tr: Translator) -> list[tuple[str, list[str]]]:
     """(heading, items) after the head; each item is a finished block of Markdown."""
-    reasons = [f"- {md(r.kind)}: {md(r.message)}"
+    reasons = [f"- {md(r.kind)}: {md(reason_text(r, tr))}"
                + (f" ({code(str(r.source))})" if r.source else "") + "\n"
                for r in report.reasons]
-    opened = [_opened_section(o, m.model, report) for m in report.models for o in m.opened]
-    failed = [f"- {code(r.test_id)} (line {r.line}): {md(r.summary)}; expected "
-              f"{md(r.expected)}, got {md(r.actual)}\n"
+    opened = [_opened_section(o, m.model, report, tr) for m in report.models
+              for o in m.opened]
+    failed = [tr(msg("- {test} (line {line}): {summary}; expected {expected}, got {actual}",
+                     test=code(r.test_id), line=r.line, summary=md(say(r.summary, tr)),
+                     expected=md(say(r.expected, tr)),
+                     actual=md(say(r.actual, tr)))) + "\n"
               for r in report.expectations if not r.passed]
-    expired = [f"- {code(w.fingerprint)} in {code(w.model)} by {md(w.owner)} expired "
-               f"{w.expires.isoformat()} ({code(str(w.source))}): {md(w.reason)}\n"
+    expired = [tr(msg("- {fingerprint} in {model} by {owner} expired {expires} ({source}): "
+                      "{reason}", fingerprint=code(w.fingerprint), model=code(w.model),
+                      owner=md(w.owner), expires=w.expires.isoformat(),
+                      source=code(str(w.source)), reason=md(w.reason))) + "\n"
                for w in report.waivers if w.expired(report.today)]
-    idle = [f"- {code(w.fingerprint)} in {code(w.model)} by {md(w.owner)} until "
-            f"{w.expires.isoformat()} ({code(str(w.source))}): no exposure of that model "
-            "opened by this change has it\n"
+    idle = [tr(msg("- {fingerprint} in {model} by {owner} until {expires} ({source}): no "
+                   "exposure of that model opened by this change has it",
+                   fingerprint=code(w.fingerprint), model=code(w.model), owner=md(w.owner),
+                   expires=w.expires.isoformat(), source=code(str(w.source)))) + "\n"
             for w in unused(report.models, report.waivers) if not w.expired(report.today)]
-    return [("### Why it fails\n\n", reasons),
-            ("### Opened or widened exposures\n\n", opened),
-            ("### Failed expectations\n\n", failed),
-            ("### Expired waivers\n\n", expired),
-            ("### Unused waivers\n\n", idle)]
+    return [("### " + tr(msg("Why it fails")) + "\n\n", reasons),
+            ("### " + tr(msg("Opened or widened exposures")) + "\n\n", opened),
+            ("### " + tr(msg("Failed expectations")) + "\n\n", failed),
+            ("### " + tr(msg("Expired waivers")) + "\n\n", expired),
+            ("### " + tr(msg("Unused waivers")) + "\n\n", idle)]
 
 
-def check_to_markdown(report: GateReport) -> str:
+def check_to_markdown(report: GateReport, tr: Translator = ENGLISH) -> str:
     """The whole Markdown, at most ``MAX_BYTES``: past that, items are left out and counted in
     a closing note (GitHub refuses a step summary over 1 MiB, and would show nothing)."""
-    lines = [f"## accesssim check: {report.result}", "", f"**{md(summary_line(report))}**", ""]
+    verdict = tr(msg("PASS")) if report.result == "PASS" else tr(msg("FAIL"))
+    lines = [f"## accesssim check: {verdict}", "", f"**{md(summary_line(report, tr))}**", ""]
     for m in report.models:
-        base = code(m.base) if m.base else "an empty base"
-        lines.append(f"- {code(m.model)} compared with {base}"
-                     + (f": {md(m.base_note)}" if m.base_note else ""))
-    lines += ["", *_counts_table(report), ""]
+        base = code(m.base) if m.base else tr(msg("an empty base"))
+        lines.append(tr(msg("- {model} compared with {base}", model=code(m.model), base=base))
+                     + (f": {md(note_text(m.base_note, tr))}" if m.base_note else ""))
+    lines += ["", *_counts_table(report, tr), ""]
     parts = ["\n".join(lines) + "\n"]
     size, left_out = len(parts[0].encode()) + _NOTE_ROOM, 0
-    for heading, items in _sections(report):
+    for heading, items in _sections(report, tr):
         if not items:
             continue
         block = [heading]
@@ -155,8 +191,9 @@ def check_to_markdown(report: GateReport) -> str:
         if len(block) > 1:
             parts += [*block, "\n"]
     if left_out:
-        parts.append(f"**{left_out} item(s) left out to keep this summary under GitHub's size "
-                     "limit; the text and JSON outputs hold them all.**\n")
+        parts.append("**" + tr(msg("{count} item(s) left out to keep this summary under "
+                                   "GitHub's size limit; the text and JSON outputs hold them "
+                                   "all.", count=left_out)) + "**\n")
     return "".join(parts).rstrip("\n") + "\n"
 
 

@@ -87,7 +87,7 @@ def to_dict(r: Remediation, keep_file: str | None = None, written: str | None = 
                      "cost": p} for c, p in zip(r.changes, r.prices, strict=True)],
         "keep": [{"id": k.expectation, "kind": k.kind,
                   "source": {"file": k.scenario, "line": k.line},
-                  "passed": k.passed, "summary": k.summary} for k in r.keep],
+                  "passed": k.passed, "summary": str(k.summary)} for k in r.keep],
         "conflict": [{"id": e.id, "kind": e.kind,
                       "source": {"file": keep_file or "keep", "line": e.line}}
                      for e in r.conflict],

@@ -14,6 +14,7 @@ from itertools import pairwise
 
 from accesssim.engine import Analyzer, Project, analyzer
 from accesssim.findings.results import Finding, Hop, Report, Window
+from accesssim.i18n import Msg, msg
 from accesssim.model.provenance import Source
 from accesssim.model.schema import Expectation, FindingExpectation, NoPathExpectation
 from accesssim.time.epochs import Epoch, merge_epochs
@@ -28,9 +29,9 @@ class CheckResult:
     kind: str
     line: int
     passed: bool
-    summary: str
-    expected: str = ""
-    actual: str = ""
+    summary: str | Msg  # a Msg, printed in the reader's language (str() is the English)
+    expected: str | Msg = ""
+    actual: str | Msg = ""
     witness: tuple[Hop, ...] = ()
     cited: frozenset[Source] = frozenset()
     path_nodes: frozenset[str] = frozenset()
@@ -61,6 +62,28 @@ class ScenarioRun:
 def _matches(engine: Analyzer, person: str, names: Iterable[str]) -> bool:
     wanted = set(names)
     return person in wanted or engine.people[person].org in wanted
+
+
+def joined(items: Iterable[str | Msg]) -> str | Msg:
+    """``a; b; c`` as one message (each part translated, the separator too)."""
+    parts = list(items)
+    if not parts:
+        return ""
+    result = parts[-1]
+    for part in reversed(parts[:-1]):
+        result = msg("{first}; {rest}", first=part, rest=result)
+    return result
+
+
+def _where(exp: Expectation) -> str | Msg:
+    """`` in MODE mode``, `` on DATE``, both, or nothing: the scope an expectation names."""
+    if exp.mode and exp.at:
+        return msg(" in {mode} mode on {date}", mode=exp.mode, date=exp.at.isoformat())
+    if exp.mode:
+        return msg(" in {mode} mode", mode=exp.mode)
+    if exp.at:
+        return msg(" on {date}", date=exp.at.isoformat())
+    return ""
 
 
 def _fmt(items: Iterable[str]) -> str:
@@ -95,8 +118,7 @@ Make = Callable[..., CheckResult]
 def check(run: ScenarioRun, exp: Expectation, scenario: str) -> CheckResult:
     """Evaluate one expectation; never raises for a failed expectation."""
     make = partial(CheckResult, scenario, exp.id, exp.kind, exp.line)
-    where = (f" in {exp.mode} mode" if exp.mode else "") + (
-        f" on {exp.at.isoformat()}" if exp.at else "")
+    where = _where(exp)
     if exp.decision:
         return _check_decision(run, exp, make, where)
     engine, report = run.report(exp.mode, exp.at)
@@ -109,18 +131,20 @@ def check(run: ScenarioRun, exp: Expectation, scenario: str) -> CheckResult:
         hits = [(f, p, fld) for f in report.findings for p, fld in f.exposures
                 if _matches(engine, p, [group])]
         return _check_exact(
-            engine, make, f"exactly {_fmt(exp.exposed_fields.fields)} exposed to {group}{where}",
+            engine, make, msg("exactly {fields} exposed to {group}{where}",
+                              fields=_fmt(exp.exposed_fields.fields), group=group, where=where),
             expected=set(exp.exposed_fields.fields), hits=hits, item=lambda p, fld: fld)
     assert exp.who_can_see is not None
     field_id = exp.who_can_see.field
     hits = [(f, p, fld) for f in report.findings for p, fld in f.exposures if fld == field_id]
     return _check_exact(
-        engine, make, f"exactly {_fmt(exp.who_can_see.people)} can see {field_id}{where}",
+        engine, make, msg("exactly {people} can see {field}{where}",
+                          people=_fmt(exp.who_can_see.people), field=field_id, where=where),
         expected=set(exp.who_can_see.people), hits=hits, item=lambda p, fld: p)
 
 
 def _check_finding(engine: Analyzer, report: Report, want: FindingExpectation, make: Make,
-                   where: str) -> CheckResult:
+                   where: str | Msg) -> CheckResult:
     types = set(want.types)
     matching = []
     for f in report.findings:
@@ -130,19 +154,22 @@ def _check_finding(engine: Analyzer, report: Report, want: FindingExpectation, m
                   if not want.from_ or _matches(engine, p, want.from_)}
         if fields and set(want.fields) <= fields:
             matching.append(f)
-    text = (f"a finding of {_fmt(types) if types else 'any type'}"
-            + (f" from {_fmt(want.from_)}" if want.from_ else "")
-            + (f" to {_fmt(want.fields)}" if want.fields else "") + where)
+    text = msg("a finding of {types}{people}{fields}{where}",
+               types=_fmt(types) if types else msg("any type"),
+               people=msg(" from {people}", people=_fmt(want.from_)) if want.from_ else "",
+               fields=msg(" to {fields}", fields=_fmt(want.fields)) if want.fields else "",
+               where=where)
     cited, nodes = _evidence(matching)
     if matching:
         return make(passed=True, summary=text, cited=cited, path_nodes=nodes)
-    actual = "; ".join(f"{f.id}: {_fmt(t.value for t in f.failure_types)} to "
-                       f"{_fmt(f.fields)}" for f in report.findings) or "no findings"
+    actual = joined(msg("{finding}: {types} to {fields}", finding=f.id,
+                        types=_fmt(t.value for t in f.failure_types), fields=_fmt(f.fields))
+                    for f in report.findings) or msg("no findings")
     return make(passed=False, summary=text, expected=text, actual=actual)
 
 
 def _check_no_path(engine: Analyzer, report: Report, want: NoPathExpectation, make: Make,
-                   where: str) -> CheckResult:
+                   where: str | Msg) -> CheckResult:
     systems = set(want.systems or [])
 
     def targeted(field_id: str) -> bool:
@@ -152,20 +179,31 @@ def _check_no_path(engine: Analyzer, report: Report, want: NoPathExpectation, ma
 
     offending = [(f, p, fld) for f in report.findings for p, fld in f.exposures
                  if _matches(engine, p, want.from_) and targeted(fld)]
-    target = _fmt(want.fields) if want.fields is not None else (
-        f"non-public data of {_fmt(systems)}" if systems else "any non-public field")
-    text = f"no path from {_fmt(want.from_)} to {target}{where}"
+    target: str | Msg = _fmt(want.fields) if want.fields is not None else (
+        msg("non-public data of {systems}", systems=_fmt(systems)) if systems
+        else msg("any non-public field"))
+    text = msg("no path from {people} to {target}{where}", people=_fmt(want.from_),
+               target=target, where=where)
     if not offending:
         return make(passed=True, summary=text)
     first, person, field_id = min(offending, key=lambda item: (item[1], item[2]))
-    actual = ", ".join(sorted({f"{p} sees {fld}" for _, p, fld in offending})[:8])
+    sights = [msg("{person} sees {field}", person=p, field=fld)
+              for p, fld in sorted({(p, fld) for _, p, fld in offending})[:8]]
+    actual = msg("{list} (e.g. {finding})", finding=first.id, list=_comma(sights))
     cited, nodes = _evidence([first])
-    return make(passed=False, summary=text, expected="no path",
-                actual=f"{actual} (e.g. {first.id})",
+    return make(passed=False, summary=text, expected=msg("no path"), actual=actual,
                 witness=_witness(engine, person, field_id), cited=cited, path_nodes=nodes)
 
 
-def _check_exact(engine: Analyzer, make: Make, text: str, *, expected: set[str],
+def _comma(parts: list[Msg]) -> Msg:
+    """``a, b, c`` as one message (each part translated)."""
+    result = parts[-1]
+    for part in reversed(parts[:-1]):
+        result = msg("{first}, {rest}", first=part, rest=result)
+    return result
+
+
+def _check_exact(engine: Analyzer, make: Make, text: Msg, *, expected: set[str],
                  hits: list[tuple[Finding, str, str]], item: Callable[[str, str], str]
                  ) -> CheckResult:
     """Exactly ``expected`` (fields of a group, or people who see a field), nothing else."""
@@ -179,11 +217,12 @@ def _check_exact(engine: Analyzer, make: Make, text: str, *, expected: set[str],
         person, field_id = min((p, fld) for _, p, fld in hits if item(p, fld) == extra[0])
         witness = _witness(engine, person, field_id)
     return make(passed=False, summary=text, expected=_fmt(expected),
-                actual=_fmt(actual) + (f" (unexpected: {', '.join(extra)})" if extra else ""),
+                actual=(msg("{actual} (unexpected: {extra})", actual=_fmt(actual),
+                            extra=", ".join(extra)) if extra else _fmt(actual)),
                 witness=witness, cited=cited, path_nodes=nodes, actual_items=tuple(sorted(actual)))
 
 
-def _check_decision(run: ScenarioRun, exp: Expectation, make: Make, where: str
+def _check_decision(run: ScenarioRun, exp: Expectation, make: Make, where: str | Msg
                     ) -> CheckResult:
     assert exp.decision is not None
     d = exp.decision
@@ -194,10 +233,11 @@ def _check_decision(run: ScenarioRun, exp: Expectation, make: Make, where: str
         answer = policy.enforce(d.account, d.system, d.object, d.action, sl.mode, sl.day)
         if ("allow" if answer else "deny") != d.expect:
             wrong.setdefault(sl.mode, []).append(sl.epoch)
-    actual = "; ".join(f"{'deny' if d.expect == 'allow' else 'allow'} in "
-                       + Window(mode, e.start, e.end).label()
-                       for mode, epochs in sorted(wrong.items()) for e in merge_epochs(epochs))
-    text = f"{d.account} {d.action} {d.system}/{d.object}: {d.expect}{where}"
+    actual = joined(msg("{answer} in {window}", answer="deny" if d.expect == "allow" else "allow",
+                        window=Window(mode, e.start, e.end).said())
+                    for mode, epochs in sorted(wrong.items()) for e in merge_epochs(epochs))
+    text = msg("{account} {action} {system}/{object}: {expect}{where}", account=d.account,
+               action=d.action, system=d.system, object=d.object, expect=d.expect, where=where)
     first = engine.slices[0] if engine.slices else None
     grounds = (engine.decisions.grounds(d.account, d.system, d.object, d.action, first.mode,
                                         first.day) if first else None)
