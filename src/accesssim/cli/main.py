@@ -19,6 +19,7 @@ from accesssim.cli.gate import check_cmd, diff_cmd
 from accesssim.cli.guard import Group
 from accesssim.cli.mutate import mutate_cmd
 from accesssim.cli.remediate import remediate_cmd
+from accesssim.cli.report import report_cmd
 from accesssim.cli.suite import test_cmd
 from accesssim.cli.validate import schema, validate
 from accesssim.cli.whatif import whatif_cmd
@@ -43,5 +44,6 @@ def main() -> None:
 
 
 for command in (analyze_cmd, validate, explain, schema, generate, test_cmd, init, diff_cmd,
-                check_cmd, mutate_cmd, whatif_cmd, faults_cmd, remediate_cmd):
+                check_cmd, mutate_cmd, whatif_cmd, faults_cmd, remediate_cmd,
+                report_cmd):
     main.add_command(command)
