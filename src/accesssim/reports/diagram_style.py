@@ -1,0 +1,137 @@
+"""What the pictures share: one shape and colour per kind of entity, the trust boundary's two
+sides, safe labels, and running Graphviz's ``dot``.
+
+Graphviz is the standard for drawing graphs: its layered layout keeps a path readable from
+left to right, and its SVG carries tooltips (``file:line`` of each hop) without any script.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from accesssim.errors import AccessSimError
+from accesssim.i18n import N_, Translator
+from accesssim.model.schema import SystemModel
+
+if TYPE_CHECKING:
+    import graphviz
+
+#: Japanese first (display names in the incident models are Japanese), then any sans font.
+FONT = "Noto Sans CJK JP,Noto Sans CJK,sans-serif"
+
+#: What to install when ``dot`` is missing (Debian and Ubuntu package names).
+INSTALL = "apt-get install graphviz fonts-noto-cjk"
+
+
+@dataclass(frozen=True)
+class Look:
+    """How one kind of entity is drawn."""
+
+    word: str  # the kind, as a person reads it (a msgid)
+    shape: str
+    fill: str
+
+
+LOOKS: dict[str, Look] = {
+    "person": Look(N_("person"), "ellipse", "#fde9c9"),
+    "group": Look(N_("people"), "ellipse", "#fde9c9"),
+    "account": Look(N_("account"), "note", "#e3eefc"),
+    "credential": Look(N_("credential"), "component", "#e3eefc"),
+    "terminal": Look(N_("terminal"), "box3d", "#e6f4e6"),
+    "location": Look(N_("location"), "house", "#f0e8f8"),
+    "system": Look(N_("system"), "cylinder", "#dde3ea"),
+    "screen": Look(N_("screen"), "box", "#ffffff"),
+    "field": Look(N_("field"), "hexagon", "#fff7b3"),
+}
+
+#: The two sides of the trust boundary: cluster border and fill.
+TRUSTED = {"color": "#2e7d32", "style": "rounded,filled", "fillcolor": "#f1f8f1",
+           "penwidth": "1.5"}
+UNTRUSTED = {"color": "#c62828", "style": "rounded,filled,dashed", "fillcolor": "#fff3f3",
+             "penwidth": "1.5"}
+DEFECT = {"color": "#d00000", "fontcolor": "#d00000", "penwidth": "2.5"}
+PLAIN_EDGE = {"color": "#555555"}
+
+
+def label(text: str) -> str:
+    """A label Graphviz prints as given: backslashes escaped, never read as HTML."""
+    import graphviz
+
+    text = graphviz.nohtml(graphviz.escape(text))  # a str that the package never reads as HTML
+    return text
+
+
+def safe(text: str) -> str:
+    """An escString attribute (tooltip, URL-free text) with its backslashes escaped."""
+    import graphviz
+
+    return str(graphviz.escape(text))
+
+
+def new_graph(name: str, title: str) -> graphviz.Digraph:
+    """A left-to-right graph with the project's fonts and defaults."""
+    import graphviz  # imported here: `accesssim --help` should not pay for it
+
+    graph = graphviz.Digraph(name, graph_attr={
+        "rankdir": "LR", "fontname": FONT, "fontsize": "12", "labelloc": "t",
+        "label": label(title), "nodesep": "0.25", "ranksep": "0.5", "newrank": "true",
+        "compound": "true"})
+    graph.attr("node", fontname=FONT, fontsize="10", style="filled", penwidth="1.2")
+    graph.attr("edge", fontname=FONT, fontsize="9")
+    return graph
+
+
+def org_names(model: SystemModel) -> dict[str, str]:
+    return {o.id: o.name or o.id for o in model.organizations}
+
+
+def legend(graph: graphviz.Digraph, prefix: str, kinds: list[str], tr: Translator,
+           defects: bool) -> None:
+    """A key to the picture: the kinds drawn, the two sides of the boundary, a defect."""
+    with graph.subgraph(name=f"cluster_{prefix}legend") as key:
+        key.attr(label=label(tr(N_("Legend"))), color="#999999", style="rounded",
+                 fontsize="10", id=f"{prefix}legend")
+        previous = None
+        for kind in kinds:
+            look = LOOKS[kind]
+            node = f"{prefix}legend_{kind}"
+            key.node(node, label(tr(look.word)), shape=look.shape, fillcolor=look.fill,
+                     id=node)
+            if previous is not None:
+                key.edge(previous, node, style="invis")
+            previous = node
+        inside, outside = f"{prefix}legend_trusted", f"{prefix}legend_untrusted"
+        key.node(inside, label(tr(N_("trusted side (system owner and its contractors)"))),
+                 shape="box", id=inside, **TRUSTED)
+        key.node(outside, label(tr(N_("untrusted side (outside the boundary)"))),
+                 shape="box", id=outside, **UNTRUSTED)
+        key.edge(previous or inside, inside, style="invis")
+        key.edge(inside, outside, style="invis")
+        if defects:
+            a, b = f"{prefix}legend_from", f"{prefix}legend_to"
+            key.node(a, "", shape="point", id=a)
+            key.node(b, "", shape="point", id=b)
+            key.edge(outside, a, style="invis")
+            key.edge(a, b, label(tr(N_("defective hop: failure type"))), id=f"{prefix}legend_e",
+                     **DEFECT)
+
+
+def render_dot(source: str, fmt: Literal["svg", "png"]) -> bytes:
+    """Lay out ``source`` with Graphviz's ``dot``; say exactly what to install when missing."""
+    program = shutil.which("dot")
+    if program is None:
+        raise AccessSimError(
+            "Graphviz's `dot` program is not installed (it draws svg and png); install it "
+            f"with `{INSTALL}` on Debian or Ubuntu, or use --format dot to write the source")
+    try:
+        done = subprocess.run([program, f"-T{fmt}"], input=source.encode("utf-8"),
+                              capture_output=True, check=False, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise AccessSimError(f"Graphviz's dot could not run: {exc}") from exc
+    if done.returncode != 0:
+        why = done.stderr.decode("utf-8", "replace").strip() or f"exit {done.returncode}"
+        raise AccessSimError(f"Graphviz's dot failed: {why}")
+    return done.stdout
