@@ -34,16 +34,19 @@ def variant_view(variant: Project, modes: Sequence[str], at: dt.date | None) -> 
 
 
 def closed_by(project: Project, change: Change, report: Report, modes: Sequence[str],
-              at: dt.date | None) -> tuple[str, ...] | None:
-    """The ids of ``report``'s findings that ``change`` alone removes (None: it does not
-    apply without the other changes of its set)."""
+              at: dt.date | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The ids of ``report``'s findings that ``change`` alone removes, and of those it only
+    narrows (fewer person-field pairs left); both empty when it does not apply alone."""
     try:
         with loaded(project, patch(project, [change])) as changed:
             after = analyze(changed, modes=modes, at=at)
     except InputError:
-        return None
-    left = {f.id for f in after.findings}
-    return tuple(f.id for f in report.findings if f.id not in left)
+        return (), ()
+    left = {f.id: set(f.exposures) for f in after.findings}
+    closes = tuple(f.id for f in report.findings if f.id not in left)
+    narrows = tuple(f.id for f in report.findings
+                    if f.id in left and left[f.id] < set(f.exposures))
+    return closes, narrows
 
 
 def proposal_view(project: Project, keep: Sequence[Expectation], keep_file: str,
@@ -53,8 +56,8 @@ def proposal_view(project: Project, keep: Sequence[Expectation], keep_file: str,
     result: Remediation = remediate(project, keep, shown=keep_file, say=say)
     changes = []
     for i, (c, price) in enumerate(zip(result.changes, result.prices, strict=True), start=1):
-        closes = closed_by(project, c, report, modes, at)
-        changes.append(ChangeView(i, change_text(c), f"{price:g}", closes or ()))
+        closes, narrows = closed_by(project, c, report, modes, at)
+        changes.append(ChangeView(i, change_text(c), f"{price:g}", closes, narrows))
     verified = tr(msg("Verified: the changed model analyses to {after} findings and every "
                       "keep item passes on it.", after=result.findings_after)
                   if result.status == "proposed" else _HEADLINES[result.status])

@@ -88,6 +88,7 @@ class ChangeView:
     text: str
     cost: str
     closes: tuple[str, ...]  # the finding ids this change alone removes
+    narrows: tuple[str, ...]  # the finding ids it alone narrows (fewer person-field pairs)
 
 
 @dataclass(frozen=True)
@@ -240,10 +241,16 @@ def fix_sentences(f: Finding, variant: VariantView | None, proposal: ProposalVie
                            file=variant.file)))
     if proposal is not None and proposal.changes:
         alone = [str(c.number) for c in proposal.changes if f.id in c.closes]
-        said.append(tr(msg("Closed by proposed change {numbers} alone.",
-                           numbers=", ".join(alone)) if alone else
-                       msg("Closed by the proposed change set as a whole (no single change "
-                           "closes it).")))
+        partly = [str(c.number) for c in proposal.changes if f.id in c.narrows]
+        if alone:
+            said.append(tr(msg("Closed by proposed change {numbers} alone.",
+                               numbers=", ".join(alone))))
+        elif partly:
+            said.append(tr(msg("Closed by proposed changes {numbers} together (each alone "
+                               "narrows it).", numbers=", ".join(partly))))
+        else:
+            said.append(tr(msg("Closed by the proposed change set as a whole (no single "
+                               "change closes it).")))
     if not said:
         said.append(tr(msg("No fix shown: give a remediated variant (--remediated) or the "
                            "access to keep (--keep) to see one.")))
