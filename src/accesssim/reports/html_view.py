@@ -7,6 +7,7 @@ translates only its own headings.
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -202,18 +203,25 @@ def _named(key: str, name: str | None) -> str:
     return f"{key} ({name})" if name and name != key else key
 
 
-def window_text(w: Window, tr: Translator) -> str:
-    """When a finding holds, in the reader's words."""
-    mode = tr(_MODE_WORDS[w.mode]) if w.mode in _MODE_WORDS else w.mode
-    if w.start is None and w.end is None:
+def window_texts(windows: Iterable[Window], tr: Translator) -> tuple[str, ...]:
+    """When a finding holds, in the reader's words: modes that share a date range together."""
+    modes: dict[tuple[dt.date | None, dt.date | None], list[str]] = {}
+    for w in windows:
+        word = tr(_MODE_WORDS[w.mode]) if w.mode in _MODE_WORDS else w.mode
+        modes.setdefault((w.start, w.end), []).append(word)
+    return tuple(_range_text(", ".join(m), start, end, tr) for (start, end), m in modes.items())
+
+
+def _range_text(mode: str, start: dt.date | None, end: dt.date | None, tr: Translator) -> str:
+    if start is None and end is None:
         return tr(msg("{mode}: any date", mode=mode))
-    if w.end is None and w.start is not None:
-        return tr(msg("{mode}: from {start}", mode=mode, start=w.start.isoformat()))
-    if w.start is None and w.end is not None:
-        return tr(msg("{mode}: until {end}", mode=mode, end=w.end.isoformat()))
-    assert w.start is not None and w.end is not None
-    return tr(msg("{mode}: {start} to {end}", mode=mode, start=w.start.isoformat(),
-                  end=w.end.isoformat()))
+    if end is None and start is not None:
+        return tr(msg("{mode}: from {start}", mode=mode, start=start.isoformat()))
+    if start is None and end is not None:
+        return tr(msg("{mode}: until {end}", mode=mode, end=end.isoformat()))
+    assert start is not None and end is not None
+    return tr(msg("{mode}: {start} to {end}", mode=mode, start=start.isoformat(),
+                  end=end.isoformat()))
 
 
 def finding_view(index: int, f: Finding, svg: str, fix: tuple[str, ...],
@@ -226,7 +234,7 @@ def finding_view(index: int, f: Finding, svg: str, fix: tuple[str, ...],
                  for i, h in enumerate(f.witness, start=1))
     return FindingView(index, f.id, tuple(tr(t.label) for t in f.failure_types), f.headcount,
                        share_text(f.headcount, untrusted), groups, f.fields,
-                       tuple(window_text(w, tr) for w in f.windows), causes, hops, svg, fix)
+                       window_texts(f.windows, tr), causes, hops, svg, fix)
 
 
 def fix_sentences(f: Finding, variant: VariantView | None, proposal: ProposalView | None,
