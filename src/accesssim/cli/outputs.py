@@ -51,11 +51,12 @@ def refuse_inputs(target: Path, inputs: Iterable[Path]) -> None:
                                  f"({source}); choose another file")
 
 
-def _write_into(path: Path, text: str) -> None:
+def _write_into(path: Path, text: str | bytes) -> None:
     """A device or pipe (``/dev/null``, ``/dev/stdout``, a FIFO) is written into, not replaced."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
     try:
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with open(path, "wb") as handle:
+            handle.write(data)
     except OSError as exc:
         raise AccessSimError(f"cannot write {path}: {_reason(exc, path)}") from exc
 
@@ -64,12 +65,13 @@ def _special(path: Path) -> bool:
     return path.exists() and not path.is_file() and not path.is_dir()
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step, keeping an existing file's mode."""
+def write_atomically(path: Path, text: str | bytes) -> None:
+    """Replace ``path`` with ``text`` (or bytes, e.g. a PNG) in one step, keeping an existing
+    file's mode."""
     write_all([(path, text)])
 
 
-def write_all(items: list[tuple[Path, str]]) -> None:
+def write_all(items: list[tuple[Path, str]] | list[tuple[Path, str | bytes]]) -> None:
     """Write the outputs of one run all or none, as far as files allow: devices and pipes
     (``/dev/null``, a FIFO) first, as they cannot be taken back; then each regular file is
     staged beside its target, and only when every one is staged are they moved into place.
@@ -92,7 +94,7 @@ def write_all(items: list[tuple[Path, str]]) -> None:
             Path(tmp).unlink(missing_ok=True)
 
 
-def _stage(path: Path, text: str) -> str:
+def _stage(path: Path, text: str | bytes) -> str:
     """``text`` in a new hidden file beside ``path``, with the mode ``path`` will have."""
     prepare_folder(path.parent, path)
     if path.exists():
@@ -106,8 +108,8 @@ def _stage(path: Path, text: str) -> str:
     except OSError as exc:
         raise AccessSimError(f"cannot write {path}: {_reason(exc, path)}") from exc
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
         os.chmod(tmp, mode)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)

@@ -27,6 +27,7 @@ from accesssim.reports.diagram_style import (
     label,
     legend,
     new_graph,
+    number,
     render_dot,
     safe,
 )
@@ -147,8 +148,8 @@ def finding_dot(model: SystemModel, report: Report, finding: Finding, tr: Transl
     trusted = trusted_orgs(model, system, finding.fields)
     types = ", ".join(tr(t.label) for t in finding.failure_types)
     title = "\n".join([f"{finding.id}: {types}",
-                       tr(msg("{count} people exposed; fields: {fields}",
-                              count=f"{finding.headcount:,}",
+                       tr(msg("people exposed: {people}; fields: {fields}",
+                              people=number(finding.headcount),
                               fields=", ".join(names.field(f) for f in finding.fields))),
                        report.model_name])
     graph = new_graph(prefix + "finding", title)
@@ -157,22 +158,23 @@ def finding_dot(model: SystemModel, report: Report, finding: Finding, tr: Transl
     by_org: dict[str, list[str]] = defaultdict(list)
     for node in nodes:
         by_org[names.org_of(node, finding)].append(node)
-    for number, org in enumerate(sorted(by_org)):
-        with graph.subgraph(name=f"cluster_{prefix}org{number}") as cluster:
+    for index, org in enumerate(sorted(by_org)):
+        with graph.subgraph(name=f"cluster_{prefix}org{index}") as cluster:
             side = TRUSTED if org in trusted else UNTRUSTED
             word = (tr(msg("{org} (trusted)", org=names.org(org))) if org in trusted
                     else tr(msg("{org} (untrusted)", org=names.org(org))))
-            cluster.attr(label=label(word), id=f"{prefix}org-{number}", fontsize="11",
+            cluster.attr(label=label(word), id=f"{prefix}org-{index}", fontsize="11",
                          tooltip=safe(org), **side)
             for node in by_org[org]:
                 look = LOOKS[node.partition(":")[0]]
                 text, tip = names.node_label(node, finding, tr)
                 cluster.node(ids[node], label(text), shape=look.shape, fillcolor=look.fill,
                              id=ids[node], tooltip=safe(tip))
-    for number, edge in enumerate(edges):
+    for index, edge in enumerate(edges):
         tip = "\n".join(f"{tr(h.msg)} ({', '.join(str(s) for s in h.sources)})"
-                        for h in edge.hops) or " "
-        attrs = {"id": f"{prefix}e{number}", "tooltip": safe(tip),
+                        for h in edge.hops) or tr(msg("{tail} is used with {head}",
+                                                      tail=edge.tail, head=edge.head))
+        attrs = {"id": f"{prefix}e{index}", "tooltip": safe(tip),
                  "edgetooltip": safe(tip), "labeltooltip": safe(tip)}
         if edge.defects:
             words = "\n".join(tr(t.label) for t in FailureType if t in edge.defects)

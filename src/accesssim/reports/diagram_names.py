@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from accesssim.findings.results import Finding
 from accesssim.i18n import Translator, msg
 from accesssim.model.schema import SystemModel
-from accesssim.reports.diagram_style import LOOKS
+from accesssim.reports.diagram_style import LOOKS, number
 from accesssim.time.boundary import Boundary
 
 
@@ -86,5 +86,6 @@ class Names:
         elif name != ident:
             lines.append(ident)
         if kind == "person" and ident in self.people:
-            lines.append(tr(msg("{count} people", count=f"{self.people[ident].headcount:,}")))
+            lines.append(tr(msg("headcount: {people}",
+                                  people=number(self.people[ident].headcount))))
         return "\n".join(lines), f"{kind}: {ident}"

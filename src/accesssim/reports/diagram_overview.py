@@ -4,7 +4,6 @@ edge per distinct hop labelled with its finding count, head count and failure ty
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -21,6 +20,7 @@ from accesssim.reports.diagram_style import (
     label,
     legend,
     new_graph,
+    number,
     safe,
 )
 from accesssim.search.defects import FailureType
@@ -38,105 +38,143 @@ class _Agg:
     defects: set[FailureType] = field(default_factory=set)
 
     def add(self, finding: Finding, member: str = "") -> None:
-        self.findings.add(finding.id)
-        self.people.update({g.person: g.headcount for g in finding.people})
+        """One finding passes here: count everyone it exposes."""
+        self.add_people(finding, {g.person: g.headcount for g in finding.people})
         if member:
             self.members.add(member)
+
+    def add_people(self, finding: Finding, people: dict[str, int]) -> None:
+        self.findings.add(finding.id)
+        self.people.update(people)
 
     @property
     def headcount(self) -> int:
         return sum(self.people.values())
 
 
-def _chain(names: Names, finding: Finding) -> list[tuple[str, str]]:
-    """The aggregated entities one finding passes: (node key, member id)."""
-    steps = [s.node for s in finding.path]
-    person = steps[0].partition(":")[2]
-    terminal = next(s for s in steps if s.startswith("terminal:"))
+#: Defects on the way to the system (the access part of a path), by their element's kind.
+ACCESS = ("credential:", "external-account:", "account:", "terminal:", "session:")
+
+
+Hop = tuple[str, str, tuple[str, ...], set[FailureType]]
+
+
+def _hops(names: Names, finding: Finding) -> list[Hop]:
+    """The aggregated hops one finding's witness passes: (tail, head, screen ids the head
+    stands for, failure types).
+    Screens collapse into the menu screens and the screens reached by transitions, per system."""
+    steps = finding.path
     system = names.system_of(finding)
-    screen = [s for s in steps if s.startswith("screen:")][-1]
-    field_id = steps[-1].partition(":")[2]
-    return [
-        (f"group:{names.org_of(steps[0], finding)}", person),
-        (f"terminal:{names.org_of(terminal, finding)}", terminal.partition(":")[2]),
-        (f"system:{system}", system),
-        (f"screen:{system}", screen.partition(":")[2]),
-        (f"field:{system}\0{field_id}", field_id),
-    ]
-
-
-def _defects_on(finding: Finding) -> list[set[FailureType]]:
-    """The failure types arriving at each of the chain's four edges."""
-    out: list[set[FailureType]] = [set(), set(), set(), set()]
-    for step in finding.path:
-        if step.defect is None:
-            continue
-        kind = step.node.partition(":")[0]
-        index = {"account": 0, "terminal": 0, "system": 1, "screen": 2, "field": 3}[kind]
-        out[index].add(step.defect)
-    return out
+    screens = [s for s in steps if s.node.startswith("screen:")]
+    field_step = steps[-1]
+    entry = f"entry:{system}"
+    ids = [s.node.partition(":")[2] for s in screens]
+    hops: list[Hop] = [(f"system:{system}", entry, (ids[0],),
+                        {d for d in [screens[0].defect] if d})]
+    last = entry
+    if len(screens) > 1:
+        last = f"reached:{system}"
+        hops.append((entry, last, tuple(ids[1:]), {s.defect for s in screens[1:] if s.defect}))
+    field_key = f"field:{system}\0{field_step.node.partition(':')[2]}"
+    hops.append((last, field_key, (), {d for d in [field_step.defect] if d}))
+    return hops
 
 
 def overview_dot(model: SystemModel, report: Report, tr: Translator) -> str:
     """The Graphviz source of the overview (deterministic: sorted nodes and edges)."""
     names = Names(model)
+    field_system = {f.id: s.id for s in model.systems for f in s.fields}
+    people = {p.id: p for p in model.people}
     nodes: dict[str, _Agg] = defaultdict(_Agg)
     edges: dict[tuple[str, str], _Agg] = defaultdict(_Agg)
-    owner_side: dict[str, set[str]] = defaultdict(set)  # org -> systems it is trusted for
+    seen: dict[tuple[str, str], _Agg] = defaultdict(_Agg)  # system -> field, any path
+    trusted: set[str] = set()
     for finding in report.findings:
-        chain = _chain(names, finding)
         system = names.system_of(finding)
-        for org in trusted_orgs(model, system, finding.fields):
-            owner_side[org].add(system)
-        for key, member in chain:
-            nodes[key].add(finding, member)
-        for defects, (start, end) in zip(_defects_on(finding), itertools.pairwise(chain),
-                                         strict=True):
-            agg = edges[(start[0], end[0])]
+        trusted |= trusted_orgs(model, system, finding.fields)
+        access = {d.type for d in finding.defects if d.element.startswith(ACCESS)}
+        heads = {g.person: g.headcount for g in finding.people}
+        for person, field_id in finding.exposures:
+            org = people[person].org if person in people else ""
+            group, target = f"group:{org}", f"system:{field_system.get(field_id, system)}"
+            nodes[group].add_people(finding, {person: heads.get(person, 1)})
+            nodes[group].members.add(person)
+            nodes[target].add_people(finding, {person: heads.get(person, 1)})
+            edge = edges[(group, target)]
+            edge.add_people(finding, {person: heads.get(person, 1)})
+            edge.defects |= access
+            key = f"field:{field_system.get(field_id, system)}\0{field_id}"
+            nodes[key].add_people(finding, {person: heads.get(person, 1)})
+            seen[(target, key)].add_people(finding, {person: heads.get(person, 1)})
+            nodes[key].members.add(field_id)
+            nodes[target].members.add(target.partition(":")[2])
+        for tail, head, members, defects in _hops(names, finding):
+            nodes[head].add(finding)
+            nodes[head].members.update(members)
+            agg = edges[(tail, head)]
             agg.add(finding)
             agg.defects |= defects
-    title = tr(msg("{model}: {count} findings, {people} people exposed",
-                   model=report.model_name, count=f"{len(report.findings):,}",
-                   people=f"{report.exposed_headcount:,}"))
+    trusted -= {key.partition(":")[2] for key in nodes if key.startswith("group:")}
+    witnessed = {head for _, head in edges}
+    dotted: dict[tuple[str, str], _Agg] = defaultdict(_Agg)
+    for system_key, field_key in sorted(seen):
+        agg = seen[(system_key, field_key)]
+        if field_key in witnessed:
+            continue
+        other = f"others:{system_key.partition(':')[2]}"
+        nodes.pop(field_key, None)
+        nodes[other].members.add(field_key.partition("\0")[2])
+        for into in (nodes[other], dotted[(system_key, other)]):
+            into.findings |= agg.findings
+            into.people.update(agg.people)
+    edges.update(dotted)
+    title = tr(msg("{model}\nfindings: {count}; people exposed: {people}",
+                   model=report.model_name, count=number(len(report.findings)),
+                   people=number(report.exposed_headcount)))
     graph = new_graph("overview", title)
-    graph.attr(id=PREFIX + "graph", ranksep="1.2", nodesep="0.15")
+    graph.attr(id=PREFIX + "graph", ranksep="1.0", nodesep="0.12")
     ids = {key: f"{PREFIX}n{index}" for index, key in enumerate(sorted(nodes))}
     clusters: dict[str, list[str]] = defaultdict(list)
     for key in sorted(nodes):
         clusters[_org_of(names, key)].append(key)
-    for number, org in enumerate(sorted(clusters)):
-        trusted = bool(owner_side.get(org))
-        with graph.subgraph(name=f"cluster_{PREFIX}org{number}") as cluster:
-            word = (tr(msg("{org} (trusted)", org=names.org(org))) if trusted
+    for index, org in enumerate(sorted(clusters)):
+        side = org in trusted
+        with graph.subgraph(name=f"cluster_{PREFIX}org{index}") as cluster:
+            word = (tr(msg("{org} (trusted)", org=names.org(org))) if side
                     else tr(msg("{org} (untrusted)", org=names.org(org))))
-            cluster.attr(label=label(word), id=f"{PREFIX}org-{number}", tooltip=safe(org),
-                         **(TRUSTED if trusted else UNTRUSTED))
+            cluster.attr(label=label(word), id=f"{PREFIX}org-{index}", tooltip=safe(org),
+                         **(TRUSTED if side else UNTRUSTED))
             for key in clusters[org]:
-                text = _node_label(names, key, nodes[key], tr)
-                kind = key.partition(":")[0]
-                look = LOOKS[kind]
-                cluster.node(ids[key], label(text), shape=look.shape, fillcolor=look.fill,
-                             id=ids[key], tooltip=safe(", ".join(sorted(nodes[key].members))))
+                look = LOOKS[_kind(key)]
+                cluster.node(ids[key], label(_node_label(names, key, nodes[key], tr)),
+                             shape=look.shape, fillcolor=look.fill, id=ids[key],
+                             tooltip=safe(", ".join(sorted(nodes[key].members)) or " "))
     top = max((a.headcount for a in edges.values()), default=1) or 1
-    for number, (tail, head) in enumerate(sorted(edges)):
+    for index, (tail, head) in enumerate(sorted(edges)):
         agg = edges[(tail, head)]
-        words = [tr(msg("{count} findings, {people} people", count=len(agg.findings),
-                        people=f"{agg.headcount:,}"))]
+        words = [tr(msg("people: {people}; findings: {count}", count=len(agg.findings),
+                        people=number(agg.headcount)))]
         words += [tr(t.label) for t in FailureType if t in agg.defects]
         width = f"{1 + 4 * agg.headcount / top:.1f}"
-        attrs = {"id": f"{PREFIX}e{number}", "tooltip": safe("\n".join(sorted(agg.findings))),
+        attrs = {"id": f"{PREFIX}e{index}", "tooltip": safe("\n".join(sorted(agg.findings))),
                  "penwidth": width}
-        style = {**DEFECT, "penwidth": width} if agg.defects else PLAIN_EDGE
+        style = ({**DEFECT, "penwidth": width} if agg.defects else
+                 {**PLAIN_EDGE, "style": "dotted"} if (tail, head) in dotted else PLAIN_EDGE)
         graph.edge(ids[tail], ids[head], label("\n".join(words)), **{**attrs, **style})
-    legend(graph, PREFIX, ["group", "terminal", "system", "screen", "field"], tr,
+    legend(graph, PREFIX, ["group", "system", "screen", "field"], tr,
            any(a.defects for a in edges.values()))
     source: str = graph.source
     return source
 
 
+def _kind(key: str) -> str:
+    kind = key.partition(":")[0]
+    return {"entry": "screen", "reached": "screen", "others": "field"}.get(kind, kind)
+
+
 def _org_of(names: Names, key: str) -> str:
     kind, _, rest = key.partition(":")
-    if kind in ("group", "terminal"):
+    if kind == "group":
         return rest
     system = rest.partition("\0")[0]
     return names.systems[system].owner if system in names.systems else ""
@@ -145,15 +183,19 @@ def _org_of(names: Names, key: str) -> str:
 def _node_label(names: Names, key: str, agg: _Agg, tr: Translator) -> str:
     kind, _, rest = key.partition(":")
     if kind == "group":
-        return tr(msg("people of {org}\n{groups} groups, {people} people", org=names.org(rest),
-                      groups=len(agg.members), people=f"{agg.headcount:,}"))
-    if kind == "terminal":
-        return tr(msg("terminals of {org}: {count}", org=names.org(rest),
-                      count=len(agg.members)))
+        return tr(msg("people of {org}\nheadcount: {people} (people entries: {groups})",
+                      org=names.org(rest), groups=len(agg.members),
+                      people=number(agg.headcount)))
     if kind == "system":
         system = names.systems.get(rest)
         return (system.name if system and system.name else rest)
-    if kind == "screen":
-        return tr(msg("{count} screens on paths", count=len(agg.members)))
+    if kind == "entry":
+        return tr(msg("menu screens: {count}", count=len(agg.members)))
+    if kind == "reached":
+        return tr(msg("screens reached by transitions: {count}", count=len(agg.members)))
+    if kind == "others":
+        return tr(msg("other fields exposed: {count}\nheadcount: {people}",
+                      count=len(agg.members), people=number(agg.headcount)))
     field_id = rest.partition("\0")[2]
-    return f"{names.field(field_id)}\n{field_id}"
+    return "\n".join([names.field(field_id), field_id,
+                      tr(msg("headcount: {people}", people=number(agg.headcount)))])

@@ -7,6 +7,7 @@ left to right, and its SVG carries tooltips (``file:line`` of each hop) without 
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -36,16 +37,19 @@ class Look:
 
 
 LOOKS: dict[str, Look] = {
-    "person": Look(N_("person"), "ellipse", "#fde9c9"),
-    "group": Look(N_("people"), "ellipse", "#fde9c9"),
-    "account": Look(N_("account"), "note", "#e3eefc"),
-    "credential": Look(N_("credential"), "component", "#e3eefc"),
-    "terminal": Look(N_("terminal"), "box3d", "#e6f4e6"),
-    "location": Look(N_("location"), "house", "#f0e8f8"),
-    "system": Look(N_("system"), "cylinder", "#dde3ea"),
-    "screen": Look(N_("screen"), "box", "#ffffff"),
-    "field": Look(N_("field"), "hexagon", "#fff7b3"),
+    "person": Look(N_("Person"), "ellipse", "#fde9c9"),
+    "group": Look(N_("People"), "ellipse", "#fde9c9"),
+    "account": Look(N_("Account"), "note", "#e3eefc"),
+    "credential": Look(N_("Credential"), "component", "#e3eefc"),
+    "terminal": Look(N_("Terminal"), "box3d", "#e6f4e6"),
+    "location": Look(N_("Location"), "house", "#f0e8f8"),
+    "system": Look(N_("System"), "cylinder", "#dde3ea"),
+    "screen": Look(N_("Screen"), "box", "#ffffff"),
+    "field": Look(N_("Field"), "hexagon", "#fff7b3"),
 }
+
+#: Entries per column of the legend (a few short columns, not one tall one).
+LEGEND_ROWS = 4
 
 #: The two sides of the trust boundary: cluster border and fill.
 TRUSTED = {"color": "#2e7d32", "style": "rounded,filled", "fillcolor": "#f1f8f1",
@@ -62,6 +66,11 @@ def label(text: str) -> str:
 
     text = graphviz.nohtml(graphviz.escape(text))  # a str that the package never reads as HTML
     return text
+
+
+def number(count: int) -> str:
+    """A count with thousands separators (1,613), as every report prints counts."""
+    return f"{count:,}"
 
 
 def safe(text: str) -> str:
@@ -90,33 +99,35 @@ def org_names(model: SystemModel) -> dict[str, str]:
 
 def legend(graph: graphviz.Digraph, prefix: str, kinds: list[str], tr: Translator,
            defects: bool) -> None:
-    """A key to the picture: the kinds drawn, the two sides of the boundary, a defect."""
+    """A key to the picture, one column: the kinds drawn, the two sides of the boundary, and
+    what a red arrow means."""
     with graph.subgraph(name=f"cluster_{prefix}legend") as key:
         key.attr(label=label(tr(N_("Legend"))), color="#999999", style="rounded",
                  fontsize="10", id=f"{prefix}legend")
-        previous = None
+        key.attr("node", fontsize="9", height="0.3")
+        names = []
         for kind in kinds:
             look = LOOKS[kind]
             node = f"{prefix}legend_{kind}"
             key.node(node, label(tr(look.word)), shape=look.shape, fillcolor=look.fill,
                      id=node)
-            if previous is not None:
-                key.edge(previous, node, style="invis")
-            previous = node
+            names.append(node)
         inside, outside = f"{prefix}legend_trusted", f"{prefix}legend_untrusted"
         key.node(inside, label(tr(N_("trusted side (system owner and its contractors)"))),
                  shape="box", id=inside, **TRUSTED)
         key.node(outside, label(tr(N_("untrusted side (outside the boundary)"))),
                  shape="box", id=outside, **UNTRUSTED)
-        key.edge(previous or inside, inside, style="invis")
-        key.edge(inside, outside, style="invis")
+        names += [inside, outside]
         if defects:
-            a, b = f"{prefix}legend_from", f"{prefix}legend_to"
-            key.node(a, "", shape="point", id=a)
-            key.node(b, "", shape="point", id=b)
-            key.edge(outside, a, style="invis")
-            key.edge(a, b, label(tr(N_("defective hop: failure type"))), id=f"{prefix}legend_e",
-                     **DEFECT)
+            red = f"{prefix}legend_defect"
+            words = N_("red arrow: a defective hop, labelled with its failure type")
+            key.node(red, label(tr(words)), shape="plaintext", style="", id=red,
+                     fontcolor=DEFECT["color"])
+            names.append(red)
+        columns = [names[i:i + LEGEND_ROWS] for i in range(0, len(names), LEGEND_ROWS)]
+        for left, right in itertools.pairwise(columns):
+            for a, b in zip(left, right, strict=False):
+                key.edge(a, b, style="invis", minlen="1")
 
 
 def render_dot(source: str, fmt: Literal["svg", "png"]) -> bytes:
