@@ -75,9 +75,11 @@ def open_report(context: BrowserContext, html: Path) -> tuple[Page, list[str]]:
     return page, requested
 
 
-def screenshot(page: Page, tmp_path: Path, name: str) -> Path:
+def screenshot(page: Page, tmp_path: Path, name: str, height: int | None = None) -> Path:
+    """The whole page (or its first ``height`` pixels, for a page of fifty diagrams)."""
     path = artifacts(tmp_path) / name
-    page.screenshot(path=str(path), full_page=True)
+    clip = {"x": 0, "y": 0, "width": 1280, "height": height} if height else None
+    page.screenshot(path=str(path), full_page=True, clip=clip)  # type: ignore[arg-type]
     print(f"screenshot: {path}")
     assert path.stat().st_size > 10_000
     return path
@@ -127,3 +129,22 @@ def test_kansai_report_with_a_proposal(browser: BrowserContext, tmp_path: Path) 
     assert all((bars.nth(i).bounding_box() or {"width": 0})["width"] > 0
                for i in range(bars.count()))
     screenshot(page, tmp_path, "report-kansai-en.png")
+
+
+@pytest.mark.thorough
+def test_utility_scale_report(browser: BrowserContext, tmp_path: Path) -> None:
+    """The utility preset (51 findings): every row and diagram drawn, nothing fetched."""
+    from accesssim.synth.generate import generate
+
+    folder = tmp_path / "utility"
+    generate(folder, preset="utility", seed=7)
+    html = tmp_path / "utility.html"
+    result = run("report", str(folder / "model.yaml"), "-o", str(html), "--quiet")
+    assert result.exit_code == 1, result.output
+    project = load_project(folder / "model.yaml", folder)
+    ids = [f.id for f in analyze(project, modes=project.loaded.model.modes).findings]
+    page, requested = open_report(browser, html)
+    assert requested == [html.resolve().as_uri()], requested
+    assert page.locator("table.findings tbody tr.finding-row").count() == len(ids) > 40
+    assert page.locator("section.finding figure.diagram svg").count() == len(ids)
+    screenshot(page, tmp_path, "report-utility.png", height=4000)
