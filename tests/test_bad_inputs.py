@@ -363,7 +363,7 @@ def test_corpus_is_large_and_every_case_is_well_formed() -> None:
     keys = {"about", "issue", "scenario", "command", "args", "run", "mutations", "setup",
             "subprocess", "exit", "expect", "no_file"}
     for name in CASES:
-        assert re.fullmatch(r"\d{3}-[a-z0-9-]+", name), name
+        assert re.fullmatch(r"\d{3,4}-[a-z0-9-]+", name), name
         case = load_case(name)
         assert set(case) <= keys, (name, set(case) - keys)
         assert case["about"] and "expect" in case, name
