@@ -124,8 +124,9 @@ def path_edges(finding: Finding) -> tuple[list[str], list[_Edge]]:
             target.defects.add(hop.defect)
     arrivals = {e.head: e for e in edges.values()}
     arrivals[terminal] = edges["terminal"]
-    for step in finding.path:
-        if step.defect is not None and step.node in arrivals:
+    worded = {h.defect for h in finding.witness if h.defect is not None}
+    for step in finding.path:  # a defect no witness sentence carries: on its arrival edge
+        if step.defect is not None and step.defect not in worded and step.node in arrivals:
             arrivals[step.node].defects.add(step.defect)
     nodes = [person, *([credential] if credential else []), account,
              *([location] if location else []), terminal, system, *screens, field_node]
@@ -145,7 +146,7 @@ def finding_dot(model: SystemModel, report: Report, finding: Finding, tr: Transl
     prefix = prefix_of(finding)
     nodes, edges = path_edges(finding)
     system = next(n for n in nodes if n.startswith("system:")).partition(":")[2]
-    trusted = trusted_orgs(model, system, finding.fields)
+    trusted = trusted_orgs(names.boundary, system, finding.fields)
     types = ", ".join(tr(t.label) for t in finding.failure_types)
     title = "\n".join([f"{finding.id}: {types}",
                        tr(msg("people exposed: {people}; fields: {fields}",

@@ -12,11 +12,10 @@ from accesssim.reports.diagram_style import LOOKS, number
 from accesssim.time.boundary import Boundary
 
 
-def trusted_orgs(model: SystemModel, system: str, fields: Iterable[str]) -> frozenset[str]:
+def trusted_orgs(boundary: Boundary, system: str, fields: Iterable[str]) -> frozenset[str]:
     """Organisations on the trusted side for these fields of ``system``: the boundary's core
     (the system owner and its contractors, as the engine's ``Boundary`` computes it) and the
     organisations every one of these fields concerns (their own customers' data)."""
-    boundary = Boundary(model)
     core = boundary.core.get(system, frozenset())
     own = [set(boundary.fields[f].concerns) for f in fields if f in boundary.fields]
     concerned = set.intersection(*own) if own else set()
@@ -27,6 +26,7 @@ class Names:
     """Look-ups into one model: names, owners, holders."""
 
     def __init__(self, model: SystemModel):
+        self.boundary = Boundary(model)
         self.orgs = {o.id: o.name or o.id for o in model.organizations}
         self.people = {p.id: p for p in model.people}
         self.accounts = {a.id: a for a in model.accounts}

@@ -91,7 +91,7 @@ def overview_dot(model: SystemModel, report: Report, tr: Translator) -> str:
     trusted: set[str] = set()
     for finding in report.findings:
         system = names.system_of(finding)
-        trusted |= trusted_orgs(model, system, finding.fields)
+        trusted |= trusted_orgs(names.boundary, system, finding.fields)
         access = {d.type for d in finding.defects if d.element.startswith(ACCESS)}
         heads = {g.person: g.headcount for g in finding.people}
         for person, field_id in finding.exposures:
@@ -128,6 +128,7 @@ def overview_dot(model: SystemModel, report: Report, tr: Translator) -> str:
             into.findings |= agg.findings
             into.people.update(agg.people)
     edges.update(dotted)
+    _fold_plain_fields(nodes, edges)
     title = tr(msg("{model}\nfindings: {count}; people exposed: {people}",
                    model=report.model_name, count=number(len(report.findings)),
                    people=number(report.exposed_headcount)))
@@ -167,15 +168,40 @@ def overview_dot(model: SystemModel, report: Report, tr: Translator) -> str:
     return source
 
 
+def _fold_plain_fields(nodes: dict[str, _Agg], edges: dict[tuple[str, str], _Agg]) -> None:
+    """Fields that no defective hop reaches (the defect lies earlier on their paths) fold into
+    one node per screen group that shows them, so the fields drawn one by one are those a
+    masking or unmasking defect exposes."""
+    into: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for tail, head in edges:
+        into[head].append((tail, head))
+    for head, pairs in sorted(into.items()):
+        if not head.startswith("field:") or any(edges[pair].defects for pair in pairs):
+            continue
+        agg = nodes.pop(head)
+        for pair in pairs:
+            group = f"shown:{pair[0]}"
+            nodes[group].members.add(head.partition("\0")[2])
+            nodes[group].findings |= agg.findings
+            nodes[group].people.update(agg.people)
+            edge = edges.pop(pair)
+            merged = edges[(pair[0], group)]
+            merged.findings |= edge.findings
+            merged.people.update(edge.people)
+
+
 def _kind(key: str) -> str:
     kind = key.partition(":")[0]
-    return {"entry": "screen", "reached": "screen", "others": "field"}.get(kind, kind)
+    return {"entry": "screen", "reached": "screen", "others": "field", "shown": "field"}.get(
+        kind, kind)
 
 
 def _org_of(names: Names, key: str) -> str:
     kind, _, rest = key.partition(":")
     if kind == "group":
         return rest
+    if kind == "shown":
+        rest = rest.partition(":")[2]
     system = rest.partition("\0")[0]
     return names.systems[system].owner if system in names.systems else ""
 
@@ -193,6 +219,9 @@ def _node_label(names: Names, key: str, agg: _Agg, tr: Translator) -> str:
         return tr(msg("menu screens: {count}", count=len(agg.members)))
     if kind == "reached":
         return tr(msg("screens reached by transitions: {count}", count=len(agg.members)))
+    if kind == "shown":
+        return tr(msg("fields reached: {count}\nheadcount: {people}",
+                      count=len(agg.members), people=number(agg.headcount)))
     if kind == "others":
         return tr(msg("other fields exposed: {count}\nheadcount: {people}",
                       count=len(agg.members), people=number(agg.headcount)))

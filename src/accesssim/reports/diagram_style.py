@@ -64,7 +64,9 @@ def label(text: str) -> str:
     """A label Graphviz prints as given: backslashes escaped, never read as HTML."""
     import graphviz
 
-    text = graphviz.nohtml(graphviz.escape(text))  # a str that the package never reads as HTML
+    # `&` first: Graphviz reads entities such as &amp; in any label; the package's nohtml keeps
+    # a label that looks like <...> from being read as an HTML label
+    text = graphviz.nohtml(graphviz.escape(text.replace("&", "&amp;")))
     return text
 
 
@@ -77,7 +79,7 @@ def safe(text: str) -> str:
     """An escString attribute (tooltip, URL-free text) with its backslashes escaped."""
     import graphviz
 
-    return str(graphviz.escape(text))
+    return str(graphviz.escape(text.replace("&", "&amp;")))
 
 
 def new_graph(name: str, title: str) -> graphviz.Digraph:
