@@ -278,3 +278,18 @@ def test_output_onto_an_input_is_refused_and_nothing_is_written(tmp_path: Path) 
     assert result.exit_code == 2
     assert "input of this run" in result.output
     assert KANSAI_FIXED.read_text(encoding="utf-8").startswith("# REMEDIATED")
+
+
+def test_a_wide_diagram_scrolls_rather_than_shrinking_past_reading(kansai: str) -> None:
+    from accesssim.reports.html_view import DIAGRAM_SCALE, natural_width
+
+    assert natural_width('<svg width="300pt" height="10pt" viewBox="0 0 300 10">') == 400
+    assert natural_width('\n<svg class="x" width="120px">') == 120
+    assert natural_width("<svg viewBox='0 0 1 1'>") == 0
+    doc = parse(kansai).root
+    for figure in doc.all("figure", class_="diagram"):
+        canvas = figure.one("div", class_="canvas")
+        svg = canvas.one("svg")
+        natural = float(svg.attrs["width"].removesuffix("pt")) * 4 / 3
+        assert canvas.attrs["style"] == f"min-width: {round(natural * DIAGRAM_SCALE)}px"
+

@@ -8,6 +8,7 @@ translates only its own headings.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -22,6 +23,9 @@ BAR_WIDTH = 260
 CHART_ROWS = 12
 #: Columns (a wide character takes two) a chart label may take before it is cut.
 LABEL_ROOM = 32
+#: A diagram is shrunk to fit the page, but never below this share of its own size (the
+#: reader scrolls sideways instead: a picture shrunk further can no longer be read).
+DIAGRAM_SCALE = 0.45
 #: Mode names the report words for people (any other mode is shown by its id).
 _MODE_WORDS = {"normal": msg("normal operation"), "disaster": msg("disaster operation")}
 
@@ -82,6 +86,11 @@ class FindingView:
     svg: str
     fix: tuple[str, ...]  # sentences: what the remediated variant or proposal does to it
 
+    @property
+    def min_width(self) -> int:
+        """The narrowest the diagram may be drawn, in CSS pixels (0: no limit)."""
+        return round(natural_width(self.svg) * DIAGRAM_SCALE)
+
 
 @dataclass(frozen=True)
 class ChangeView:
@@ -126,6 +135,14 @@ class PageView:
     variant: VariantView | None
     proposal: ProposalView | None
     warnings: tuple[str, ...]
+
+
+def natural_width(svg: str) -> float:
+    """The width an SVG asks for, in CSS pixels (Graphviz writes points); 0 if it says none."""
+    found = re.match(r'\s*<svg[^>]*?\swidth="([0-9.]+)(pt|px)?"', svg)
+    if not found:
+        return 0.0
+    return float(found.group(1)) * (4 / 3 if found.group(2) == "pt" else 1.0)
 
 
 def share_text(people: int, of: int) -> str:
