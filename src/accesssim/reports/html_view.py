@@ -79,6 +79,7 @@ class FindingView:
     people: int
     share: str
     groups: tuple[str, ...]
+    orgs: tuple[str, ...]  # people per organisation, most first
     fields: tuple[str, ...]
     windows: tuple[str, ...]
     causes: tuple[CauseView, ...]
@@ -242,15 +243,20 @@ def _range_text(mode: str, start: dt.date | None, end: dt.date | None, tr: Trans
 
 
 def finding_view(index: int, f: Finding, svg: str, fix: tuple[str, ...],
-                 tr: Translator, untrusted: int) -> FindingView:
+                 tr: Translator, untrusted: int, org_names: Mapping[str, str]) -> FindingView:
     groups = tuple(f"{g.person} ({g.org}, {g.headcount:,})" for g in f.people)
+    per_org: dict[str, int] = {}
+    for g in f.people:
+        per_org[g.org] = per_org.get(g.org, 0) + g.headcount
+    orgs = tuple(f"{org_names.get(o, o)}: {n:,}"
+                 for o, n in sorted(per_org.items(), key=lambda kv: (-kv[1], kv[0])))
     causes = tuple(CauseView(tr(d.type.label), tr(d.description), str(d.source))
                    for d in f.defects)
     hops = tuple(HopView(i, tr(h.msg), tuple(str(s) for s in h.sources),
                          tr(h.defect.label) if h.defect else "")
                  for i, h in enumerate(f.witness, start=1))
     return FindingView(index, f.id, tuple(tr(t.label) for t in f.failure_types), f.headcount,
-                       share_text(f.headcount, untrusted), groups, f.fields,
+                       share_text(f.headcount, untrusted), groups, orgs, f.fields,
                        window_texts(f.windows, tr), causes, hops, svg, fix)
 
 
@@ -297,8 +303,9 @@ def page_view(model: SystemModel, report: Report, tr: Translator,
     counts = tr(msg("findings: {findings}; people exposed: {exposed} of {untrusted} untrusted "
                     "({share})", findings=len(report.findings), exposed=exposed,
                     untrusted=untrusted, share=share_text(report.exposed_headcount, n)))
+    orgs = {o.id: _named(o.id, o.name) for o in model.organizations}
     views = tuple(finding_view(i, f, svgs.get(f.id, ""), fix_sentences(f, variant, proposal, tr),
-                               tr, n) for i, f in enumerate(report.findings, start=1))
+                               tr, n, orgs) for i, f in enumerate(report.findings, start=1))
     return PageView(tr.lang, report.model_name, report.model_file,
                     f"{report.casbin_policy} ({report.casbin_model})", scope, verdict, passed,
                     counts, figures(model, report, tr), views, variant, proposal,
