@@ -293,3 +293,13 @@ def test_a_wide_diagram_scrolls_rather_than_shrinking_past_reading(kansai: str) 
         natural = float(svg.attrs["width"].removesuffix("pt")) * 4 / 3
         assert canvas.attrs["style"] == f"min-width: {round(natural * DIAGRAM_SCALE)}px"
 
+
+
+def test_a_japanese_locale_selects_japanese(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                            ) -> None:
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+    assert parse(write_report(tmp_path)).root.one("html").attrs["lang"] == "ja"
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert parse(write_report(tmp_path, name="en.html")).root.one("html").attrs["lang"] == "en"
