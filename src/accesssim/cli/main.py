@@ -20,6 +20,7 @@ from accesssim.cli.guard import Group
 from accesssim.cli.mutate import mutate_cmd
 from accesssim.cli.remediate import remediate_cmd
 from accesssim.cli.render import render_cmd
+from accesssim.cli.report import report_cmd
 from accesssim.cli.suite import test_cmd
 from accesssim.cli.summary import summary_cmd
 from accesssim.cli.validate import schema, validate
@@ -46,6 +47,6 @@ def main() -> None:
 
 for command in (analyze_cmd, validate, explain, schema, generate, test_cmd, init, diff_cmd,
                 check_cmd, mutate_cmd, whatif_cmd, faults_cmd, remediate_cmd,
-                summary_cmd):
+                summary_cmd, report_cmd):
     main.add_command(command)
 main.add_command(render_cmd)
