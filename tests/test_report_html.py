@@ -243,7 +243,7 @@ def test_japanese(kansai_ja: str) -> None:
     headings = [h.words() for h in doc.all("h2")[:3]]
     assert headings == ["判定", "情報の露出", "検出事項"]
     types = [r.all("td")[2].words() for r in doc.all("tr", class_="finding-row")]
-    assert types == ["画面遷移時のアクセス制御の不備", "マスキング処理の不備"]
+    assert types == ["画面間の遷移時におけるアクセス制限の不備", "マスキング処理の不備"]
     assert "是正後のモデル" in doc.one("section", id="ASIM-87b27343d6").words()
 
 
