@@ -50,7 +50,8 @@ def report_cmd(model: Path, output: Path, lang: str | None, mode: str, at: dt.da
     Exit codes: 0 no finding, 1 findings, 2 bad input or incomplete analysis, 130 interrupted.
     Examples:
       accesssim report scenarios/incidents/01-kansai.yaml -o kansai.html --lang ja
-      accesssim report scenarios/incidents/01-kansai.yaml -o kansai.html --keep keep.yaml
+      accesssim report scenarios/incidents/01-kansai.yaml -o kansai.html \\
+          --keep scenarios/incidents/remedies/01-kansai.keep.yaml
     """
     from accesssim.engine import analyze
     from accesssim.remediate.files import load_keep
