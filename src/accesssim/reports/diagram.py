@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from accesssim.findings.results import Finding, Hop, Report
@@ -34,6 +35,9 @@ from accesssim.reports.diagram_style import (
 from accesssim.search.defects import FailureType
 
 __all__ = ["finding_dot", "finding_svg", "overview_dot", "render_dot", "svg_fragment"]
+
+#: How many field names a finding's title shows before "and N more".
+TITLE_FIELDS = 3
 
 #: Which edge of the drawn path each witness sentence (its English template) stands for.
 SEGMENTS: dict[str, str] = {
@@ -73,6 +77,16 @@ class _Edge:
 def prefix_of(finding: Finding) -> str:
     """A prefix for every SVG id of one finding, so several pictures fit in one page."""
     return re.sub(r"[^A-Za-z0-9_-]", "_", finding.id) + "-"
+
+
+def title_fields(names: Names, fields: Sequence[str], tr: Translator) -> str:
+    """The fields a title names: the first few, then how many more (a finding of fifty fields
+    would make the picture as wide as its title; the report's tables list them all)."""
+    shown = ", ".join(names.field(f) for f in fields[:TITLE_FIELDS])
+    if len(fields) <= TITLE_FIELDS:
+        return shown
+    return tr(msg("{fields} and {count} more", fields=shown,
+                  count=number(len(fields) - TITLE_FIELDS)))
 
 
 def _arg(hop: Hop, name: str) -> str:
@@ -151,7 +165,7 @@ def finding_dot(model: SystemModel, report: Report, finding: Finding, tr: Transl
     title = "\n".join([f"{finding.id}: {types}",
                        tr(msg("people exposed: {people}; fields: {fields}",
                               people=number(finding.headcount),
-                              fields=", ".join(names.field(f) for f in finding.fields))),
+                              fields=title_fields(names, finding.fields, tr))),
                        report.model_name])
     graph = new_graph(prefix + "finding", title)
     graph.attr(id=prefix + "graph")
