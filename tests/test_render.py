@@ -146,8 +146,11 @@ def test_a_title_names_three_fields_and_counts_the_rest(lang: str) -> None:
         names = Names(engine.model)
         for finding in report.findings:
             title = _title(finding_svg(engine.model, report, finding, tr))
-            shown = ", ".join(names.field(f) for f in finding.fields[:3])
-            hidden = [names.field(f) for f in finding.fields[3:]]
+            drawn = finding.path[-1].node.removeprefix("field:")
+            assert drawn in finding.fields
+            order = [drawn, *(f for f in finding.fields if f != drawn)]  # the drawn one first
+            shown = ", ".join(names.field(f) for f in order[:3])
+            hidden = [names.field(f) for f in order[3:]]
             more = len(hidden)
             assert shown in title, (finding.id, title)
             if more:

@@ -89,6 +89,12 @@ def title_fields(names: Names, fields: Sequence[str], tr: Translator) -> str:
                   count=number(len(fields) - TITLE_FIELDS)))
 
 
+def drawn_first(finding: Finding) -> list[str]:
+    """The finding's fields, the one its path draws first (the title names it, then others)."""
+    drawn = finding.path[-1].node.partition(":")[2]
+    return sorted(finding.fields, key=lambda f: f != drawn)
+
+
 def _arg(hop: Hop, name: str) -> str:
     return next((str(v) for k, v in hop.msg.args if k == name), "")
 
@@ -165,9 +171,9 @@ def finding_dot(model: SystemModel, report: Report, finding: Finding, tr: Transl
     title = "\n".join([f"{finding.id}: {types}",
                        tr(msg("people exposed: {people}; fields: {fields}",
                               people=number(finding.headcount),
-                              fields=title_fields(names, finding.fields, tr))),
+                              fields=title_fields(names, drawn_first(finding), tr))),
                        report.model_name])
-    graph = new_graph(prefix + "finding", title)
+    graph = new_graph(prefix + "finding", title, "TB")
     graph.attr(id=prefix + "graph")
     ids = {node: f"{prefix}n{index}" for index, node in enumerate(nodes)}
     by_org: dict[str, list[str]] = defaultdict(list)
@@ -178,8 +184,11 @@ def finding_dot(model: SystemModel, report: Report, finding: Finding, tr: Transl
             side = TRUSTED if org in trusted else UNTRUSTED
             word = (tr(msg("{org} (trusted)", org=names.org(org))) if org in trusted
                     else tr(msg("{org} (untrusted)", org=names.org(org))))
+            # the path enters every cluster but the person's from above: its name goes below,
+            # where no arrow crosses it
+            where = "t" if nodes[0] in by_org[org] else "b"
             cluster.attr(label=label(word), id=f"{prefix}org-{index}", fontsize="11",
-                         tooltip=safe(org), **side)
+                         tooltip=safe(org), labelloc=where, **side)
             for node in by_org[org]:
                 look = LOOKS[node.partition(":")[0]]
                 text, tip = names.node_label(node, finding, tr)
@@ -197,7 +206,8 @@ def finding_dot(model: SystemModel, report: Report, finding: Finding, tr: Transl
         else:
             graph.edge(ids[edge.tail], ids[edge.head], **attrs, **PLAIN_EDGE)
     kinds = [n.partition(":")[0] for n in nodes]
-    legend(graph, prefix, list(dict.fromkeys(kinds)), tr, bool(any(e.defects for e in edges)))
+    legend(graph, prefix, list(dict.fromkeys(kinds)), tr, bool(any(e.defects for e in edges)),
+           stride=1)
     source: str = graph.source
     return source
 
