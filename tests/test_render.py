@@ -128,6 +128,41 @@ def test_japanese_failure_types_in_the_svg() -> None:
             assert "凡例" in texts
 
 
+def _title(svg: str) -> str:
+    """The picture's title: the text lines drawn directly in the graph, not in a cluster."""
+    root = ET.fromstring(svg)
+    graph = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "graph")
+    return "\n".join(t.text or "" for t in graph.findall(f"{SVG}text"))
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_title_names_three_fields_and_counts_the_rest(lang: str) -> None:
+    """A finding of many fields keeps a narrow title: its first three field names, then how
+    many more (the report's tables list every field)."""
+    tr = translator(lang)
+    seen = set()
+    for model in INCIDENTS:
+        engine, report = _analysed(model)
+        names = Names(engine.model)
+        for finding in report.findings:
+            title = _title(finding_svg(engine.model, report, finding, tr))
+            drawn = finding.path[-1].node.removeprefix("field:")
+            assert drawn in finding.fields
+            order = [drawn, *(f for f in finding.fields if f != drawn)]  # the drawn one first
+            shown = ", ".join(names.field(f) for f in order[:3])
+            hidden = [names.field(f) for f in order[3:]]
+            more = len(hidden)
+            assert shown in title, (finding.id, title)
+            if more:
+                words = f" and {more} more" if lang == "en" else f" ほか {more} 項目"
+                assert shown + words in title, (finding.id, title)
+                assert not any(h in title for h in hidden if h not in shown), title
+            else:
+                assert " more" not in title and "ほか" not in title, title
+            seen.add(more > 0)
+    assert seen == {True, False}  # the incidents have findings of both kinds
+
+
 def test_every_word_of_the_pictures_has_its_japanese() -> None:
     """Each template of reports/diagram*.py is in a Japanese catalogue, same placeholders."""
     from babel.messages.extract import extract_from_file

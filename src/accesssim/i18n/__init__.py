@@ -13,8 +13,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from string import Formatter
+from types import MappingProxyType
 from typing import Union
 
 #: The languages a report can be printed in; English is the source language of every template.
@@ -90,8 +92,14 @@ def translator(lang: str, *, strict: bool = False) -> Translator:
     return Translator(lang, catalogue(lang), strict)
 
 
-def catalogue(lang: str) -> dict[str, str]:
-    """msgid -> msgstr of every ``.po`` file shipped for ``lang`` (empty msgstr left out)."""
+@cache
+def catalogue(lang: str) -> Mapping[str, str]:
+    """msgid -> msgstr of every ``.po`` file shipped for ``lang`` (empty msgstr left out).
+
+    Parsed once per process and language (the files ship with the package and do not change
+    while it runs) and returned read-only, so every translator shares one mapping. No locale is
+    given to babel: reading msgids and msgstrs does not use the language's CLDR data, which
+    babel would otherwise load."""
     from babel.messages.pofile import read_po  # imported here: only a translated run pays
 
     merged: dict[str, str] = {}
@@ -100,10 +108,10 @@ def catalogue(lang: str) -> dict[str, str]:
         if not entry.name.endswith(".po"):
             continue
         with entry.open("rb") as handle:
-            for message in read_po(handle, locale=lang):
+            for message in read_po(handle):
                 if message.id and isinstance(message.id, str) and message.string:
                     merged[message.id] = str(message.string)
-    return merged
+    return MappingProxyType(merged)
 
 
 def default_lang(environ: Mapping[str, str] | None = None) -> str:

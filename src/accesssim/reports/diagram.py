@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from accesssim.findings.results import Finding, Hop, Report
@@ -34,6 +35,9 @@ from accesssim.reports.diagram_style import (
 from accesssim.search.defects import FailureType
 
 __all__ = ["finding_dot", "finding_svg", "overview_dot", "render_dot", "svg_fragment"]
+
+#: How many field names a finding's title shows before "and N more".
+TITLE_FIELDS = 3
 
 #: Which edge of the drawn path each witness sentence (its English template) stands for.
 SEGMENTS: dict[str, str] = {
@@ -73,6 +77,22 @@ class _Edge:
 def prefix_of(finding: Finding) -> str:
     """A prefix for every SVG id of one finding, so several pictures fit in one page."""
     return re.sub(r"[^A-Za-z0-9_-]", "_", finding.id) + "-"
+
+
+def title_fields(names: Names, fields: Sequence[str], tr: Translator) -> str:
+    """The fields a title names: the first few, then how many more (a finding of fifty fields
+    would make the picture as wide as its title; the report's tables list them all)."""
+    shown = ", ".join(names.field(f) for f in fields[:TITLE_FIELDS])
+    if len(fields) <= TITLE_FIELDS:
+        return shown
+    return tr(msg("{fields} and {count} more", fields=shown,
+                  count=number(len(fields) - TITLE_FIELDS)))
+
+
+def drawn_first(finding: Finding) -> list[str]:
+    """The finding's fields, the one its path draws first (the title names it, then others)."""
+    drawn = finding.path[-1].node.partition(":")[2]
+    return sorted(finding.fields, key=lambda f: f != drawn)
 
 
 def _arg(hop: Hop, name: str) -> str:
@@ -151,9 +171,9 @@ def finding_dot(model: SystemModel, report: Report, finding: Finding, tr: Transl
     title = "\n".join([f"{finding.id}: {types}",
                        tr(msg("people exposed: {people}; fields: {fields}",
                               people=number(finding.headcount),
-                              fields=", ".join(names.field(f) for f in finding.fields))),
+                              fields=title_fields(names, drawn_first(finding), tr))),
                        report.model_name])
-    graph = new_graph(prefix + "finding", title)
+    graph = new_graph(prefix + "finding", title, "TB")
     graph.attr(id=prefix + "graph")
     ids = {node: f"{prefix}n{index}" for index, node in enumerate(nodes)}
     by_org: dict[str, list[str]] = defaultdict(list)
@@ -164,8 +184,11 @@ def finding_dot(model: SystemModel, report: Report, finding: Finding, tr: Transl
             side = TRUSTED if org in trusted else UNTRUSTED
             word = (tr(msg("{org} (trusted)", org=names.org(org))) if org in trusted
                     else tr(msg("{org} (untrusted)", org=names.org(org))))
+            # the path enters every cluster but the person's from above: its name goes below,
+            # where no arrow crosses it
+            where = "t" if nodes[0] in by_org[org] else "b"
             cluster.attr(label=label(word), id=f"{prefix}org-{index}", fontsize="11",
-                         tooltip=safe(org), **side)
+                         tooltip=safe(org), labelloc=where, **side)
             for node in by_org[org]:
                 look = LOOKS[node.partition(":")[0]]
                 text, tip = names.node_label(node, finding, tr)
@@ -183,7 +206,8 @@ def finding_dot(model: SystemModel, report: Report, finding: Finding, tr: Transl
         else:
             graph.edge(ids[edge.tail], ids[edge.head], **attrs, **PLAIN_EDGE)
     kinds = [n.partition(":")[0] for n in nodes]
-    legend(graph, prefix, list(dict.fromkeys(kinds)), tr, bool(any(e.defects for e in edges)))
+    legend(graph, prefix, list(dict.fromkeys(kinds)), tr, bool(any(e.defects for e in edges)),
+           stride=1)
     source: str = graph.source
     return source
 

@@ -1,13 +1,12 @@
 """What the pictures share: one shape and colour per kind of entity, the trust boundary's two
 sides, safe labels, and running Graphviz's ``dot``.
 
-Graphviz is the standard for drawing graphs: its layered layout keeps a path readable from
-left to right, and its SVG carries tooltips (``file:line`` of each hop) without any script.
+Graphviz is the standard for drawing graphs: its layered layout keeps a path readable in
+order, and its SVG carries tooltips (``file:line`` of each hop) without any script.
 """
 
 from __future__ import annotations
 
-import itertools
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -82,12 +81,14 @@ def safe(text: str) -> str:
     return str(graphviz.escape(text.replace("&", "&amp;")))
 
 
-def new_graph(name: str, title: str) -> graphviz.Digraph:
-    """A left-to-right graph with the project's fonts and defaults."""
+def new_graph(name: str, title: str, rankdir: Literal["LR", "TB"] = "LR") -> graphviz.Digraph:
+    """A graph with the project's fonts and defaults: left to right (the overview's fan of
+    fields), or top to bottom (one finding's path: a long chain drawn across would be too
+    wide to read once a report scales it to the page)."""
     import graphviz  # imported here: `accesssim --help` should not pay for it
 
     graph = graphviz.Digraph(name, graph_attr={
-        "rankdir": "LR", "fontname": FONT, "fontsize": "12", "labelloc": "t",
+        "rankdir": rankdir, "fontname": FONT, "fontsize": "12", "labelloc": "t",
         "label": label(title), "nodesep": "0.25", "ranksep": "0.5", "newrank": "true",
         "compound": "true"})
     graph.attr("node", fontname=FONT, fontsize="10", style="filled", penwidth="1.2")
@@ -100,9 +101,10 @@ def org_names(model: SystemModel) -> dict[str, str]:
 
 
 def legend(graph: graphviz.Digraph, prefix: str, kinds: list[str], tr: Translator,
-           defects: bool) -> None:
-    """A key to the picture, one column: the kinds drawn, the two sides of the boundary, and
-    what a red arrow means."""
+           defects: bool, stride: int = LEGEND_ROWS) -> None:
+    """A key to the picture: the kinds drawn, the two sides of the boundary, and what a red
+    arrow means. Invisible arrows tie entry ``i`` to entry ``i + stride``: in a left-to-right
+    picture columns of ``stride`` entries; ``stride=1`` in a top-to-bottom one, one column."""
     with graph.subgraph(name=f"cluster_{prefix}legend") as key:
         key.attr(label=label(tr(N_("Legend"))), color="#999999", style="rounded",
                  fontsize="10", id=f"{prefix}legend")
@@ -126,10 +128,8 @@ def legend(graph: graphviz.Digraph, prefix: str, kinds: list[str], tr: Translato
             key.node(red, label(tr(words)), shape="plaintext", style="", id=red,
                      fontcolor=DEFECT["color"])
             names.append(red)
-        columns = [names[i:i + LEGEND_ROWS] for i in range(0, len(names), LEGEND_ROWS)]
-        for left, right in itertools.pairwise(columns):
-            for a, b in zip(left, right, strict=False):
-                key.edge(a, b, style="invis", minlen="1")
+        for a, b in zip(names, names[stride:], strict=False):
+            key.edge(a, b, style="invis", minlen="1")
 
 
 def render_dot(source: str, fmt: Literal["svg", "png"]) -> bytes:
