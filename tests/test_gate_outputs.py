@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from junitparser import JUnitXml
 from markdown_it import MarkdownIt
@@ -37,6 +37,7 @@ from accesssim.reports.sarif import check_to_sarif
 from accesssim.search.defects import FailureType
 from accesssim.suite.checks import CheckResult
 from helpers import REPO, schema_nodes, undocumented_keys
+from profiles import examples
 
 TODAY = dt.date(2026, 12, 2)
 MODEL = "scenarios/a.yaml"
@@ -246,6 +247,7 @@ def test_markdown_escapes_what_users_wrote() -> None:
     assert "<x>" not in error_to_markdown("bad <x> | `y`")
 
 
+@settings(max_examples=examples(100))
 @given(st.text())
 def test_md_escape_is_literal(text: str) -> None:
     """No raw HTML or Markdown mark survives, and unescaping gives the text back."""
