@@ -182,8 +182,9 @@ def test_docs_name_every_schema_key() -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """The command in-process, from the repository's root (tests/test_cli.py runs the installed
-    command; starting Python five times here cost seconds and tested nothing more)."""
+    """The command in-process, from the repository's root: the installed command runs in
+    tests/test_cli_ux.py and, for ``remediate`` itself, docs/remediate.md's commands (each a
+    process in the thorough profile); five new Pythons here cost 4 s and tested nothing more."""
     with contextlib.chdir(REPO):
         done = run(*args)
     return subprocess.CompletedProcess(list(args), done.exit_code, done.stdout, done.stderr)
