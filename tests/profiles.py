@@ -4,7 +4,8 @@
 
 - ``default`` (unset): each property test runs a tenth of its thorough example count (at least
   3), and tests marked ``thorough`` (slow commands of the docs, utility-scale runs) are
-  deselected. A run takes well under two minutes on a busy 2-core machine.
+  deselected. In two pytest-xdist workers a run should take under two minutes on an idle
+  2-core machine (docs/performance.md#test-suite).
 - ``thorough``: every property test runs its full example count, and every test runs. Nothing
   is weaker than in the default profile; CI uses this one.
 """

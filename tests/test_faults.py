@@ -8,6 +8,7 @@ import json
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -135,12 +136,19 @@ def test_exit_codes_follow_min_resilience() -> None:
     assert two.exit_code == 1
 
 
-def test_json_validates_against_its_schema(tmp_path: Path) -> None:
-    out = tmp_path / "faults.json"
+@pytest.fixture(scope="module")
+def k2_json(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One CLI run of ``faults --k 2 --format json -o``, shared by the tests that read it."""
+    out = tmp_path_factory.mktemp("faults") / "faults.json"
     result = run("faults", str(REFERENCE), "--k", "2", "--jobs", "1", "--quiet",
                  "--format", "json", "-o", str(out))
     assert result.exit_code == 1, result.stderr
-    data = json.loads(out.read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return data
+
+
+def test_json_validates_against_its_schema(k2_json: dict[str, Any]) -> None:
+    data = k2_json
     validator = _schema()
     validator.validate(data)
     assert data["schema"] == "accesssim-faults/1" and data["result"] == "FAIL"
@@ -182,15 +190,12 @@ def test_worker_processes_give_the_same_answer() -> None:
     assert one.analyses == two.analyses
 
 
-def test_a_minimal_set_replays_with_whatif(tmp_path: Path) -> None:
+def test_a_minimal_set_replays_with_whatif(tmp_path: Path, k2_json: dict[str, Any]) -> None:
     """The JSON's change items of a minimal set, under ``changes:``, are a change set that
     ``accesssim whatif`` reads and that opens the field (exit 1, the field in its report)."""
     import yaml
 
-    out = tmp_path / "faults.json"
-    run("faults", str(REFERENCE), "--k", "2", "--jobs", "1", "--quiet", "--format", "json",
-        "-o", str(out))
-    data = json.loads(out.read_text(encoding="utf-8"))
+    data = k2_json
     items = {f["id"]: f["change"] for f in data["failures"]}
     name = next(f for f in data["fields"] if f["field"] == "customer_name")["minimal_sets"][0]
     changes = tmp_path / "changes.yaml"

@@ -4,9 +4,9 @@ CLI's exit codes; the JSON against its schema; the solver on hand-made hitting s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
-import sys
 from importlib import resources
 from itertools import combinations
 from pathlib import Path
@@ -24,7 +24,7 @@ from accesssim.remediate.files import DEFAULT_COSTS, load_costs, load_keep
 from accesssim.remediate.solver import HittingSet, solve
 from accesssim.reports.remediate import to_dict
 from accesssim.suite.checks import ScenarioRun, check
-from helpers import REPO, undocumented_keys
+from helpers import REPO, run, undocumented_keys
 
 INCIDENTS = REPO / "scenarios" / "incidents"
 DATA = REPO / "tests" / "data" / "remediate"
@@ -179,12 +179,15 @@ def test_docs_name_every_schema_key() -> None:
 
 
 #: The venv's own command: CI does not put the venv's bin folder on PATH.
-ACCESSSIM = str(Path(sys.executable).parent / "accesssim")
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([ACCESSSIM, *args], cwd=REPO, capture_output=True, text=True,
-                          check=False)
+    """The command in-process, from the repository's root: the installed command runs in
+    tests/test_cli_ux.py and, for ``remediate`` itself, docs/remediate.md's commands (each a
+    process in the thorough profile); five new Pythons here cost 4 s and tested nothing more."""
+    with contextlib.chdir(REPO):
+        done = run(*args)
+    return subprocess.CompletedProcess(list(args), done.exit_code, done.stdout, done.stderr)
 
 
 def test_cli_exit_codes_and_the_written_change_set(tmp_path: Path) -> None:
