@@ -167,12 +167,24 @@ def summary_to_markdown(rows: Sequence[SummaryRow], tr: Translator = ENGLISH) ->
     return "\n".join(out) + "\n\n" + tr(_totals(rows)) + "\n"
 
 
+#: First characters that make a spreadsheet read a cell as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(cell: str) -> str:
+    """``cell`` as a spreadsheet shows it but never runs: a cell that starts like a formula
+    (a display name such as ``=HYPERLINK(...)``) gets a leading ``'``, as OWASP advises; the
+    table's own "-" (nothing) stays as it is."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) and cell != "-" else cell
+
+
 def summary_to_csv(rows: Sequence[SummaryRow], tr: Translator = ENGLISH,
                    bom: bool = False) -> str:
     """RFC 4180 CSV (CRLF line ends, quoted fields; a cell's lines stay in one field), a
-    heading row first; ``bom``: start with a byte-order mark for Excel."""
+    heading row first; cells that would start a formula are made inert (``inert``);
+    ``bom``: start with a byte-order mark for Excel."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([tr(h) for h in HEADINGS])
-    writer.writerows(cells(r, tr) for r in rows)
+    writer.writerows([inert(c) for c in cells(r, tr)] for r in rows)
     return (BOM if bom else "") + buffer.getvalue()
