@@ -1,0 +1,46 @@
+"""Japanese output under hostile use: what a compliance officer reads in normal use must not
+fall back to English sentences."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from accesssim.findings.results import Report
+from accesssim.i18n import msg, translator
+from accesssim.reports.text import report_to_text
+from helpers import make_project, run
+
+
+def _unrecognised_matcher(tmp_path: Path) -> Path:
+    project = make_project(tmp_path)
+    project.edit_conf("&& r.dom == p.dom && r.obj == p.obj &&",
+                      "&& (r.dom == p.dom || r.dom == \"*\") && keyMatch(r.obj, p.obj) &&")
+    return project.model
+
+
+def test_matcher_shape_warning_is_japanese(tmp_path: Path) -> None:
+    """Regression: the loader's warning was an English f-string, printed as is under --lang ja
+    (and would fail a strict translator)."""
+    model = _unrecognised_matcher(tmp_path)
+    root = str(model.parents[2])
+    text = run("analyze", str(model), "--root", root, "--lang", "ja").stdout
+    assert "マッチャーの形を認識できません" in text
+    assert "matcher shape not recognised" not in text
+    data = json.loads(run("analyze", str(model), "--root", root, "--format", "json").stdout)
+    assert any("matcher shape not recognised" in w for w in data["analysis"]["warnings"])
+
+
+def test_truncation_warning_translates_strictly() -> None:
+    """The warning that some root causes may be missing (an incomplete explanation) reads in
+    Japanese, through the strict translator the tests use."""
+    ja = translator("ja", strict=True)
+    warning = msg("more than {count} minimal defect sets reached one screen; some root causes "
+                  "may be missing (exposures are complete)", count=64)
+    report = Report(model_name="m", model_file="m.yaml", casbin_model="c", casbin_policy="p",
+                    modes=("normal",), at=None, findings=(), untrusted_headcount=0, slices=1,
+                    enforce_calls=0, warnings=(warning,))
+    text = report_to_text(report, ja)
+    assert "根本原因の一部が示されていない可能性" in text
+    assert "64" in text
+    assert "some root causes" in str(warning)
