@@ -4,12 +4,14 @@ fall back to English sentences."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 from accesssim.findings.results import Report
 from accesssim.i18n import msg, translator
 from accesssim.reports.text import report_to_text
-from helpers import make_project, run
+from helpers import REPO, make_project, run
 
 
 def _unrecognised_matcher(tmp_path: Path) -> Path:
@@ -44,3 +46,18 @@ def test_truncation_warning_translates_strictly() -> None:
     assert "根本原因の一部が示されていない可能性" in text
     assert "64" in text
     assert "some root causes" in str(warning)
+
+
+def test_an_euc_jp_terminal_gets_text_not_an_internal_error() -> None:
+    """Regression: under LANG=ja_JP.eucJP (stdout encoded as EUC-JP) the em dash of a model
+    name and the full-width tilde of a window made the run end in "internal error" (exit 2)."""
+    env = {**os.environ, "PYTHONIOENCODING": "euc_jp", "LANG": "ja_JP.eucJP"}
+    env.pop("LC_ALL", None)
+    model = REPO / "scenarios" / "incidents" / "07-hokuriku.yaml"
+    done = subprocess.run(["accesssim", "analyze", str(model), "--root", str(REPO)],
+                          env=env, capture_output=True, timeout=300, check=False)
+    assert done.returncode == 1, done.stderr
+    assert b"internal error" not in done.stderr
+    text = done.stdout.decode("euc_jp")
+    assert "閲覧可能な画面への一時的な表示" in text
+    assert "2022-10-01" in text
