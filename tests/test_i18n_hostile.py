@@ -61,3 +61,31 @@ def test_an_euc_jp_terminal_gets_text_not_an_internal_error() -> None:
     text = done.stdout.decode("euc_jp")
     assert "閲覧可能な画面への一時的な表示" in text
     assert "2022-10-01" in text
+
+
+def test_summary_japanese_reads_as_the_regulator_writes() -> None:
+    """Regression: an open window read 開始日・終了日なし ("no dates": it means the whole analysed
+    period), the summary counted 人 where analyze and the paper count 名, and lists of windows
+    were joined by an ASCII semicolon."""
+    ja = translator("ja", strict=True)
+    assert ja("no start or end date") == "全期間"
+    since = msg("since {start}, no end date", start="2016-04-01")
+    assert ja(since) == "2016-04-01以降（終了日なし）"
+    assert ja(msg("until {end}, no start date", end="2016-03-31")) == "2016-03-31まで（開始日なし）"
+    assert ja(msg("{org}: {count} people", org="関西電力", count="1,013")) == "関西電力：1,013名"
+    assert ja(msg("{count} people in all", count="1,613")) == "計1,613名"
+    assert ja(msg("{first}; {rest}", first="a", rest="b")) == "a；b"
+    text = run("summary", str(REPO / "scenarios" / "incidents" / "06-chugoku.yaml"), "--root",
+               str(REPO), "--lang", "ja", "--quiet").stdout
+    assert "2016-04-01以降（終了日なし）" in text and "開始日・終了日なし" not in text
+
+
+def test_windows_are_joined_the_japanese_way() -> None:
+    """Regression: analyze and explain joined a finding's windows by an ASCII "; " in Japanese
+    text (成立期間: disaster モード、全期間; normal モード、全期間)."""
+    text = run("analyze", str(REPO / "scenarios" / "incidents" / "02-tohoku.yaml"), "--root",
+               str(REPO), "--lang", "ja").stdout
+    assert "成立期間: disaster モード、全期間；normal モード、全期間" in text
+    english = run("analyze", str(REPO / "scenarios" / "incidents" / "02-tohoku.yaml"),
+                  "--root", str(REPO), "--lang", "en").stdout
+    assert "holds:   disaster, at any date; normal, at any date" in english
