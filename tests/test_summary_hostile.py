@@ -86,3 +86,29 @@ def test_inert() -> None:
     assert inert("-") == "-"
     assert inert("関西電力") == "関西電力"
     assert inert("a=b") == "a=b"
+
+
+def test_hostile_names_in_every_format(tmp_path: Path) -> None:
+    """An organisation named with a pipe, HTML, a comma, quotes and a line break: the Markdown
+    table keeps its columns and shows the name as text, the CSV reads back the same cells, and
+    JSON keeps the name exactly."""
+    folder = _copy(tmp_path, "04-shikoku.yaml")
+    model = folder / "04-shikoku.yaml"
+    name = 'A|B <script>x</script> & "C", D\nE'
+    text = model.read_text(encoding="utf-8").replace(
+        "name: 四国電力, kind: retail", f"name: {json.dumps(name)}, kind: retail", 1)
+    model.write_text(text, encoding="utf-8")
+    root = str(folder.parents[1])
+    data = json.loads(run("summary", str(model), "--root", root, "--format", "json",
+                          "--quiet").stdout)
+    assert data["rows"][0]["exposures"][0]["org"]["name"] == name
+    md = run("summary", str(model), "--root", root, "--format", "markdown", "--quiet").stdout
+    row = md.splitlines()[2]
+    assert "<script>" not in md and "&lt;script&gt;" in row and "A\\|B" in row
+    assert row.count(" | ") == 5  # six columns: the name's pipe is escaped
+    out = run("summary", str(model), "--root", root, "--format", "csv", "--quiet").stdout
+    cells = list(csv.reader(io.StringIO(out)))[1]
+    assert len(cells) == 6
+    assert cells[3].startswith(name.replace("\n", " ") + ": 272 people")
+    table = run("summary", str(model), "--root", root, "--quiet").stdout
+    assert 'D E: 272 people' in table  # the name's line break would read as an org "E"

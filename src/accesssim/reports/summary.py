@@ -8,6 +8,7 @@ lines, so a CSV read back gives exactly what the table shows. Words go through t
 from __future__ import annotations
 
 import csv
+import html
 import io
 import unicodedata
 from collections.abc import Sequence
@@ -38,22 +39,28 @@ BOM = "\ufeff"
 def cells(row: SummaryRow, tr: Translator = ENGLISH) -> tuple[str, ...]:
     """The row's cells, lines joined by newlines, in the order of ``HEADINGS``."""
     comma = tr(N_(", "))
-    companies = comma.join(c.name for c in row.companies)
+    companies = comma.join(_flat(c.name) for c in row.companies)
     types = [tr(t.label) for t in row.failure_types] or [tr(N_("none"))]
     seen: list[str] = []
     for exposure in row.exposures:
-        seen.append(tr(_people(exposure.org.name, exposure.headcount)))
-        seen.append("  " + comma.join(f.name for f in exposure.fields))
+        seen.append(tr(_people(_flat(exposure.org.name), exposure.headcount)))
+        seen.append("  " + comma.join(_flat(f.name) for f in exposure.fields))
     if len(row.exposures) > 1:
         seen.append(tr(msg("{count} people in all", count=f"{row.headcount:,}")))
     return (
-        row.model_file.rsplit("/", 1)[-1],
+        _flat(row.model_file.rsplit("/", 1)[-1]),
         companies,
         "\n".join(types),
         "\n".join(seen) or "-",
         "\n".join(_spans(row, tr)) or "-",
         "\n".join(_gap(row, tr)),
     )
+
+
+def _flat(name: str) -> str:
+    """A display name on one line: a cell's line breaks are the table's own (a name broken over
+    two lines would read as another organisation)."""
+    return " ".join(name.split())
 
 
 def _people(org: str, count: int) -> Msg:
@@ -155,11 +162,12 @@ def _totals(rows: Sequence[SummaryRow]) -> Msg:
 
 
 def summary_to_markdown(rows: Sequence[SummaryRow], tr: Translator = ENGLISH) -> str:
-    """A GitHub Markdown table; a cell's lines are joined by ``<br>``."""
+    """A GitHub Markdown table; a cell's lines are joined by ``<br>``. A name's ``<``, ``>``
+    and ``&`` are escaped first, so a display name is shown, never read as HTML."""
 
     def line(values: Sequence[str]) -> str:
-        escaped = (v.replace("|", "\\|").replace("\n", "<br>").replace("  ", "&nbsp;&nbsp;")
-                   for v in values)
+        escaped = (html.escape(v, quote=False).replace("|", "\\|").replace("\n", "<br>")
+                   .replace("  ", "&nbsp;&nbsp;") for v in values)
         return "| " + " | ".join(escaped) + " |"
 
     out = [line([tr(h) for h in HEADINGS]), "|" + "---|" * len(HEADINGS)]
