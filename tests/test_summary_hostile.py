@@ -112,3 +112,13 @@ def test_hostile_names_in_every_format(tmp_path: Path) -> None:
     assert cells[3].startswith(name.replace("\n", " ") + ": 272 people")
     table = run("summary", str(model), "--root", root, "--quiet").stdout
     assert 'D E: 272 people' in table  # the name's line break would read as an org "E"
+
+
+def test_one_model_is_not_models() -> None:
+    """Regression: the totals line said "1 models"."""
+    one = run("summary", str(INCIDENTS / "04-shikoku.yaml"), "--root", str(REPO), "--quiet")
+    assert one.stdout.splitlines()[-1] == (
+        "1 model: 1 closed, 0 open, 0 without a remediated variant, 0 without a gap")
+    ja = run("summary", str(INCIDENTS / "04-shikoku.yaml"), "--root", str(REPO), "--quiet",
+             "--lang", "ja")
+    assert ja.stdout.splitlines()[-1] == "1モデル：解消 1、未解消 0、是正版なし 0、不備なし 0"

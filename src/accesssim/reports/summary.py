@@ -155,6 +155,10 @@ def summary_to_text(rows: Sequence[SummaryRow], tr: Translator = ENGLISH) -> str
 
 def _totals(rows: Sequence[SummaryRow]) -> Msg:
     count = {s: sum(1 for r in rows if r.status is s) for s in Status}
+    if len(rows) == 1:
+        return msg("1 model: {closed} closed, {open} open, {none} without a remediated variant, "
+                   "{clean} without a gap", closed=count[Status.CLOSED], open=count[Status.OPEN],
+                   none=count[Status.NO_VARIANT], clean=count[Status.NO_GAP])
     return msg("{models} models: {closed} closed, {open} open, {none} without a remediated "
                "variant, {clean} without a gap", models=len(rows),
                closed=count[Status.CLOSED], open=count[Status.OPEN],
