@@ -89,3 +89,19 @@ def test_windows_are_joined_the_japanese_way() -> None:
     english = run("analyze", str(REPO / "scenarios" / "incidents" / "02-tohoku.yaml"),
                   "--root", str(REPO), "--lang", "en").stdout
     assert "holds:   disaster, at any date; normal, at any date" in english
+
+
+def test_error_lines_follow_lang() -> None:
+    """Regression: with --lang ja (or a Japanese locale) a broken input still ended in English
+    ("error: ...", "N problem(s) found; stopped before writing anything"); the problem itself
+    (file:line and what is wrong) stays as the engine words it."""
+    keep = str(REPO / "scenarios" / "incidents" / "remedies" / "01-kansai.keep.yaml")
+    ja = run("analyze", keep, "--root", str(REPO), "--lang", "ja")
+    assert ja.exit_code == 2
+    assert "エラー: scenarios/incidents/remedies/01-kansai.keep.yaml:4: " in ja.stderr
+    assert ja.stderr.splitlines()[-1] == "問題7件が見つかったため、何も書き込まずに停止しました"
+    en = run("analyze", keep, "--root", str(REPO), "--lang", "en")
+    assert en.stderr.splitlines()[-1] == "7 problem(s) found; stopped before writing anything"
+    summary = run("summary", str(REPO / "scenarios" / "incidents" / "remedies"), "--root",
+                  str(REPO), "--lang", "ja", "--quiet")
+    assert summary.exit_code == 2 and summary.stderr.startswith("エラー: no model to summarise")
