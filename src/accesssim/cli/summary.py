@@ -83,7 +83,10 @@ def summary_cmd(models: tuple[Path, ...], mode: str, at: dt.datetime | None, fmt
 
     tr = lang_translator(lang)
     planned = plan(models, _pairs(remediated))
-    with phases_bar(not quiet, f"loading {len(planned)} models and their variants") as phases:
+    from accesssim.i18n import msg
+
+    with phases_bar(not quiet, tr(msg("loading {count} models and their variants",
+                                      count=len(planned)))) as phases:
         projects: list[tuple[Project, Project | None]] = []
         for p in planned:  # every file loads before any analysis: bad input stops at once
             projects.append(_loaded(p.model, p.variant, root))
@@ -91,7 +94,8 @@ def summary_cmd(models: tuple[Path, ...], mode: str, at: dt.datetime | None, fmt
         if output is not None:
             refuse_inputs(output, [f for pair in projects for p in pair if p
                                    for f in p.inputs])
-        phases.phase(f"analysing {len(projects)} models and their variants")
+        phases.phase(tr(msg("analysing {count} models and their variants",
+                            count=len(projects))))
         rows: list[SummaryRow] = []
         for project, variant in projects:
             rows.append(_row(project, variant, mode, as_date(at)))
