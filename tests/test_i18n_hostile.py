@@ -105,3 +105,32 @@ def test_error_lines_follow_lang() -> None:
     summary = run("summary", str(REPO / "scenarios" / "incidents" / "remedies"), "--root",
                   str(REPO), "--lang", "ja", "--quiet")
     assert summary.exit_code == 2 and summary.stderr.startswith("エラー: no model to summarise")
+
+
+def test_progress_phases_follow_lang() -> None:
+    """Regression: on a terminal the progress phases of analyze and summary stayed English under
+    --lang ja (what a person watches while a utility-scale model runs)."""
+    import pty
+
+    for args, phase in ((["analyze", "scenarios/incidents/05-chubu.yaml"], "読み込み中"),
+                        (["summary", "scenarios/incidents/04-shikoku.yaml"],
+                         "モデルと是正版を読み込み中")):
+        parent, child = pty.openpty()
+        done = subprocess.run(["accesssim", *args, "--root", str(REPO), "--lang", "ja"],
+                              cwd=REPO, stdout=subprocess.DEVNULL, stderr=child, timeout=300,
+                              check=False)
+        os.close(child)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(parent, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        os.close(parent)
+        text = seen.decode("utf-8", "replace")
+        assert done.returncode in (0, 1)  # chubu has findings; shikoku's gap is closed
+        assert phase in text, text[:400]
+        assert "loading" not in text, text[:400]
