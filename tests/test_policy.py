@@ -255,7 +255,7 @@ def test_unrecognised_matcher_gives_a_warning_citing_it(tmp_path: Path) -> None:
     policy = _load(project)
     assert not policy.shape.understood
     assert policy.warnings == [w for w in policy.warnings
-                               if w.startswith(f"{project.conf_shown}:{policy.matcher_line}:")]
+                               if str(w).startswith(f"{project.conf_shown}:{policy.matcher_line}:")]
     assert len(policy.warnings) == 1
     assert policy.matcher_line == line_of(project.conf, "m = ")
 

@@ -217,7 +217,7 @@ def test_japanese_uses_the_regulators_terms() -> None:
     text = _summary("--lang", "ja")
     for term in ("マスキング処理の不備", "画面間の遷移時におけるアクセス制限の不備", "端末の誤配布",
                  "非常災害時用アクセス権限の平時利用", "一般送配電事業者", "解消", "不備なし",
-                 "関西電力：1,013人"):
+                 "関西電力：1,013名"):
         assert term in text, term
     assert "masking defect" not in text and "people" not in text
 

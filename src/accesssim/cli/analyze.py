@@ -25,7 +25,7 @@ from accesssim.cli.options import (
 )
 from accesssim.cli.outputs import refuse_inputs
 from accesssim.cli.progress import phases as phases_bar
-from accesssim.i18n import msg
+from accesssim.i18n import N_, msg
 from accesssim.reports import OutputFormat, render
 
 if TYPE_CHECKING:
@@ -70,14 +70,14 @@ def analyze_cmd(model: Path, mode: str, at: dt.datetime | None, fmt: str, output
     from accesssim.engine import analyzer
 
     tr = lang_translator(lang)
-    with phases_bar(not quiet, "loading the model and Casbin files", steps=3) as phases:
+    with phases_bar(not quiet, tr(N_("loading the model and Casbin files")), steps=3) as phases:
         project = load_project(model, root, phases.update)
         if output is not None:
             refuse_inputs(output, project.inputs)
-        phases.phase("deciding with Casbin and building the access graph")
+        phases.phase(tr(N_("deciding with Casbin and building the access graph")))
         engine = analyzer(project, modes=checked_modes(project, mode), at=as_date(at),
                           progress=phases.update)
-        phases.phase("searching every person outside the boundary")
+        phases.phase(tr(N_("searching every person outside the boundary")))
         report = engine.run(phases.update)
     text = render(report, OutputFormat(fmt), tr)
     analysis_done()

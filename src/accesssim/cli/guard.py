@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import click
 
 from accesssim.errors import AccessSimError, InputError
+from accesssim.i18n import ENGLISH, Translator, default_lang, msg, translator
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -154,6 +155,14 @@ def _fail(message: str, code: Exit = Exit.ERROR) -> None:
     sys.exit(code)
 
 
+def _errors_tr(kwargs: dict[str, Any]) -> Translator:
+    """The language of a command's error lines: its ``--lang`` (or the locale) when it has the
+    option, else English. What is wrong (the problem itself) stays in English."""
+    if "lang" not in kwargs:
+        return ENGLISH
+    return translator(kwargs["lang"] or default_lang())
+
+
 def handles_errors(fn: F) -> F:
     """The one place that turns errors, Ctrl-C and the time limit into a message and exit code.
 
@@ -168,19 +177,24 @@ def handles_errors(fn: F) -> F:
         except (click.UsageError, click.exceptions.Exit):
             raise  # a usage mistake found in the body: click names it and exits 2
         except InputError as exc:
+            tr = _errors_tr(kwargs)
             for problem in exc.problems:
-                click.echo(f"error: {problem}", err=True)
-            _fail(f"{len(exc.problems)} problem(s) found; stopped before writing anything")
+                click.echo(tr(msg("error: {problem}", problem=str(problem))), err=True)
+            _fail(tr(msg("{count} problem(s) found; stopped before writing anything",
+                         count=len(exc.problems))))
         except AccessSimError as exc:
-            _fail(f"error: {exc}")
+            _fail(_errors_tr(kwargs)(msg("error: {problem}", problem=str(exc))))
         except TimeLimitReached as exc:
-            _fail(f"error: analysis incomplete: time limit of {exc.seconds:g} s reached; "
-                  "nothing written")
+            _fail(_errors_tr(kwargs)(msg(
+                "error: analysis incomplete: time limit of {seconds} s reached; nothing written",
+                seconds=f"{exc.seconds:g}")))
         except KeyboardInterrupt:
-            _fail("interrupted: analysis incomplete, nothing written", Exit.INTERRUPTED)
+            _fail(_errors_tr(kwargs)(msg("interrupted: analysis incomplete, nothing written")),
+                  Exit.INTERRUPTED)
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
-            _fail(f"error: {where}{exc.strerror or exc}")
+            _fail(_errors_tr(kwargs)(msg("error: {problem}",
+                                         problem=f"{where}{exc.strerror or exc}")))
         except Exception as exc:  # never let a crash look like exit 1 ("findings")
             _fail(f"internal error, analysis incomplete: {type(exc).__name__}: {exc}")
 

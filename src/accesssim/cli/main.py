@@ -8,6 +8,9 @@ commands, so ``accesssim --help`` answers at once.
 
 from __future__ import annotations
 
+import io
+import sys
+
 import click
 
 from accesssim import __version__
@@ -43,6 +46,11 @@ def main() -> None:
     Exit codes: 0 pass, 1 findings, 2 bad input or incomplete analysis (also when --timeout is
     reached), 130 interrupted (Ctrl-C).
     """
+    # A terminal whose encoding lacks a character (EUC-JP has no em dash or full-width tilde)
+    # shows a replacement mark instead of failing the run with an "internal error".
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
 
 
 for command in (analyze_cmd, validate, explain, schema, generate, test_cmd, init, diff_cmd,

@@ -83,16 +83,19 @@ def summary_cmd(models: tuple[Path, ...], mode: str, at: dt.datetime | None, fmt
 
     tr = lang_translator(lang)
     planned = plan(models, _pairs(remediated))
-    with phases_bar(not quiet, f"loading {len(planned)} models and their variants") as phases:
+    from accesssim.i18n import msg
+
+    with phases_bar(not quiet, tr(msg("loading {count} models and their variants",
+                                      count=len(planned)))) as phases:
         projects: list[tuple[Project, Project | None]] = []
         for p in planned:  # every file loads before any analysis: bad input stops at once
-            projects.append((load_project(p.model, root),
-                             None if p.variant is None else load_project(p.variant, root)))
+            projects.append(_loaded(p.model, p.variant, root))
             phases.update(len(projects), len(planned))
         if output is not None:
             refuse_inputs(output, [f for pair in projects for p in pair if p
                                    for f in p.inputs])
-        phases.phase(f"analysing {len(projects)} models and their variants")
+        phases.phase(tr(msg("analysing {count} models and their variants",
+                            count=len(projects))))
         rows: list[SummaryRow] = []
         for project, variant in projects:
             rows.append(_row(project, variant, mode, as_date(at)))
@@ -101,6 +104,21 @@ def summary_cmd(models: tuple[Path, ...], mode: str, at: dt.datetime | None, fmt
     analysis_done()
     write_output(text, output)
     sys.exit(Exit.FINDINGS if any(r.status.gap_open for r in rows) else Exit.CLEAN)
+
+
+def _loaded(model: Path, variant: Path | None, root: Path | None
+            ) -> tuple[Project, Project | None]:
+    from accesssim.errors import InputError
+    from accesssim.summary.rows import unrelated_variant
+
+    project = load_project(model, root)
+    if variant is None:
+        return project, None
+    judge = load_project(variant, root)
+    why = unrelated_variant(project.loaded.model, judge.loaded.model)
+    if why is not None:
+        raise InputError.single(judge.loaded.display_path, 0, why)
+    return project, judge
 
 
 def _analyse(project: Project, mode: str, at: dt.date | None) -> Report:

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from accesssim.findings.results import ExposedGroup, Finding, Report, Window
 from accesssim.findings.roots import Root, minimal_roots
 from accesssim.findings.witness import access_hops, walk_hops, witness_path
+from accesssim.i18n import Msg, msg
 from accesssim.search.defects import Defect, FailureType
 from accesssim.search.exposures import Found, Search
 from accesssim.search.walks import MAX_LABELS
@@ -23,10 +24,11 @@ def build_report(search: Search, found: Found) -> Report:
     findings = sorted((_finding(search, root, data, untrusted)
                        for root, data in minimal_roots(found).items()),
                       key=lambda f: (-f.headcount, f.id))
-    warnings = list(c.policy.warnings)
+    warnings: list[Msg] = list(c.policy.warnings)
     if search.walks.truncated:
-        warnings.append(f"more than {MAX_LABELS} minimal defect sets reached one screen; "
-                        "some root causes may be missing (exposures are complete)")
+        warnings.append(msg("more than {count} minimal defect sets reached one screen; some "
+                            "root causes may be missing (exposures are complete)",
+                            count=MAX_LABELS))
     return Report(
         model_name=c.model.name,
         model_file=c.loaded.display_path,

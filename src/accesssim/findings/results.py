@@ -97,7 +97,7 @@ class Report:
     untrusted_headcount: int
     slices: int
     enforce_calls: int
-    warnings: tuple[str, ...] = field(default_factory=tuple)
+    warnings: tuple[Msg, ...] = field(default_factory=tuple)
 
     @property
     def exposed_headcount(self) -> int:

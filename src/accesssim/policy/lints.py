@@ -270,7 +270,8 @@ def _is_date(text: str) -> bool:
 
 def _loader_warnings(project: Project) -> Iterator[Lint]:
     """Warnings the loader found (e.g. a matcher shape the fast path does not read)."""
-    for text in project.policy.warnings:
+    for warning in project.policy.warnings:
+        text = str(warning)  # English: lints are English, like their codes
         found = re.match(r"(.+?):(\d+): (.*)", text, re.S)
         file, line, message = (found[1], int(found[2]), found[3]) if found else ("", 0, text)
         code = "matcher-shape" if "matcher shape not recognised" in message else "warning"

@@ -22,6 +22,7 @@ from casbin.model import Model
 from casbin.persist.adapters import FileAdapter
 
 from accesssim.errors import InputError, Problem
+from accesssim.i18n import Msg, msg
 from accesssim.model.files import CONF_BOM, read_input_text
 from accesssim.policy import conf, dates, regex, rolelinks
 from accesssim.policy.matcher import (
@@ -51,7 +52,7 @@ class LoadedPolicy:
     shape: MatcherShape
     enforcer: casbin.Enforcer
     matcher_line: int
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Msg] = field(default_factory=list)
     #: Domain columns of each role definition (``g = _, _, _`` has one; ``g = _, _, (_, _)``
     #: none: its last two columns are conditions).
     role_domains: dict[str, int] = field(default_factory=dict)
@@ -196,13 +197,13 @@ def load_policy(
     )
     _trial_enforce(policy, model_display, matcher_line, trial)
     if not policy.shape.understood:
-        why = ("needs r.obj == p.obj and g(r.sub, p.sub[, r.dom])"
+        why = (msg("needs r.obj == p.obj and g(r.sub, p.sub[, r.dom])")
                if policy.shape.allow_needed else
-               "the effect allows every request no rule denies, so no allow rule bounds it")
-        policy.warnings.append(
-            f"{model_display}:{matcher_line}: matcher shape not recognised "
-            f"({why}); deciding every account x screen request, which is slow on large models"
-        )
+               msg("the effect allows every request no rule denies, so no allow rule bounds it"))
+        policy.warnings.append(msg(
+            "{where}: matcher shape not recognised ({why}); deciding every account x screen "
+            "request, which is slow on large models", where=f"{model_display}:{matcher_line}",
+            why=why))
     return policy
 
 

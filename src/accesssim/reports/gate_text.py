@@ -14,7 +14,7 @@ from accesssim.findings.results import Window, window_label
 from accesssim.gate.diff import Fact, Status
 from accesssim.gate.result import NO_BASE, GateReport, ModelDiff, Opened, Reason
 from accesssim.gate.waivers import unused
-from accesssim.i18n import ENGLISH, Msg, Translator, msg
+from accesssim.i18n import ENGLISH, N_, Msg, Translator, msg
 from accesssim.reports.suite_text import status_word
 from accesssim.reports.text import people_count, say
 from accesssim.suite.checks import CheckResult
@@ -38,7 +38,7 @@ def fact_label(fact: Fact, tr: Translator = ENGLISH) -> str:
 
 
 def gained_label(opened: Opened, tr: Translator = ENGLISH) -> str:
-    return ("; ".join(fact_label(f, tr) for f in opened.gained)
+    return (tr(N_("; ")).join(fact_label(f, tr) for f in opened.gained)
             or tr(msg("nothing recorded")))
 
 

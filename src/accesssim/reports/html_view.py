@@ -309,4 +309,4 @@ def page_view(model: SystemModel, report: Report, tr: Translator,
     return PageView(tr.lang, report.model_name, report.model_file,
                     f"{report.casbin_policy} ({report.casbin_model})", scope, verdict, passed,
                     counts, figures(model, report, tr), views, variant, proposal,
-                    report.warnings)
+                    tuple(tr(w) for w in report.warnings))

@@ -61,7 +61,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "analysis": {"modes": list(report.modes), "at": _day(report.at),
                      "slices": report.slices, "enforce_calls": report.enforce_calls,
                      "untrusted_headcount": report.untrusted_headcount,
-                     "warnings": list(report.warnings)},
+                     "warnings": [str(w) for w in report.warnings]},
         "summary": {"findings": len(report.findings),
                     "exposed_headcount": report.exposed_headcount,
                     "failure_types": sorted({t.value for f in report.findings

@@ -8,6 +8,7 @@ lines, so a CSV read back gives exactly what the table shows. Words go through t
 from __future__ import annotations
 
 import csv
+import html
 import io
 import unicodedata
 from collections.abc import Sequence
@@ -38,22 +39,28 @@ BOM = "\ufeff"
 def cells(row: SummaryRow, tr: Translator = ENGLISH) -> tuple[str, ...]:
     """The row's cells, lines joined by newlines, in the order of ``HEADINGS``."""
     comma = tr(N_(", "))
-    companies = comma.join(c.name for c in row.companies)
+    companies = comma.join(_flat(c.name) for c in row.companies)
     types = [tr(t.label) for t in row.failure_types] or [tr(N_("none"))]
     seen: list[str] = []
     for exposure in row.exposures:
-        seen.append(tr(_people(exposure.org.name, exposure.headcount)))
-        seen.append("  " + comma.join(f.name for f in exposure.fields))
+        seen.append(tr(_people(_flat(exposure.org.name), exposure.headcount)))
+        seen.append("  " + comma.join(_flat(f.name) for f in exposure.fields))
     if len(row.exposures) > 1:
         seen.append(tr(msg("{count} people in all", count=f"{row.headcount:,}")))
     return (
-        row.model_file.rsplit("/", 1)[-1],
+        _flat(row.model_file.rsplit("/", 1)[-1]),
         companies,
         "\n".join(types),
         "\n".join(seen) or "-",
         "\n".join(_spans(row, tr)) or "-",
         "\n".join(_gap(row, tr)),
     )
+
+
+def _flat(name: str) -> str:
+    """A display name on one line: a cell's line breaks are the table's own (a name broken over
+    two lines would read as another organisation)."""
+    return " ".join(name.split())
 
 
 def _people(org: str, count: int) -> Msg:
@@ -148,6 +155,10 @@ def summary_to_text(rows: Sequence[SummaryRow], tr: Translator = ENGLISH) -> str
 
 def _totals(rows: Sequence[SummaryRow]) -> Msg:
     count = {s: sum(1 for r in rows if r.status is s) for s in Status}
+    if len(rows) == 1:
+        return msg("1 model: {closed} closed, {open} open, {none} without a remediated variant, "
+                   "{clean} without a gap", closed=count[Status.CLOSED], open=count[Status.OPEN],
+                   none=count[Status.NO_VARIANT], clean=count[Status.NO_GAP])
     return msg("{models} models: {closed} closed, {open} open, {none} without a remediated "
                "variant, {clean} without a gap", models=len(rows),
                closed=count[Status.CLOSED], open=count[Status.OPEN],
@@ -155,11 +166,12 @@ def _totals(rows: Sequence[SummaryRow]) -> Msg:
 
 
 def summary_to_markdown(rows: Sequence[SummaryRow], tr: Translator = ENGLISH) -> str:
-    """A GitHub Markdown table; a cell's lines are joined by ``<br>``."""
+    """A GitHub Markdown table; a cell's lines are joined by ``<br>``. A name's ``<``, ``>``
+    and ``&`` are escaped first, so a display name is shown, never read as HTML."""
 
     def line(values: Sequence[str]) -> str:
-        escaped = (v.replace("|", "\\|").replace("\n", "<br>").replace("  ", "&nbsp;&nbsp;")
-                   for v in values)
+        escaped = (html.escape(v, quote=False).replace("|", "\\|").replace("\n", "<br>")
+                   .replace("  ", "&nbsp;&nbsp;") for v in values)
         return "| " + " | ".join(escaped) + " |"
 
     out = [line([tr(h) for h in HEADINGS]), "|" + "---|" * len(HEADINGS)]
@@ -167,12 +179,24 @@ def summary_to_markdown(rows: Sequence[SummaryRow], tr: Translator = ENGLISH) ->
     return "\n".join(out) + "\n\n" + tr(_totals(rows)) + "\n"
 
 
+#: First characters that make a spreadsheet read a cell as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(cell: str) -> str:
+    """``cell`` as a spreadsheet shows it but never runs: a cell that starts like a formula
+    (a display name such as ``=HYPERLINK(...)``) gets a leading ``'``, as OWASP advises; the
+    table's own "-" (nothing) stays as it is."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) and cell != "-" else cell
+
+
 def summary_to_csv(rows: Sequence[SummaryRow], tr: Translator = ENGLISH,
                    bom: bool = False) -> str:
     """RFC 4180 CSV (CRLF line ends, quoted fields; a cell's lines stay in one field), a
-    heading row first; ``bom``: start with a byte-order mark for Excel."""
+    heading row first; cells that would start a formula are made inert (``inert``);
+    ``bom``: start with a byte-order mark for Excel."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([tr(h) for h in HEADINGS])
-    writer.writerows(cells(r, tr) for r in rows)
+    writer.writerows([inert(c) for c in cells(r, tr)] for r in rows)
     return (BOM if bom else "") + buffer.getvalue()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from accesssim.findings.results import Finding, Hop, Report, Window, window_label
-from accesssim.i18n import ENGLISH, Msg, Translator, msg
+from accesssim.i18n import ENGLISH, N_, Msg, Translator, msg
 from accesssim.search.defects import Defect
 
 
@@ -32,7 +32,7 @@ def hop_line(step: int, hop: Hop, where: str, tr: Translator = ENGLISH) -> str:
 def cause_lines(windows: Iterable[Window], defects: Iterable[Defect], witness: Iterable[Hop],
                 indent: str = "    ", tr: Translator = ENGLISH) -> list[str]:
     """When it holds, its root cause and its witness: the same words in analyze and explain."""
-    held = "; ".join(window_label(w, tr) for w in windows)
+    held = tr(N_("; ")).join(window_label(w, tr) for w in windows)
     lines = [indent + tr(msg("holds:   {windows}", windows=held)),
              indent + tr(msg("root cause:"))]
     for d in defects:
