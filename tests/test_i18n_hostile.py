@@ -6,12 +6,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 from accesssim.findings.results import Report
 from accesssim.i18n import msg, translator
 from accesssim.reports.text import report_to_text
 from helpers import REPO, make_project, run
+
+#: The venv's own command: CI does not put the venv's bin folder on PATH.
+ACCESSSIM = str(Path(sys.executable).parent / "accesssim")
 
 
 def _unrecognised_matcher(tmp_path: Path) -> Path:
@@ -54,7 +58,7 @@ def test_an_euc_jp_terminal_gets_text_not_an_internal_error() -> None:
     env = {**os.environ, "PYTHONIOENCODING": "euc_jp", "LANG": "ja_JP.eucJP"}
     env.pop("LC_ALL", None)
     model = REPO / "scenarios" / "incidents" / "07-hokuriku.yaml"
-    done = subprocess.run(["accesssim", "analyze", str(model), "--root", str(REPO)],
+    done = subprocess.run([ACCESSSIM, "analyze", str(model), "--root", str(REPO)],
                           env=env, capture_output=True, timeout=300, check=False)
     assert done.returncode == 1, done.stderr
     assert b"internal error" not in done.stderr
@@ -116,7 +120,7 @@ def test_progress_phases_follow_lang() -> None:
                         (["summary", "scenarios/incidents/04-shikoku.yaml"],
                          "モデルと是正版を読み込み中")):
         parent, child = pty.openpty()
-        done = subprocess.run(["accesssim", *args, "--root", str(REPO), "--lang", "ja"],
+        done = subprocess.run([ACCESSSIM, *args, "--root", str(REPO), "--lang", "ja"],
                               cwd=REPO, stdout=subprocess.DEVNULL, stderr=child, timeout=300,
                               check=False)
         os.close(child)
