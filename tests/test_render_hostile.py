@@ -53,3 +53,23 @@ def test_a_backslash_in_a_node_tooltip_is_printed_as_written(tmp_path: Path,
                    for t in titles), [t for t in titles if t.startswith(wanted[:12])]
     texts = "\n".join(t.text or "" for t in ET.fromstring(out.read_bytes()).iter(f"{SVG}text"))
     assert "a \\ b \\N c \\l" in texts
+
+
+def test_each_witness_hop_is_drawn_once(tmp_path: Path) -> None:
+    """A terminal assigned to the person (no location): its "assigned" and "left logged in"
+    hops share the account-terminal edge, and were listed twice in that edge's tooltip."""
+    from accesssim.engine import analyzer, load_project
+    from accesssim.reports.diagram import path_edges
+    from helpers import run
+
+    assert run("generate", str(tmp_path / "g"), "--seed", "2").exit_code == 0
+    project = load_project(tmp_path / "g" / "model.yaml", tmp_path / "g")
+    report = analyzer(project, modes=project.loaded.model.modes).run()
+    checked = 0
+    for finding in report.findings:
+        nodes, edges = path_edges(finding)
+        assert [s.node for s in finding.path if s.node in nodes] == [s.node for s in finding.path]
+        drawn = [h for e in edges for h in e.hops]
+        assert sorted(map(id, drawn)) == sorted(map(id, finding.witness)), finding.id
+        checked += not any(n.startswith("location:") for n in nodes)
+    assert checked, "the generated model no longer has a finding through an assigned terminal"
