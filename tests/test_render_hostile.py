@@ -73,3 +73,37 @@ def test_each_witness_hop_is_drawn_once(tmp_path: Path) -> None:
         assert sorted(map(id, drawn)) == sorted(map(id, finding.witness)), finding.id
         checked += not any(n.startswith("location:") for n in nodes)
     assert checked, "the generated model no longer has a finding through an assigned terminal"
+
+
+def test_a_png_is_not_written_onto_a_terminal(tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+    import threading
+
+    leader, follower = pty.openpty()
+    shown = bytearray()
+
+    def drain() -> None:  # the terminal's reader, so a child writing a PNG never blocks
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            shown.extend(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    model = Path(__file__).resolve().parents[1] / "scenarios" / "incidents" / "01-kansai.yaml"
+    program = shutil.which("accesssim") or str(Path(sys.executable).parent / "accesssim")
+    done = subprocess.run([program, "render", str(model), "--format", "png"],
+                          stdout=follower, stderr=subprocess.PIPE, timeout=120, check=False)
+    os.close(follower)
+    reader.join(timeout=10)
+    os.close(leader)
+    assert done.returncode == 2, done.stderr
+    assert b"PNG" not in shown
+    assert b"-o FILE.png" in done.stderr
