@@ -77,6 +77,13 @@ def report_cmd(model: Path, output: Path, lang: str | None, mode: str, at: dt.da
     refuse_inputs(output, inputs)
     keep = load_keep(keep_path, str(keep_path), project.loaded.model) if keep_path else ()
     modes = checked_modes(project, mode)
+    missing = [m for m in modes if variant is not None and m not in variant.loaded.model.modes]
+    if variant is not None and missing:
+        raise InputError.single(
+            variant.loaded.display_path, 0,
+            f"the remediated variant does not declare mode {', '.join(missing)}, which this "
+            f"report analyses: a finding of that mode would be called closed there; declare "
+            f"the mode in the variant or choose the modes with --mode")
     day = as_date(at)
     say(f"analysing {project.loaded.display_path}")
     report = analyze(project, modes=modes, at=day)
