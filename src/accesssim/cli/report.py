@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -21,9 +22,11 @@ from accesssim.cli.options import (
     load_project,
 )
 from accesssim.cli.outputs import refuse_inputs, write_atomically
-from accesssim.engine import Project
 from accesssim.errors import InputError
-from accesssim.model.schema import SystemModel
+
+if TYPE_CHECKING:
+    from accesssim.engine import Project
+    from accesssim.model.schema import SystemModel
 
 _FILE = PathArg(path_type=Path, dir_okay=False)
 
