@@ -58,6 +58,9 @@ def render_cmd(model: Path, finding_id: str | None, fmt: str, output: Path | Non
         raise AccessSimError(
             f"Graphviz's `dot` program is not installed (it draws {fmt}); install it with "
             f"`{INSTALL}` on Debian or Ubuntu, or use --format dot to write the source")
+    if fmt == "png" and output is None and sys.stdout.isatty():
+        raise AccessSimError("a PNG is binary and would garble the terminal: write it to a "
+                             "file with -o FILE.png, or pipe the output")
     tr = lang_translator(lang)
     project = load_project(model, root)
     if output is not None:

@@ -154,7 +154,9 @@ def path_edges(finding: Finding) -> tuple[list[str], list[_Edge]]:
     drawn = []
     for key in unique:
         tail, head = key.split("\0")
-        same = [e for e in edges.values() if e.tail == tail and e.head == head]
+        # by identity: "session" and "terminal" may be one edge, whose hops must show once
+        same = list({id(e): e for e in edges.values()
+                     if e.tail == tail and e.head == head}.values())
         drawn.append(_Edge(tail, head, [h for e in same for h in e.hops],
                            {d for e in same for d in e.defects}))
     return list(dict.fromkeys(nodes)), drawn

@@ -75,10 +75,12 @@ def number(count: int) -> str:
 
 
 def safe(text: str) -> str:
-    """An escString attribute (tooltip, URL-free text) with its backslashes escaped."""
-    import graphviz
+    """An escString attribute (tooltip, URL-free text) with its backslashes escaped.
 
-    return str(graphviz.escape(text.replace("&", "&amp;")))
+    Graphviz (2.43) reads a node's tooltip for escapes twice, so ``\\N`` there became the
+    node's name: each backslash is written as four, which every tooltip (node, edge, cluster)
+    prints as one."""
+    return text.replace("&", "&amp;").replace("\\", "\\" * 4)
 
 
 def new_graph(name: str, title: str, rankdir: Literal["LR", "TB"] = "LR") -> graphviz.Digraph:

@@ -61,4 +61,7 @@ def proposal_view(project: Project, keep: Sequence[Expectation], keep_file: str,
     verified = tr(msg("Verified: the changed model analyses to {after} findings and every "
                       "keep item passes on it.", after=result.findings_after)
                   if result.status == "proposed" else _HEADLINES[result.status])
+    if result.status == "conflict":  # name the items, as `remediate` does
+        verified = tr(msg("Keep items that cannot all hold with no finding: {items}.",
+                          items=", ".join(e.id for e in result.conflict)))
     return ProposalView(tr(_HEADLINES[result.status]), keep_file, tuple(changes), verified)
