@@ -19,7 +19,6 @@ XLINK = "{http://www.w3.org/1999/xlink}"
 #: quotes: what the tooltip shows must be exactly this id.
 GROUP = 'kep<b>"sales"</b>&\\N'
 
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is needed")
 
 
 def _svg_titles(svg: Path) -> list[str]:
@@ -27,7 +26,6 @@ def _svg_titles(svg: Path) -> list[str]:
     return [a.get(f"{XLINK}title", "") for a in root.iter(f"{SVG}a")]
 
 
-@needs_dot
 @pytest.mark.parametrize("overview", [False, True])
 def test_a_backslash_in_a_node_tooltip_is_printed_as_written(tmp_path: Path,
                                                              overview: bool) -> None:
