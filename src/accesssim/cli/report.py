@@ -25,8 +25,7 @@ from accesssim.cli.outputs import refuse_inputs, write_atomically
 from accesssim.errors import InputError
 
 if TYPE_CHECKING:
-    from accesssim.engine import Project
-    from accesssim.model.schema import SystemModel
+    pass
 
 _FILE = PathArg(path_type=Path, dir_okay=False)
 
@@ -64,7 +63,7 @@ def report_cmd(model: Path, output: Path, lang: str | None, mode: str, at: dt.da
     from accesssim.reports.diagram import finding_svg
     from accesssim.reports.html import report_to_html
     from accesssim.reports.html_fix import proposal_view, variant_view
-    from accesssim.summary.variant import remediated_variant
+    from accesssim.summary.variant import remediated_variant, variant_problem
 
     def say(line: str) -> None:
         if not quiet:
@@ -74,20 +73,15 @@ def report_cmd(model: Path, output: Path, lang: str | None, mode: str, at: dt.da
     project = load_project(model, root)
     variant_path = remediated or remediated_variant(model)
     variant = load_project(variant_path, root) if variant_path is not None else None
-    if variant is not None:
-        _same_systems(project.loaded.model, variant)
     inputs = [*project.inputs, *(variant.inputs if variant else ()),
               *((keep_path,) if keep_path else ())]
     refuse_inputs(output, inputs)
     keep = load_keep(keep_path, str(keep_path), project.loaded.model) if keep_path else ()
     modes = checked_modes(project, mode)
-    missing = [m for m in modes if variant is not None and m not in variant.loaded.model.modes]
-    if variant is not None and missing:
-        raise InputError.single(
-            variant.loaded.display_path, 0,
-            f"the remediated variant does not declare mode {', '.join(missing)}, which this "
-            f"report analyses: a finding of that mode would be called closed there; declare "
-            f"the mode in the variant or choose the modes with --mode")
+    if variant is not None:
+        why = variant_problem(project.loaded.model, variant.loaded.model, modes)
+        if why is not None:
+            raise InputError.single(variant.loaded.display_path, 0, why)
     day = as_date(at)
     say(f"analysing {project.loaded.display_path}")
     report = analyze(project, modes=modes, at=day)
@@ -106,19 +100,6 @@ def report_cmd(model: Path, output: Path, lang: str | None, mode: str, at: dt.da
     say(f"wrote {output}: {len(report.findings)} finding(s), "
         f"{report.exposed_headcount:,} people exposed")
     sys.exit(Exit.FINDINGS if report.findings else Exit.CLEAN)
-
-
-def _same_systems(model: SystemModel, variant: Project) -> None:
-    """A remediated variant describes the same systems (same ids, same owners): in another
-    model's variant every finding is "gone", and the page would call each one closed."""
-    ours = {(s.id, s.owner) for s in model.systems}
-    theirs = {(s.id, s.owner) for s in variant.loaded.model.systems}
-    if ours and not ours & theirs:
-        named = ", ".join(f"{s} owned by {o}" for s, o in sorted(ours))
-        raise InputError.single(
-            variant.loaded.display_path, 0,
-            f"is not a remediated variant of this model: it describes none of its systems "
-            f"({named}); give --remediated the variant of the same model")
 
 
 report_cmd.name = "report"

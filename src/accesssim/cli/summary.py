@@ -89,7 +89,7 @@ def summary_cmd(models: tuple[Path, ...], mode: str, at: dt.datetime | None, fmt
                                       count=len(planned)))) as phases:
         projects: list[tuple[Project, Project | None]] = []
         for p in planned:  # every file loads before any analysis: bad input stops at once
-            projects.append(_loaded(p.model, p.variant, root))
+            projects.append(_loaded(p.model, p.variant, root, mode))
             phases.update(len(projects), len(planned))
         if output is not None:
             refuse_inputs(output, [f for pair in projects for p in pair if p
@@ -106,16 +106,17 @@ def summary_cmd(models: tuple[Path, ...], mode: str, at: dt.datetime | None, fmt
     sys.exit(Exit.FINDINGS if any(r.status.gap_open for r in rows) else Exit.CLEAN)
 
 
-def _loaded(model: Path, variant: Path | None, root: Path | None
+def _loaded(model: Path, variant: Path | None, root: Path | None, mode: str
             ) -> tuple[Project, Project | None]:
     from accesssim.errors import InputError
-    from accesssim.summary.rows import unrelated_variant
+    from accesssim.summary.variant import variant_problem
 
     project = load_project(model, root)
     if variant is None:
         return project, None
     judge = load_project(variant, root)
-    why = unrelated_variant(project.loaded.model, judge.loaded.model)
+    why = variant_problem(project.loaded.model, judge.loaded.model,
+                          checked_modes(project, mode))
     if why is not None:
         raise InputError.single(judge.loaded.display_path, 0, why)
     return project, judge

@@ -105,17 +105,6 @@ def status(report: Report, variant: Report | None) -> Status:
     return Status.OPEN if variant.findings else Status.CLOSED
 
 
-def unrelated_variant(model: SystemModel, variant: SystemModel) -> str | None:
-    """Why ``variant`` cannot judge ``model``'s gap (None: it can): a remediated variant is the
-    same companies' design, so another company's clean model must not mark a gap closed."""
-    ours = sorted(c.id for c in companies(model))
-    theirs = sorted(c.id for c in companies(variant))
-    if ours == theirs:
-        return None
-    return (f"not a remediated variant of {model.name!r}: its grid companies "
-            f"({', '.join(theirs) or 'none'}) are not the model's ({', '.join(ours) or 'none'})")
-
-
 def companies(model: SystemModel) -> tuple[Named, ...]:
     """The model's grid organisations; without any, the owners of its systems."""
     orgs = {o.id: o for o in model.organizations}
