@@ -275,6 +275,24 @@ def test_missing_dot_says_what_to_install(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120, env={**os.environ, "PATH": str(empty)},
         check=False)
     assert done.returncode == 1 and done.stdout.startswith("digraph")
+    # the HTML report draws every finding: refused the same way, nothing written ...
+    page = tmp_path / "r.html"
+    done = subprocess.run(
+        [str(command), "report", str(INCIDENTS[0]), "--root", str(REPO), "--quiet", "-o",
+         str(page)], capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PATH": str(empty)}, check=False)
+    assert done.returncode == 2, done.stderr
+    assert "apt-get install graphviz fonts-noto-cjk" in done.stderr
+    assert "--format" not in done.stderr  # report has no --format to suggest
+    assert "Traceback" not in done.stderr and not page.exists()
+    # ... but a model without findings has nothing to draw
+    clean = REPO / "scenarios" / "incidents" / "09-hokkaido.yaml"
+    done = subprocess.run(
+        [str(command), "report", str(clean), "--root", str(REPO), "--quiet", "-o", str(page)],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "PATH": str(empty)},
+        check=False)
+    assert done.returncode == 0, done.stderr
+    assert page.is_file()
 
 
 def test_defect_style_is_red() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import sys
 from pathlib import Path
 
@@ -52,12 +51,10 @@ def render_cmd(model: Path, finding_id: str | None, fmt: str, output: Path | Non
     """
     from accesssim.engine import analyzer
     from accesssim.reports.diagram import finding_dot, overview_dot, render_dot
-    from accesssim.reports.diagram_style import INSTALL
+    from accesssim.reports.diagram_style import dot_program
 
-    if fmt != "dot" and shutil.which("dot") is None:
-        raise AccessSimError(
-            f"Graphviz's `dot` program is not installed (it draws {fmt}); install it with "
-            f"`{INSTALL}` on Debian or Ubuntu, or use --format dot to write the source")
+    if fmt != "dot":  # refuse before analysing, not after
+        dot_program(", or use --format dot to write the source")
     if fmt == "png" and output is None and sys.stdout.isatty():
         raise AccessSimError("a PNG is binary and would garble the terminal: write it to a "
                              "file with -o FILE.png, or pipe the output")

@@ -134,13 +134,20 @@ def legend(graph: graphviz.Digraph, prefix: str, kinds: list[str], tr: Translato
             key.edge(a, b, style="invis", minlen="1")
 
 
-def render_dot(source: str, fmt: Literal["svg", "png"]) -> bytes:
-    """Lay out ``source`` with Graphviz's ``dot``; say exactly what to install when missing."""
+def dot_program(hint: str = "") -> str:
+    """Graphviz's ``dot``, or a refusal saying exactly what to install (``hint``: what else the
+    command could do without it)."""
     program = shutil.which("dot")
     if program is None:
         raise AccessSimError(
             "Graphviz's `dot` program is not installed (it draws svg and png); install it "
-            f"with `{INSTALL}` on Debian or Ubuntu, or use --format dot to write the source")
+            f"with `{INSTALL}` on Debian or Ubuntu{hint}")
+    return program
+
+
+def render_dot(source: str, fmt: Literal["svg", "png"]) -> bytes:
+    """Lay out ``source`` with Graphviz's ``dot``; say exactly what to install when missing."""
+    program = dot_program()
     try:
         done = subprocess.run([program, f"-T{fmt}"], input=source.encode("utf-8"),
                               capture_output=True, check=False, timeout=600)
