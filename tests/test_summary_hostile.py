@@ -122,3 +122,13 @@ def test_one_model_is_not_models() -> None:
     ja = run("summary", str(INCIDENTS / "04-shikoku.yaml"), "--root", str(REPO), "--quiet",
              "--lang", "ja")
     assert ja.stdout.splitlines()[-1] == "1モデル：解消 1、未解消 0、是正版なし 0、不備なし 0"
+
+
+def test_bom_without_csv_is_a_usage_error() -> None:
+    """--bom only means something for CSV: with another format it is refused, not ignored."""
+    result = run("summary", str(REPO / "scenarios" / "incidents" / "09-hokkaido.yaml"),
+                 "--root", str(REPO), "--quiet", "--bom")
+    assert result.exit_code == 2 and "--bom is for --format csv" in result.stderr
+    result = run("summary", str(REPO / "scenarios" / "incidents" / "09-hokkaido.yaml"),
+                 "--root", str(REPO), "--quiet", "--bom", "--format", "csv")
+    assert result.exit_code == 0 and result.stdout.startswith("\ufeff")

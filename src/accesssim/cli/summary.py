@@ -81,6 +81,8 @@ def summary_cmd(models: tuple[Path, ...], mode: str, at: dt.datetime | None, fmt
     """
     from accesssim.summary.plan import plan
 
+    if bom and fmt != "csv":
+        raise click.UsageError("--bom is for --format csv (a byte-order mark for Excel)")
     tr = lang_translator(lang)
     planned = plan(models, _pairs(remediated))
     from accesssim.i18n import msg
