@@ -73,7 +73,7 @@ def summary_cmd(models: tuple[Path, ...], mode: str, at: dt.datetime | None, fmt
     closed (no finding in the remediated variant). A folder stands for its *.yaml models.
 
     \b
-    Exit codes: 0 no open gap, 1 a model has findings and no variant without any, 2 bad input.
+    Exit codes: 0 no open gap, 1 a gap is open (findings no variant shows closed), 2 bad input.
     Examples:
       accesssim summary scenarios/incidents/
       accesssim summary scenarios/incidents/ --format markdown --lang ja
