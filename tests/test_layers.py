@@ -24,8 +24,8 @@ PACKAGE = REPO / "src" / "accesssim"
 #: words its defects; ``synth`` (synth/: synthetic models and starting projects) may
 #: import anything but the CLI.
 LAYERS = ("errors", "i18n", "model", "policy", "time", "graph", "search", "findings", "engine",
-          "suite", "gate", "mutate", "changes", "faults", "remediate", "summary", "reports",
-          "synth", "cli")
+          "inventory", "suite", "gate", "mutate", "changes", "faults", "remediate", "summary",
+          "drift", "reports", "synth", "cli")
 
 _ROOT_MODULES = {"accesssim": "errors", "accesssim.errors": "errors",
                  "accesssim.engine": "engine"}
