@@ -1,1 +1,2 @@
-"""Inventories in: a model built from tabular sources (CSV, XLSX, Parquet), every element citing its row."""
+"""Inventories in: a model built from tabular sources (CSV, XLSX, Parquet), each element
+citing its row."""
