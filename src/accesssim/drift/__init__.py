@@ -1,1 +1,2 @@
-"""Design versus deployed: what differs between two models, and the exposures only one of them has."""
+"""Design versus deployed: what differs between two models, and the exposures only one of
+them has."""
