@@ -20,6 +20,7 @@ from accesssim.cli.explain import explain
 from accesssim.cli.faults import faults_cmd
 from accesssim.cli.gate import check_cmd, diff_cmd
 from accesssim.cli.guard import Group
+from accesssim.cli.imports import import_cmd
 from accesssim.cli.mutate import mutate_cmd
 from accesssim.cli.remediate import remediate_cmd
 from accesssim.cli.render import render_cmd
@@ -55,6 +56,6 @@ def main() -> None:
 
 for command in (analyze_cmd, validate, explain, schema, generate, test_cmd, init, diff_cmd,
                 check_cmd, mutate_cmd, whatif_cmd, faults_cmd, remediate_cmd,
-                summary_cmd, report_cmd):
+                summary_cmd, report_cmd, import_cmd):
     main.add_command(command)
 main.add_command(render_cmd)

@@ -1,0 +1,210 @@
+"""Read one source table (CSV, XLSX sheets, Parquet) into rows that remember where they stand.
+
+A row is cited as users see it in their tool: CSV by the physical line where the record
+starts (the header is line 1), XLSX by the row number Excel shows, Parquet by the 1-based
+record index. A cell that cannot be read (a byte the named encoding does not have, an Excel
+error value, a control character) makes its row bad instead of stopping the whole import.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from accesssim.errors import AccessSimError
+from accesssim.model.files import CONTROL, _read_bytes
+
+Cell = str | int | float | bool | dt.date | dt.datetime | None
+
+
+class ReadError(AccessSimError):
+    """The table as a whole cannot be read (missing sheet, not a spreadsheet, no header)."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One record: its cells by column header, and where it stands."""
+
+    file: str  # display path of the source file
+    sheet: str | None
+    row: int
+    cells: dict[str, Cell]
+    problem: str | None = None  # why the row cannot be read, if it cannot
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.sheet}:{self.row}" if self.sheet else f"{self.file}:{self.row}"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """The rows of one table (one CSV file, one XLSX sheet, one Parquet file)."""
+
+    header: tuple[str, ...]
+    rows: tuple[Row, ...]
+
+
+def _control(cells: dict[str, Cell]) -> str | None:
+    for name, value in cells.items():
+        if isinstance(value, str) and (bad := CONTROL.search(value)) is not None:
+            return f"column {name}: control character U+{ord(bad.group()):04X}"
+    return None
+
+
+def _decode_lines(raw: bytes, encoding: str) -> tuple[str, set[int]]:
+    """The text, and the (1-based) lines holding bytes the encoding does not have.
+
+    Decoded line by line so a bad byte costs one row, not the file; the line break byte
+    never occurs inside a multibyte character of the ASCII-compatible encodings we accept
+    (UTF-8, CP932/Shift_JIS, EUC-JP, Latin-1, ...).
+    """
+    bad: set[int] = set()
+    parts = []
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        try:
+            parts.append(line.decode(encoding))
+        except UnicodeDecodeError:
+            bad.add(number)
+            parts.append(line.decode(encoding, errors="replace"))
+    text = "\n".join(parts)
+    return (text[1:] if text.startswith("\ufeff") else text), bad
+
+
+def read_csv(path: Path, shown: str, encoding: str, delimiter: str, header_row: int) -> Sheet:
+    """A CSV file in the named encoding; records start after ``header_row``."""
+    try:
+        codec = codecs.lookup(encoding)
+    except LookupError:
+        raise ReadError(f"unknown encoding {encoding!r}") from None
+    if codec.name.startswith("utf-16") or codec.name.startswith("utf-32"):
+        raise ReadError(f"encoding {encoding!r} is not supported: save the file as UTF-8")
+    raw = _read_bytes(path, shown)
+    text, bad_lines = _decode_lines(raw, codec.name)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    header: tuple[str, ...] | None = None
+    rows: list[Row] = []
+    last = 0
+    while True:
+        start = last + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            rows.append(Row(shown, None, start, {}, f"cannot read the record: {exc}"))
+            last = reader.line_num
+            continue
+        last = reader.line_num
+        if start < header_row:
+            continue
+        if header is None:
+            if start != header_row:
+                continue
+            if set(range(start, last + 1)) & bad_lines:
+                raise ReadError(f"line {start}: the header is not {encoding} text")
+            header = tuple(h.strip() for h in record)
+            continue
+        if not any(cell.strip() for cell in record):
+            continue  # a blank line
+        cells: dict[str, Cell] = {h: (record[i].strip() if i < len(record) else None)
+                                  for i, h in enumerate(header)}
+        problem = None
+        if set(range(start, last + 1)) & bad_lines:
+            problem = f"unreadable cell: bytes that are not {encoding} text"
+        elif len(record) > len(header):
+            problem = f"{len(record)} cells but the header has {len(header)} columns"
+        rows.append(Row(shown, None, start, cells, problem or _control(cells)))
+    if header is None:
+        raise ReadError(f"no header at line {header_row}")
+    return Sheet(header, tuple(rows))
+
+
+def _excel_value(value: object) -> tuple[Cell, str | None]:
+    from openpyxl.cell.cell import ERROR_CODES  # type: ignore[import-untyped]
+
+    if isinstance(value, str):
+        if value in ERROR_CODES:
+            return None, f"Excel error value {value}"
+        return value.strip(), None
+    if value is None or isinstance(value, (int, float, bool, dt.date)):
+        return value, None
+    return None, f"a {type(value).__name__} value"
+
+
+def read_xlsx(path: Path, shown: str, sheets: list[str | None], header_row: int) -> list[Sheet]:
+    """The named sheets (the first when None) of a workbook, read-only, values not formulas."""
+    import openpyxl  # type: ignore[import-untyped]
+
+    _read_bytes(path, shown)  # the same checks as every input file (regular, size)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        raise ReadError(f"not a readable XLSX workbook ({type(exc).__name__})") from None
+    try:
+        result = []
+        for name in sheets:
+            if name is not None and name not in book.sheetnames:
+                raise ReadError(f"no sheet {name!r} (sheets: {', '.join(book.sheetnames)})")
+            ws = book[name] if name is not None else book.worksheets[0]
+            result.append(_read_sheet(ws, shown, ws.title, header_row))
+        return result
+    finally:
+        book.close()
+
+
+def _read_sheet(ws: object, shown: str, title: str, header_row: int) -> Sheet:
+    header: tuple[str, ...] | None = None
+    rows: list[Row] = []
+    for number, values in enumerate(
+            ws.iter_rows(min_row=header_row, values_only=True),  # type: ignore[attr-defined]
+            start=header_row):
+        if header is None:
+            header = tuple("" if v is None else str(v).strip() for v in values)
+            continue
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        cells: dict[str, Cell] = {}
+        problem = None
+        for i, h in enumerate(header):
+            value, bad = _excel_value(values[i] if i < len(values) else None)
+            cells[h] = value
+            if bad is not None and problem is None:
+                problem = f"unreadable cell in column {h}: {bad}"
+        rows.append(Row(shown, title, number, cells, problem or _control(cells)))
+    if header is None:
+        raise ReadError(f"sheet {title!r}: no header at row {header_row}")
+    return Sheet(header, tuple(rows))
+
+
+def read_parquet(path: Path, shown: str) -> Sheet:
+    """A Parquet file; record N (1-based) is row N."""
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    _read_bytes(path, shown)
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
+        raise ReadError(f"not a readable Parquet file ({type(exc).__name__})") from None
+    header = tuple(table.column_names)
+    rows = []
+    for number, record in enumerate(_records(table), start=1):
+        cells: dict[str, Cell] = {}
+        problem = None
+        for name, value in record.items():
+            if isinstance(value, str):
+                value = value.strip()
+            if value is not None and not isinstance(value, (str, int, float, bool, dt.date)):
+                problem = problem or f"unreadable cell in column {name}: a {type(value).__name__}"
+                value = None
+            cells[name] = value
+        rows.append(Row(shown, None, number, cells, problem or _control(cells)))
+    return Sheet(header, tuple(rows))
+
+
+def _records(table: object) -> Iterator[dict[str, Cell]]:
+    yield from table.to_pylist()  # type: ignore[attr-defined]
