@@ -219,12 +219,15 @@ def convert(mapping: Mapping, tables: list[tuple[Table, list[Row]]],
     """Every row of every table checked at once; ``known``: ids of the hand-written parts."""
     bad: list[Problem] = []
     records: list[Record] = []
+    bad_ids: set[tuple[str, str]] = set()  # ids of rows that are bad: named, but left out
     for spec, rows in tables:
         for row in rows:
             record, reasons = convert_row(spec, row, mapping)
             bad.extend(problem(row, reason) for reason in reasons)
             if record is not None:
                 records.append(record)
+            elif spec.kind in ELEMENTS and (ident := _raw_id(spec, row, mapping)) is not None:
+                bad_ids.add((spec.kind, ident))
     defined: dict[tuple[str, str], Record] = {}
     kept: list[Record] = []
     for record in records:
@@ -244,7 +247,7 @@ def convert(mapping: Mapping, tables: list[tuple[Table, list[Row]]],
             kept.append(record)
     # Ids of rows that are bad for other reasons still count as known: the row is reported
     # once, as itself, not again as every reference to it.
-    named = {(s, i) for s, ids in known.items() for i in ids} | set(defined)
+    named = {(s, i) for s, ids in known.items() for i in ids} | set(defined) | bad_ids
     missing_refs: list[Record] = []
     for record in kept:
         unknown = [(s, i) for s, i in record.refs() if (s, i) not in named]
@@ -276,6 +279,18 @@ def convert(mapping: Mapping, tables: list[tuple[Table, list[Row]]],
                 alive.discard((record.kind, record.ident))
         kept = [r for r in kept if r not in gone]
     return Converted(_sections(kept), (), tuple(sorted(set(skipped))))
+
+
+def _raw_id(spec: Table, row: Row, mapping: Mapping) -> str | None:
+    """The id a bad row would have defined, when it can be read."""
+    col = spec.column("id")
+    if col is None or col.column is None:
+        return None
+    try:
+        ident = convert_cell("id", row.cells.get(col.column), col.values, mapping, ";")
+    except BadCell:
+        return None
+    return ident if isinstance(ident, str) else None
 
 
 def _link_target(record: Record) -> tuple[str, str] | None:

@@ -102,19 +102,18 @@ class Table(_Strict):
             return {**data, "columns": cols}
         return data
 
-    @model_validator(mode="after")
-    def _known_keys(self) -> Table:
+    def problems(self) -> list[tuple[list[str], str]]:
+        """(location in the table, what is wrong) for keys this kind of table does not have
+        or needs."""
         allowed = KEYS[self.kind]
-        unknown = sorted(set(self.columns) - set(allowed))
-        if unknown:
-            raise ValueError(f"{self.kind} has no key {', '.join(unknown)} "
-                             f"(known: {', '.join(allowed)})")
+        found = [(["columns", key], f"{self.kind} has no key {key} (known: {', '.join(allowed)})")
+                 for key in self.columns if key not in allowed]
         missing = [k for k in REQUIRED[self.kind] if k not in self.columns]
         if missing:
-            raise ValueError(f"{self.kind} needs a column for {', '.join(missing)}")
+            found.append((["columns"], f"{self.kind} needs a column for {', '.join(missing)}"))
         if self.kind == "door_access" and ("org" in self.columns) == ("person" in self.columns):
-            raise ValueError("door_access needs exactly one of org and person")
-        return self
+            found.append((["columns"], "door_access needs exactly one of org and person"))
+        return found
 
     def column(self, key: str) -> Column | None:
         spec = self.columns.get(key)
@@ -168,7 +167,7 @@ def load_mapping(path: Path, shown: str) -> tuple[Mapping, Any]:
     if not isinstance(data, dict):
         raise InputError.single(shown, 1, "the mapping must be a YAML mapping")
     try:
-        return Mapping.model_validate(data), data
+        mapping = Mapping.model_validate(data)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -176,8 +175,14 @@ def load_mapping(path: Path, shown: str) -> tuple[Mapping, Any]:
                 "str", "Column", "list", "int", "bool")))]
             where = ".".join(str(p) for p in loc) or "(top level)"
             message = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            message = message.removeprefix("Value error, ")
             problems.append(Problem(shown, line_at(data, loc), f"{where}: {message}"))
         raise InputError(problems) from None
+    problems = [Problem(shown, line_at(data, ["tables", n, *loc]), f"tables.{n}: {message}")
+                for n, table in enumerate(mapping.tables) for loc, message in table.problems()]
+    if problems:
+        raise InputError(problems)
+    return mapping, data
 
 
 def json_schema() -> dict[str, object]:

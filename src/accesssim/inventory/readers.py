@@ -23,7 +23,12 @@ Cell = str | int | float | bool | dt.date | dt.datetime | None
 
 
 class ReadError(AccessSimError):
-    """The table as a whole cannot be read (missing sheet, not a spreadsheet, no header)."""
+    """The table as a whole cannot be read (missing sheet, not a spreadsheet, no header);
+    ``key``: the mapping key the problem is cited at."""
+
+    def __init__(self, message: str, key: str = "file") -> None:
+        super().__init__(message)
+        self.key = key
 
 
 @dataclass(frozen=True)
@@ -80,9 +85,10 @@ def read_csv(path: Path, shown: str, encoding: str, delimiter: str, header_row: 
     try:
         codec = codecs.lookup(encoding)
     except LookupError:
-        raise ReadError(f"unknown encoding {encoding!r}") from None
+        raise ReadError(f"unknown encoding {encoding!r}", "encoding") from None
     if codec.name.startswith("utf-16") or codec.name.startswith("utf-32"):
-        raise ReadError(f"encoding {encoding!r} is not supported: save the file as UTF-8")
+        raise ReadError(f"encoding {encoding!r} is not supported: save the file as UTF-8",
+                        "encoding")
     raw = _read_bytes(path, shown)
     text, bad_lines = _decode_lines(raw, codec.name)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -106,7 +112,7 @@ def read_csv(path: Path, shown: str, encoding: str, delimiter: str, header_row: 
             if start != header_row:
                 continue
             if set(range(start, last + 1)) & bad_lines:
-                raise ReadError(f"line {start}: the header is not {encoding} text")
+                raise ReadError(f"line {start}: the header is not {encoding} text", "encoding")
             header = tuple(h.strip() for h in record)
             continue
         if not any(cell.strip() for cell in record):
@@ -120,7 +126,7 @@ def read_csv(path: Path, shown: str, encoding: str, delimiter: str, header_row: 
             problem = f"{len(record)} cells but the header has {len(header)} columns"
         rows.append(Row(shown, None, start, cells, problem or _control(cells)))
     if header is None:
-        raise ReadError(f"no header at line {header_row}")
+        raise ReadError(f"no header at line {header_row}", "header_row")
     return Sheet(header, tuple(rows))
 
 
@@ -149,7 +155,8 @@ def read_xlsx(path: Path, shown: str, sheets: list[str | None], header_row: int)
         result = []
         for name in sheets:
             if name is not None and name not in book.sheetnames:
-                raise ReadError(f"no sheet {name!r} (sheets: {', '.join(book.sheetnames)})")
+                raise ReadError(f"no sheet {name!r} (sheets: {', '.join(book.sheetnames)})",
+                                "sheet")
             ws = book[name] if name is not None else book.worksheets[0]
             result.append(_read_sheet(ws, shown, ws.title, header_row))
         return result
@@ -177,7 +184,7 @@ def _read_sheet(ws: object, shown: str, title: str, header_row: int) -> Sheet:
                 problem = f"unreadable cell in column {h}: {bad}"
         rows.append(Row(shown, title, number, cells, problem or _control(cells)))
     if header is None:
-        raise ReadError(f"sheet {title!r}: no header at row {header_row}")
+        raise ReadError(f"sheet {title!r}: no header at row {header_row}", "header_row")
     return Sheet(header, tuple(rows))
 
 

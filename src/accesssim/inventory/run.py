@@ -84,7 +84,8 @@ def _read_table(spec: Table, n: int, data: Any, base: Path, root: Path, shown: s
             raise ReadError(f"unknown table type {suffix or '(none)'}: use .csv, .xlsx or "
                             ".parquet")
     except ReadError as exc:
-        raise InputError.single(shown, line, f"{spec.file}: {exc}") from None
+        at = line_at(data, ["tables", n, exc.key]) if exc.key in spec.model_fields_set else line
+        raise InputError.single(shown, at, f"{spec.file}: {exc}") from None
     except InputError as exc:  # the file itself (missing, a directory, too large)
         raise InputError([Problem(shown, line, f"{spec.file}: {p.message}")
                           for p in exc.problems]) from None
