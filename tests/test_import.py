@@ -191,7 +191,7 @@ def test_credentials_and_door_access_lists(tmp_path: Path) -> None:
               "columns": {"account": "account", "person": "person"}},
              {"kind": "door_access", "file": "doors.csv",
               "columns": {"location": "place", "person": "person"}}]
-    rows = [r[:4] + [None] + r[5:] for r in GOOD]
+    rows = [[*r[:4], None, *r[5:]] for r in GOOD]
     result = _run(str(_project(tmp_path, "csv", rows, extra=extra)), "-o", str(tmp_path / "o"))
     assert result.exit_code == 0, result.output
     data = _written(tmp_path / "o")
