@@ -18,7 +18,7 @@ from doc_commands import make_copy
 from helpers import REPO
 
 ACCESSSIM = Path(sys.executable).parent / "accesssim"
-COMMANDS = ("render", "report", "summary")
+COMMANDS = ("render", "report", "summary", "import")
 
 
 def _examples(command: str) -> list[str]:
@@ -37,6 +37,11 @@ def test_every_report_command_shows_examples() -> None:
         assert all(e.startswith(f"accesssim {command} ") for e in examples), examples
 
 
+def command_writes_folder(words: list[str]) -> bool:
+    """``import -o MODEL_DIR`` writes MODEL_DIR/model.yaml."""
+    return words[1] == "import"
+
+
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One copy for every example: each writes its own output file."""
@@ -53,4 +58,6 @@ def test_help_example_runs(example: str, root: Path) -> None:
     assert b"Traceback" not in done.stderr
     if "-o" in words:
         written = root / words[words.index("-o") + 1]
+        if command_writes_folder(words):
+            written = written / "model.yaml"
         assert written.is_file() and written.stat().st_size > 0, example
