@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from accesssim.cli.guard import Exit, PathArg, analysis_done, handles_errors
-from accesssim.cli.options import FORMAT_OPT
+from accesssim.cli.options import FORMAT_OPT, LANG_OPT
 from accesssim.cli.progress import phases
 
 
@@ -26,9 +26,10 @@ from accesssim.cli.progress import phases
                                  "(default: the git work tree holding the mapping).")
 @FORMAT_OPT
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@LANG_OPT
 @handles_errors
 def import_cmd(mapping: Path, out_dir: Path, lenient: bool, root: Path | None, fmt: str,
-               quiet: bool) -> None:
+               quiet: bool, lang: str | None) -> None:
     """Build MODEL_DIR/model.yaml from inventory tables described by a MAPPING file.
 
     Every bad row (missing key, unknown organisation, duplicate id, bad date, unreadable
@@ -43,6 +44,7 @@ def import_cmd(mapping: Path, out_dir: Path, lenient: bool, root: Path | None, f
     """
     from accesssim.inventory.run import run_import
 
+    del lang  # the error lines' language (handles_errors); the rest is ids and file names
     with phases(not quiet, "reading the inventory tables") as bar:
         result = run_import(mapping, out_dir, lenient, bar.update, root)
     analysis_done()
