@@ -48,8 +48,9 @@ def _includes(mapping: Mapping, data: Any, base: Path, root: Path, shown: str
             continue
         try:
             part = read_yaml(path, display_path(path, root))
-        except InputError as exc:
-            problems.extend(exc.problems)
+        except InputError as exc:  # a file that cannot be opened is cited at the mapping line
+            problems.extend(Problem(shown, line, f"include {ref!r}: {p.message}")
+                            if p.line == 0 else p for p in exc.problems)
             continue
         if not isinstance(part, dict):
             problems.append(Problem(display_path(path, root), 1, "not a YAML mapping"))
