@@ -11,9 +11,13 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from accesssim.cli.main import main
 from accesssim.inventory.mapping import json_schema
+from accesssim.model.files import CONTROL
+from accesssim.model.loader import parse_yaml
 from inventory_files import write_csv, write_mapping, write_table, write_xlsx
 
 PARTS = """\
@@ -260,3 +264,15 @@ def test_shipped_example_mapping_matches_its_schema() -> None:
     from helpers import REPO
     data = yaml.safe_load((REPO / "docs/examples/import/mapping.yaml").read_text("utf-8"))
     jsonschema.Draft202012Validator(json_schema()).validate(data)
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=12))
+def test_written_words_read_back_as_the_same_string(text: str) -> None:
+    """Every string the writer emits, plain or quoted, reads back unchanged (no '1' for 1,
+    'yes' for true, '2020-01-01' for a date, ':' breaking a mapping)."""
+    from accesssim.inventory.write import _flow
+
+    assume(not CONTROL.search(text))
+    written = f"k: {_flow(text)}\nl: {_flow([text, 'x'])}\n"
+    assert yaml.safe_load(written) == {"k": text, "l": [text, "x"]}
+    assert parse_yaml(written, "t.yaml", fast=False)["k"] == text

@@ -7,7 +7,11 @@ documented order), so the same input gives the same bytes.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import functools
+import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -19,11 +23,54 @@ from accesssim.inventory.convert import ELEMENTS, Converted
 from accesssim.inventory.mapping import Mapping
 
 
-class _PlainDumper(yaml.SafeDumper):
-    """Writes every value out (the model loader refuses aliases) and keeps lists readable."""
+#: Words that may stand unquoted: no YAML indicator anywhere, nothing a reader could take
+#: for a number, boolean, date or null (checked by the resolver below as well).
+_PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:#,\[\]{}\n\r\t'\"]*(?<! )")
+_RESOLVER = yaml.resolver.Resolver()
 
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
+
+@functools.lru_cache(maxsize=65536)
+def _word(text: str) -> str:
+    """A string as a YAML scalar: plain when every reader reads it back as that string, else
+    double-quoted (a JSON string is a valid YAML double-quoted scalar)."""
+    if _PLAIN.fullmatch(text) and _RESOLVER.resolve(
+            yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str":
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return _word(str(value))
+
+
+def _flow(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_scalar(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_word(k)}: {_scalar(v)}" for k, v in value.items()) + "}"
+    return _scalar(value)
+
+
+def _emit(data: dict[str, Any]) -> str:
+    """Top-level keys in block style; each element a block mapping of flow values."""
+    out = []
+    for key, value in data.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            out.append(f"{key}:")
+            for element in value:
+                lead = "- "
+                for k, v in element.items():
+                    out.append(f"{lead}{_word(k)}: {_flow(v)}")
+                    lead = "  "
+        else:
+            out.append(f"{key}: {_flow(value)}")
+    return "\n".join(out) + "\n"
 
 
 def _relative(path: str, out_dir: Path) -> str:
@@ -56,9 +103,8 @@ def model_data(mapping: Mapping, converted: Converted, includes: list[Path],
 
 
 def model_text(data: dict[str, Any]) -> str:
-    return "# Written by `accesssim import`: edit the mapping or the source tables, not this.\n" \
-        + yaml.dump(data, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100,
-                     default_flow_style=None)
+    return ("# Written by `accesssim import`: edit the mapping or the source tables, not this.\n"
+            + _emit(data))
 
 
 def write_atomically(out_dir: Path, text: str) -> Path:
