@@ -22,13 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
 from calibration import calibrate  # benchmarks/calibration.py, beside this script
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from inventory_files import write_csv, write_xlsx  # noqa: E402  (tests/, shared with tests)
-
-from accesssim.inventory.run import run_import  # noqa: E402
+from accesssim.inventory.run import run_import
+from inventory_files import write_csv, write_xlsx
 
 PARTS = """\
 organizations:
@@ -40,7 +38,10 @@ systems:
 OFFICES = 200
 
 
-def tables(people: int, accounts: int, terminals: int) -> dict[str, tuple[list[str], list[list[Any]]]]:
+Tables = dict[str, tuple[list[str], list[list[Any]]]]
+
+
+def tables(people: int, accounts: int, terminals: int) -> Tables:
     """The four tables as header and rows (deterministic)."""
     locs = [[f"loc{i:04d}", f"事業所 {i}", "grid" if i % 2 else "retail"] for i in range(OFFICES)]
     staff = [[f"p{i:06d}", f"社員 {i}", "託送部" if i % 3 else "営業部", 1 + i % 5,

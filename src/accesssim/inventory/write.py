@@ -22,7 +22,6 @@ import yaml
 from accesssim.inventory.convert import ELEMENTS, Converted
 from accesssim.inventory.mapping import Mapping
 
-
 #: Words that may stand unquoted: no YAML indicator anywhere, nothing a reader could take
 #: for a number, boolean, date or null (checked by the resolver below as well).
 _PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:#,\[\]{}\n\r\t'\"]*(?<! )")
