@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +26,14 @@ from accesssim.inventory.mapping import Mapping
 #: Words that may stand unquoted: no YAML indicator anywhere, nothing a reader could take
 #: for a number, boolean, date or null (checked by the resolver below as well).
 _PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:#,\[\]{}\n\r\t'\"]*(?<! )")
-_RESOLVER = yaml.resolver.Resolver()
+_RESOLVE: Callable[..., str] = yaml.resolver.Resolver().resolve
 
 
 @functools.lru_cache(maxsize=65536)
 def _word(text: str) -> str:
     """A string as a YAML scalar: plain when every reader reads it back as that string, else
     double-quoted (a JSON string is a valid YAML double-quoted scalar)."""
-    if _PLAIN.fullmatch(text) and _RESOLVER.resolve(
+    if _PLAIN.fullmatch(text) and _RESOLVE(
             yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str":
         return text
     return json.dumps(text, ensure_ascii=False)
