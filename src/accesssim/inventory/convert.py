@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from accesssim.errors import Problem
-from accesssim.inventory.mapping import KEYS, LIST_KEYS, REQUIRED, Mapping, Table
+from accesssim.inventory.mapping import KEYS, LIST_KEYS, REQUIRED, Column, Mapping, Table
 from accesssim.inventory.readers import Cell, Row
 from accesssim.model.schema import Account, Location, Organization, Person, Terminal
 
@@ -159,17 +159,20 @@ def convert_cell(key: str, value: Cell, table: str | None, mapping: Mapping, sep
     return None if word is None else _through(word, key, table, mapping.values)
 
 
-def convert_row(spec: Table, row: Row, mapping: Mapping) -> tuple[Record | None, list[str]]:
+def columns(spec: Table) -> list[tuple[str, Column]]:
+    """The table's columns by model key, in the model's key order (computed once a table)."""
+    return [(key, col) for key in KEYS[spec.kind] if (col := spec.column(key)) is not None]
+
+
+def convert_row(spec: Table, row: Row, mapping: Mapping,
+                cols: list[tuple[str, Column]] | None = None) -> tuple[Record | None, list[str]]:
     """A record, or the reasons the row is bad (all of them)."""
     if row.problem is not None:
         return None, [row.problem]
     sep = spec.separator or mapping.separator
     values: dict[str, Any] = {}
     reasons: list[str] = []
-    for key in KEYS[spec.kind]:
-        col = spec.column(key)
-        if col is None:
-            continue
+    for key, col in cols if cols is not None else columns(spec):
         raw: Cell | list[str] = col.value if col.column is None else row.cells.get(col.column)
         try:
             value = convert_cell(key, raw, col.values, mapping, sep)  # type: ignore[arg-type]
@@ -221,8 +224,9 @@ def convert(mapping: Mapping, tables: list[tuple[Table, list[Row]]],
     records: list[Record] = []
     bad_ids: set[tuple[str, str]] = set()  # ids of rows that are bad: named, but left out
     for spec, rows in tables:
+        cols = columns(spec)
         for row in rows:
-            record, reasons = convert_row(spec, row, mapping)
+            record, reasons = convert_row(spec, row, mapping, cols)
             bad.extend(problem(row, reason) for reason in reasons)
             if record is not None:
                 records.append(record)

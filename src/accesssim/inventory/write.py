@@ -89,10 +89,11 @@ def model_data(mapping: Mapping, converted: Converted, includes: list[Path],
     data["modes"] = list(mapping.modes)
     if includes:
         data["include"] = [_relative(str(p), out_dir) for p in includes]
+    files = {shown: _relative(str(path), out_dir) for shown, path in sources.items()}
     for section in ELEMENTS:
         items = []
         for record, element in converted.sections.get(section, []):
-            source: dict[str, Any] = {"file": _relative(str(sources[record.row.file]), out_dir)}
+            source: dict[str, Any] = {"file": files[record.row.file]}
             if record.row.sheet is not None:
                 source["sheet"] = record.row.sheet
             source["row"] = record.row.row
