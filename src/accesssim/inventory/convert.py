@@ -152,8 +152,8 @@ def convert_cell(key: str, value: Cell, table: str | None, mapping: Mapping, sep
             joined = _text(value, key)
             items = [] if joined is None else [p.strip() for p in joined.split(sep)]
         items = [_through(v, key, table, mapping.values) for v in items if v]
-        if key == "accounts" and items == ["any"]:
-            return "any"
+        if key == "accounts" and items in (["any"], ["none"], []):
+            return {"any": "any", "none": []}.get(items[0]) if items else None
         return list(dict.fromkeys(items))
     word = _text(value, key)
     return None if word is None else _through(word, key, table, mapping.values)
@@ -179,7 +179,7 @@ def convert_row(spec: Table, row: Row, mapping: Mapping,
         except BadCell as exc:
             reasons.append(str(exc))
             continue
-        if value is None or value == []:
+        if value is None or (value == [] and key != "accounts"):
             if key in REQUIRED[spec.kind] or (spec.kind == "door_access" and key != "location"):
                 reasons.append(f"missing {key} (column {col.column})" if col.column
                                else f"missing {key}")
