@@ -264,7 +264,7 @@ class CasbinFiles(_Element):
     def _drop_line_key(cls, value: object) -> object:
         """A free-form mapping: the loader's line marker is not a role."""
         if isinstance(value, dict):
-            return {k: v for k, v in value.items() if k not in ("__line__", "__keys__")}
+            return {k: v for k, v in value.items() if k not in ("__line__", "__keys__", "__file__")}
         return value
 
     def role_line(self, role: str) -> int:
