@@ -4,6 +4,7 @@ written (docs/import.md)."""
 from __future__ import annotations
 
 import json
+import shutil
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from accesssim.cli.main import main
 from accesssim.inventory.mapping import json_schema
 from accesssim.model.files import CONTROL
 from accesssim.model.loader import parse_yaml
+from helpers import REPO
 from inventory_files import write_csv, write_mapping, write_table, write_xlsx
 
 PARTS = """\
@@ -28,6 +30,7 @@ locations:
   - {id: office, owner: a_nw, open_to: [a_nw]}
 systems:
   - {id: sys, owner: a_nw}
+casbin: {model: accesssim.conf, policy: policy.csv}
 """
 HEADER = ["社員番号", "氏名", "部署", "人数", "勤務地", "開始日"]
 GOOD = [["p1", "山田", "託送部", 3, "office", "2020-01-01"],
@@ -52,6 +55,8 @@ def _run(*args: str) -> Any:
 def _project(tmp: Path, fmt: str, rows: list[list[Any]], encoding: str = "utf-8",
              extra: list[dict[str, Any]] | None = None) -> Path:
     (tmp / "parts.yaml").write_text(PARTS, encoding="utf-8")
+    (tmp / "policy.csv").write_text("", encoding="utf-8")
+    shutil.copyfile(REPO / "policies" / "accesssim.conf", tmp / "accesssim.conf")
     people = write_table(tmp, "staff", fmt, HEADER, rows, sheet="名簿", encoding=encoding)
     write_csv(tmp / "accounts.csv", ["id", "holder"], [["acc1", "p1"], ["acc2", "p2"]])
     mapping = {
@@ -261,7 +266,6 @@ def test_committed_mapping_schema_equals_the_code() -> None:
 def test_shipped_example_mapping_matches_its_schema() -> None:
     import jsonschema
 
-    from helpers import REPO
     data = yaml.safe_load((REPO / "docs/examples/import/mapping.yaml").read_text("utf-8"))
     jsonschema.Draft202012Validator(json_schema()).validate(data)
 
@@ -281,9 +285,6 @@ def test_written_words_read_back_as_the_same_string(text: str) -> None:
 def test_finding_hops_cite_the_imported_rows(tmp_path: Path) -> None:
     """The shipped example imported and analysed: the Tohoku findings, their hops citing
     file:sheet:row of the rows they rest on."""
-    import shutil
-
-    from helpers import REPO
     shutil.copytree(REPO / "docs/examples/import", tmp_path / "docs/examples/import")
     shutil.copytree(REPO / "policies", tmp_path / "policies")
     mapping = tmp_path / "docs/examples/import/mapping.yaml"
@@ -305,3 +306,17 @@ def test_finding_hops_cite_the_imported_rows(tmp_path: Path) -> None:
     assert "[docs/examples/import/assets.xlsx:端末_貸与:2]" in plain.stdout
     assert "[docs/examples/import/assets.xlsx:端末_NW:3]" in plain.stdout
     assert "[docs/examples/import/staff.csv:5]" in plain.stdout
+
+
+def test_the_written_model_must_load_or_nothing_is_written(tmp_path: Path) -> None:
+    """A mode the model does not have stops the import before anything is written, with the
+    element's row cited (the written model is also loaded before it takes its place)."""
+    mapping = _project(tmp_path, "csv", GOOD)
+    data = yaml.safe_load(mapping.read_text(encoding="utf-8"))
+    data["tables"][0]["columns"]["modes"] = {"value": ["weekend"]}
+    write_mapping(mapping, data)
+    result = _run(str(mapping), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert "error: staff.csv:2: unknown mode 'weekend'" in result.output, result.output
+    assert not (tmp_path / "out").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

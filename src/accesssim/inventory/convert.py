@@ -184,6 +184,9 @@ def convert_row(spec: Table, row: Row, mapping: Mapping,
                 reasons.append(f"missing {key} (column {col.column})" if col.column
                                else f"missing {key}")
             continue
+        if key == "modes":
+            reasons += [f"unknown mode {m!r} (the mapping's modes: {', '.join(mapping.modes)})"
+                        for m in value if m not in mapping.modes]
         values[key] = value
     if reasons:
         return None, reasons

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ from accesssim.inventory.convert import ELEMENTS, convert
 from accesssim.inventory.mapping import Mapping, Table, load_mapping
 from accesssim.inventory.readers import ReadError, Row, read_csv, read_parquet, read_xlsx
 from accesssim.inventory.write import model_data, model_text, write_atomically
-from accesssim.model.loader import default_root, display_path, line_at, read_yaml
+from accesssim.model.loader import default_root, display_path, line_at, load_model, read_yaml
 
 Progress = Callable[[int, int], None]
 SECTIONS = (*ELEMENTS, "systems")
@@ -101,6 +102,19 @@ def _read_table(spec: Table, n: int, data: Any, base: Path, root: Path, shown: s
     return path.resolve(), file_shown, [row for sheet in sheets for row in sheet.rows]
 
 
+def _loads(temp: Path, final: Path, root: Path) -> None:
+    """The written model must load as the final file would (every reference the row checks
+    do not cover: modes, terminal sessions, ...); its problems name the final file."""
+    check_root = Path(os.path.commonpath([root, final.parent.parent]))
+    try:
+        load_model(temp, check_root)
+    except InputError as exc:
+        temp_shown, final_shown = display_path(temp, check_root), display_path(final, check_root)
+        raise InputError([Problem(final_shown if p.file == temp_shown else p.file, p.line,
+                                  f"{p.message} (a line of the model that would have been written)")
+                          for p in exc.problems]) from None
+
+
 def run_import(mapping_path: Path, out_dir: Path, lenient: bool = False,
                progress: Progress | None = None, root: Path | None = None) -> ImportResult:
     """Import; raise InputError with every problem (mapping lines or bad rows) and write
@@ -122,7 +136,7 @@ def run_import(mapping_path: Path, out_dir: Path, lenient: bool = False,
         raise InputError(list(converted.problems))
     out = out_dir.resolve()
     text = model_text(model_data(mapping, converted, includes, sources, out))
-    write_atomically(out, text)
+    write_atomically(out, text, lambda temp: _loads(temp, out / "model.yaml", root))
     written = out_dir / "model.yaml"
     if progress is not None:
         progress(len(mapping.tables) + 1, len(mapping.tables) + 1)

@@ -108,15 +108,22 @@ def model_text(data: dict[str, Any]) -> str:
             + _emit(data))
 
 
-def write_atomically(out_dir: Path, text: str) -> Path:
+def write_atomically(out_dir: Path, text: str,
+                     check: Callable[[Path], None] | None = None) -> Path:
     """Write ``out_dir/model.yaml``: a new folder appears whole (a temporary folder renamed
-    into place); in an existing folder a temporary file replaces model.yaml."""
+    into place); in an existing folder a temporary file replaces model.yaml.
+
+    ``check(path)`` is given the temporary file before it takes its place (it raises to
+    stop): its relative paths are the final file's, as it lies in the same folder or in a
+    sibling folder."""
     target = out_dir / "model.yaml"
     if out_dir.is_dir():
-        fd, temp = tempfile.mkstemp(prefix=".model.", suffix=".tmp", dir=out_dir)
+        fd, temp = tempfile.mkstemp(prefix=".model.", suffix=".tmp.yaml", dir=out_dir)
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
+            if check is not None:
+                check(Path(temp))
             os.chmod(temp, 0o644)
             os.replace(temp, target)
         except BaseException:
@@ -129,6 +136,8 @@ def write_atomically(out_dir: Path, text: str) -> Path:
     temp_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
     try:
         (temp_dir / "model.yaml").write_text(text, encoding="utf-8", newline="\n")
+        if check is not None:
+            check(temp_dir / "model.yaml")
         os.chmod(temp_dir, 0o755)
         os.rename(temp_dir, out_dir)
     except BaseException:
