@@ -320,3 +320,14 @@ def test_the_written_model_must_load_or_nothing_is_written(tmp_path: Path) -> No
     assert "error: staff.csv:2: unknown mode 'weekend'" in result.output, result.output
     assert not (tmp_path / "out").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_ids_are_one_namespace_across_tables_and_parts(tmp_path: Path) -> None:
+    mapping = _project(tmp_path, "csv", GOOD)
+    write_csv(tmp_path / "accounts.csv", ["id", "holder"],
+              [["acc1", "p1"], ["p2", "p2"], ["office", "p1"]])
+    result = _run(str(mapping), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert "error: accounts.csv:3: duplicate id 'p2' (first at staff.csv:3)" in result.output
+    assert ("error: accounts.csv:4: duplicate id 'office': already in the hand-written model "
+            "parts") in result.output

@@ -236,6 +236,7 @@ def convert(mapping: Mapping, tables: list[tuple[Table, list[Row]]],
             elif spec.kind in ELEMENTS and (ident := _raw_id(spec, row, mapping)) is not None:
                 bad_ids.add((spec.kind, ident))
     defined: dict[tuple[str, str], Record] = {}
+    seen: dict[str, Record] = {}
     kept: list[Record] = []
     for record in records:
         ident = record.ident
@@ -243,14 +244,15 @@ def convert(mapping: Mapping, tables: list[tuple[Table, list[Row]]],
             kept.append(record)
             continue
         key = (record.kind, ident)
-        if ident in known.get(record.kind, set()):
+        first = seen.get(ident)
+        if any(ident in ids for ids in known.values()):
             bad.append(problem(record.row, f"duplicate id {ident!r}: already in the "
                                            "hand-written model parts"))
-        elif key in defined:
+        elif first is not None:  # ids are one namespace across the model (model-format.md)
             bad.append(problem(record.row, f"duplicate id {ident!r} (first at "
-                                           f"{defined[key].row.where})"))
+                                           f"{first.row.where})"))
         else:
-            defined[key] = record
+            defined[key] = seen[ident] = record
             kept.append(record)
     # Ids of rows that are bad for other reasons still count as known: the row is reported
     # once, as itself, not again as every reference to it.

@@ -35,10 +35,14 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
+def _items(value: Any) -> list[dict[str, Any]]:
+    return [i for i in value if isinstance(i, dict)] if isinstance(value, list) else []
+
+
 def _includes(mapping: Mapping, data: Any, base: Path, root: Path, shown: str
               ) -> tuple[list[Path], dict[str, set[str]]]:
     """The hand-written parts and the ids they define (what imported rows may name)."""
-    known: dict[str, set[str]] = {s: set() for s in SECTIONS}
+    known: dict[str, set[str]] = {s: set() for s in (*SECTIONS, "other")}
     paths, problems = [], []
     for n, ref in enumerate(mapping.include):
         line = line_at(data, ["include", n])
@@ -57,9 +61,13 @@ def _includes(mapping: Mapping, data: Any, base: Path, root: Path, shown: str
             problems.append(Problem(display_path(path, root), 1, "not a YAML mapping"))
             continue
         for section in SECTIONS:
-            for item in part.get(section) or []:
-                if isinstance(item, dict) and isinstance(item.get("id"), str):
+            for item in _items(part.get(section)):
+                if isinstance(item.get("id"), str):
                     known[section].add(item["id"])
+        for system in _items(part.get("systems")):  # field and screen ids: no element may
+            for key in ("fields", "screens"):      # take them either
+                known["other"].update(i["id"] for i in _items(system.get(key))
+                                      if isinstance(i.get("id"), str))
         paths.append(path.resolve())
     if problems:
         raise InputError(problems)
