@@ -239,6 +239,8 @@ def test_same_input_same_bytes_and_failed_run_keeps_old_model(tmp_path: Path) ->
     (lambda m: m["tables"][0].__setitem__("file", "nowhere.csv"), "nowhere.csv",
      "file not found"),
     (lambda m: m["tables"][0].__setitem__("sheet", "無い"), "無い", "no sheet '無い'"),
+    (lambda m: m["tables"][1].__setitem__("sheet", "x"), "sheet: x",
+     "sheet does not apply to a .csv file"),
 ])
 def test_mapping_problems_cite_the_mapping_line(tmp_path: Path, edit: Any, line: str,
                                                 message: str) -> None:

@@ -83,6 +83,11 @@ def _read_table(spec: Table, n: int, data: Any, base: Path, root: Path, shown: s
                                              f"root {root}")
     file_shown = display_path(path, root)
     suffix = path.suffix.lower()
+    only = {"sheet": ".xlsx", "encoding": ".csv", "delimiter": ".csv", "header_row": ".csv.xlsx"}
+    for key, kinds in only.items():
+        if key in spec.model_fields_set and suffix not in kinds.replace(".", " .").split():
+            raise InputError.single(shown, line_at(data, ["tables", n, key]),
+                                    f"{key} does not apply to a {suffix or 'suffix-less'} file")
     try:
         if suffix == ".csv":
             sheets = [read_csv(path, file_shown, spec.encoding, spec.delimiter, spec.header_row)]
