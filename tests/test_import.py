@@ -236,10 +236,10 @@ def test_same_input_same_bytes_and_failed_run_keeps_old_model(tmp_path: Path) ->
     (lambda m: m["tables"][0].__setitem__("encodng", "cp932"), "encodng", "unknown key"),
     (lambda m: m["tables"][0]["columns"].__setitem__("name", "名前"), "name: 名前",
      "column '名前' is not in the header"),
-    (lambda m: m["tables"][0].__setitem__("file", "nowhere.csv"), "nowhere.csv",
+    (lambda m: m["tables"][0].__setitem__("file", "nowhere.xlsx"), "nowhere.xlsx",
      "file not found"),
     (lambda m: m["tables"][0].__setitem__("sheet", "無い"), "無い", "no sheet '無い'"),
-    (lambda m: m["tables"][1].__setitem__("sheet", "x"), "sheet: x",
+    (lambda m: m["tables"][1].__setitem__("sheet", "帳票"), "sheet: 帳票",
      "sheet does not apply to a .csv file"),
 ])
 def test_mapping_problems_cite_the_mapping_line(tmp_path: Path, edit: Any, line: str,
