@@ -333,3 +333,11 @@ def test_ids_are_one_namespace_across_tables_and_parts(tmp_path: Path) -> None:
     assert "error: accounts.csv:3: duplicate id 'p2' (first at staff.csv:3)" in result.output
     assert ("error: accounts.csv:4: duplicate id 'office': already in the hand-written model "
             "parts") in result.output
+
+
+def test_a_mapped_column_twice_in_the_header_is_refused(tmp_path: Path) -> None:
+    mapping = _project(tmp_path, "csv", GOOD)
+    write_csv(tmp_path / "accounts.csv", ["id", "holder", "holder"], [["acc1", "p1", "p2"]])
+    result = _run(str(mapping), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert "column 'holder' is in the header of accounts.csv more than once" in result.output

@@ -107,6 +107,11 @@ def _read_table(spec: Table, n: int, data: Any, base: Path, root: Path, shown: s
     for sheet in sheets:
         for key in spec.columns:
             col = spec.column(key)
+            if col is not None and col.column is not None and sheet.header.count(col.column) > 1:
+                raise InputError.single(
+                    shown, line_at(data, ["tables", n, "columns", key]),
+                    f"column {col.column!r} is in the header of {spec.file} more than once: "
+                    "rename one of them")
             if col is not None and col.column is not None and col.column not in sheet.header:
                 raise InputError.single(
                     shown, line_at(data, ["tables", n, "columns", key]),
