@@ -147,9 +147,11 @@ def run_import(mapping_path: Path, out_dir: Path, lenient: bool = False,
         path, file_shown, rows = _read_table(spec, n, data, base, root, shown)
         sources[file_shown] = path
         tables.append((spec, rows))
-        if progress is not None:
-            progress(n + 1, len(mapping.tables) + 1)
+        if progress is not None:  # steps: each table read, the rows checked, the model written
+            progress(n + 1, len(mapping.tables) + 2)
     converted = convert(mapping, tables, known, lenient)
+    if progress is not None:
+        progress(len(mapping.tables) + 1, len(mapping.tables) + 2)
     if converted.problems:
         raise InputError(list(converted.problems))
     out = out_dir.resolve()
@@ -157,6 +159,6 @@ def run_import(mapping_path: Path, out_dir: Path, lenient: bool = False,
     write_atomically(out, text, lambda temp: _loads(temp, out / "model.yaml", root))
     written = out_dir / "model.yaml"
     if progress is not None:
-        progress(len(mapping.tables) + 1, len(mapping.tables) + 1)
+        progress(len(mapping.tables) + 2, len(mapping.tables) + 2)
     counts = {s: len(converted.sections.get(s, [])) for s in ELEMENTS}
     return ImportResult(written, counts, converted.skipped)
