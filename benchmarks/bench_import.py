@@ -34,7 +34,9 @@ organizations:
   - {id: retail, name: Retail, kind: retail, affiliated_with: grid}
 systems:
   - {id: takuso, owner: grid}
+casbin: {model: accesssim.conf, policy: policy.csv}
 """
+CONF = Path(__file__).resolve().parents[1] / "policies" / "accesssim.conf"
 OFFICES = 200
 
 
@@ -73,6 +75,8 @@ COLUMNS = {
 def write_inventory(folder: Path, data: dict[str, tuple[list[str], list[list[Any]]]],
                     fmt: str) -> Path:
     (folder / "parts.yaml").write_text(PARTS, encoding="utf-8")
+    (folder / "accesssim.conf").write_text(CONF.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "policy.csv").write_text("g, acc000000, nw_ops, takuso\n", encoding="utf-8")
     entries = []
     if fmt == "xlsx":
         write_xlsx(folder / "inventory.xlsx", data)
