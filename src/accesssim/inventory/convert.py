@@ -272,7 +272,8 @@ def convert(mapping: Mapping, tables: list[tuple[Table, list[Row]]],
     if bad and not lenient:
         return Converted({}, tuple(sorted(set(bad))), ())
     bad_rows = {(p.file, p.line) for p in bad}
-    kept = [r for r in kept if r not in missing_refs and _key(r.row) not in bad_rows]
+    dropped = {id(r) for r in missing_refs}  # records hold dicts: compared by identity
+    kept = [r for r in kept if id(r) not in dropped and _key(r.row) not in bad_rows]
     skipped = list(bad)
     alive = {(s, i) for s, ids in known.items() for i in ids}
     alive |= {(r.kind, r.ident) for r in kept if r.ident is not None}
@@ -286,7 +287,8 @@ def convert(mapping: Mapping, tables: list[tuple[Table, list[Row]]],
                                                f"{ident!r}, which was left out"))
             if record.ident is not None:
                 alive.discard((record.kind, record.ident))
-        kept = [r for r in kept if r not in gone]
+        gone_ids = {id(r) for r in gone}
+        kept = [r for r in kept if id(r) not in gone_ids]
     return Converted(_sections(kept), (), tuple(sorted(set(skipped))))
 
 
