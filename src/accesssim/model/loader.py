@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from accesssim.errors import InputError, Problem
 from accesssim.model import fastyaml
+from accesssim.model.database import PolicySource, policy_source
 from accesssim.model.files import CONTROL, describe_os_error, read_input_text
 from accesssim.model.references import check_references, model_warnings
 from accesssim.model.schema import SystemModel
@@ -141,6 +142,9 @@ class LoadedModel:
     casbin_policy_path: Path
     #: Input that is accepted but probably a mistake (``validate`` shows them), with lines.
     warnings: tuple[Problem, ...] = ()
+    #: The policy's table when it is held in a database (then ``casbin_policy_path`` is the
+    #: sqlite file, or the model file for a server).
+    policy_database: PolicySource | None = None
 
     def display(self, path: Path) -> str:
         """A path as users see it: relative to the project root."""
@@ -266,6 +270,19 @@ def _resolve_inside(base: Path, ref: str, root: Path, shown: str, line: int) -> 
     return target
 
 
+def _policy_place(model: SystemModel, base: Path, root: Path, shown: str, path: Path
+                  ) -> tuple[Path, PolicySource | None]:
+    """The policy CSV, or the database table holding the policy (model/database.py)."""
+    db = model.casbin.database
+    if db is None:
+        assert model.casbin.policy is not None  # the schema wants exactly one of the two
+        return _resolve_inside(base, model.casbin.policy, root, shown,
+                               model.casbin.line_of("policy")), None
+    source = policy_source(db.url, table=db.table, password_env=db.password_env, base=base,
+                           root=root, shown=shown, line=db.line_of("url"))
+    return source.sqlite_path or path.resolve(), source
+
+
 def load_model(path: Path, root: Path | None = None,
                progress: Progress | None = None) -> LoadedModel:
     """Load, validate and cross-check a model file; raise InputError listing every problem.
@@ -295,9 +312,9 @@ def load_model(path: Path, root: Path | None = None,
         raise InputError(problems)
     base = path.resolve().parent
     conf = _resolve_inside(base, model.casbin.model, root, shown, model.casbin.line_of("model"))
-    csv = _resolve_inside(base, model.casbin.policy, root, shown, model.casbin.line_of("policy"))
+    csv, database = _policy_place(model, base, root, shown, path)
     return LoadedModel(model, path.resolve(), root, shown, conf, csv,
-                       tuple(sorted(model_warnings(model, shown))))
+                       tuple(sorted(model_warnings(model, shown))), database)
 
 
 def load_model_as(known: LoadedModel, path: Path, root: Path | None = None
@@ -313,5 +330,5 @@ def load_model_as(known: LoadedModel, path: Path, root: Path | None = None
     model = known.model
     base = path.resolve().parent
     conf = _resolve_inside(base, model.casbin.model, root, shown, model.casbin.line_of("model"))
-    csv = _resolve_inside(base, model.casbin.policy, root, shown, model.casbin.line_of("policy"))
-    return LoadedModel(model, path.resolve(), root, shown, conf, csv, known.warnings)
+    csv, database = _policy_place(model, base, root, shown, path)
+    return LoadedModel(model, path.resolve(), root, shown, conf, csv, known.warnings, database)
