@@ -71,10 +71,10 @@ def policy_source(text: str, *, table: str = DEFAULT_TABLE, password_env: str | 
     inside ``root`` (when given) and, when ``must_exist``, exist: sqlite would otherwise create
     an empty database and the policy would read as empty.
     """
-    where = shown or hide_password(text)
-
     def refuse(message: str) -> InputError:
-        return InputError.single(where, line, f"database URL {hide_password(text)}: {message}")
+        if not shown:  # a command-line URL: the citation already names it
+            return InputError.single(hide_password(text), 0, message)
+        return InputError.single(shown, line, f"database URL {hide_password(text)}: {message}")
 
     try:
         url = make_url(text)
@@ -99,6 +99,8 @@ def policy_source(text: str, *, table: str = DEFAULT_TABLE, password_env: str | 
     url = url.set(drivername=f"{backend}+{driver}")
     path = None
     if backend == "sqlite":
+        if password_env is not None:
+            raise refuse("a sqlite file has no password: leave password_env out")
         if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
             raise refuse("name a sqlite file (sqlite:///policy.db)")
         path = _sqlite_file(base, url.database, root, must_exist, refuse)
