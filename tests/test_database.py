@@ -255,14 +255,15 @@ def test_import_refuses_a_bad_csv_at_its_line_and_leaves_the_table(tmp_path: Pat
     assert (tmp_path / "after.csv").read_bytes() == (tmp_path / "before.csv").read_bytes()
 
 
-@pytest.mark.parametrize("command", ["whatif", "mutate"])
+@pytest.mark.parametrize("command", ["whatif", "mutate", "faults", "remediate", "diff"])
 def test_text_editing_tools_refuse_a_database_policy(tmp_path: Path, command: str) -> None:
-    _, _, db = _sqlite_project(tmp_path, "tohoku")
+    model, _, db = _sqlite_project(tmp_path, "tohoku")
     change = tmp_path / "c.yaml"
     change.write_text("changes:\n  - {kind: revoke-role, account: acc_nw_desk, role: nw_counter,"
                       " system: takuso}\n", "utf-8")
-    args = ["--change", str(change)] if command == "whatif" else []
-    result = run(command, str(db), "--root", str(tmp_path), *args)
+    args = {"whatif": ["--change", str(change)], "diff": [str(db)]}.get(command, [])
+    first = model if command == "diff" else db
+    result = run(command, str(first), "--root", str(tmp_path), *args)
     assert result.exit_code == 2, result.output
     assert "accesssim policy export" in result.stderr
     assert "Traceback" not in result.output
@@ -356,3 +357,12 @@ def test_postgres_end_to_end(tmp_path: Path, pg_url: str,
     assert "already holds 14 rows" in refused.stderr
     for shown in (result, plain, held, why, again, refused):
         assert SECRET not in shown.output
+
+
+def test_ci_run_starts_postgres_before_the_readme_command() -> None:
+    """.ci/run fails when PostgreSQL does not start, and marks the run as CI for the tests."""
+    lines = (REPO / ".ci" / "run").read_text("utf-8").splitlines()
+    readme = next(i for i, line in enumerate(lines) if line.startswith("sh scripts/system-"))
+    start = next(i for i, line in enumerate(lines) if "$(sh scripts/postgres-start)" in line)
+    assert start < lines.index("export ACCESSSIM_CI=1") < readme
+    assert "exit 1" in lines[start]

@@ -58,8 +58,8 @@ class Base:
 
 def project_texts(project: Project) -> Texts:
     """The lines of a loaded project's three files (as read now: the loader read them too)."""
-    refuse_database(project.loaded.policy_database, "comparing policy lines (check, diff, "
-                    "whatif)", project.loaded.display_path,
+    refuse_database(project.loaded.policy_database, "comparing versions (check, diff)",
+                    project.loaded.display_path,
                     project.loaded.model.casbin.line_of("database"))
     shown = (project.loaded.display_path, project.policy.model_display,
              project.policy.policy_display)

@@ -126,7 +126,7 @@ def refuse_database(source: PolicySource | None, command: str, shown: str, line:
     """Tools that edit the policy CSV as text cannot edit a table: say how to get a CSV."""
     if source is not None:
         raise InputError.single(shown, line, (
-            f"{command} edits the Casbin policy CSV as text, but this model's policy is held in "
+            f"{command} works on the Casbin policy CSV as text, but this model's policy is held in "
             f"a database ({source.shown}, table {source.table}): write it to a CSV with "
             "`accesssim policy export --db URL -o policy.csv`, name that file as `policy:` in "
             "the model, and run this again"))
