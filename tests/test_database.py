@@ -157,7 +157,9 @@ def test_duplicate_role_link_rows_are_checked_like_csv_lines(tmp_path: Path) -> 
     ("    url: sqlite:///../../outside.db\n", "escapes the project root"),
     ("    url: sqlite:///../policies/none.db\n", "does not exist"),
     ("    url: sqlite:///../policies/p.db\n    table: missing_rules\n",
-     "cannot read table missing_rules: no such table: missing_rules"),
+     "table missing_rules does not exist"),
+    ("    url: sqlite:///../policies/p.db\n    table: six\n",
+     "table six lacks the columns v6, v7: accesssim reads id, ptype, v0..v7"),
     ("    url: mysql://u@h/db\n", "pip install aiomysql"),
     ("    url: postgresql://u@/db?host=/nonexistent-accesssim\n", "connection"),
     ("    url: postgresql://u@/db?host=/nonexistent\n    password_env: ACCESSSIM_NO_SUCH_VAR\n",
@@ -168,6 +170,9 @@ def test_duplicate_role_link_rows_are_checked_like_csv_lines(tmp_path: Path) -> 
 def test_database_problems_exit_2_naming_the_place(tmp_path: Path, database: str,
                                                    message: str) -> None:
     model, csv, _ = _sqlite_project(tmp_path, "tohoku")
+    with sqlite3.connect(tmp_path / "policies" / "p.db") as conn:  # the adapter's own table
+        conn.execute("CREATE TABLE six (id INTEGER PRIMARY KEY, ptype VARCHAR(255), "
+                     + ", ".join(f"v{i} VARCHAR(255)" for i in range(6)) + ")")
     db = _db_model(model, csv, database)
     result = run("analyze", str(db), "--root", str(tmp_path))
     assert result.exit_code == 2, result.output

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from casbin.model import Model
 from casbin.persist.adapter import _extract_tokens
 from casbin_async_sqlalchemy_adapter import Adapter
-from sqlalchemy import Integer, String, delete, func, insert, select
+from sqlalchemy import Integer, String, delete, func, insert, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -136,6 +136,7 @@ def _reason(exc: SQLAlchemyError, source: PolicySource) -> str:
 
 
 async def _read(conn: AsyncConnection, table: str) -> TableRows:
+    await _check_columns(conn, table)
     rule = rule_class(table)
     columns = [getattr(rule, name) for name in COLUMNS]
     result = await conn.execute(select(rule.id, rule.ptype, *columns).order_by(rule.id))
@@ -149,10 +150,32 @@ async def _read(conn: AsyncConnection, table: str) -> TableRows:
     return TableRows(rows, refused)
 
 
+async def _check_columns(conn: AsyncConnection, table: str) -> None:
+    """The table exists and has the columns the adapter reads (its own default has only
+    v0..v5): said plainly, instead of the driver's words about a failed SELECT."""
+
+    def columns(sync: Any) -> set[str] | None:
+        found = inspect(sync)
+        if not found.has_table(table):
+            return None
+        return {str(column["name"]).lower() for column in found.get_columns(table)}
+
+    held = await conn.run_sync(columns)
+    if held is None:
+        raise _Refused(f"table {table} does not exist")
+    missing = [name for name in ("id", "ptype", *COLUMNS) if name not in held]
+    if missing:
+        raise _Refused(f"table {table} lacks the columns {', '.join(missing)}: accesssim reads "
+                       "id, ptype, v0..v7")
+
+
 def read_table(source: PolicySource) -> TableRows:
     """Every row of the table, in id order."""
-    return run_async(source, lambda conn: _read(conn, source.table),
-                     f"cannot read table {source.table}")
+    try:
+        return run_async(source, lambda conn: _read(conn, source.table),
+                         f"cannot read table {source.table}")
+    except _Refused as exc:
+        raise InputError.single(source.shown, 0, str(exc)) from None
 
 
 def read_policy_table(source: PolicySource, conf_text: str, definitions: dict[str, int],
