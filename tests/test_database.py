@@ -371,3 +371,25 @@ def test_ci_run_starts_postgres_before_the_readme_command() -> None:
     start = next(i for i, line in enumerate(lines) if "$(sh scripts/postgres-start)" in line)
     assert start < lines.index("export ACCESSSIM_CI=1") < readme
     assert "exit 1" in lines[start]
+
+
+def test_postgres_row_order_matters_only_under_a_priority_effect(tmp_path: Path, pg_url: str
+                                                                 ) -> None:
+    """PostgreSQL hands back an updated row after the others (the adapter reads without
+    ORDER BY): accepted under the reference effect, refused under a priority effect."""
+    import psycopg
+
+    model, csv = _copy_scenario(tmp_path, "tohoku")
+    table = f"order_{uuid.uuid4().hex[:8]}"
+    assert run("policy", "import", str(csv), "--db", pg_url, "--table", table).exit_code == 0
+    with psycopg.connect(pg_url) as conn:
+        conn.execute(f"UPDATE {table} SET v0 = v0 WHERE id = 1")
+    db = _db_model(model, csv, f"    url: {pg_url}\n    table: {table}\n")
+    assert run("validate", str(db), "--root", str(tmp_path)).exit_code == 0
+    conf = tmp_path / "policies" / "accesssim.conf"
+    effect = "e = some(where (p.eft == allow)) && !some(where (p.eft == deny))"
+    conf.write_text(conf.read_text("utf-8").replace(effect, "e = priority(p.eft) || deny"),
+                    "utf-8")
+    result = run("validate", str(db), "--root", str(tmp_path))
+    assert result.exit_code == 2, result.output
+    assert f"{table}: the database hands the rows to Casbin in another order" in result.stderr
