@@ -13,6 +13,7 @@ pre-rename ``casbin`` distribution, which overwrites pycasbin's files (docs/arch
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -207,6 +208,9 @@ def read_policy_table(source: PolicySource, conf_text: str, definitions: dict[st
     run_guarded(source, load, f"the adapter cannot read table {source.table}")
     loaded = [[key, *rule] for sec in ("p", "g") if sec in model.keys()
               for key, assertion in model[sec].items() for rule in assertion.policy]
+    if Counter(map(tuple, loaded)) != Counter(tuple(tokens) for _, tokens in read.rows):
+        raise InputError.single(shown, 0, "the adapter read other rows than the table held a "
+                                "moment before (was it being written?): run again")
     if order_matters:
         for key in {tokens[0] for tokens in loaded}:
             if [t for t in loaded if t[0] == key] != [t for _, t in read.rows if t[0] == key]:
@@ -233,9 +237,11 @@ def write_table(source: PolicySource, rows: list[list[str]], *, replace: bool) -
             raise _Refused(f"table {source.table} already holds {held} rows: pass --replace "
                            "to replace them")
         await conn.execute(delete(rule))
-        for tokens in rows:
-            await conn.execute(insert(rule).values(
-                ptype=tokens[0], **{f"v{i}": v for i, v in enumerate(tokens[1:])}))
+        if rows:  # one statement for every row: ids follow the list's order
+            await conn.execute(insert(rule), [
+                {"ptype": tokens[0], **{name: (tokens[i + 1] if i + 1 < len(tokens) else None)
+                                        for i, name in enumerate(COLUMNS)}}
+                for tokens in rows])
         return len(rows)
 
     try:
