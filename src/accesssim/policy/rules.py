@@ -23,7 +23,7 @@ ANY = "*"
 
 @dataclass(frozen=True)
 class PolicyLine:
-    """One rule of the policy CSV, with where it came from."""
+    """One rule of the policy, with where it came from: its CSV line, or its table row id."""
 
     ptype: str
     values: tuple[str, ...]
