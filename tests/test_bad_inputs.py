@@ -153,6 +153,28 @@ def _hook_git_repo(p: Project, tmp: Path) -> None:
         subprocess.run(["git", *command], cwd=p.root, env=env, check=True, capture_output=True)
 
 
+def _hook_sqlite_policy(p: Project, tmp: Path) -> None:
+    """The scenario's policy imported into policies/policy.db (then ``policy.sql``, placed by
+    the case, run on it); a model still naming the CSV names that database instead."""
+    import sqlite3
+
+    from accesssim.model.database import policy_source
+    from accesssim.policy.transfer import import_rows
+
+    db = p.root / "policies" / "policy.db"
+    import_rows(p.csv, "policy.csv", (p.conf, "model.conf"),
+                policy_source(f"sqlite:///{db}", base=p.root, must_exist=False), replace=False)
+    sql = p.root / "policy.sql"
+    if sql.is_file():
+        with sqlite3.connect(db) as conn:
+            conn.executescript(sql.read_text("utf-8"))
+    text = p.model.read_text("utf-8")
+    named = f"  policy: {os.path.relpath(p.csv, p.model.parent)}\n"
+    if named in text:
+        url = f"sqlite:///{os.path.relpath(db, p.model.parent)}"
+        p.model.write_text(text.replace(named, f"  database:\n    url: {url}\n"), "utf-8")
+
+
 #: A hook prepares what a mutation cannot; it may return a function that undoes it.
 HOOKS: dict[str, Callable[[Project, Path], Callable[[], None] | None]] = {
     "fifo-model": _hook_fifo_model,
@@ -169,6 +191,7 @@ HOOKS: dict[str, Callable[[Project, Path], Callable[[], None] | None]] = {
     "deep-yaml": _hook_deep_yaml,
     "deep-matcher": _hook_deep_matcher,
     "git-repo": _hook_git_repo,
+    "sqlite-policy": _hook_sqlite_policy,
 }
 
 

@@ -130,9 +130,11 @@ def load_project(model_path: Path, root: Path | None = None,
         loaded.casbin_model_path,
         loaded.casbin_policy_path,
         loaded.display(loaded.casbin_model_path),
+        loaded.policy_database.table if loaded.policy_database else
         loaded.display(loaded.casbin_policy_path),
         loaded.model.modes,
         trial=_trial_request(loaded),
+        database=loaded.policy_database,
     )
     if progress is not None:
         progress(100, 100)

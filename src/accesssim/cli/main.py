@@ -22,6 +22,7 @@ from accesssim.cli.gate import check_cmd, diff_cmd
 from accesssim.cli.guard import Group
 from accesssim.cli.imports import import_cmd
 from accesssim.cli.mutate import mutate_cmd
+from accesssim.cli.policy import policy_group
 from accesssim.cli.remediate import remediate_cmd
 from accesssim.cli.render import render_cmd
 from accesssim.cli.report import report_cmd
@@ -59,3 +60,4 @@ for command in (analyze_cmd, validate, explain, schema, generate, test_cmd, init
                 summary_cmd, report_cmd, import_cmd):
     main.add_command(command)
 main.add_command(render_cmd)
+main.add_command(policy_group)

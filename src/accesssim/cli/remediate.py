@@ -42,11 +42,14 @@ def remediate_cmd(model: Path, keep_path: Path | None, costs_path: Path | None,
     """
     from accesssim.changes.load import dump_changes
     from accesssim.changes.spec import ChangeSet
+    from accesssim.model.database import refuse_database
     from accesssim.remediate import remediate
     from accesssim.remediate.files import load_costs, load_keep
     from accesssim.reports.remediate import to_json, to_text
 
     project = load_project(model, root)
+    refuse_database(project.loaded.policy_database, "remediate", project.loaded.display_path,
+                    project.loaded.model.casbin.line_of("database"))
     inputs = [*project.inputs, *(p for p in (keep_path, costs_path) if p is not None)]
     if output is not None:
         refuse_inputs(output, inputs)

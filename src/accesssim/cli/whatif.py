@@ -50,6 +50,7 @@ def whatif_cmd(model: Path, change: Path, fmt: str, output: Path | None, folder:
     from accesssim.changes.apply import refuse_target, write
     from accesssim.changes.load import load_change_file
     from accesssim.changes.whatif import whatif
+    from accesssim.model.database import refuse_database
     from accesssim.mutate.apply import files
     from accesssim.reports.whatif import whatif_to_json, whatif_to_text
 
@@ -57,6 +58,8 @@ def whatif_cmd(model: Path, change: Path, fmt: str, output: Path | None, folder:
     with _error_documents(fmt, output, None, inputs), phases_bar(not quiet, "loading") as phases:
         phases.phase("loading the model, Casbin files and change set")
         project = load_project(model, root, phases.update)
+        refuse_database(project.loaded.policy_database, "whatif", project.loaded.display_path,
+                        project.loaded.model.casbin.line_of("database"))
         inputs += project.inputs
         changeset, notes = load_change_file(change, str(change))
         if output is not None:

@@ -14,6 +14,7 @@ from accesssim.faults.analysis import analyses
 from accesssim.faults.catalogue import CAP, Catalogue, Failure, catalogue
 from accesssim.faults.result import Faults, FieldFaults, Status
 from accesssim.faults.search import Evaluate, Found, Search
+from accesssim.model.database import refuse_database
 
 #: Told how many analyses are done of how many asked so far.
 Progress = Callable[[int, int], None]
@@ -79,6 +80,8 @@ def faults(model: Path, root: Path | None = None, *, k: int = 3, jobs: int | Non
     if k < 1:
         raise AccessSimError(f"--k must be at least 1, not {k}")
     project = load_project(model, root)
+    refuse_database(project.loaded.policy_database, "faults", project.loaded.display_path,
+                    project.loaded.model.casbin.line_of("database"))
     cat = catalogue(project, cap)
     with analyses(project, model, root, jobs, progress) as evaluate:
         _, found, verified = run_search(project, cat, k, evaluate)

@@ -23,6 +23,7 @@ from typing import Literal
 
 from accesssim.engine import Project, load_project, require_one_file
 from accesssim.errors import AccessSimError, InputError, Problem
+from accesssim.model.database import refuse_database
 from accesssim.model.loader import KEYS_KEY, default_root, parse_yaml
 from accesssim.model.provenance import Source
 from accesssim.suite.suite import other_format
@@ -58,6 +59,9 @@ class Base:
 def project_texts(project: Project) -> Texts:
     """The lines of a loaded project's three files (as read now: the loader read them too)."""
     require_one_file(project)
+    refuse_database(project.loaded.policy_database, "comparing versions (check, diff)",
+                    project.loaded.display_path,
+                    project.loaded.model.casbin.line_of("database"))
     shown = (project.loaded.display_path, project.policy.model_display,
              project.policy.policy_display)
     paths = (project.loaded.path, project.policy.model_path, project.policy.policy_path)

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from accesssim.errors import InputError, Problem
 from accesssim.model import fastyaml
+from accesssim.model.database import PolicySource, policy_source
 from accesssim.model.files import CONTROL, read_input_text
 from accesssim.model.include import (
     check_row_sources,
@@ -149,6 +150,9 @@ class LoadedModel:
     warnings: tuple[Problem, ...] = ()
     #: The files ``include`` names, as shown (relative to the root), in include order.
     includes: tuple[str, ...] = ()
+    #: The policy's table when it is held in a database (then ``casbin_policy_path`` is the
+    #: sqlite file, or the model file for a server).
+    policy_database: PolicySource | None = None
 
     @property
     def model_files(self) -> tuple[str, ...]:
@@ -279,14 +283,23 @@ def _validation_problems(exc: ValidationError, data: Any, shown: str) -> list[Pr
     return problems
 
 
-def _casbin_paths(model: SystemModel, path: Path, root: Path, shown: str) -> tuple[Path, Path]:
-    """The Casbin model and policy files, relative to the model file that names them."""
+def _casbin_paths(model: SystemModel, path: Path, root: Path, shown: str
+                  ) -> tuple[Path, Path, PolicySource | None]:
+    """The Casbin model file, and the policy CSV or the database table holding the policy
+    (model/database.py), relative to the model file that names them. For a database,
+    the path is the sqlite file, or the model file for a server."""
     casbin = model.casbin
     holder = casbin.yaml_file or shown
     base = (root / casbin.yaml_file).parent if casbin.yaml_file else path.resolve().parent
     conf = resolve_inside(base, casbin.model, root, holder, casbin.line_of("model"))
-    csv = resolve_inside(base, casbin.policy, root, holder, casbin.line_of("policy"))
-    return conf, csv
+    db = casbin.database
+    if db is None:
+        assert casbin.policy is not None  # the schema wants exactly one of the two
+        return conf, resolve_inside(base, casbin.policy, root, holder,
+                                    casbin.line_of("policy")), None
+    source = policy_source(db.url, table=db.table, password_env=db.password_env, base=base,
+                           root=root, shown=holder, line=db.line_of("url"))
+    return conf, source.sqlite_path or path.resolve(), source
 
 
 def load_model(path: Path, root: Path | None = None,
@@ -317,9 +330,9 @@ def load_model(path: Path, root: Path | None = None,
     problems = [*check_references(model, shown), *check_row_sources(_sourced(model), shown)]
     if problems:
         raise InputError(problems)
-    conf, csv = _casbin_paths(model, path, root, shown)
+    conf, csv, database = _casbin_paths(model, path, root, shown)
     return LoadedModel(model, path.resolve(), root, shown, conf, csv,
-                       tuple(sorted(model_warnings(model, shown))), includes)
+                       tuple(sorted(model_warnings(model, shown))), includes, database)
 
 
 def _sourced(model: SystemModel) -> list[Any]:
@@ -340,5 +353,6 @@ def load_model_as(known: LoadedModel, path: Path, root: Path | None = None
     if (shown != known.display_path or known.includes
             or not path.resolve().is_relative_to(root)):
         return None
-    conf, csv = _casbin_paths(known.model, path, root, shown)
-    return LoadedModel(known.model, path.resolve(), root, shown, conf, csv, known.warnings)
+    conf, csv, database = _casbin_paths(known.model, path, root, shown)
+    return LoadedModel(known.model, path.resolve(), root, shown, conf, csv, known.warnings,
+                       (), database)

@@ -237,9 +237,26 @@ class System(_Element):
     transitions: list[Transition] = Field(default_factory=list)
 
 
+class PolicyDatabase(_Element):
+    """A Casbin policy table in a database (docs/database.md); the password never lives here."""
+
+    url: str = Field(description="SQLAlchemy URL without a password, e.g. sqlite:///policy.db "
+                     "(a sqlite path is relative to this file).")
+    table: str = Field(default="casbin_rule", description="The table holding the rules.")
+    password_env: str | None = Field(
+        default=None, description="Environment variable holding the database password.")
+
+
 class CasbinFiles(_Element):
+    model_config = ConfigDict(json_schema_extra={
+        "oneOf": [{"required": ["policy"]}, {"required": ["database"]}]})
+
     model: str = Field(description="Path to the Casbin model .conf, relative to this file.")
-    policy: str = Field(description="Path to the Casbin policy .csv, relative to this file.")
+    policy: str | None = Field(
+        default=None, description="Path to the Casbin policy .csv, relative to this file "
+        "(or give database).")
+    database: PolicyDatabase | None = Field(
+        default=None, description="A database table holding the policy, instead of policy.")
     role_purposes: dict[str, Purpose] = Field(
         default_factory=dict,
         description="Purpose of Casbin roles, e.g. {retail_disaster: disaster}.",
@@ -266,6 +283,12 @@ class CasbinFiles(_Element):
         if isinstance(value, dict):
             return {k: v for k, v in value.items() if k not in ("__line__", "__keys__", "__file__")}
         return value
+
+    @model_validator(mode="after")
+    def _one_policy(self) -> CasbinFiles:
+        if (self.policy is None) == (self.database is None):
+            raise ValueError("give exactly one of policy (a CSV file) and database")
+        return self
 
     def role_line(self, role: str) -> int:
         """The line of one role in ``role_purposes`` (that key's line if unknown)."""

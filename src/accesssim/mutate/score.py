@@ -25,6 +25,7 @@ from accesssim.errors import AccessSimError, InputError
 from accesssim.gate.check import HeadRun, analyse, scenario_run
 from accesssim.gate.diff import Fact, diff
 from accesssim.gate.exposures import Exposure
+from accesssim.model.database import refuse_database
 from accesssim.mutate.apply import materialised
 from accesssim.mutate.catalogue import enumerate_mutants
 from accesssim.mutate.operators import CAP, Mutant
@@ -100,6 +101,8 @@ def mutation_score(model: Path, root: Path | None = None, *, jobs: int | None = 
     The result does not depend on ``jobs`` (default: every core): outcomes are sorted by id.
     """
     project = load_project(model, root)
+    refuse_database(project.loaded.policy_database, "mutate", project.loaded.display_path,
+                    project.loaded.model.casbin.line_of("database"))
     name = project.loaded.display_path
     if not project.loaded.model.expectations:
         raise AccessSimError(f"{name} has no expectations: a mutation score of nothing is "

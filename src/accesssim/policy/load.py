@@ -23,8 +23,10 @@ from casbin.persist.adapters import FileAdapter
 
 from accesssim.errors import InputError, Problem
 from accesssim.i18n import Msg, msg
+from accesssim.model.database import PolicySource
 from accesssim.model.files import CONF_BOM, read_input_text
 from accesssim.policy import conf, dates, regex, rolelinks
+from accesssim.policy.database import read_policy_table
 from accesssim.policy.matcher import (
     MatcherShape,
     check_matcher_names,
@@ -103,10 +105,12 @@ def load_policy(
     modes: list[str],
     *,
     trial: tuple[str, str, str] | None = None,
+    database: PolicySource | None = None,
 ) -> LoadedPolicy:
     """Parse and check both files, build the enforcer, and prove it can decide a request.
 
-    ``trial`` is (account, system, screen) of the model, for the trial request.
+    ``trial`` is (account, system, screen) of the model, for the trial request;
+    ``database``: the policy is that table (policy/database.py), not the file.
     """
     conf_text = read_input_text(model_path, model_display, bom=CONF_BOM)
     layout = conf.check_conf(conf_text, model_display)
@@ -152,7 +156,10 @@ def load_policy(
                 definitions[key] = (
                     len(assertion.tokens) if sec == "p" else assertion.value.count("_")
                 )
-    read = read_policy_file(policy_path, policy_display, definitions, p_tokens, modes)
+    read = read_policy_file(policy_path, policy_display, definitions, p_tokens, modes) \
+        if database is None else read_policy_table(
+            database, conf_text, definitions, p_tokens, modes,
+            order_matters="priority" in model["e"]["e"].value)
     rules, groupings = read.rules, read.groupings
     role_domains = rolelinks.check_role_model(model, conf_text, model_display)
     rolelinks.check_role_links(model, ((g.ptype, g.values, g.line) for g in groupings),
@@ -177,6 +184,8 @@ def load_policy(
     keys = fast_cache_keys(shape, effect, request_tokens, p_tokens) if single else None
     enforcer = _build_enforcer(model_path, policy_path, keys, (model_display, policy_display),
                                rows=read.rows)
+    if database is not None:  # the enforcer keeps the rows the adapter loaded, not a file
+        enforcer.set_adapter(RowsAdapter(read.rows or []))
     _check_nothing_dropped(
         enforcer, rules, groupings, deduplicated=keys is not None, shown=policy_display
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -22,7 +23,7 @@ ANY = "*"
 
 @dataclass(frozen=True)
 class PolicyLine:
-    """One rule of the policy CSV, with where it came from."""
+    """One rule of the policy, with where it came from: its CSV line, or its table row id."""
 
     ptype: str
     values: tuple[str, ...]
@@ -97,27 +98,49 @@ def read_policy_file(
     if text.startswith("\ufeff"):
         problems.append(Problem(shown, 1, CSV_BOM))
         text = text[1:]
-    rules: list[PolicyLine] = []
-    groupings: list[PolicyLine] = []
     rows: list[list[str]] = []
     # Casbin's FileAdapter splits on b"\n" only and strips each line; splitlines() also splits
     # on a lone "\r" (the other separators it knows are refused by read_input_text).
     same_lines = text.count("\r") == text.count("\r\n")
+    # Without a bracket anywhere, every line is split the fast way (see ``split_line``).
+    split = _split_plain if _BRACKETS.search(text) is None else split_line
+
+    def numbered() -> Iterator[tuple[int, list[str]]]:
+        for number, line in enumerate(text.splitlines(), start=1):
+            tokens = split(line.strip())
+            if isinstance(tokens, str):
+                problems.append(Problem(shown, number, tokens))
+                continue
+            if tokens is None:
+                continue
+            rows.append(tokens)
+            yield number, tokens
+
+    rules, groupings = check_rows(numbered(), shown, definitions, p_tokens, modes, problems)
+    if problems:
+        raise InputError(problems)
+    return PolicyFile(rules, groupings, rows if same_lines else None)
+
+
+def check_rows(
+    numbered: Iterable[tuple[int, list[str]]],
+    shown: str,
+    definitions: dict[str, int],
+    p_tokens: tuple[str, ...],
+    modes: list[str],
+    problems: list[Problem],
+) -> tuple[list[PolicyLine], list[PolicyLine]]:
+    """The rules and role links of Casbin rows (number, tokens); what is wrong goes to
+    ``problems`` at ``shown:number``. One checker for every source: a CSV line or a table row
+    id (policy/database.py), so both are held to the same rules."""
+    rules: list[PolicyLine] = []
+    groupings: list[PolicyLine] = []
     # The columns a p rule is checked on; rules repeat the same few values, so each distinct
     # combination is judged once (``verdicts``).
     names = [t for t in _CHECKED if t in p_tokens]
     checked = itemgetter(*(p_tokens.index(t) for t in names)) if names else None
     verdicts: dict[Any, tuple[str, ...]] = {}
-    # Without a bracket anywhere, every line is split the fast way (see ``split_line``).
-    split = _split_plain if _BRACKETS.search(text) is None else split_line
-    for number, line in enumerate(text.splitlines(), start=1):
-        tokens = split(line.strip())
-        if isinstance(tokens, str):
-            problems.append(Problem(shown, number, tokens))
-            continue
-        if tokens is None:
-            continue
-        rows.append(tokens)
+    for number, tokens in numbered:
         ptype, values = tokens[0], tuple(tokens[1:])
         if ptype not in definitions:
             known = ", ".join(sorted(definitions))
@@ -154,10 +177,7 @@ def read_policy_file(
         elif ptype.startswith("g"):
             groupings.append(entry)
         # p2, p3 ... rows: Casbin loads them, but enforce with the matcher m never reads them.
-
-    if problems:
-        raise InputError(problems)
-    return PolicyFile(rules, groupings, rows if same_lines else None)
+    return rules, groupings
 
 
 _BRACKETS = re.compile(r"[()\[\]]")

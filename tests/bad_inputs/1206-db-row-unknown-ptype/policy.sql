@@ -1,0 +1,1 @@
+INSERT INTO casbin_rule (ptype, v0, v1, v2, v3, v4, v5, v6, v7) VALUES ('p9', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h');
