@@ -111,7 +111,12 @@ def _through(value: str, key: str, table: str | None, values: TypingMapping[str,
 
 
 def convert_cell(key: str, value: Cell, table: str | None, mapping: Mapping, sep: str) -> Any:
-    """One cell as the value of model key ``key`` (None when empty); raises BadCell."""
+    """One cell as the value of model key ``key`` (None when empty); raises BadCell.
+
+    A value table applies before the cell is typed, so it can turn a register's own words
+    (はい/いいえ, ○/×) into what the key takes; list cells are mapped item by item."""
+    if table is not None and key not in LIST_KEYS and isinstance(value, str) and value.strip():
+        value, table = _through(value.strip(), key, table, mapping.values), None
     if key in ("valid_from", "valid_until"):
         if value is None or value == "":
             return None

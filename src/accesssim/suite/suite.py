@@ -9,6 +9,7 @@ from pathlib import Path
 
 from accesssim.engine import Project, load_project
 from accesssim.errors import AccessSimError, InputError
+from accesssim.model.loader import parse_yaml
 from accesssim.model.provenance import Source
 from accesssim.suite.checks import CheckResult, ScenarioRun, check
 
@@ -23,7 +24,7 @@ def _natural(text: str) -> list[object]:
 #: The version keys of the other YAML formats (change sets, keep and cost files, waivers): a
 #: file a folder holds that starts with one of them is no scenario (docs/whatif.md).
 OTHER_FORMATS = ("accesssim-changes:", "accesssim-keep:", "accesssim-costs:",
-                 "accesssim-waivers:")
+                 "accesssim-waivers:", "accesssim-import:")
 
 
 def other_format(lines: Iterable[str]) -> bool:
@@ -46,15 +47,39 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     """Scenario files under the given files and folders, sorted (in a folder, change sets and
     the other formats' files are passed over; a file named explicitly is always a scenario)."""
     found: set[Path] = set()
+    named: set[Path] = set()
     for path in paths:
         if path.is_dir():
             found.update(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")
                          and not _other_format(p))
         elif path.exists():
-            found.add(path)
+            named.add(path)
         else:
             raise InputError.single(str(path), 0, "no such file or folder")
-    return sorted(found)
+    parts = {part for model in found | named for part in _included(model)}
+    return sorted(named | {p for p in found if p.resolve() not in parts})
+
+
+_INCLUDE = re.compile(r"^include\s*:", re.MULTILINE)
+
+
+def _included(model: Path) -> set[Path]:
+    """The files a model ``include``s (resolved): parts of it, not scenarios of their own.
+    A file that does not read is left to the loader, which names what is wrong."""
+    try:
+        text = model.read_text(encoding="utf-8", errors="replace")
+        if _INCLUDE.search(text) is None:  # most models include nothing: no second parse
+            return set()
+        data = parse_yaml(text, str(model))
+    except (InputError, OSError):
+        return set()
+    refs = data.get("include") if isinstance(data, dict) else None
+    if not isinstance(refs, list):
+        return set()
+    try:
+        return {(model.parent / ref).resolve() for ref in refs if isinstance(ref, str)}
+    except (OSError, RuntimeError, ValueError):
+        return set()
 
 
 @dataclass
