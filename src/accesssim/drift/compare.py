@@ -1,0 +1,133 @@
+"""Which elements differ between two models: compared by kind and id (Casbin rules and role
+links by value), each cited in the model(s) holding it. No classification here."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from accesssim.drift.result import AttributeChange, Status
+from accesssim.engine import Project
+from accesssim.model.loader import LoadedModel
+from accesssim.model.provenance import Source
+
+#: Descriptive attributes: they change no path, so a different name or note is no drift.
+DESCRIPTIVE = frozenset({"name", "note", "description"})
+#: Attributes compared as elements of their own (a system's fields, screens, transitions; a
+#: screen's displays), not as one list.
+NESTED = frozenset({"fields", "screens", "transitions", "shows"})
+
+
+@dataclass(frozen=True)
+class Element:
+    """One comparable element: its kind, id, attributes, and where each model holds it."""
+
+    kind: str
+    id: str
+    values: dict[str, Any]
+    cited: Source
+    #: Every line of the element in its file (first line and its keys' lines).
+    lines: frozenset[Source]
+    item: object = None
+
+
+@dataclass(frozen=True)
+class Pair:
+    """An element as each model holds it (None: that model lacks it)."""
+
+    kind: str
+    id: str
+    status: Status
+    design: Element | None
+    deployed: Element | None
+    changes: tuple[AttributeChange, ...]
+
+
+def cite(loaded: LoadedModel, element: BaseModel) -> Source:
+    """Where a model element is written (its row when imported, once the loader says so)."""
+    return Source(loaded.display_path, int(getattr(element, "line", 0)))
+
+
+def _lines(loaded: LoadedModel, element: BaseModel) -> frozenset[Source]:
+    first = cite(loaded, element)
+    keys: dict[str, int] = getattr(element, "key_lines", {})
+    return frozenset({first, *(Source(first.file, n) for n in keys.values())})
+
+
+def _values(element: BaseModel) -> dict[str, Any]:
+    dumped = element.model_dump(mode="json", by_alias=True)
+    return {k: v for k, v in dumped.items() if k not in DESCRIPTIVE | NESTED}
+
+
+def _model_elements(loaded: LoadedModel) -> Iterator[tuple[str, str, BaseModel]]:
+    m = loaded.model
+    for kind, items in (("organization", m.organizations), ("person", m.people),
+                        ("location", m.locations), ("account", m.accounts),
+                        ("terminal", m.terminals)):
+        for item in items:
+            yield kind, item.id, item
+    for grant in m.trust:
+        who = ",".join(sorted(grant.orgs + grant.people))
+        what = ",".join(sorted(grant.systems + (grant.fields or ["*"])))
+        yield "trust", f"{who}->{what}", grant
+    for system in m.systems:
+        yield "system", system.id, system
+        for data_field in system.fields:
+            yield "field", f"{system.id}:{data_field.id}", data_field
+        for screen in system.screens:
+            yield "screen", f"{system.id}:{screen.id}", screen
+            for shown in screen.shows:
+                yield "display", f"{system.id}:{screen.id}:{shown.field}", shown
+        for tr in system.transitions:
+            yield "transition", f"{system.id}:{tr.key}", tr
+
+
+def elements(project: Project) -> dict[tuple[str, str], Element]:
+    """Every comparable element of a project, keyed by (kind, id); the first one of a
+    duplicated key wins (the loader refuses duplicate ids where they matter)."""
+    loaded, policy = project.loaded, project.policy
+    found: dict[tuple[str, str], Element] = {}
+    for kind, ident, item in _model_elements(loaded):
+        values: dict[str, Any] = {} if kind == "trust" else _values(item)
+        found.setdefault((kind, ident), Element(kind, ident, values, cite(loaded, item),
+                                                _lines(loaded, item), item))
+    for kind, lines in (("rule", policy.rules), ("role-link", policy.groupings)):
+        for line in lines:
+            ident = ", ".join((line.ptype, *line.values))
+            where = Source(policy.policy_display, line.line)
+            found.setdefault((kind, ident), Element(kind, ident, {}, where,
+                                                    frozenset({where}), line))
+    return found
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+
+
+def _changes(old: Element, new: Element) -> tuple[AttributeChange, ...]:
+    keys = sorted(set(old.values) | set(new.values))
+    return tuple(AttributeChange(k, _text(old.values.get(k)), _text(new.values.get(k)))
+                 for k in keys if old.values.get(k) != new.values.get(k))
+
+
+def pairs(design: Project, deployed: Project) -> tuple[Pair, ...]:
+    """Every element only in one model, or in both with other attribute values; by kind,
+    then id."""
+    ours, theirs = elements(design), elements(deployed)
+    result: list[Pair] = []
+    for key in sorted(set(ours) | set(theirs)):
+        old, new = ours.get(key), theirs.get(key)
+        if old is None:
+            result.append(Pair(key[0], key[1], "added", None, new, ()))
+        elif new is None:
+            result.append(Pair(key[0], key[1], "removed", old, None, ()))
+        else:
+            changes = _changes(old, new)
+            if changes:
+                result.append(Pair(key[0], key[1], "changed", old, new, changes))
+    return tuple(result)
+
