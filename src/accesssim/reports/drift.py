@@ -13,6 +13,7 @@ from accesssim.i18n import ENGLISH, N_, Msg, Translator, msg
 from accesssim.model.provenance import Source
 
 SCHEMA_ID = "accesssim.drift/v1"
+EVERY_DATE = N_("every date")
 
 STATUS_WORDS = {"added": N_("only in the deployed model"),
                 "removed": N_("only in the design"),
@@ -79,7 +80,7 @@ def drift_to_text(result: Drift, tr: Translator = ENGLISH) -> str:
                   design_file=result.design_file, deployed=result.deployed_name,
                   deployed_file=result.deployed_file)),
            tr(msg("Modes: {modes}; day: {day}", modes=comma.join(result.modes),
-                  day=result.at.isoformat() if result.at else tr(N_("every date")))), ""]
+                  day=result.at.isoformat() if result.at else tr(EVERY_DATE))), ""]
     out.append(tr(msg("Differences: {count}", count=len(result.differences))))
     for d in result.differences:
         out += _difference(d, tr)
