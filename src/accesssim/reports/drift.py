@@ -75,10 +75,10 @@ def drift_to_text(result: Drift, tr: Translator = ENGLISH) -> str:
     """The differences, then the exposures only the deployed model has, then those it
     closed, then the verdict."""
     comma = tr(N_(", "))
-    out = [tr(msg("Design {design} ({design_file}) versus deployed {deployed} "
-                  "({deployed_file})", design=result.design_name,
-                  design_file=result.design_file, deployed=result.deployed_name,
-                  deployed_file=result.deployed_file)),
+    out = [tr(msg("Design: {file} ({name})", file=result.design_file,
+                  name=result.design_name)),
+           tr(msg("Deployed: {file} ({name})", file=result.deployed_file,
+                  name=result.deployed_name)),
            tr(msg("Modes: {modes}; day: {day}", modes=comma.join(result.modes),
                   day=result.at.isoformat() if result.at else tr(EVERY_DATE))), ""]
     out.append(tr(msg("Differences: {count}", count=len(result.differences))))

@@ -1,0 +1,237 @@
+"""``accesssim drift``: design versus deployed on the shipped Tohoku pair (the design is the
+remediated variant, the deployed model the incident), the rule table of latent types, the
+refusals, the JSON schema, Japanese output, and a property test against the brute-force oracle.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, note, settings
+from hypothesis import strategies as st
+
+import oracle
+from accesssim.cli.main import main
+from accesssim.drift.classify import latent
+from accesssim.drift.compare import Element, Pair
+from accesssim.drift.run import drift, not_comparable
+from accesssim.engine import Project, load_project
+from accesssim.i18n import translator
+from accesssim.model.provenance import Source
+from accesssim.reports.drift import drift_to_dict, drift_to_text
+from accesssim.search.defects import FailureType as F
+from helpers import REPO
+from profiles import examples
+from strategies import Generated, materialise, projects
+
+DESIGN = REPO / "scenarios" / "incidents" / "02-tohoku-remediated.yaml"
+DEPLOYED = REPO / "scenarios" / "incidents" / "02-tohoku.yaml"
+SCHEMA = REPO / "src" / "accesssim" / "data" / "drift.schema.json"
+MODES = ["normal", "disaster"]
+
+
+@pytest.fixture(scope="module")
+def tohoku() -> tuple[Project, Project]:
+    return load_project(DESIGN), load_project(DEPLOYED)
+
+
+def test_tohoku_terminals_are_placement_and_misdistribution(
+        tohoku: tuple[Project, Project]) -> None:
+    result = drift(*tohoku, modes=MODES)
+    seen = {d.key: d for d in result.differences}
+    placed, handed = seen["terminal:nw_pc_shared_space"], seen["terminal:nw_pc_misdistributed"]
+    assert (placed.status, placed.failure_types, placed.evidence) == (
+        "added", (F.TERMINAL_PLACEMENT,), "exercised")
+    assert (handed.status, handed.failure_types, handed.evidence) == (
+        "added", (F.TERMINAL_MISDISTRIBUTION,), "exercised")
+    assert placed.deployed == Source("scenarios/incidents/02-tohoku.yaml", 47)
+    assert placed.design is None
+    assert seen["terminal:nw_pc_desk"].status == "removed"
+    assert seen["terminal:nw_pc_desk"].deployed is None
+    moved = seen["person:nw_desk"]
+    assert moved.status == "changed"
+    assert [(c.attribute, c.design, c.deployed) for c in moved.changes] == [
+        ("locations", '["nw_room"]', '["shared_space"]')]
+    assert moved.design is not None and moved.deployed is not None
+    # Only the descriptive name and notes differ elsewhere: no difference reported for them.
+    assert "location:shared_space" not in seen
+
+
+def test_tohoku_exposures_only_in_deployed(tohoku: tuple[Project, Project]) -> None:
+    result = drift(*tohoku, modes=MODES)
+    fields = {"customer_name", "phone", "contract_capacity"}
+    assert {(e.person, e.field, e.mode) for e in result.opened} == {
+        (p, f, m) for p in ("ep_pc_holders", "ep_shared_office") for f in fields for m in MODES}
+    assert result.closed == () and result.widens
+    by_person = {e.person: e.differences for e in result.opened}
+    assert by_person["ep_pc_holders"] == ("terminal:nw_pc_misdistributed",)
+    assert by_person["ep_shared_office"] == ("terminal:nw_pc_shared_space",)
+    finding_ids = {f for d in result.differences for f in d.findings}
+    assert {f for e in result.opened for f in e.findings} == finding_ids
+
+
+def test_reversed_pair_only_closes(tohoku: tuple[Project, Project]) -> None:
+    result = drift(tohoku[1], tohoku[0], modes=MODES)
+    assert result.opened == () and len(result.closed) == 12 and not result.widens
+    assert {d.status for d in result.differences
+            if d.kind == "terminal"} == {"added", "removed"}
+
+
+def test_same_model_has_no_difference(tohoku: tuple[Project, Project]) -> None:
+    result = drift(tohoku[1], tohoku[1], modes=MODES)
+    assert result.differences == () and result.opened == () and result.closed == ()
+
+
+def test_json_validates_against_the_schema(tohoku: tuple[Project, Project]) -> None:
+    data = drift_to_dict(drift(*tohoku, modes=MODES))
+    jsonschema.validate(data, json.loads(SCHEMA.read_text(encoding="utf-8")))
+    assert data["widens"] is True and len(data["only_deployed"]) == 12
+
+
+def test_japanese_text_is_fully_translated(tohoku: tuple[Project, Project]) -> None:
+    tr = translator("ja", strict=True)
+    text = drift_to_text(drift(*tohoku, modes=MODES), tr)
+    assert "実環境のみ" in text and "結果:" in text
+    assert tr(F.TERMINAL_PLACEMENT.label) in text and "terminal placement" not in text
+
+
+def test_cli_exit_codes(tmp_path: Path) -> None:
+    runner = CliRunner()
+    widened = runner.invoke(main, ["drift", str(DESIGN), str(DEPLOYED), "--root", str(REPO)])
+    assert widened.exit_code == 1, widened.output
+    assert "terminal placement" in widened.output
+    narrowed = runner.invoke(main, ["drift", str(DEPLOYED), str(DESIGN), "--root", str(REPO)])
+    assert narrowed.exit_code == 0, narrowed.output
+    out = tmp_path / "drift.json"
+    as_json = runner.invoke(main, ["drift", str(DESIGN), str(DEPLOYED), "--root", str(REPO),
+                                   "--format", "json", "-o", str(out)])
+    assert as_json.exit_code == 1 and json.loads(out.read_text())["widens"] is True
+    other = REPO / "scenarios" / "incidents" / "01-kansai.yaml"
+    refused = runner.invoke(main, ["drift", str(DESIGN), str(other), "--root", str(REPO)])
+    assert refused.exit_code == 2 and "grid companies" in refused.output
+
+
+def test_not_comparable_names_the_reason(tohoku: tuple[Project, Project]) -> None:
+    kansai = load_project(REPO / "scenarios" / "incidents" / "01-kansai.yaml")
+    why = not_comparable(tohoku[0], kansai, MODES)
+    assert why is not None and "kansai_td" in why and "tohoku_nw" in why
+    assert not_comparable(*tohoku, MODES) is None
+    missing = not_comparable(*tohoku, ["weekend"])
+    assert missing is not None and "'weekend'" in missing
+
+
+# -- the rule table of latent types (docs/drift.md) ------------------------------------------
+def _added(item: Any, kind: str) -> Pair:
+    where = Source("m.yaml", 1)
+    return Pair(kind, "x", "added", None, Element(kind, "x", {}, where, frozenset({where}), item),
+                ())
+
+
+def _latent(project: Project, item: Any, kind: str) -> tuple[F, ...]:
+    return latent(_added(item, kind), project.loaded.model, {"retail_disaster": "disaster"})
+
+
+def test_rule_table(tohoku: tuple[Project, Project]) -> None:
+    deployed = tohoku[1]
+    model = deployed.loaded.model
+    term = next(t for t in model.terminals if t.id == "nw_pc_shared_space")
+    assert _latent(deployed, term, "terminal") == (F.TERMINAL_PLACEMENT,)
+    closed = term.model_copy(update={"logged_in": [], "open": False})
+    assert _latent(deployed, closed, "terminal") == ()
+    handed = next(t for t in model.terminals if t.id == "nw_pc_misdistributed")
+    assert F.TERMINAL_MISDISTRIBUTION in _latent(deployed, handed, "terminal")
+    lent = closed.model_copy(update={"purpose": "disaster-lending"})
+    assert _latent(deployed, lent, "terminal") == (F.DISASTER_LENDING,)
+    acc = model.accounts[0]
+    outsider = next(p.id for p in model.people if p.org != next(
+        q.org for q in model.people if q.id == acc.holder))
+    shared = acc.model_copy(update={"known_by": [outsider]})
+    assert _latent(deployed, shared, "account") == (F.CREDENTIAL_MISUSE,)
+    assert _latent(deployed, acc.model_copy(update={"known_by": []}), "account") == ()
+    tr = next(t for s in model.systems for t in s.transitions)
+    assert _latent(deployed, tr.model_copy(update={"checked": False}), "transition") == (
+        F.UNCHECKED_TRANSITION,)
+    shown = next(d for s in model.systems for sc in s.screens for d in sc.shows)
+    assert _latent(deployed, shown.model_copy(update={"masking": "masked"}), "display") == ()
+    assert _latent(deployed, shown.model_copy(update={"masking": "clear"}), "display") == (
+        F.MASKING_DEFECT,)
+    assert _latent(deployed, shown.model_copy(update={
+        "masking": "clear", "purpose": "temporary-display"}), "display") == (
+        F.TEMPORARY_DISPLAY,)
+    removed = Pair("terminal", "x", "removed", _added(term, "terminal").deployed, None, ())
+    assert latent(removed, model, {}) == ()
+
+
+# -- the property: the oracle's set difference, and no difference -> no new exposure ---------
+def _edit(draw: st.DrawFn, gen: Generated) -> Generated:
+    """A copy with a few edits that keep every reference valid."""
+    out = gen.copy()
+    m = out.model
+    people = [p["id"] for p in m["people"]]
+    locations = [loc["id"] for loc in m["locations"]]
+    for _ in range(draw(st.integers(0, 3))):
+        what = draw(st.sampled_from(["open", "known_by", "masking", "checked", "rule",
+                                     "locations", "assigned"]))
+        if what == "open" and m["terminals"]:
+            t = draw(st.sampled_from(m["terminals"]))
+            t["open"] = not t.get("open", False)
+        elif what == "known_by" and m["accounts"]:
+            draw(st.sampled_from(m["accounts"]))["known_by"] = draw(
+                st.lists(st.sampled_from(people), max_size=2, unique=True))
+        elif what == "assigned" and m["terminals"]:
+            draw(st.sampled_from(m["terminals"]))["assigned_to"] = draw(
+                st.lists(st.sampled_from(people), max_size=2, unique=True))
+        elif what == "locations" and m["people"] and locations:
+            draw(st.sampled_from(m["people"]))["locations"] = draw(
+                st.lists(st.sampled_from(locations), max_size=2, unique=True))
+        elif what == "masking":
+            shows = [d for s in m["systems"] for sc in s["screens"] for d in sc.get("shows", [])]
+            if shows:
+                draw(st.sampled_from(shows))["masking"] = draw(
+                    st.sampled_from(["clear", "policy", "masked"]))
+        elif what == "checked":
+            trs = [tr for s in m["systems"] for tr in s["transitions"]]
+            if trs:
+                tr = draw(st.sampled_from(trs))
+                tr["checked"] = not tr["checked"]
+        elif what == "rule" and out.rows:
+            del out.rows[draw(st.integers(0, len(out.rows) - 1))]
+    return out
+
+
+@st.composite
+def pairs_of_projects(draw: st.DrawFn) -> tuple[Generated, Generated]:
+    gen = draw(projects())
+    first, second = gen, _edit(draw, gen)
+    return (second, first) if draw(st.booleans()) else (first, second)
+
+
+def _oracle_keys(project: Project) -> set[tuple[str, str, str]]:
+    slices = oracle.slices_of(project)
+    return {(p, f, slices[i].mode) for p, f, i in oracle.exposures(project)}
+
+
+@settings(max_examples=examples(60))
+@given(pairs_of_projects())
+def test_only_deployed_exposures_equal_the_oracle_difference(
+        pair: tuple[Generated, Generated]) -> None:
+    design_gen, deployed_gen = pair
+    note(design_gen.describe())
+    note(deployed_gen.describe())
+    with materialise(design_gen) as design, materialise(deployed_gen) as deployed:
+        modes = list(design.loaded.model.modes)
+        assert not_comparable(design, deployed, modes) is None
+        result = drift(design, deployed, modes=modes)
+        expected_opened = _oracle_keys(deployed) - _oracle_keys(design)
+        expected_closed = _oracle_keys(design) - _oracle_keys(deployed)
+    assert {(e.person, e.field, e.mode) for e in result.opened} == expected_opened
+    assert {(e.person, e.field, e.mode) for e in result.closed} == expected_closed
+    if result.opened:  # no difference, no new exposure
+        assert result.differences
+    known = {d.key for d in result.differences}
+    assert all(set(e.differences) <= known for e in result.opened)
