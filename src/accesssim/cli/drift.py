@@ -43,9 +43,12 @@ def drift_cmd(design: Path, deployed: Path, fmt: str, output: Path | None, mode:
     \b
     Exit codes: 0 no exposure only in the deployed model, 1 some, 2 bad input.
     Examples:
-      accesssim drift scenarios/incidents/02-tohoku-remediated.yaml scenarios/incidents/02-tohoku.yaml
-      accesssim drift scenarios/incidents/02-tohoku-remediated.yaml scenarios/incidents/02-tohoku.yaml --format json -o drift.json
-      accesssim drift scenarios/incidents/02-tohoku-remediated.yaml scenarios/incidents/02-tohoku.yaml --mode normal --lang ja
+      accesssim drift scenarios/incidents/02-tohoku-remediated.yaml \\
+          scenarios/incidents/02-tohoku.yaml
+      accesssim drift scenarios/incidents/02-tohoku-remediated.yaml \\
+          scenarios/incidents/02-tohoku.yaml --format json -o drift.json
+      accesssim drift scenarios/incidents/02-tohoku-remediated.yaml \\
+          scenarios/incidents/02-tohoku.yaml --mode normal --lang ja
     """
     from accesssim.drift.run import drift, not_comparable
     from accesssim.engine import resolve_modes

@@ -10,8 +10,15 @@ from collections.abc import Iterable
 
 from accesssim.drift.compare import Pair
 from accesssim.findings.results import Finding
-from accesssim.model.schema import Account, FieldDisplay, Person, SystemModel, Terminal
-from accesssim.model.schema import Location, Transition
+from accesssim.model.schema import (
+    Account,
+    FieldDisplay,
+    Location,
+    Person,
+    SystemModel,
+    Terminal,
+    Transition,
+)
 from accesssim.policy.rules import UNMASK, PolicyLine
 from accesssim.search.defects import FailureType
 

@@ -56,7 +56,7 @@ def drift(design: Project, deployed: Project, *, modes: Sequence[str],
           at: dt.date | None = None) -> Drift:
     """Every difference, classified, and the exposures only one model has. The caller checks
     ``not_comparable`` first (the CLI refuses with its reason)."""
-    design_report, design_exps = analysed(design, modes, at)
+    _, design_exps = analysed(design, modes, at)
     deployed_report, deployed_exps = analysed(deployed, modes, at)
     purposes: dict[str, str] = dict(deployed.loaded.model.casbin.role_purposes)
     differences = tuple(_classified(p, deployed_report, deployed, purposes)
