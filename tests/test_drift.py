@@ -237,3 +237,23 @@ def test_only_deployed_exposures_equal_the_oracle_difference(
         assert result.differences
     known = {d.key for d in result.differences}
     assert all(set(e.differences) <= known for e in result.opened)
+
+
+REMEDIATED = sorted((REPO / "scenarios" / "incidents").glob("*-remediated.yaml"))
+
+
+@pytest.mark.parametrize("design", REMEDIATED, ids=lambda p: p.stem)
+def test_every_incident_exposure_rests_on_a_cited_difference(design: Path) -> None:
+    """Remediated variant as the design, the incident as deployed: the incident opens
+    exposures, and every one of them rests on a difference drift names (a display shown twice
+    under other guards is compared occurrence by occurrence, not hidden behind the first)."""
+    deployed = design.with_name(design.name.replace("-remediated", ""))
+    ours, theirs = load_project(design), load_project(deployed)
+    modes = list(theirs.loaded.model.modes)
+    assert not_comparable(ours, theirs, modes) is None
+    result = drift(ours, theirs, modes=modes)
+    assert result.opened and not result.closed
+    assert all(e.differences for e in result.opened), [
+        e for e in result.opened if not e.differences]
+    exercised = [d for d in result.differences if d.evidence == "exercised"]
+    assert exercised and all(d.failure_types and d.findings for d in exercised)

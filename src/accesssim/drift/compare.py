@@ -87,20 +87,28 @@ def _model_elements(loaded: LoadedModel) -> Iterator[tuple[str, str, BaseModel]]
 
 
 def elements(project: Project) -> dict[tuple[str, str], Element]:
-    """Every comparable element of a project, keyed by (kind, id); the first one of a
-    duplicated key wins (the loader refuses duplicate ids where they matter)."""
+    """Every comparable element of a project, keyed by (kind, id). A key met again (a screen
+    showing one field twice under other guards, a rule written twice) is ``id#2``, ``id#3``
+    in file order: each occurrence is compared, none hidden behind the first."""
     loaded, policy = project.loaded, project.policy
     found: dict[tuple[str, str], Element] = {}
+
+    def add(kind: str, ident: str, values: dict[str, Any], where: Source,
+            lines: frozenset[Source], item: object) -> None:
+        key, n = ident, 1
+        while (kind, key) in found:
+            n += 1
+            key = f"{ident}#{n}"
+        found[(kind, key)] = Element(kind, key, values, where, lines, item)
+
     for kind, ident, item in _model_elements(loaded):
-        values: dict[str, Any] = {} if kind == "trust" else _values(item)
-        found.setdefault((kind, ident), Element(kind, ident, values, cite(loaded, item),
-                                                _lines(loaded, item), item))
-    for kind, lines in (("rule", policy.rules), ("role-link", policy.groupings)):
-        for line in lines:
-            ident = ", ".join((line.ptype, *line.values))
+        add(kind, ident, {} if kind == "trust" else _values(item), cite(loaded, item),
+            _lines(loaded, item), item)
+    for kind, rules in (("rule", policy.rules), ("role-link", policy.groupings)):
+        for line in rules:
             where = Source(policy.policy_display, line.line)
-            found.setdefault((kind, ident), Element(kind, ident, {}, where,
-                                                    frozenset({where}), line))
+            add(kind, ", ".join((line.ptype, *line.values)), {}, where, frozenset({where}),
+                line)
     return found
 
 
