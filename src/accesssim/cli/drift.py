@@ -50,7 +50,7 @@ def drift_cmd(design: Path, deployed: Path, fmt: str, output: Path | None, mode:
       accesssim drift scenarios/incidents/02-tohoku-remediated.yaml \\
           scenarios/incidents/02-tohoku.yaml --mode normal --lang ja
     """
-    from accesssim.drift.run import drift, not_comparable
+    from accesssim.drift.run import blame, drift
     from accesssim.engine import resolve_modes
     from accesssim.errors import InputError
 
@@ -59,10 +59,9 @@ def drift_cmd(design: Path, deployed: Path, fmt: str, output: Path | None, mode:
     if output is not None:
         refuse_inputs(output, [*ours.inputs, *theirs.inputs])
     modes = resolve_modes(ours, mode)
-    why = not_comparable(ours, theirs, modes)
-    if why is not None:
-        blamed = ours if "design model" in why else theirs
-        raise InputError.single(blamed.loaded.display_path, 0, why)
+    refused = blame(ours, theirs, modes)
+    if refused is not None:
+        raise InputError.single(refused[0].loaded.display_path, 0, refused[1])
     result = drift(ours, theirs, modes=modes, at=as_date(at))
     from accesssim.reports.drift import drift_to_json, drift_to_text
 

@@ -59,7 +59,7 @@ def latent(pair: Pair, model: SystemModel, purposes: dict[str, str]) -> tuple[Fa
     if isinstance(item, Terminal):
         found |= _terminal(item, model, orgs)
     elif isinstance(item, Account):
-        if any(orgs.get(p, item.holder) != orgs.get(item.holder) for p in item.known_by):
+        if any(orgs.get(p) != orgs.get(item.holder) for p in item.known_by):
             found.add(F.CREDENTIAL_MISUSE)
     elif isinstance(item, Location | Person):
         places = {item.id} if isinstance(item, Location) else set(item.locations)
@@ -90,7 +90,7 @@ def _terminal(term: Terminal, model: SystemModel, orgs: dict[str, str]) -> set[F
         found.add(F.DISASTER_LENDING)
     if term.purpose == "outage-workaround":
         found.add(F.OUTAGE_WORKAROUND)
-    if any(orgs.get(p, term.owner) != term.owner for p in term.assigned_to):
+    if any(orgs.get(p) != term.owner for p in term.assigned_to):
         found.add(F.TERMINAL_MISDISTRIBUTION)
     if term.open or term.logged_in:
         place = next((loc for loc in model.locations if loc.id == term.location), None)

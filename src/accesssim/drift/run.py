@@ -25,21 +25,29 @@ def not_comparable(design: Project, deployed: Project, modes: Iterable[str]) -> 
     """Why the two models cannot be compared (None: they can). Exposures only in one of two
     unrelated models would be meaningless, so they must describe the same grid companies and
     systems, and both declare every mode analysed."""
+    found = blame(design, deployed, modes)
+    return None if found is None else found[1]
+
+
+def blame(design: Project, deployed: Project, modes: Iterable[str]
+          ) -> tuple[Project, str] | None:
+    """``not_comparable`` with the model to cite: the deployed one, unless the design
+    lacks a mode."""
     ours = sorted(c.id for c in companies(design.loaded.model))
     theirs = sorted(c.id for c in companies(deployed.loaded.model))
     if ours != theirs:
-        return (f"the deployed model's grid companies ({', '.join(theirs) or 'none'}) are not "
-                f"the design's ({', '.join(ours) or 'none'}): not the same system, nothing "
-                f"to compare")
+        return deployed, (f"the deployed model's grid companies ({', '.join(theirs) or 'none'}) "
+                          f"are not the design's ({', '.join(ours) or 'none'}): not the same "
+                          f"system, nothing to compare")
     systems = {(s.id, s.owner) for s in design.loaded.model.systems}
     if not systems & {(s.id, s.owner) for s in deployed.loaded.model.systems}:
-        return ("the deployed model describes none of the design's systems "
-                f"({', '.join(sorted(s for s, _ in systems))}): nothing to compare")
+        return deployed, ("the deployed model describes none of the design's systems "
+                          f"({', '.join(sorted(s for s, _ in systems))}): nothing to compare")
     for name, project in (("design", design), ("deployed", deployed)):
         missing = [m for m in modes if m not in project.loaded.model.modes]
         if missing:
-            return (f"mode {missing[0]!r} is not declared by the {name} model; choose the "
-                    f"modes both declare with --mode")
+            return project, (f"mode {missing[0]!r} is not declared by the {name} model; "
+                             f"choose the modes both declare with --mode")
     return None
 
 
