@@ -5,6 +5,7 @@ refusals, the JSON schema, Japanese output, and a property test against the brut
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -257,3 +258,17 @@ def test_every_incident_exposure_rests_on_a_cited_difference(design: Path) -> No
         e for e in result.opened if not e.differences]
     exercised = [d for d in result.differences if d.evidence == "exercised"]
     assert exercised and all(d.failure_types and d.findings for d in exercised)
+
+
+def test_at_analyses_one_day() -> None:
+    """Kansai lost its masking in 2016-04: a day before it, only the unchecked transition
+    opens exposures; over all dates the clear display of address does too."""
+    design = load_project(REPO / "scenarios" / "incidents" / "01-kansai-remediated.yaml")
+    deployed = load_project(REPO / "scenarios" / "incidents" / "01-kansai.yaml")
+    before = drift(design, deployed, modes=["normal"], at=dt.date(2015, 1, 1))
+    always = drift(design, deployed, modes=["normal"])
+    masked = "display:takuso:contract_detail:address#2"
+    assert before.opened and all(masked not in e.differences for e in before.opened)
+    assert any(masked in e.differences for e in always.opened)
+    assert {(e.person, e.field) for e in before.opened} < {
+        (e.person, e.field) for e in always.opened}
