@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -272,3 +273,25 @@ def test_at_analyses_one_day() -> None:
     assert any(masked in e.differences for e in always.opened)
     assert {(e.person, e.field) for e in before.opened} < {
         (e.person, e.field) for e in always.opened}
+
+
+def test_role_purpose_is_compared(tmp_path: Path) -> None:
+    """A role's purpose (``casbin.role_purposes``) is an element too: changing it changes what
+    the engine calls emergency rights."""
+    incidents = tmp_path / "scenarios" / "incidents"
+    incidents.mkdir(parents=True)
+    shutil.copytree(REPO / "policies", tmp_path / "policies")
+    for name in ("04-shikoku.yaml", "04-shikoku-remediated.yaml"):
+        shutil.copyfile(REPO / "scenarios" / "incidents" / name, incidents / name)
+    deployed = incidents / "04-shikoku.yaml"
+    text = deployed.read_text(encoding="utf-8")
+    assert text.count("ep_disaster: disaster") == 1
+    deployed.write_text(text.replace("ep_disaster: disaster", "ep_disaster: other"), "utf-8")
+    result = drift(load_project(incidents / "04-shikoku-remediated.yaml", root=tmp_path),
+                   load_project(deployed, root=tmp_path), modes=["normal"])
+    changed = next(d for d in result.differences if d.key == "role-purpose:ep_disaster")
+    assert changed.status == "changed"
+    assert [(c.attribute, c.design, c.deployed) for c in changed.changes] == [
+        ("purpose", '"disaster"', '"other"')]
+    assert changed.deployed is not None and changed.deployed.file == (
+        "scenarios/incidents/04-shikoku.yaml")

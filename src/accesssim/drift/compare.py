@@ -104,6 +104,10 @@ def elements(project: Project) -> dict[tuple[str, str], Element]:
     for kind, ident, item in _model_elements(loaded):
         add(kind, ident, {} if kind == "trust" else _values(item), cite(loaded, item),
             _lines(loaded, item), item)
+    casbin = loaded.model.casbin
+    for role, purpose in sorted(casbin.role_purposes.items()):
+        where = Source(cite(loaded, casbin).file, casbin.role_line(role))
+        add("role-purpose", role, {"purpose": purpose}, where, frozenset({where}), None)
     for kind, rules in (("rule", policy.rules), ("role-link", policy.groupings)):
         for line in rules:
             where = Source(policy.policy_display, line.line)
