@@ -10,6 +10,7 @@ from pathlib import Path
 
 import networkx as nx
 
+from accesssim.errors import InputError
 from accesssim.findings.explain import Explanation, explain
 from accesssim.findings.report import build_report
 from accesssim.findings.results import Hop, Report
@@ -33,7 +34,21 @@ class Project:
     @property
     def inputs(self) -> list[Path]:
         """The files it was read from: an output must never replace one of them."""
-        return [self.loaded.path, self.policy.model_path, self.policy.policy_path]
+        parts = [self.loaded.root / shown for shown in self.loaded.includes]
+        return [self.loaded.path, *parts, self.policy.model_path, self.policy.policy_path]
+
+
+def require_one_file(project: Project) -> None:
+    """Refuse a model spread over included files where its files are edited or compared as
+    text (whatif, faults, remediate, mutate, the CI gate): those know one model file, and
+    an edit of an element read from another file would land at the wrong place."""
+    loaded = project.loaded
+    if loaded.includes:
+        raise InputError.single(
+            loaded.display_path, loaded.model.line_of("include"),
+            "this model includes " + ", ".join(loaded.includes) + ": whatif, faults, "
+            "remediate, mutate, diff and check edit or compare the model as one file and do "
+            "not follow include yet; run them on a model held in one file")
 
 
 def tune_collector() -> None:

@@ -19,11 +19,10 @@ from accesssim.time.slices import Slice
 
 def access_hops(c: Compiled, access: Access) -> tuple[Hop, ...]:
     """The first part of a witness, in plain words (built only for witnesses)."""
-    src = c.loaded.display_path
     person = c.people[access.person]
     acc = c.accounts[access.account]
     term = c.terminals[access.terminal]
-    acc_src, term_src = Source(src, acc.line), Source(src, term.line)
+    acc_src, term_src = c.loaded.cite(acc), c.loaded.cite(term)
     holder = c.people[acc.holder]
     by_element = {d.element.split(":")[0]: d.type for d in access.defects}
     hops: list[Hop] = []
@@ -72,7 +71,7 @@ def access_hops(c: Compiled, access: Access) -> tuple[Hop, ...]:
 def walk_hops(search: Search, access: Access, walk: Walk, sl: Slice) -> tuple[Hop, ...]:
     """The screen part of a witness, in plain words, for this very account."""
     c = search.compiled
-    acc, system, src = access.account, access.system, c.loaded.display_path
+    acc, system = access.account, access.system
     pol = c.policy.policy_display
     hops: list[Hop] = []
     links = c.decisions.direct_links(acc, system)
@@ -94,7 +93,7 @@ def walk_hops(search: Search, access: Access, walk: Walk, sl: Slice) -> tuple[Ho
     hops.append(allow_hop(walk.entry, OPEN, msg("policy lets {account} open menu screen "
                                                 "{screen}", account=acc, screen=walk.entry)))
     for tr in walk.transitions:
-        tr_src = Source(src, tr.line)
+        tr_src = c.loaded.cite(tr)
         if c.decisions.allowed(c.decisions.class_of(acc, system), tr.target, OPEN,
                                   sl.mode, sl.day):
             said = (msg("{source} -> {target} (checked); policy lets {account} open {target}",
@@ -107,7 +106,7 @@ def walk_hops(search: Search, access: Access, walk: Walk, sl: Slice) -> tuple[Ho
                                 "does not let {account} open {target}", source=tr.source,
                                 target=tr.target, account=acc), (tr_src,),
                             FailureType.UNCHECKED_TRANSITION))
-    disp_src = Source(src, walk.display.line)
+    disp_src = c.loaded.cite(walk.display)
     field_name = c.fields[walk.field].name or walk.field
     if walk.display.masking == "policy":
         hops.append(allow_hop(

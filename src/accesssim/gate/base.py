@@ -21,7 +21,7 @@ from difflib import SequenceMatcher
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from accesssim.engine import Project, load_project
+from accesssim.engine import Project, load_project, require_one_file
 from accesssim.errors import AccessSimError, InputError, Problem
 from accesssim.model.loader import KEYS_KEY, default_root, parse_yaml
 from accesssim.model.provenance import Source
@@ -57,10 +57,12 @@ class Base:
 
 def project_texts(project: Project) -> Texts:
     """The lines of a loaded project's three files (as read now: the loader read them too)."""
+    require_one_file(project)
     shown = (project.loaded.display_path, project.policy.model_display,
              project.policy.policy_display)
+    paths = (project.loaded.path, project.policy.model_path, project.policy.policy_path)
     return Texts({role: (name, _lines(path.read_bytes()))
-                  for role, name, path in zip(ROLES, shown, project.inputs, strict=True)})
+                  for role, name, path in zip(ROLES, shown, paths, strict=True)})
 
 
 def changed_lines(base: Texts, head: Texts) -> frozenset[Source]:

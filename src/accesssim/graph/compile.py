@@ -61,7 +61,7 @@ def _writers(G: nx.MultiDiGraph) -> tuple[_AddNode, _AddEdge]:
 
 def compile_graph(
     model: SystemModel,
-    model_file: str,
+    cite: Callable[[Any], Source],
     policy_file: str,
     decisions: Decisions,
     slices: list[Slice],
@@ -84,42 +84,43 @@ def compile_graph(
     relevant_accounts = set(relevant_accounts)
     G = nx.MultiDiGraph(model=model.name)
 
-    cited: dict[int, tuple[Source, ...]] = {}
+    cited: dict[Source, tuple[Source, ...]] = {}
 
-    def src(line: int) -> tuple[Source, ...]:
-        """One tuple per line, shared by everything that cites it."""
-        found = cited.get(line)
+    def src(element: Any) -> tuple[Source, ...]:
+        """One tuple per citation, shared by everything that cites it."""
+        source = cite(element)
+        found = cited.get(source)
         if found is None:
-            found = cited[line] = (Source(model_file, line),)
+            found = cited[source] = (source,)
         return found
 
     add_node, add_edge = _writers(G)
     systems = {system.id: ("system", system.id) for system in model.systems}
     for org in model.organizations:
-        G.add_node(("org", org.id), kind="org", element=org, sources=src(org.line))
+        G.add_node(("org", org.id), kind="org", element=org, sources=src(org))
     for loc in model.locations:
-        G.add_node(("location", loc.id), kind="location", element=loc, sources=src(loc.line))
+        G.add_node(("location", loc.id), kind="location", element=loc, sources=src(loc))
     for person in model.people:
         node = ("person", person.id)
-        G.add_node(node, kind="person", element=person, sources=src(person.line))
+        G.add_node(node, kind="person", element=person, sources=src(person))
         G.add_edge(node, ("org", person.org), key="member", relation="member",
-                   guard=guard(person), sources=src(person.line))
+                   guard=guard(person), sources=src(person))
         for loc_id in person.locations:
             G.add_edge(node, ("location", loc_id), key="can-be-at", relation="can-be-at",
-                       guard=guard(person), sources=src(person.line))
+                       guard=guard(person), sources=src(person))
     for loc in model.locations:
         # One edge per organization, not per person: people reach it through ``member``.
         for org_id in dict.fromkeys(loc.open_to):
             G.add_edge(("org", org_id), ("location", loc.id), key="open-to",
-                       relation="open-to", guard=guard(loc), sources=src(loc.line))
+                       relation="open-to", guard=guard(loc), sources=src(loc))
     for system in model.systems:
         system_node = systems[system.id]
-        add_node(system_node, {"kind": "system", "element": system, "sources": src(system.line)})
+        add_node(system_node, {"kind": "system", "element": system, "sources": src(system)})
         for f in system.fields:
             add_node(("field", f.id), {"kind": "field", "element": f, "system": system.id,
-                                       "sources": src(f.line)})
+                                       "sources": src(f)})
         for screen in system.screens:
-            node, screen_guard, sources = ("screen", screen.id), guard(screen), src(screen.line)
+            node, screen_guard, sources = ("screen", screen.id), guard(screen), src(screen)
             add_node(node, {"kind": "screen", "element": screen, "system": system.id,
                             "sources": sources})
             add_edge(system_node, node, "has-screen",
@@ -127,12 +128,12 @@ def compile_graph(
             for index, shown in enumerate(screen.shows):
                 add_edge(node, ("field", shown.field), f"shows:{index}",
                          {"relation": "shows", "display": shown, "guard": guard(screen, shown),
-                          "sources": src(shown.line)})
+                          "sources": src(shown)})
         for index, tr in enumerate(system.transitions):
             # Keyed by position: the same link may be listed twice (e.g. different windows).
             add_edge(("screen", tr.source), ("screen", tr.target), f"{tr.key}#{index}",
                      {"relation": "transition", "transition": tr, "guard": guard(tr),
-                      "sources": src(tr.line)})
+                      "sources": src(tr)})
     # One guard and one sources tuple per element, shared by all of its edges.
     compiled: set[str] = set()
     for acc in model.accounts:
@@ -140,7 +141,7 @@ def compile_graph(
                 and acc.holder not in searched and searched.isdisjoint(acc.known_by)):
             continue
         compiled.add(acc.id)
-        node, acc_guard, sources = ("account", acc.id), guard(acc), src(acc.line)
+        node, acc_guard, sources = ("account", acc.id), guard(acc), src(acc)
         add_node(node, {"kind": "account", "element": acc, "sources": sources})
         add_edge(("person", acc.holder), node, "holds",
                  {"relation": "holds", "guard": acc_guard, "sources": sources})
@@ -153,7 +154,7 @@ def compile_graph(
     for term in model.terminals:
         if not (searched is None or term.open or not searched.isdisjoint(term.assigned_to)):
             continue  # a closed terminal is used only by the people it is assigned to
-        node, term_guard, sources = ("terminal", term.id), guard(term), src(term.line)
+        node, term_guard, sources = ("terminal", term.id), guard(term), src(term)
         add_node(node, {"kind": "terminal", "element": term, "sources": sources})
         add_edge(("location", term.location), node, "hosts",
                  {"relation": "hosts", "guard": term_guard, "sources": sources})

@@ -24,7 +24,8 @@ import yaml
 
 LINE_KEY = "__line__"
 KEYS_KEY = "__keys__"
-_RESERVED = frozenset((LINE_KEY, KEYS_KEY))
+FILE_KEY = "__file__"  # set by the loader on mappings read from an included file
+_RESERVED = frozenset((LINE_KEY, KEYS_KEY, FILE_KEY))
 
 # Characters that are line breaks, tabs, byte order marks or non-printable to some YAML reader:
 # the fast path leaves any text holding one to the careful loader.

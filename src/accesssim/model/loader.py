@@ -8,9 +8,7 @@ work tree holding the model). Every refusal carries its line.
 
 from __future__ import annotations
 
-import errno
 import re
-import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,14 +19,22 @@ from pydantic import ValidationError
 
 from accesssim.errors import InputError, Problem
 from accesssim.model import fastyaml
-from accesssim.model.files import CONTROL, describe_os_error, read_input_text
+from accesssim.model.files import CONTROL, read_input_text
+from accesssim.model.include import (
+    check_row_sources,
+    merge_includes,
+    resolve_inside,
+    row_citation,
+)
+from accesssim.model.provenance import Source
 from accesssim.model.references import check_references, model_warnings
 from accesssim.model.schema import SystemModel
 
 LINE_KEY = fastyaml.LINE_KEY  # "__line__"
 KEYS_KEY = fastyaml.KEYS_KEY  # "__keys__"
 #: Keys the loader adds to every mapping; a user key of the same name is refused.
-RESERVED_KEYS = (LINE_KEY, KEYS_KEY)
+FILE_KEY = fastyaml.FILE_KEY  # "__file__"
+RESERVED_KEYS = (LINE_KEY, KEYS_KEY, FILE_KEY)
 #: ``progress(done, total)``: told how far a long step has come.
 Progress = Callable[[int, int], None]
 
@@ -141,6 +147,27 @@ class LoadedModel:
     casbin_policy_path: Path
     #: Input that is accepted but probably a mistake (``validate`` shows them), with lines.
     warnings: tuple[Problem, ...] = ()
+    #: The files ``include`` names, as shown (relative to the root), in include order.
+    includes: tuple[str, ...] = ()
+
+    @property
+    def model_files(self) -> tuple[str, ...]:
+        """Every YAML file of the model, as shown: the root file, then each included one."""
+        return (self.display_path, *self.includes)
+
+    def cite(self, element: Any) -> Source:
+        """What a fact about ``element`` rests on: its inventory row when it was imported,
+        else its line in the YAML file it was read from."""
+        holder = element.yaml_file or self.display_path
+        source = getattr(element, "origin", None)
+        if source is not None:
+            return row_citation(holder, source)
+        return Source(holder, element.line)
+
+    def at(self, element: Any, key: str | None = None) -> Source:
+        """The YAML line of ``element`` (or of one of its keys), in its own file."""
+        line = element.line if key is None else element.line_of(key)
+        return Source(element.yaml_file or self.display_path, line)
 
     def display(self, path: Path) -> str:
         """A path as users see it: relative to the project root."""
@@ -215,7 +242,14 @@ def parse_yaml(text: str, shown: str, progress: Progress | None = None, *,
 
 def line_at(data: Any, loc: Iterable[Any]) -> int:
     """The line of the deepest key or mapping along a validation-error location."""
+    return where_at(data, loc, "")[1]
+
+
+def where_at(data: Any, loc: Iterable[Any], shown: str) -> tuple[str, int]:
+    """The file and line of the deepest key or mapping along a validation-error location
+    (a mapping read from an included file names that file; ``shown`` is the root's name)."""
     line = data.get(LINE_KEY, 0) if isinstance(data, dict) else 0
+    file = data.get(FILE_KEY, shown) if isinstance(data, dict) else shown
     node = data
     for part in loc:
         if isinstance(node, dict):
@@ -225,8 +259,8 @@ def line_at(data: Any, loc: Iterable[Any]) -> int:
         except (KeyError, IndexError, TypeError):
             break
         if isinstance(node, dict) and LINE_KEY in node:
-            line = node[LINE_KEY]
-    return int(line)
+            line, file = node[LINE_KEY], node.get(FILE_KEY, shown)
+    return file, int(line)
 
 
 def _validation_problems(exc: ValidationError, data: Any, shown: str) -> list[Problem]:
@@ -240,30 +274,19 @@ def _validation_problems(exc: ValidationError, data: Any, shown: str) -> list[Pr
             message = "unknown key"
         elif err["type"] == "date_type" and isinstance(err.get("input"), str):
             message += " (write the date unquoted, as YYYY-MM-DD)"
-        problems.append(Problem(shown, line_at(data, loc), f"{where}: {message}"))
+        file, line = where_at(data, loc, shown)
+        problems.append(Problem(file, line, f"{where}: {message}"))
     return problems
 
 
-def _resolve_inside(base: Path, ref: str, root: Path, shown: str, line: int) -> Path:
-    """The file a Casbin reference names: inside the root, existing, a regular file."""
-    def refuse(message: str) -> InputError:
-        return InputError.single(shown, line, f"file reference {ref!r}: {message}")
-
-    try:
-        target = (base / ref).resolve()
-    except (OSError, RuntimeError, ValueError) as exc:
-        error = exc if isinstance(exc, (OSError, ValueError)) else OSError(errno.ELOOP, "")
-        raise refuse(describe_os_error(error)) from None
-    if not target.is_relative_to(root):
-        raise refuse(f"escapes the project root {root}; pass --root DIR with a folder that "
-                     "holds both files to allow it")
-    try:
-        mode = target.stat().st_mode
-    except (OSError, ValueError) as exc:
-        raise refuse(describe_os_error(exc)) from None
-    if not stat.S_ISREG(mode):
-        raise refuse("not a regular file: give a file's path")
-    return target
+def _casbin_paths(model: SystemModel, path: Path, root: Path, shown: str) -> tuple[Path, Path]:
+    """The Casbin model and policy files, relative to the model file that names them."""
+    casbin = model.casbin
+    holder = casbin.yaml_file or shown
+    base = (root / casbin.yaml_file).parent if casbin.yaml_file else path.resolve().parent
+    conf = resolve_inside(base, casbin.model, root, holder, casbin.line_of("model"))
+    csv = resolve_inside(base, casbin.policy, root, holder, casbin.line_of("policy"))
+    return conf, csv
 
 
 def load_model(path: Path, root: Path | None = None,
@@ -286,18 +309,23 @@ def load_model(path: Path, root: Path | None = None,
     data = read_yaml(path, shown, progress)
     if not isinstance(data, dict):
         raise InputError.single(shown, 1, "the model must be a YAML mapping")
+    data, includes = merge_includes(data, path, root, shown, read_yaml)
     try:
         model = SystemModel.model_validate(data)
     except ValidationError as exc:
         raise InputError(_validation_problems(exc, data, shown)) from None
-    problems = list(check_references(model, shown))
+    problems = [*check_references(model, shown), *check_row_sources(_sourced(model), shown)]
     if problems:
         raise InputError(problems)
-    base = path.resolve().parent
-    conf = _resolve_inside(base, model.casbin.model, root, shown, model.casbin.line_of("model"))
-    csv = _resolve_inside(base, model.casbin.policy, root, shown, model.casbin.line_of("policy"))
+    conf, csv = _casbin_paths(model, path, root, shown)
     return LoadedModel(model, path.resolve(), root, shown, conf, csv,
-                       tuple(sorted(model_warnings(model, shown))))
+                       tuple(sorted(model_warnings(model, shown))), includes)
+
+
+def _sourced(model: SystemModel) -> list[Any]:
+    """The kinds of element that may carry an inventory ``source``."""
+    return [*model.organizations, *model.people, *model.locations, *model.accounts,
+            *model.terminals]
 
 
 def load_model_as(known: LoadedModel, path: Path, root: Path | None = None
@@ -305,13 +333,12 @@ def load_model_as(known: LoadedModel, path: Path, root: Path | None = None
     """``load_model(path, root)`` for a file holding the very bytes ``known`` was read from,
     without reading them again: parsing, validation and the reference checks depend only on
     those bytes and the name the file is shown by, so they are ``known``'s when that name is
-    the same (None when it is not). The Casbin references are resolved afresh from ``path``."""
+    the same (None when it is not). The Casbin references are resolved afresh from ``path``.
+    A model with ``include`` is read again: its other files may differ."""
     root = (root or default_root(path)).resolve()
     shown = display_path(path, root)
-    if shown != known.display_path or not path.resolve().is_relative_to(root):
+    if (shown != known.display_path or known.includes
+            or not path.resolve().is_relative_to(root)):
         return None
-    model = known.model
-    base = path.resolve().parent
-    conf = _resolve_inside(base, model.casbin.model, root, shown, model.casbin.line_of("model"))
-    csv = _resolve_inside(base, model.casbin.policy, root, shown, model.casbin.line_of("policy"))
-    return LoadedModel(model, path.resolve(), root, shown, conf, csv, known.warnings)
+    conf, csv = _casbin_paths(known.model, path, root, shown)
+    return LoadedModel(known.model, path.resolve(), root, shown, conf, csv, known.warnings)

@@ -11,10 +11,15 @@ from accesssim.errors import Problem
 from accesssim.model.schema import EXPECTATION_KINDS, SystemModel
 
 
+def _place(here: str, file: str, line: int) -> str:
+    """Where something else is, said from ``here``: its line, or its file and line."""
+    return f"line {line}" if file == here else f"{file}:{line}"
+
+
 def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
     """Unknown or duplicate ids and dangling references, each with its line."""
     ids: dict[str, set[str]] = {}
-    owners: list[tuple[str, str, int]] = []
+    owners: list[tuple[str, str, str, int]] = []
     groups: list[tuple[str, list[Any]]] = [
         ("organization", model.organizations),
         ("person", model.people),
@@ -34,15 +39,14 @@ def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
         ids = {}
         for kind, items in groups:
             for item in items:
-                owners.append((kind, item.id, item.line))
-    counts = Counter(i for _, i, _ in owners)
-    first_line: dict[str, int] = {}
-    for kind, ident, line in owners:
-        if counts[ident] > 1 and ident in first_line:
-            yield Problem(
-                shown, line, f"duplicate id {ident!r} (first at line {first_line[ident]})"
-            )
-        first_line.setdefault(ident, line)
+                owners.append((kind, item.id, item.yaml_file or shown, item.line))
+    counts = Counter(i for _, i, _, _ in owners)
+    first: dict[str, tuple[str, int]] = {}
+    for kind, ident, file, line in owners:
+        if counts[ident] > 1 and ident in first:
+            yield Problem(file, line,
+                          f"duplicate id {ident!r} (first at {_place(file, *first[ident])})")
+        first.setdefault(ident, (file, line))
         ids.setdefault(kind, set()).add(ident)
 
     # Problems are gathered in order; a reference's line is only looked up when it is wrong.
@@ -51,7 +55,7 @@ def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
 
     def need(kind: str, ref: str | None, element: Any, key: str, what: str) -> None:
         if ref is not None and ref not in ids.get(kind, nothing):
-            out.append(Problem(shown, element.line_of(key),
+            out.append(Problem(element.yaml_file or shown, element.line_of(key),
                                f"{what} refers to unknown {kind} {ref!r}"))
 
     def need_all(kind: str, refs: list[str], element: Any, key: str, what: str) -> None:
@@ -60,7 +64,7 @@ def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
             return
         for ref in refs:
             if ref not in known:
-                out.append(Problem(shown, element.line_of(key),
+                out.append(Problem(element.yaml_file or shown, element.line_of(key),
                                    f"{what} refers to unknown {kind} {ref!r}"))
 
     declared = set(model.modes) | {"normal"}  # a missing 'normal' is reported once
@@ -72,7 +76,7 @@ def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
         for m in modes:
             if m not in declared:
                 out.append(Problem(
-                    shown, element.line_of("modes"),
+                    element.yaml_file or shown, element.line_of("modes"),
                     f"unknown mode {m!r} (declared: {', '.join(model.modes)})"
                 ))
 
@@ -90,7 +94,8 @@ def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
         need_all("system", grant.systems, grant, "systems", "trust.systems")
         need_all("field", grant.fields or [], grant, "fields", "trust.fields")
         if not grant.orgs and not grant.people:
-            out.append(Problem(shown, grant.line, "a trust grant needs orgs or people"))
+            out.append(Problem(grant.yaml_file or shown, grant.line,
+                               "a trust grant needs orgs or people"))
     for person in model.people:
         need_mode(person)
         need("organization", person.org, person, "org", "org")
@@ -128,7 +133,7 @@ def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
                 need_mode(shown_field)
                 if shown_field.field not in own_fields:
                     out.append(Problem(
-                        shown,
+                        shown_field.yaml_file or shown,
                         shown_field.line_of("field"),
                         f"screen {screen.id!r} shows {shown_field.field!r}, "
                         f"which is not a field of system {system.id!r}",
@@ -138,7 +143,7 @@ def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
             for end in (tr.source, tr.target):
                 if end not in own_screens:
                     out.append(Problem(
-                        shown,
+                        tr.yaml_file or shown,
                         tr.line,
                         f"transition {tr.key!r}: {end!r} is not a screen of system {system.id!r}",
                     ))
@@ -146,7 +151,8 @@ def check_references(model: SystemModel, shown: str) -> Iterator[Problem]:
     yield from _check_expectations(model, shown, ids)
     for role in model.casbin.role_purposes:
         if not role:
-            yield Problem(shown, model.casbin.role_line(role), "empty role name in role_purposes")
+            yield Problem(model.casbin.yaml_file or shown, model.casbin.role_line(role),
+                          "empty role name in role_purposes")
 
 
 def _check_expectations(
@@ -155,25 +161,24 @@ def _check_expectations(
     """Every expectation names one kind, known modes and existing elements."""
     who = ids.get("organization", set()) | ids.get("person", set())
     fields = ids.get("field", set())
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[str, int]] = {}
     for exp in model.expectations:
-        line = exp.line
+        line, file = exp.line, exp.yaml_file or shown
         if exp.id in seen:
-            yield Problem(
-                shown, line, f"duplicate expectation id {exp.id!r} (first at line {seen[exp.id]})"
-            )
-        seen.setdefault(exp.id, line)
+            yield Problem(file, line, f"duplicate expectation id {exp.id!r} "
+                          f"(first at {_place(file, *seen[exp.id])})")
+        seen.setdefault(exp.id, (file, line))
         kinds = [k for k in EXPECTATION_KINDS if getattr(exp, k) is not None]
         if len(kinds) != 1:
             yield Problem(
-                shown,
+                file,
                 line,
                 f"expectation {exp.id!r} needs exactly one of "
                 f"{', '.join(EXPECTATION_KINDS)} (has {len(kinds)})",
             )
             continue
         if exp.mode is not None and exp.mode not in model.modes and exp.mode != "normal":
-            yield Problem(shown, line, f"unknown mode {exp.mode!r}")
+            yield Problem(file, line, f"unknown mode {exp.mode!r}")
         names: list[tuple[str, set[str], str]] = []
         if exp.finding:
             names += [(w, who, "from") for w in exp.finding.from_]
@@ -198,7 +203,7 @@ def _check_expectations(
         for name, known, key in names:
             if name not in known:
                 yield Problem(
-                    shown, line, f"expectation {exp.id!r}: {key} refers to unknown id {name!r}"
+                    file, line, f"expectation {exp.id!r}: {key} refers to unknown id {name!r}"
                 )
 
 
@@ -219,21 +224,21 @@ def model_warnings(model: SystemModel, shown: str) -> Iterator[Problem]:
         guarded += [(f"transition {t.key!r}", t) for t in system.transitions]
     for what, element in guarded:
         if element.modes == []:
-            yield Problem(shown, element.line_of("modes"),
+            yield Problem(element.yaml_file or shown, element.line_of("modes"),
                           f"{what} has modes: [] and so exists in no mode; "
                           "leave modes out for every mode")
     for grant in model.trust:
         if grant.fields == []:
-            yield Problem(shown, grant.line_of("fields"),
+            yield Problem(grant.yaml_file or shown, grant.line_of("fields"),
                           "trust grant has fields: [] and so trusts no field; "
                           "leave fields out for every field of its systems")
         if not grant.systems:
-            yield Problem(shown, grant.line_of("systems"),
+            yield Problem(grant.yaml_file or shown, grant.line_of("systems"),
                           "trust grant has systems: [] and so trusts no field")
         covered = set().union(*(system_fields.get(s, set()) for s in grant.systems))
         for field_id in grant.fields or []:
             if field_id not in covered:
-                yield Problem(shown, grant.line_of("fields"),
+                yield Problem(grant.yaml_file or shown, grant.line_of("fields"),
                               f"trust grant lists field {field_id!r}, which is not a field of "
                               "its systems: the grant does not cover it")
     for term in model.terminals:
@@ -241,6 +246,6 @@ def model_warnings(model: SystemModel, shown: str) -> Iterator[Problem]:
             continue
         for acc_id in term.logged_in:
             if acc_id not in term.accounts:
-                yield Problem(shown, term.line_of("logged_in"),
+                yield Problem(term.yaml_file or shown, term.line_of("logged_in"),
                               f"terminal {term.id!r} has {acc_id!r} logged in but does not "
                               "list it in accounts: the open session is used all the same")

@@ -42,6 +42,8 @@ class _Element(BaseModel):
     key_lines: SkipJsonSchema[dict[str, int]] = Field(
         default_factory=dict, alias="__keys__", exclude=True
     )
+    #: The included file this mapping was read from ("" for the root model file).
+    yaml_file: SkipJsonSchema[str] = Field(default="", alias="__file__", exclude=True)
 
     def line_of(self, key: str) -> int:
         """The line of one key of this mapping (its first line if unknown)."""
@@ -82,6 +84,19 @@ class Guarded(_Element):
         )
 
 
+class RowSource(_Element):
+    """The inventory row an imported element came from (written by ``accesssim import``).
+
+    Cited instead of the YAML line by every hop resting on the element; the file is not read
+    again (the citation records where the fact came from, like a commit records its author).
+    """
+
+    file: str = Field(description="The inventory file, relative to the YAML file holding it.")
+    sheet: str | None = Field(default=None, description="The spreadsheet's sheet, for XLSX.")
+    row: int = Field(ge=1, description="CSV: the line the record starts on (header is 1); "
+                     "XLSX: the row number Excel shows; Parquet: the record's 1-based index.")
+
+
 class Organization(_Element):
     id: str
     name: str
@@ -91,6 +106,10 @@ class Organization(_Element):
     )
     works_for: list[str] = Field(
         default_factory=list, description="For a contractor: the organizations it works for."
+    )
+    origin: RowSource | None = Field(
+        default=None, alias="source", description="The inventory row it was imported from "
+        "(cited instead of the YAML line)."
     )
 
 
@@ -119,6 +138,10 @@ class Person(Guarded):
     headcount: int = Field(default=1, ge=1)
     locations: list[str] = Field(default_factory=list)
     former_orgs: list[FormerOrg] = Field(default_factory=list)
+    origin: RowSource | None = Field(
+        default=None, alias="source", description="The inventory row it was imported from "
+        "(cited instead of the YAML line)."
+    )
 
 
 class Location(Guarded):
@@ -127,6 +150,10 @@ class Location(Guarded):
     owner: str
     open_to: list[str] = Field(
         default_factory=list, description="Organizations whose staff can enter."
+    )
+    origin: RowSource | None = Field(
+        default=None, alias="source", description="The inventory row it was imported from "
+        "(cited instead of the YAML line)."
     )
 
 
@@ -141,6 +168,10 @@ class Account(Guarded):
     )
     issued_by: str | None = Field(
         default=None, description="Organization that issued the account, if not the system owner."
+    )
+    origin: RowSource | None = Field(
+        default=None, alias="source", description="The inventory row it was imported from "
+        "(cited instead of the YAML line)."
     )
 
 
@@ -157,6 +188,10 @@ class Terminal(Guarded):
     logged_in: list[str] = Field(
         default_factory=list,
         description="Accounts whose session stays open on it: whoever uses it uses them.",
+    )
+    origin: RowSource | None = Field(
+        default=None, alias="source", description="The inventory row it was imported from "
+        "(cited instead of the YAML line)."
     )
 
 
@@ -325,6 +360,11 @@ class SystemModel(_Element):
     accesssim: Literal[1] = Field(description="Format version.")
     name: str
     description: str | None = None
+    include: list[str] = Field(
+        default_factory=list, description="Files holding more sections of this model (people, "
+        "systems, casbin, ...), relative to this file, inside the project root; see "
+        "docs/model-format.md."
+    )
     modes: list[str] = Field(default_factory=lambda: ["normal", "disaster"], min_length=1)
     organizations: list[Organization]
     trust: list[TrustGrant] = Field(default_factory=list)

@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from accesssim.engine import Project, load_project
+from accesssim.engine import Project, load_project, require_one_file
 from accesssim.errors import AccessSimError
 from accesssim.model.loader import load_model
 from accesssim.mutate import edits
@@ -27,6 +27,7 @@ from accesssim.mutate.operators import Mutant, read_text
 
 def files(project: Project) -> dict[str, Path]:
     """The project's files by their path relative to the root (how edits name them)."""
+    require_one_file(project)
     loaded, policy = project.loaded, project.policy
     return {loaded.display_path: loaded.path, policy.model_display: policy.model_path,
             policy.policy_display: policy.policy_path}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from accesssim.engine import Project
+from accesssim.engine import Project, require_one_file
 from accesssim.model.schema import (
     Account,
     Guarded,
@@ -96,6 +96,7 @@ class Context:
     """The texts being mutated and what the operators look up in them."""
 
     def __init__(self, project: Project, model_text: str, csv_text: str) -> None:
+        require_one_file(project)
         self.model: SystemModel = project.loaded.model
         self.policy = project.policy
         self.model_file = project.loaded.display_path

@@ -14,7 +14,7 @@ from accesssim.gate.result import SCHEMA_VERSION, GateReport, ModelDiff, Opened,
 from accesssim.gate.waivers import unused
 from accesssim.model.provenance import Source
 from accesssim.reports.gate_text import STATUSES
-from accesssim.reports.json_format import hop_to_dict
+from accesssim.reports.json_format import hop_to_dict, source_to_dict
 from accesssim.suite.checks import CheckResult
 
 _COUNT_KEYS = ("models", "findings_new", "findings_gone", "findings_widened", "findings_narrowed",
@@ -24,7 +24,7 @@ _COUNT_KEYS = ("models", "findings_new", "findings_gone", "findings_widened", "f
 
 
 def _source(src: Source | None) -> dict[str, Any] | None:
-    return {"file": src.file, "line": src.line} if src else None
+    return source_to_dict(src) if src else None
 
 
 def _fact(fact: Fact) -> dict[str, Any]:

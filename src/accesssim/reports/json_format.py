@@ -19,12 +19,14 @@ def _day(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _source(src: Source) -> dict[str, Any]:
+def source_to_dict(src: Source) -> dict[str, Any]:
+    if src.sheet:
+        return {"file": src.file, "sheet": src.sheet, "line": src.line}
     return {"file": src.file, "line": src.line}
 
 
 def hop_to_dict(hop: Hop) -> dict[str, Any]:
-    return {"text": hop.text, "sources": [_source(s) for s in hop.sources],
+    return {"text": hop.text, "sources": [source_to_dict(s) for s in hop.sources],
             "failure_type": hop.defect.value if hop.defect else None}
 
 
@@ -37,7 +39,7 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
         "id": f.id,
         "failure_types": [t.value for t in f.failure_types],
         "defects": [{"type": d.type.value, "element": d.element,
-                     "description": str(d.description), "source": _source(d.source)}
+                     "description": str(d.description), "source": source_to_dict(d.source)}
                     for d in f.defects],
         "exposed": {
             "groups": [{"id": g.person, "name": g.name, "org": g.org, "headcount": g.headcount}

@@ -130,6 +130,8 @@ def _location(src: Source | None, message: str | None = None) -> dict[str, Any]:
         physical: dict[str, Any] = {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}}
         if src.line >= 1:
             physical["region"] = {"startLine": src.line}
+        if src.sheet:  # a spreadsheet row: the row number, and the sheet said beside it
+            physical["properties"] = {"sheet": src.sheet}
         loc["physicalLocation"] = physical
     if message:
         loc["message"] = {"text": message}

@@ -134,7 +134,7 @@ class AccessFinder:
                             FailureType.CREDENTIAL_MISUSE, f"session:{term_id}:{acc_id}",
                             msg("session of {account} left open on {terminal} for people "
                                 "outside the boundary", account=acc_id, terminal=term_id),
-                            Source(self.c.loaded.display_path, term.line))}
+                            self.c.loaded.cite(term))}
                     key = (system, acc_id, way, location is None, defects)
                     if key in seen:
                         continue
@@ -196,8 +196,7 @@ class AccessFinder:
         cached = self._account_memo.get(key)
         if cached is not None:
             return cached
-        src = self.c.loaded.display_path
-        acc_src = Source(src, acc.line)
+        acc_src = self.c.loaded.cite(acc)
         holder = self.c.people[acc.holder]
         defects: set[Defect] = set()
         if way == "knows":
@@ -258,4 +257,4 @@ class AccessFinder:
             what = N_("terminal {terminal} of {owner} placed where people outside the "
                       "boundary can use it")
         return Defect(kind, f"terminal:{term.id}", msg(what, terminal=term.id, owner=term.owner),
-                      Source(self.c.loaded.display_path, term.line))
+                      self.c.loaded.cite(term))

@@ -86,7 +86,7 @@ def compile_model(loaded: LoadedModel, policy: LoadedPolicy, *, modes: Iterable[
     role_purposes = dict(model.casbin.role_purposes)
     decisions = Decisions(policy, objects, role_purposes)
     found = outsiders(model, boundary)
-    graph = compile_graph(model, loaded.display_path, policy.policy_display, decisions, slices,
+    graph = compile_graph(model, loaded.cite, policy.policy_display, decisions, slices,
                           relevant_accounts(model, boundary), progress, {p.id for p in found})
     return Compiled(
         loaded=loaded, policy=policy, at=at, per_slice=per_slice, boundary=boundary,

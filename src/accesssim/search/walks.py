@@ -258,7 +258,7 @@ class WalkFinder:
         return Defect(FailureType.UNCHECKED_TRANSITION, f"transition:{system}:{tr.key}",
                       msg("transition {source} -> {target} does not check access to {target}",
                           source=tr.source, target=tr.target),
-                      Source(self.c.loaded.display_path, tr.line))
+                      self.c.loaded.cite(tr))
 
     def _display_defect(self, screen: str, display: FieldDisplay) -> Defect:
         kind = {"temporary-display": FailureType.TEMPORARY_DISPLAY,
@@ -267,4 +267,4 @@ class WalkFinder:
         return Defect(kind, f"display:{screen}:{kind.value}",
                       msg("screen {screen} shows non-public data in clear to everyone on it",
                           screen=screen),
-                      Source(self.c.loaded.display_path, self.c.screens[screen].line))
+                      self.c.loaded.cite(self.c.screens[screen]))

@@ -100,7 +100,7 @@ class Coverage:
                     self.covered["screens"].add(f"{name}:{screen.id}")
             for tr in system.transitions:
                 self.total["transitions"].add(f"{name}:{tr.key}")
-                if f"transition:{tr.key}" in nodes or Source(name, tr.line) in cited:
+                if f"transition:{tr.key}" in nodes or project.loaded.cite(tr) in cited:
                     self.covered["transitions"].add(f"{name}:{tr.key}")
         for term in model.terminals:
             self.total["terminals"].add(f"{name}:{term.id}")
@@ -139,7 +139,8 @@ def run_suite(paths: Iterable[Path], root: Path | None = None, *, update: bool =
             suite.without_expectations.append(project.loaded.display_path)
             continue
         run = ScenarioRun(project)
-        results = [check(run, exp, project.loaded.display_path) for exp in expectations]
+        results = [check(run, exp, exp.yaml_file or project.loaded.display_path)
+                   for exp in expectations]
         if update:
             results = _update_golden(project, run, results, suite)
         suite.results.extend(results)
@@ -159,15 +160,19 @@ def _update_golden(project: Project, run: ScenarioRun, results: list[CheckResult
              if r.kind == "who_can_see" and not r.passed}
     if not stale:
         return results
-    path = project.loaded.path
-    with path.open(encoding="utf-8", newline="") as handle:  # keep CRLF / CR line endings
-        text = handle.read()
-    suite.rewrites[path] = rewritten(project.loaded.display_path, text, stale)
-    suite.updated.extend(f"{project.loaded.display_path}::{k}" for k in sorted(stale))
+    loaded = project.loaded
+    holders = {exp.id: exp.yaml_file or loaded.display_path for exp in loaded.model.expectations}
+    for shown in sorted({holders[k] for k in stale}):  # each file holding a stale list
+        path = loaded.path if shown == loaded.display_path else loaded.root / shown
+        with path.open(encoding="utf-8", newline="") as handle:  # keep CRLF / CR line endings
+            text = handle.read()
+        mine = {k: v for k, v in stale.items() if holders[k] == shown}
+        suite.rewrites[path] = rewritten(shown, text, mine)
+        suite.updated.extend(f"{shown}::{k}" for k in sorted(mine))
     checked = []
-    for exp in project.loaded.model.expectations:
+    for exp in loaded.model.expectations:
         if exp.id in stale and exp.who_can_see is not None:
             new = exp.who_can_see.model_copy(update={"people": sorted(stale[exp.id])})
             exp = exp.model_copy(update={"who_can_see": new})
-        checked.append(check(run, exp, project.loaded.display_path))
+        checked.append(check(run, exp, holders[exp.id]))
     return checked
