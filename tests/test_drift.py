@@ -295,3 +295,36 @@ def test_role_purpose_is_compared(tmp_path: Path) -> None:
         ("purpose", '"disaster"', '"other"')]
     assert changed.deployed is not None and changed.deployed.file == (
         "scenarios/incidents/04-shikoku.yaml")
+
+
+def test_included_and_imported_elements_are_cited_by_row(tmp_path: Path) -> None:
+    """The deployed model keeps its terminals in an included file, one of them imported from
+    an asset register row: the difference cites that row, and the finding resting on it
+    (whose hops cite the row too) still makes it exercised."""
+    incidents = tmp_path / "scenarios" / "incidents"
+    incidents.mkdir(parents=True)
+    shutil.copytree(REPO / "policies", tmp_path / "policies")
+    shutil.copyfile(DESIGN, incidents / DESIGN.name)
+    text = DEPLOYED.read_text(encoding="utf-8")
+    head, rest = text.split("\nterminals:\n", 1)
+    terminals, tail = rest.split("\nsystems:\n", 1)
+    terminals = terminals.replace(
+        "  - id: nw_pc_shared_space\n",
+        "  - id: nw_pc_shared_space\n    source: {file: assets.csv, row: 3}\n")
+    (incidents / "assets.csv").write_text("id,location\nnw_pc,nw_office\n"
+                                          "nw_pc_shared_space,shared_space\n", "utf-8")
+    (incidents / "terminals.yaml").write_text("terminals:\n" + terminals, "utf-8")
+    deployed = incidents / "02-tohoku.yaml"
+    deployed.write_text(head.replace("\npeople:", "\ninclude: [terminals.yaml]\npeople:", 1)
+                        + "\nsystems:\n" + tail, "utf-8")
+    result = drift(load_project(incidents / DESIGN.name, root=tmp_path),
+                   load_project(deployed, root=tmp_path), modes=MODES)
+    seen = {d.key: d for d in result.differences}
+    placed = seen["terminal:nw_pc_shared_space"]
+    assert placed.deployed == Source("scenarios/incidents/assets.csv", 3)
+    assert placed.evidence == "exercised" and placed.failure_types == (F.TERMINAL_PLACEMENT,)
+    handed = seen["terminal:nw_pc_misdistributed"]
+    assert handed.deployed is not None
+    assert handed.deployed.file == "scenarios/incidents/terminals.yaml"
+    assert handed.evidence == "exercised"
+    assert all(e.differences for e in result.opened) and len(result.opened) == 12

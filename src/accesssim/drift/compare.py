@@ -15,8 +15,9 @@ from accesssim.engine import Project
 from accesssim.model.loader import LoadedModel
 from accesssim.model.provenance import Source
 
-#: Descriptive attributes: they change no path, so a different name or note is no drift.
-DESCRIPTIVE = frozenset({"name", "note", "description"})
+#: Descriptive attributes and provenance (``source``: the inventory row an element was
+#: imported from): they change no path, so a different name, note or row is no drift.
+DESCRIPTIVE = frozenset({"name", "note", "description", "source"})
 #: Attributes compared as elements of their own (a system's fields, screens, transitions; a
 #: screen's displays), not as one list.
 NESTED = frozenset({"fields", "screens", "transitions", "shows"})
@@ -48,14 +49,17 @@ class Pair:
 
 
 def cite(loaded: LoadedModel, element: BaseModel) -> Source:
-    """Where a model element is written (its row when imported, once the loader says so)."""
-    return Source(loaded.display_path, int(getattr(element, "line", 0)))
+    """Where a model element is written: its inventory row when imported, else its line in
+    the YAML file (root or included) it was read from."""
+    return loaded.cite(element)
 
 
 def _lines(loaded: LoadedModel, element: BaseModel) -> frozenset[Source]:
-    first = cite(loaded, element)
+    """Every citation a hop or defect may give the element: its row, its first line, and
+    the lines of its keys in its own file."""
     keys: dict[str, int] = getattr(element, "key_lines", {})
-    return frozenset({first, *(Source(first.file, n) for n in keys.values())})
+    return frozenset({loaded.cite(element), loaded.at(element),
+                      *(loaded.at(element, k) for k in keys)})
 
 
 def _values(element: BaseModel) -> dict[str, Any]:
@@ -106,7 +110,7 @@ def elements(project: Project) -> dict[tuple[str, str], Element]:
             _lines(loaded, item), item)
     casbin = loaded.model.casbin
     for role, purpose in sorted(casbin.role_purposes.items()):
-        where = Source(cite(loaded, casbin).file, casbin.role_line(role))
+        where = Source(loaded.at(casbin).file, casbin.role_line(role))
         add("role-purpose", role, {"purpose": purpose}, where, frozenset({where}), None)
     for kind, rules in (("rule", policy.rules), ("role-link", policy.groupings)):
         for line in rules:

@@ -98,7 +98,12 @@ def drift_to_text(result: Drift, tr: Translator = ENGLISH) -> str:
 
 
 def _source(where: Source | None) -> dict[str, Any] | None:
-    return None if where is None else {"file": where.file, "line": where.line}
+    """``{file, line}``; an inventory row of a spreadsheet adds its ``sheet``."""
+    if where is None:
+        return None
+    if where.sheet:
+        return {"file": where.file, "sheet": where.sheet, "line": where.line}
+    return {"file": where.file, "line": where.line}
 
 
 def _delta(e: ExposureDelta) -> dict[str, Any]:
