@@ -584,8 +584,9 @@ def test_every_path_parameter_refuses_a_nul_as_a_usage_error() -> None:
         args = [command_name]
         if isinstance(param, click.Option):
             args += [param.opts[0], "a\0b"]
-        else:
-            args += ["a\0b"]
+        else:  # the positional arguments before it (drift's DESIGN) get a real file
+            before = [p for p in command.params if isinstance(p, click.Argument)]
+            args += [__file__] * before.index(param) + ["a\0b"]
         result = CliRunner().invoke(main, args)
         label = param.opts[0] if isinstance(param, click.Option) else param_name.upper()
         assert result.exit_code == 2, (args, result.output)

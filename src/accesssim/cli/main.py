@@ -16,6 +16,7 @@ import click
 from accesssim import __version__
 from accesssim.cli.analyze import analyze_cmd
 from accesssim.cli.create import generate, init
+from accesssim.cli.drift import drift_cmd
 from accesssim.cli.explain import explain
 from accesssim.cli.faults import faults_cmd
 from accesssim.cli.gate import check_cmd, diff_cmd
@@ -61,3 +62,4 @@ for command in (analyze_cmd, validate, explain, schema, generate, test_cmd, init
     main.add_command(command)
 main.add_command(render_cmd)
 main.add_command(policy_group)
+main.add_command(drift_cmd)
