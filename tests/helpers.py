@@ -204,3 +204,18 @@ def schema_nodes(node: Any, keep: Callable[[dict[str, Any]], bool]) -> list[dict
         for value in node:
             found += schema_nodes(value, keep)
     return found
+
+
+def one_file_csv_models(paths: Sequence[Path]) -> list[Path]:
+    """The models held in one file with a policy CSV: what the text-editing tools (mutate,
+    whatif, ...) and the CSV policy checks take. The others (scenarios/inventory/: include,
+    a policy in SQLite) are refused by those tools, which tests/test_include.py and
+    tests/test_database.py check, and analysed by every other test."""
+    from accesssim.model.loader import load_model
+
+    kept = []
+    for path in paths:
+        loaded = load_model(path, REPO if path.is_relative_to(REPO) else None)
+        if not loaded.includes and loaded.policy_database is None:
+            kept.append(path)
+    return kept

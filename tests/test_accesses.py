@@ -47,9 +47,9 @@ def reference_accesses(an: Analyzer, person_id: str, sl: Slice) -> list[Access]:
     reachable: dict[str, tuple[str | None, tuple[Source, ...]]] = {}
     for t_node, _ in active_edges(G, pnode, "assigned", sl):
         reachable[t_node[1]] = (None, ())
-    places = [(loc_id, (Source(an.loaded.display_path, person.line),))
+    places = [(loc_id, (an.loaded.cite(person),))
               for loc_id in dict.fromkeys(person.locations)]
-    places += [(loc.id, (Source(an.loaded.display_path, loc.line),))
+    places += [(loc.id, (an.loaded.cite(loc),))
                for loc in an.model.locations
                if person.org in loc.open_to and loc.id not in person.locations]
     for loc_id, sources in sorted(places, key=lambda item: (item[0], item[1])):
@@ -85,7 +85,7 @@ def reference_accesses(an: Analyzer, person_id: str, sl: Slice) -> list[Access]:
                     defects = defects | {Defect(
                         FailureType.CREDENTIAL_MISUSE, f"session:{term_id}:{acc_id}",
                         Msg(f"session of {acc_id} left open on {term_id} for people outside "
-                            "the boundary"), Source(an.loaded.display_path, term.line))}
+                            "the boundary"), an.loaded.cite(term))}
                 key = (system, acc_id, way, location is None, defects)
                 if key in seen:
                     continue

@@ -16,7 +16,7 @@ from accesssim.changes.state import State
 from accesssim.engine import load_project
 from accesssim.mutate import edits
 from accesssim.suite.suite import discover
-from helpers import REPO
+from helpers import REPO, one_file_csv_models
 
 FIXTURE = REPO / "tests" / "data" / "changes"
 
@@ -90,7 +90,7 @@ def test_equal_items_get_nodes_of_their_own_and_moved_pieces_are_moved_back() ->
 
 
 def test_every_shipped_scenario_is_cut_and_the_fixture_too() -> None:
-    for model in [*discover([REPO / "scenarios"]), FIXTURE / "model.yaml"]:
+    for model in [*one_file_csv_models(discover([REPO / "scenarios"])), FIXTURE / "model.yaml"]:
         project = load_project(model, model.parent if model.parent == FIXTURE else REPO)
         assert State(project).cut_trusted, model
 

@@ -23,7 +23,7 @@ from accesssim.mutate.operators import KINDS, Mutant
 from accesssim.mutate.report import to_text
 from accesssim.mutate.score import mutation_score
 from accesssim.suite.suite import discover
-from helpers import REPO, assert_error, make_project, run
+from helpers import REPO, assert_error, make_project, one_file_csv_models, run
 from profiles import examples
 from strategies import Generated, by_day, exposed_projects, materialise, projects
 
@@ -281,7 +281,7 @@ def test_set_key_edits_block_and_flow_yaml(where: tuple[str, int], key: str, val
     assert "# the desk account" in changed
 
 
-@pytest.mark.parametrize("path", discover([REPO / "scenarios"]),
+@pytest.mark.parametrize("path", one_file_csv_models(discover([REPO / "scenarios"])),
                          ids=lambda p: p.name)
 def test_pairing_operators_enumerate_exactly_the_pairs(path: Path) -> None:
     """Counted without being built (pairs.py), they are the pairs a plain loop finds."""

@@ -31,10 +31,11 @@ from accesssim.policy.load import _build_enforcer
 from accesssim.policy.rules import RowsAdapter, _unbalanced, read_policy_file, split_line
 from accesssim.suite.suite import discover
 from accesssim.synth.generate import generate
+from helpers import one_file_csv_models
 from profiles import examples
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = discover([ROOT / "scenarios"])  # change sets there are no scenarios
+SCENARIOS = one_file_csv_models(discover([ROOT / "scenarios"]))  # a CSV each
 
 CONF = """[request_definition]
 r = sub, obj, act
