@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from accesssim.cli.guard import PathArg, handles_errors
-from accesssim.cli.outputs import write_atomically
+from accesssim.cli.outputs import refuse_inputs, write_atomically
 
 DB_OPT = click.option("--db", "url", required=True, metavar="URL",
                       help="Database URL without a password: sqlite:///policy.db, "
@@ -68,6 +68,7 @@ def export_cmd(url: str, table: str, password_env: str | None, conf: Path | None
     from accesssim.policy.transfer import export_rows
 
     source = policy_source(url, table=table, password_env=password_env, base=Path.cwd())
+    refuse_inputs(output, [p for p in (source.sqlite_path, conf) if p is not None])
     text = export_rows(source, (conf, str(conf)) if conf is not None else None)
     write_atomically(output, text)
     click.echo(f"wrote {text.count(chr(10))} rules from {source.shown} table {table} "

@@ -28,6 +28,8 @@ _DRIVERS = {
     "mysql": ("aiomysql", "aiomysql", "aiomysql"),
     "mariadb": ("aiomysql", "aiomysql", "aiomysql"),
 }
+#: Query parameters a driver takes a secret from (``?password=`` works as well as ``user:pw@``).
+SECRET_QUERY = ("password", "sslpassword")
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,9 @@ class PolicySource:
 def hide_password(text: str) -> str:
     """A URL as it may be shown: any password replaced by ***."""
     try:
-        return make_url(text).render_as_string(hide_password=True)
+        url = make_url(text)
+        secrets = {key: "***" for key in url.query if key.lower() in SECRET_QUERY}
+        return url.update_query_dict(secrets).render_as_string(hide_password=True)
     except (ArgumentError, ValueError):
         return "(an unreadable URL)"
 
@@ -81,7 +85,7 @@ def policy_source(text: str, *, table: str = DEFAULT_TABLE, password_env: str | 
     except (ArgumentError, ValueError):
         raise refuse("not a URL SQLAlchemy can read (e.g. sqlite:///policy.db, "
                      "postgresql://user@host/db)") from None
-    if url.password is not None:
+    if url.password is not None or any(key.lower() in SECRET_QUERY for key in url.query):
         raise refuse("holds a password; remove it and name an environment variable that holds "
                      "it (password_env, or --password-env on the command line)") from None
     if not table or not table.replace("_", "").isalnum():

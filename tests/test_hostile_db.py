@@ -1,0 +1,50 @@
+"""Hostile tests of a Casbin policy held in a database and of split models (issue 11):
+each test is an input that once broke accesssim, kept so it stays fixed."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from helpers import REPO, assert_error, run
+
+SECRET = "Zq9-hostile-Pw"
+CSV = REPO / "policies" / "incidents" / "02-tohoku.csv"
+
+
+def _db(tmp_path: Path, name: str = "p.db") -> Path:
+    db = tmp_path / name
+    result = run("policy", "import", str(CSV), "--db", f"sqlite:///{db}")
+    assert result.exit_code == 0, result.output
+    return db
+
+
+@pytest.mark.parametrize("query", [f"password={SECRET}", f"sslpassword={SECRET}",
+                                   f"PassWord={SECRET}"])
+def test_a_password_in_the_url_query_is_refused_and_never_shown(tmp_path: Path,
+                                                                query: str) -> None:
+    """``?password=`` reaches the driver as well as ``user:pw@``: refused, and hidden."""
+    url = f"postgresql://auditor@/casbin?host={tmp_path}&{query}"
+    for result in (run("policy", "export", "--db", url, "-o", str(tmp_path / "o.csv")),
+                   run("policy", "import", str(CSV), "--db", url)):
+        assert_error(result, "holds a password")
+        assert SECRET not in result.output
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_export_never_writes_over_the_database_or_the_conf(tmp_path: Path) -> None:
+    db = _db(tmp_path)
+    before = db.read_bytes()
+    conf = tmp_path / "model.conf"
+    shutil.copy(REPO / "policies" / "accesssim.conf", conf)
+    (tmp_path / "link").symlink_to(db)
+    for target, extra in ((db, []), (tmp_path / "link", []), (conf, ["--conf", str(conf)])):
+        result = run("policy", "export", "--db", f"sqlite:///{db}", *extra, "-o", str(target))
+        assert_error(result, "it is an input of this run")
+    assert db.read_bytes() == before
+    assert conf.read_text("utf-8") == (REPO / "policies" / "accesssim.conf").read_text("utf-8")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM casbin_rule").fetchone() == (14,)
