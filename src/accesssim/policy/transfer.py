@@ -49,9 +49,15 @@ def export_rows(source: PolicySource, conf: tuple[Path, str] | None) -> str:
     if conf is not None:
         definitions, p_tokens = conf_definitions(*conf)
         check_rows(read.rows, source.table, definitions, p_tokens, _EveryMode(), problems)
+    lines = {number: ", ".join(tokens) for number, tokens in read.rows}
+    problems.extend(Problem(source.table, number, "a value holds a line break: a CSV line "
+                            "cannot hold it (Casbin would read two lines)")
+                    for number, tokens in read.rows
+                    if lines[number].splitlines() != [lines[number]]
+                    or split_line(lines[number]) != tokens)
     if problems:
         raise InputError(sorted(problems, key=lambda p: p.line))
-    return "".join(", ".join(tokens) + "\n" for _, tokens in read.rows)
+    return "".join(lines[number] + "\n" for number, _ in read.rows)
 
 
 def import_rows(csv: Path, shown: str, conf: tuple[Path, str], source: PolicySource, *,
