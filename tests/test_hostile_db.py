@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers import REPO, assert_error, run
+from test_include import _split
 
 SECRET = "Zq9-hostile-Pw"
 CSV = REPO / "policies" / "incidents" / "02-tohoku.csv"
@@ -48,3 +49,34 @@ def test_export_never_writes_over_the_database_or_the_conf(tmp_path: Path) -> No
     assert conf.read_text("utf-8") == (REPO / "policies" / "accesssim.conf").read_text("utf-8")
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM casbin_rule").fetchone() == (14,)
+
+
+def _split_with_part_expectations(tmp_path: Path) -> Path:
+    """Tohoku split in three (test_include's layout), the expectations moved into a part."""
+    model = _split(tmp_path)
+    text = model.read_text("utf-8")
+    at = text.index("expectations:")
+    model.write_text(text[:at], "utf-8")
+    part = model.parent / "parts" / "takuso.yaml"
+    part.write_text(part.read_text("utf-8") + text[at:], "utf-8")
+    return model
+
+
+def test_a_folder_holding_a_split_model_tests_its_root_not_its_parts(tmp_path: Path) -> None:
+    """``test``/``check`` on a folder once read every part as a scenario (systems: required)."""
+    model = _split_with_part_expectations(tmp_path)
+    root = model.parent.parent.parent
+    for command in ("test", "check"):
+        result = run(command, str(model.parent), "--root", str(root))
+        assert result.exit_code == 0, result.output
+        assert "Field required" not in result.output
+        # every expectation cites the part holding it, never the root model
+        assert "scenarios/tohoku/parts/takuso.yaml::misdistributed-pcs" in result.output
+        assert "scenarios/tohoku/model.yaml::" not in result.output
+
+
+def test_a_part_named_explicitly_is_still_read_as_a_model(tmp_path: Path) -> None:
+    model = _split_with_part_expectations(tmp_path)
+    result = run("test", str(model.parent / "inventory.yaml"), "--root",
+                 str(model.parent.parent.parent))
+    assert_error(result, "Field required")

@@ -274,7 +274,7 @@ def run_check(paths: Sequence[Path], *, base_ref: str | None = None,
         expectations = project.loaded.model.expectations
         if expectations:
             run = scenario_run(project, head_run)
-            results.extend(check(run, exp, shown) for exp in expectations)
+            results.extend(check(run, exp, exp.yaml_file or shown) for exp in expectations)
         else:
             without.add(files[number - 1])
         if failed is not None:
