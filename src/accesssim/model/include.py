@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import posixpath
+import re
 import stat
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -162,10 +163,22 @@ def check_row_sources(elements: Iterable[Any], shown: str) -> list[Problem]:
         if source is None:
             continue
         holder = element.yaml_file or shown
-        if row_file(holder, source.file) is None:
+        if not source.file.strip() or source.file.endswith(("/", "/.", "/..")):
+            problems.append(Problem(holder, source.line_of("file"), f"source file "
+                                    f"{source.file!r} names no file: give the inventory file"))
+        elif row_file(holder, source.file) is None:
             problems.append(Problem(holder, source.line_of("file"),
                                     f"source file {source.file!r} is outside the project root: "
                                     "give a path relative to this file, inside the root"))
         if source.sheet is not None and not source.sheet.strip():
             problems.append(Problem(holder, source.line_of("sheet"), "empty sheet name"))
+        elif source.sheet is not None and _SHEET_BAD.search(source.sheet):
+            problems.append(Problem(holder, source.line_of("sheet"), f"sheet name "
+                                    f"{source.sheet!r} holds a character no spreadsheet sheet "
+                                    "name can (: \\ / ? * [ ] or a control character); a "
+                                    "citation file:sheet:row would not read back"))
     return problems
+
+
+#: What a sheet name cannot hold (Excel refuses these; ``:`` would also blur a citation).
+_SHEET_BAD = re.compile(r"[:\\/?*\[\]\x00-\x1f\x7f-\x9f\u2028\u2029]")
