@@ -80,3 +80,15 @@ def test_a_part_named_explicitly_is_still_read_as_a_model(tmp_path: Path) -> Non
     result = run("test", str(model.parent / "inventory.yaml"), "--root",
                  str(model.parent.parent.parent))
     assert_error(result, "Field required")
+
+
+@pytest.mark.parametrize("query", ["timeout=abc", "mode=memory&uri=true", "mode=ro"])
+def test_a_sqlite_url_with_options_is_refused(tmp_path: Path, query: str) -> None:
+    """``?timeout=abc`` was an internal error; ``?mode=memory&uri=true`` wrote nowhere."""
+    db = _db(tmp_path)
+    url = f"sqlite:///{db}?{query}"
+    for result in (run("policy", "export", "--db", url, "-o", str(tmp_path / "o.csv")),
+                   run("policy", "import", str(CSV), "--db", url, "--replace")):
+        assert_error(result, "a sqlite URL takes no options")
+        assert "Warning" not in result.output
+    assert not (tmp_path / "o.csv").exists()

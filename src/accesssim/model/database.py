@@ -107,6 +107,9 @@ def policy_source(text: str, *, table: str = DEFAULT_TABLE, password_env: str | 
             raise refuse("a sqlite file has no password: leave password_env out")
         if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
             raise refuse("name a sqlite file (sqlite:///policy.db)")
+        if url.query:  # ?mode=memory&uri=true would read or write another database
+            raise refuse("a sqlite URL takes no options (?...): name the file only "
+                         "(sqlite:///policy.db)")
         path = _sqlite_file(base, url.database, root, must_exist, refuse)
         url = url.set(database=str(path))
     return PolicySource(url, table, password_env, text, path)
