@@ -19,6 +19,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from accesssim.errors import InputError
+from accesssim.model.provenance import Source
 
 DEFAULT_TABLE = "casbin_rule"
 #: Dialect -> (async driver SQLAlchemy names it by, the module to import, what to pip install).
@@ -129,10 +130,11 @@ def _sqlite_file(base: Path, name: str, root: Path | None, must_exist: bool,
     return target
 
 
-def refuse_database(source: PolicySource | None, command: str, shown: str, line: int) -> None:
-    """Tools that edit the policy CSV as text cannot edit a table: say how to get a CSV."""
+def refuse_database(source: PolicySource | None, command: str, where: Source) -> None:
+    """Tools that edit the policy CSV as text cannot edit a table: say how to get a CSV.
+    ``where``: the ``database:`` key, in the model file holding ``casbin`` (maybe a part)."""
     if source is not None:
-        raise InputError.single(shown, line, (
+        raise InputError.single(where.file, where.line, (
             f"{command} works on the Casbin policy CSV as text, but this model's policy is held in "
             f"a database ({source.shown}, table {source.table}): write it to a CSV with "
             "`accesssim policy export --db URL -o policy.csv`, name that file as `policy:` in "
