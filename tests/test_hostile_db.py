@@ -3,8 +3,10 @@ each test is an input that once broke accesssim, kept so it stays fixed."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -92,3 +94,22 @@ def test_a_sqlite_url_with_options_is_refused(tmp_path: Path, query: str) -> Non
         assert_error(result, "a sqlite URL takes no options")
         assert "Warning" not in result.output
     assert not (tmp_path / "o.csv").exists()
+
+
+def _commit_all(root: Path) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    shutil.rmtree(root / ".git")
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "base"]):
+        subprocess.run(["git", *command], cwd=root, env=env, check=True, capture_output=True)
+
+
+def test_check_against_a_ref_refuses_a_split_model_plainly(tmp_path: Path) -> None:
+    """Was "HEAD:...: file reference 'parts/takuso.yaml': file not found" (the part exists)."""
+    model = _split_with_part_expectations(tmp_path)
+    root = model.parent.parent.parent
+    _commit_all(root)
+    result = run("check", str(model), "--base-ref", "HEAD", "--root", str(root))
+    assert_error(result, "scenarios/tohoku/model.yaml:", "this model includes",
+                 "do not follow include")
+    assert "file not found" not in result.stderr
