@@ -113,3 +113,15 @@ def test_check_against_a_ref_refuses_a_split_model_plainly(tmp_path: Path) -> No
     assert_error(result, "scenarios/tohoku/model.yaml:", "this model includes",
                  "do not follow include")
     assert "file not found" not in result.stderr
+
+
+def test_import_refuses_a_value_longer_than_the_column_at_its_line(tmp_path: Path) -> None:
+    """PostgreSQL refused it only as a driver error naming no line (MySQL would cut it)."""
+    db = _db(tmp_path)
+    csv = tmp_path / "long.csv"
+    csv.write_text("p, nw_counter, takuso, menu, open, allow, *, *, *\n"
+                   f"p, {'a' * 256}, takuso, menu, open, allow, *, *, *\n", "utf-8")
+    assert_error(run("policy", "import", str(csv), "--db", f"sqlite:///{db}", "--replace"),
+                 "long.csv:2: a value of 256 characters")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM casbin_rule").fetchone() == (14,)

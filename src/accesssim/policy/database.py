@@ -35,6 +35,8 @@ from accesssim.policy.rules import PolicyFile, _unbalanced, check_rows
 
 #: Value columns of the table: the reference model's p rule has 8 (the adapter's own class 6).
 COLUMNS = tuple(f"v{i}" for i in range(8))
+#: The length of every column (the adapter's own class: String(255)).
+VALUE_LENGTH = 255
 T = TypeVar("T")
 
 
@@ -47,15 +49,15 @@ def rule_class(table: str) -> type[Any]:
     class CasbinRule(Base):
         __tablename__ = table
         id: Mapped[int] = mapped_column(Integer, primary_key=True)
-        ptype: Mapped[str | None] = mapped_column(String(255))
-        v0: Mapped[str | None] = mapped_column(String(255))
-        v1: Mapped[str | None] = mapped_column(String(255))
-        v2: Mapped[str | None] = mapped_column(String(255))
-        v3: Mapped[str | None] = mapped_column(String(255))
-        v4: Mapped[str | None] = mapped_column(String(255))
-        v5: Mapped[str | None] = mapped_column(String(255))
-        v6: Mapped[str | None] = mapped_column(String(255))
-        v7: Mapped[str | None] = mapped_column(String(255))
+        ptype: Mapped[str | None] = mapped_column(String(VALUE_LENGTH))
+        v0: Mapped[str | None] = mapped_column(String(VALUE_LENGTH))
+        v1: Mapped[str | None] = mapped_column(String(VALUE_LENGTH))
+        v2: Mapped[str | None] = mapped_column(String(VALUE_LENGTH))
+        v3: Mapped[str | None] = mapped_column(String(VALUE_LENGTH))
+        v4: Mapped[str | None] = mapped_column(String(VALUE_LENGTH))
+        v5: Mapped[str | None] = mapped_column(String(VALUE_LENGTH))
+        v6: Mapped[str | None] = mapped_column(String(VALUE_LENGTH))
+        v7: Mapped[str | None] = mapped_column(String(VALUE_LENGTH))
 
         def __str__(self) -> str:
             """The adapter's text of a row: ptype and values up to the first NULL."""
