@@ -7,14 +7,18 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
 
 from helpers import REPO, assert_error, run
+from test_database import _copy_scenario, _db_model
+from test_database import pg_url as _pg_url
 from test_include import _split
 
 SECRET = "Zq9-hostile-Pw"
+pg_url = _pg_url  # the PostgreSQL fixture (skipped only outside .ci/run)
 CSV = REPO / "policies" / "incidents" / "02-tohoku.csv"
 
 
@@ -125,3 +129,32 @@ def test_import_refuses_a_value_longer_than_the_column_at_its_line(tmp_path: Pat
                  "long.csv:2: a value of 256 characters")
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM casbin_rule").fetchone() == (14,)
+
+
+def test_order_matters_under_both_priority_effects() -> None:
+    """``subjectPriority`` (capital P) was taken as order-free: a PostgreSQL table handing
+    rows out of id order was analysed with another order than the deployed one."""
+    from accesssim.policy.matcher import order_matters
+
+    assert order_matters("priority(p.eft) || deny")
+    assert order_matters("subjectPriority(p_eft) || deny")
+    assert not order_matters("some(where (p.eft == allow))")
+    assert not order_matters("some(where (p.eft == allow)) && !some(where (p.eft == deny))")
+
+
+def test_postgres_rows_out_of_order_are_refused_under_subject_priority(
+        tmp_path: Path, pg_url: str) -> None:
+    import psycopg
+
+    model, csv = _copy_scenario(tmp_path, "tohoku")
+    table = f"subj_{uuid.uuid4().hex[:8]}"
+    assert run("policy", "import", str(csv), "--db", pg_url, "--table", table).exit_code == 0
+    with psycopg.connect(pg_url) as conn:  # PostgreSQL hands an updated row back last
+        conn.execute(f"UPDATE {table} SET v0 = v0 WHERE id = 1")
+    db = _db_model(model, csv, f"    url: {pg_url}\n    table: {table}\n")
+    conf = tmp_path / "policies" / "accesssim.conf"
+    effect = "e = some(where (p.eft == allow)) && !some(where (p.eft == deny))"
+    conf.write_text(conf.read_text("utf-8").replace(effect, "e = subjectPriority(p.eft) || deny"),
+                    "utf-8")
+    assert_error(run("validate", str(db), "--root", str(tmp_path)),
+                 "the database hands the rows to Casbin in another order")
