@@ -126,7 +126,8 @@ def _sqlite_file(base: Path, name: str, root: Path | None, must_exist: bool,
     if root is not None and not target.is_relative_to(root):
         raise refuse(f"the sqlite file escapes the project root {root}")
     if must_exist and not target.is_file():
-        raise refuse(f"the sqlite file {name!r} does not exist")
+        raise refuse(f"the sqlite file {name!r} " + (
+            "is not a regular file" if target.exists() else "does not exist"))
     return target
 
 
