@@ -158,3 +158,18 @@ def test_postgres_rows_out_of_order_are_refused_under_subject_priority(
                     "utf-8")
     assert_error(run("validate", str(db), "--root", str(tmp_path)),
                  "the database hands the rows to Casbin in another order")
+
+
+def test_postgres_a_number_column_is_refused_at_table_id(pg_url: str) -> None:
+    """A v column of type integer hands Python an int: was an internal error."""
+    import psycopg
+
+    table = f"num_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_url) as conn:
+        conn.execute(f"CREATE TABLE {table} (id serial PRIMARY KEY, ptype varchar, "
+                     + ", ".join(f"v{i} {'integer' if i == 5 else 'varchar'}" for i in range(8))
+                     + ")")
+        conn.execute(f"INSERT INTO {table} (ptype, v0, v1, v2, v3, v4, v5, v6, v7) "
+                     "VALUES ('p', 'a', 'b', 'c', 'd', 'allow', 5, '*', '*')")
+    result = run("policy", "export", "--db", pg_url, "--table", table, "-o", "/dev/null")
+    assert_error(result, f"{table}:1: v5 holds int data, not text")

@@ -77,6 +77,10 @@ def row_tokens(ptype: str | None, values: tuple[str | None, ...]) -> list[str] |
     row's own values (then the row means something else to Casbin than it says)."""
     if ptype is None or ptype == "":
         return "ptype is empty (NULL)"
+    for name, value in zip(("ptype", *COLUMNS), (ptype, *values), strict=False):
+        if value is not None and not isinstance(value, str):  # a BLOB, or a number column
+            return (f"{name} holds {type(value).__name__} data, not text: the adapter joins the "
+                    "values as text and fails on it")
     written = list(values)
     while written and written[-1] is None:
         written.pop()
