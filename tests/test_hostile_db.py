@@ -173,3 +173,12 @@ def test_postgres_a_number_column_is_refused_at_table_id(pg_url: str) -> None:
                      "VALUES ('p', 'a', 'b', 'c', 'd', 'allow', 5, '*', '*')")
     result = run("policy", "export", "--db", pg_url, "--table", table, "-o", "/dev/null")
     assert_error(result, f"{table}:1: v5 holds int data, not text")
+
+
+def test_import_never_writes_a_database_into_its_csv(tmp_path: Path) -> None:
+    """sqlite takes an empty file for an empty database: the CSV became a database."""
+    csv = tmp_path / "empty.csv"
+    csv.write_text("", "utf-8")
+    assert_error(run("policy", "import", str(csv), "--db", f"sqlite:///{csv}"),
+                 "it is an input of this run")
+    assert csv.read_bytes() == b""

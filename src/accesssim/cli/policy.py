@@ -103,6 +103,8 @@ def import_cmd(csv: Path, url: str, table: str, password_env: str | None, conf: 
 
     source = policy_source(url, table=table, password_env=password_env, base=Path.cwd(),
                            must_exist=False)
+    if source.sqlite_path is not None:  # sqlite takes an empty file for an empty database
+        refuse_inputs(source.sqlite_path, [p for p in (csv, conf) if p is not None])
     with as_file(files("accesssim") / "data" / "accesssim.conf") as reference:
         chosen = conf or reference
         count = import_rows(csv, str(csv), (chosen, str(conf or "accesssim.conf")), source,
