@@ -107,7 +107,10 @@ def _merge_part(merged: dict[str, Any], part: dict[str, Any], shown: str,
             problems.append(Problem(shown, where, "an included file cannot include other "
                                     "files (one level only): list them in the root model"))
         elif key == SINGLE:
-            if SINGLE in held:
+            if not isinstance(value, dict):  # a scalar carries no file: say it here
+                problems.append(Problem(shown, where, "casbin must be a mapping (model, and "
+                                        "policy or database)"))
+            elif SINGLE in held:
                 first, first_line = held[SINGLE]
                 problems.append(Problem(shown, where, f"casbin is given twice (first at "
                                         f"{first}:{first_line}): one file of a model holds it"))
@@ -117,6 +120,10 @@ def _merge_part(merged: dict[str, Any], part: dict[str, Any], shown: str,
         elif key in SECTIONS:
             if not isinstance(value, list):
                 problems.append(Problem(shown, where, f"{key} must be a list"))
+            elif any(not isinstance(item, dict) for item in value):
+                index = next(i for i, item in enumerate(value) if not isinstance(item, dict))
+                problems.append(Problem(shown, where, f"{key} item {index + 1} must be a "
+                                        f"mapping, not {type(value[index]).__name__}"))
             elif isinstance(merged.get(key, []), list):
                 merged[key] = [*merged.get(key, []), *value]
         else:
