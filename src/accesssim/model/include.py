@@ -170,7 +170,7 @@ def check_row_sources(elements: Iterable[Any], shown: str) -> list[Problem]:
         if source is None:
             continue
         holder = element.yaml_file or shown
-        if not source.file.strip() or source.file.endswith(("/", "/.", "/..")):
+        if not source.file.strip() or posixpath.basename(source.file) in ("", ".", ".."):
             problems.append(Problem(holder, source.line_of("file"), f"source file "
                                     f"{source.file!r} names no file: give the inventory file"))
         elif row_file(holder, source.file) is None:
