@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from accesssim.cli.guard import PathArg, handles_errors
-from accesssim.cli.outputs import write_atomically
+from accesssim.cli.outputs import refuse_inputs, write_atomically
 
 DB_OPT = click.option("--db", "url", required=True, metavar="URL",
                       help="Database URL without a password: sqlite:///policy.db, "
@@ -68,6 +68,7 @@ def export_cmd(url: str, table: str, password_env: str | None, conf: Path | None
     from accesssim.policy.transfer import export_rows
 
     source = policy_source(url, table=table, password_env=password_env, base=Path.cwd())
+    refuse_inputs(output, [p for p in (source.sqlite_path, conf) if p is not None])
     text = export_rows(source, (conf, str(conf)) if conf is not None else None)
     write_atomically(output, text)
     click.echo(f"wrote {text.count(chr(10))} rules from {source.shown} table {table} "
@@ -102,6 +103,8 @@ def import_cmd(csv: Path, url: str, table: str, password_env: str | None, conf: 
 
     source = policy_source(url, table=table, password_env=password_env, base=Path.cwd(),
                            must_exist=False)
+    if source.sqlite_path is not None:  # sqlite takes an empty file for an empty database
+        refuse_inputs(source.sqlite_path, [p for p in (csv, conf) if p is not None])
     with as_file(files("accesssim") / "data" / "accesssim.conf") as reference:
         chosen = conf or reference
         count = import_rows(csv, str(csv), (chosen, str(conf or "accesssim.conf")), source,

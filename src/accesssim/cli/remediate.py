@@ -48,8 +48,8 @@ def remediate_cmd(model: Path, keep_path: Path | None, costs_path: Path | None,
     from accesssim.reports.remediate import to_json, to_text
 
     project = load_project(model, root)
-    refuse_database(project.loaded.policy_database, "remediate", project.loaded.display_path,
-                    project.loaded.model.casbin.line_of("database"))
+    refuse_database(project.loaded.policy_database, "remediate",
+                    project.loaded.at(project.loaded.model.casbin, "database"))
     inputs = [*project.inputs, *(p for p in (keep_path, costs_path) if p is not None)]
     if output is not None:
         refuse_inputs(output, inputs)

@@ -58,8 +58,8 @@ def whatif_cmd(model: Path, change: Path, fmt: str, output: Path | None, folder:
     with _error_documents(fmt, output, None, inputs), phases_bar(not quiet, "loading") as phases:
         phases.phase("loading the model, Casbin files and change set")
         project = load_project(model, root, phases.update)
-        refuse_database(project.loaded.policy_database, "whatif", project.loaded.display_path,
-                        project.loaded.model.casbin.line_of("database"))
+        refuse_database(project.loaded.policy_database, "whatif",
+                        project.loaded.at(project.loaded.model.casbin, "database"))
         inputs += project.inputs
         changeset, notes = load_change_file(change, str(change))
         if output is not None:

@@ -80,8 +80,8 @@ def faults(model: Path, root: Path | None = None, *, k: int = 3, jobs: int | Non
     if k < 1:
         raise AccessSimError(f"--k must be at least 1, not {k}")
     project = load_project(model, root)
-    refuse_database(project.loaded.policy_database, "faults", project.loaded.display_path,
-                    project.loaded.model.casbin.line_of("database"))
+    refuse_database(project.loaded.policy_database, "faults",
+                    project.loaded.at(project.loaded.model.casbin, "database"))
     cat = catalogue(project, cap)
     with analyses(project, model, root, jobs, progress) as evaluate:
         _, found, verified = run_search(project, cat, k, evaluate)

@@ -60,8 +60,7 @@ def project_texts(project: Project) -> Texts:
     """The lines of a loaded project's three files (as read now: the loader read them too)."""
     require_one_file(project)
     refuse_database(project.loaded.policy_database, "comparing versions (check, diff)",
-                    project.loaded.display_path,
-                    project.loaded.model.casbin.line_of("database"))
+                    project.loaded.at(project.loaded.model.casbin, "database"))
     shown = (project.loaded.display_path, project.policy.model_display,
              project.policy.policy_display)
     paths = (project.loaded.path, project.policy.model_path, project.policy.policy_path)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from accesssim.engine import Analyzer, Project, load_project
+from accesssim.engine import Analyzer, Project, load_project, require_one_file
 from accesssim.errors import AccessSimError
 from accesssim.findings.report import build_report
 from accesssim.gate.base import (
@@ -39,6 +39,7 @@ from accesssim.gate.scope import (
     without_groups,
 )
 from accesssim.gate.waivers import judge, load_waivers
+from accesssim.model.database import refuse_database
 from accesssim.model.provenance import Source
 from accesssim.search.exposures import Found, Search, find_exposures
 from accesssim.suite.checks import CheckResult, ScenarioRun, check
@@ -176,7 +177,12 @@ def _compared(head: Project, search: Search, exposures: tuple[Exposure, ...],
 def _base_at_ref(project: Project, ref: str, root: Path | None,
                  progress: Progress | None) -> BaseSide:
     """The base of ``project`` at REF, analysed, with its search freed (its temporary
-    folder gone, its cycles collected) before HEAD's analysis: the two never share memory."""
+    folder gone, its cycles collected) before HEAD's analysis: the two never share memory.
+    A model the comparison cannot follow (include, a database) is refused first, plainly,
+    rather than by the base's loader failing on what the snapshot lacks."""
+    require_one_file(project)
+    refuse_database(project.loaded.policy_database, "comparing versions (check, diff)",
+                    project.loaded.at(project.loaded.model.casbin, "database"))
     with _new_objects_only():
         with base_at_ref(project.loaded.path, ref, root, head=project) as base:
             side = base_side(base, project, progress)
@@ -274,7 +280,7 @@ def run_check(paths: Sequence[Path], *, base_ref: str | None = None,
         expectations = project.loaded.model.expectations
         if expectations:
             run = scenario_run(project, head_run)
-            results.extend(check(run, exp, shown) for exp in expectations)
+            results.extend(check(run, exp, exp.yaml_file or shown) for exp in expectations)
         else:
             without.add(files[number - 1])
         if failed is not None:

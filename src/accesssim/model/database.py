@@ -19,6 +19,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from accesssim.errors import InputError
+from accesssim.model.provenance import Source
 
 DEFAULT_TABLE = "casbin_rule"
 #: Dialect -> (async driver SQLAlchemy names it by, the module to import, what to pip install).
@@ -28,6 +29,8 @@ _DRIVERS = {
     "mysql": ("aiomysql", "aiomysql", "aiomysql"),
     "mariadb": ("aiomysql", "aiomysql", "aiomysql"),
 }
+#: Query parameters a driver takes a secret from (``?password=`` works as well as ``user:pw@``).
+SECRET_QUERY = ("password", "sslpassword")
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,9 @@ class PolicySource:
 def hide_password(text: str) -> str:
     """A URL as it may be shown: any password replaced by ***."""
     try:
-        return make_url(text).render_as_string(hide_password=True)
+        url = make_url(text)
+        secrets = {key: "***" for key in url.query if key.lower() in SECRET_QUERY}
+        return url.update_query_dict(secrets).render_as_string(hide_password=True)
     except (ArgumentError, ValueError):
         return "(an unreadable URL)"
 
@@ -81,7 +86,7 @@ def policy_source(text: str, *, table: str = DEFAULT_TABLE, password_env: str | 
     except (ArgumentError, ValueError):
         raise refuse("not a URL SQLAlchemy can read (e.g. sqlite:///policy.db, "
                      "postgresql://user@host/db)") from None
-    if url.password is not None:
+    if url.password is not None or any(key.lower() in SECRET_QUERY for key in url.query):
         raise refuse("holds a password; remove it and name an environment variable that holds "
                      "it (password_env, or --password-env on the command line)") from None
     if not table or not table.replace("_", "").isalnum():
@@ -103,6 +108,9 @@ def policy_source(text: str, *, table: str = DEFAULT_TABLE, password_env: str | 
             raise refuse("a sqlite file has no password: leave password_env out")
         if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
             raise refuse("name a sqlite file (sqlite:///policy.db)")
+        if url.query:  # ?mode=memory&uri=true would read or write another database
+            raise refuse("a sqlite URL takes no options (?...): name the file only "
+                         "(sqlite:///policy.db)")
         path = _sqlite_file(base, url.database, root, must_exist, refuse)
         url = url.set(database=str(path))
     return PolicySource(url, table, password_env, text, path)
@@ -118,14 +126,16 @@ def _sqlite_file(base: Path, name: str, root: Path | None, must_exist: bool,
     if root is not None and not target.is_relative_to(root):
         raise refuse(f"the sqlite file escapes the project root {root}")
     if must_exist and not target.is_file():
-        raise refuse(f"the sqlite file {name!r} does not exist")
+        raise refuse(f"the sqlite file {name!r} " + (
+            "is not a regular file" if target.exists() else "does not exist"))
     return target
 
 
-def refuse_database(source: PolicySource | None, command: str, shown: str, line: int) -> None:
-    """Tools that edit the policy CSV as text cannot edit a table: say how to get a CSV."""
+def refuse_database(source: PolicySource | None, command: str, where: Source) -> None:
+    """Tools that edit the policy CSV as text cannot edit a table: say how to get a CSV.
+    ``where``: the ``database:`` key, in the model file holding ``casbin`` (maybe a part)."""
     if source is not None:
-        raise InputError.single(shown, line, (
+        raise InputError.single(where.file, where.line, (
             f"{command} works on the Casbin policy CSV as text, but this model's policy is held in "
             f"a database ({source.shown}, table {source.table}): write it to a CSV with "
             "`accesssim policy export --db URL -o policy.csv`, name that file as `policy:` in "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import posixpath
+import re
 import stat
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -106,7 +107,10 @@ def _merge_part(merged: dict[str, Any], part: dict[str, Any], shown: str,
             problems.append(Problem(shown, where, "an included file cannot include other "
                                     "files (one level only): list them in the root model"))
         elif key == SINGLE:
-            if SINGLE in held:
+            if not isinstance(value, dict):  # a scalar carries no file: say it here
+                problems.append(Problem(shown, where, "casbin must be a mapping (model, and "
+                                        "policy or database)"))
+            elif SINGLE in held:
                 first, first_line = held[SINGLE]
                 problems.append(Problem(shown, where, f"casbin is given twice (first at "
                                         f"{first}:{first_line}): one file of a model holds it"))
@@ -116,6 +120,10 @@ def _merge_part(merged: dict[str, Any], part: dict[str, Any], shown: str,
         elif key in SECTIONS:
             if not isinstance(value, list):
                 problems.append(Problem(shown, where, f"{key} must be a list"))
+            elif any(not isinstance(item, dict) for item in value):
+                index = next(i for i, item in enumerate(value) if not isinstance(item, dict))
+                problems.append(Problem(shown, where, f"{key} item {index + 1} must be a "
+                                        f"mapping, not {type(value[index]).__name__}"))
             elif isinstance(merged.get(key, []), list):
                 merged[key] = [*merged.get(key, []), *value]
         else:
@@ -162,10 +170,22 @@ def check_row_sources(elements: Iterable[Any], shown: str) -> list[Problem]:
         if source is None:
             continue
         holder = element.yaml_file or shown
-        if row_file(holder, source.file) is None:
+        if not source.file.strip() or posixpath.basename(source.file) in ("", ".", ".."):
+            problems.append(Problem(holder, source.line_of("file"), f"source file "
+                                    f"{source.file!r} names no file: give the inventory file"))
+        elif row_file(holder, source.file) is None:
             problems.append(Problem(holder, source.line_of("file"),
                                     f"source file {source.file!r} is outside the project root: "
                                     "give a path relative to this file, inside the root"))
         if source.sheet is not None and not source.sheet.strip():
             problems.append(Problem(holder, source.line_of("sheet"), "empty sheet name"))
+        elif source.sheet is not None and _SHEET_BAD.search(source.sheet):
+            problems.append(Problem(holder, source.line_of("sheet"), f"sheet name "
+                                    f"{source.sheet!r} holds a character no spreadsheet sheet "
+                                    "name can (: \\ / ? * [ ] or a control character); a "
+                                    "citation file:sheet:row would not read back"))
     return problems
+
+
+#: What a sheet name cannot hold (Excel refuses these; ``:`` would also blur a citation).
+_SHEET_BAD = re.compile(r"[:\\/?*\[\]\x00-\x1f\x7f-\x9f\u2028\u2029]")

@@ -272,7 +272,7 @@ def _validation_problems(exc: ValidationError, data: Any, shown: str) -> list[Pr
     for err in exc.errors():
         union_tags = {"list[str]", "literal['any']"}
         loc = [p for p in err["loc"] if not (isinstance(p, str) and p in union_tags)]
-        where = ".".join(str(p) for p in loc) or "(top level)"
+        where = ".".join(str(p) for p in _local(data, loc)) or "(top level)"
         message = err["msg"]
         if err["type"] == "extra_forbidden":
             message = "unknown key"
@@ -281,6 +281,19 @@ def _validation_problems(exc: ValidationError, data: Any, shown: str) -> list[Pr
         file, line = where_at(data, loc, shown)
         problems.append(Problem(file, line, f"{where}: {message}"))
     return problems
+
+
+def _local(data: Any, loc: list[Any]) -> list[Any]:
+    """``loc`` as its file numbers it: a list item read from an included file is counted
+    among that file's items (the merged list holds the root's items first)."""
+    items = data.get(loc[0]) if loc and isinstance(data, dict) else None
+    if len(loc) < 2 or not isinstance(items, list) or not isinstance(loc[1], int) \
+            or not 0 <= loc[1] < len(items) or not isinstance(items[loc[1]], dict):
+        return loc
+    origin = items[loc[1]].get(FILE_KEY)
+    index = sum(1 for item in items[:loc[1]]
+                if isinstance(item, dict) and item.get(FILE_KEY) == origin)
+    return [loc[0], index, *loc[2:]]
 
 
 def _casbin_paths(model: SystemModel, path: Path, root: Path, shown: str

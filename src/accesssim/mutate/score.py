@@ -101,8 +101,8 @@ def mutation_score(model: Path, root: Path | None = None, *, jobs: int | None = 
     The result does not depend on ``jobs`` (default: every core): outcomes are sorted by id.
     """
     project = load_project(model, root)
-    refuse_database(project.loaded.policy_database, "mutate", project.loaded.display_path,
-                    project.loaded.model.casbin.line_of("database"))
+    refuse_database(project.loaded.policy_database, "mutate",
+                    project.loaded.at(project.loaded.model.casbin, "database"))
     name = project.loaded.display_path
     if not project.loaded.model.expectations:
         raise AccessSimError(f"{name} has no expectations: a mutation score of nothing is "

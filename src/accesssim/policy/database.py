@@ -13,6 +13,7 @@ pre-rename ``casbin`` distribution, which overwrites pycasbin's files (docs/arch
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from casbin.model import Model
 from casbin.persist.adapter import _extract_tokens
 from casbin_async_sqlalchemy_adapter import Adapter
 from sqlalchemy import Integer, String, delete, func, insert, inspect, select
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -32,6 +35,8 @@ from accesssim.policy.rules import PolicyFile, _unbalanced, check_rows
 
 #: Value columns of the table: the reference model's p rule has 8 (the adapter's own class 6).
 COLUMNS = tuple(f"v{i}" for i in range(8))
+#: The length of every column (the adapter's own class: String(255)).
+VALUE_LENGTH = 255
 T = TypeVar("T")
 
 
@@ -44,15 +49,15 @@ def rule_class(table: str) -> type[Any]:
     class CasbinRule(Base):
         __tablename__ = table
         id: Mapped[int] = mapped_column(Integer, primary_key=True)
-        ptype: Mapped[str | None] = mapped_column(String(255))
-        v0: Mapped[str | None] = mapped_column(String(255))
-        v1: Mapped[str | None] = mapped_column(String(255))
-        v2: Mapped[str | None] = mapped_column(String(255))
-        v3: Mapped[str | None] = mapped_column(String(255))
-        v4: Mapped[str | None] = mapped_column(String(255))
-        v5: Mapped[str | None] = mapped_column(String(255))
-        v6: Mapped[str | None] = mapped_column(String(255))
-        v7: Mapped[str | None] = mapped_column(String(255))
+        ptype: Mapped[str | None] = mapped_column(String(VALUE_LENGTH))
+        v0: Mapped[str | None] = mapped_column(String(VALUE_LENGTH))
+        v1: Mapped[str | None] = mapped_column(String(VALUE_LENGTH))
+        v2: Mapped[str | None] = mapped_column(String(VALUE_LENGTH))
+        v3: Mapped[str | None] = mapped_column(String(VALUE_LENGTH))
+        v4: Mapped[str | None] = mapped_column(String(VALUE_LENGTH))
+        v5: Mapped[str | None] = mapped_column(String(VALUE_LENGTH))
+        v6: Mapped[str | None] = mapped_column(String(VALUE_LENGTH))
+        v7: Mapped[str | None] = mapped_column(String(VALUE_LENGTH))
 
         def __str__(self) -> str:
             """The adapter's text of a row: ptype and values up to the first NULL."""
@@ -72,6 +77,10 @@ def row_tokens(ptype: str | None, values: tuple[str | None, ...]) -> list[str] |
     row's own values (then the row means something else to Casbin than it says)."""
     if ptype is None or ptype == "":
         return "ptype is empty (NULL)"
+    for name, value in zip(("ptype", *COLUMNS), (ptype, *values), strict=False):
+        if value is not None and not isinstance(value, str):  # a BLOB, or a number column
+            return (f"{name} holds {type(value).__name__} data, not text: the adapter joins the "
+                    "values as text and fails on it")
     written = list(values)
     while written and written[-1] is None:
         written.pop()
@@ -137,11 +146,18 @@ def _reason(exc: SQLAlchemyError, source: PolicySource) -> str:
 
 
 async def _read(conn: AsyncConnection, table: str) -> TableRows:
-    await _check_columns(conn, table)
+    extra = await _check_columns(conn, table)
     rule = rule_class(table)
     columns = [getattr(rule, name) for name in COLUMNS]
-    result = await conn.execute(select(rule.id, rule.ptype, *columns).order_by(rule.id))
-    rows, refused = [], []
+    result = (await conn.execute(select(rule.id, rule.ptype, *columns).order_by(rule.id))).all()
+    _check_ids([row[0] for row in result], table)
+    rows: list[tuple[int, list[str]]] = []
+    refused: list[tuple[int, str]] = []
+    for name in extra:  # a value in v8 and beyond: nothing dropped silently
+        held = sql_table(table, sql_column("id"), sql_column(name))
+        found = await conn.execute(select(held.c.id).where(held.c[name].is_not(None)))
+        refused.extend((int(row[0]), f"{name} holds a value, but a rule has at most v0..v7: "
+                        "it would be ignored") for row in found)
     for row in result:
         tokens = row_tokens(row[1], tuple(row[2:]))
         if isinstance(tokens, str):
@@ -151,23 +167,40 @@ async def _read(conn: AsyncConnection, table: str) -> TableRows:
     return TableRows(rows, refused)
 
 
-async def _check_columns(conn: AsyncConnection, table: str) -> None:
-    """The table exists and has the columns the adapter reads (its own default has only
-    v0..v5): said plainly, instead of the driver's words about a failed SELECT."""
+def _check_ids(ids: list[Any], table: str) -> None:
+    """Every row is cited ``table:id``: an id must be a whole number from 1 (0 reads as "no
+    line") held by one row only (the adapter's ORM also merges rows sharing an id)."""
+    bad = sorted({repr(i) for i in ids if isinstance(i, bool) or not isinstance(i, int) or i < 1})
+    if bad:
+        raise _Refused(f"table {table} has ids that are not whole numbers from 1 "
+                       f"({', '.join(bad[:5])}): accesssim cites each row by its id")
+    shared = sorted(i for i, n in Counter(ids).items() if n > 1)
+    if shared:
+        raise _Refused(f"table {table} has ids held by more than one row "
+                       f"({', '.join(map(str, shared[:5]))}): accesssim cites each row by its id")
 
-    def columns(sync: Any) -> set[str] | None:
+
+async def _check_columns(conn: AsyncConnection, table: str) -> list[str]:
+    """The table exists and has the columns the adapter reads (its own default has only
+    v0..v5): said plainly, instead of the driver's words about a failed SELECT. The value
+    columns beyond v7 (v8, v9, ...), which no rule read here holds."""
+
+    def columns(sync: Any) -> list[str] | None:
         found = inspect(sync)
         if not found.has_table(table):
             return None
-        return {str(column["name"]).lower() for column in found.get_columns(table)}
+        return [str(column["name"]) for column in found.get_columns(table)]
 
-    held = await conn.run_sync(columns)
-    if held is None:
+    names = await conn.run_sync(columns)
+    if names is None:
         raise _Refused(f"table {table} does not exist")
+    held = {name.lower() for name in names}
     missing = [name for name in ("id", "ptype", *COLUMNS) if name not in held]
     if missing:
         raise _Refused(f"table {table} lacks the columns {', '.join(missing)}: accesssim reads "
                        "id, ptype, v0..v7")
+    extra = [n for n in names if re.fullmatch(r"v\d+", n.lower()) and n.lower() not in COLUMNS]
+    return sorted(extra, key=lambda n: int(n[1:]))
 
 
 def read_table(source: PolicySource) -> TableRows:

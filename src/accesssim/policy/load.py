@@ -32,6 +32,7 @@ from accesssim.policy.matcher import (
     check_matcher_names,
     fast_cache_keys,
     matcher_shape,
+    order_matters,
 )
 from accesssim.policy.rules import OPEN, PolicyLine, RowsAdapter, read_policy_file
 
@@ -159,7 +160,7 @@ def load_policy(
     read = read_policy_file(policy_path, policy_display, definitions, p_tokens, modes) \
         if database is None else read_policy_table(
             database, conf_text, definitions, p_tokens, modes,
-            order_matters="priority" in model["e"]["e"].value)
+            order_matters=order_matters(model["e"]["e"].value))
     rules, groupings = read.rules, read.groupings
     role_domains = rolelinks.check_role_model(model, conf_text, model_display)
     rolelinks.check_role_links(model, ((g.ptype, g.values, g.line) for g in groupings),

@@ -114,6 +114,12 @@ ORDER_FREE_EFFECTS = frozenset(
 )
 
 
+def order_matters(effect: str) -> bool:
+    """Whether decisions depend on the rules' order: every effect but the order-free ones
+    (``priority`` and ``subjectPriority``: the first matching rule decides)."""
+    return _strip_spaces(effect).replace("_", ".") not in ORDER_FREE_EFFECTS
+
+
 def fast_cache_keys(
     shape: MatcherShape, effect: str, request_tokens: tuple[str, ...], p_tokens: tuple[str, ...]
 ) -> list[int] | None:
@@ -126,7 +132,7 @@ def fast_cache_keys(
     """
     if not (shape.dom_equal and shape.obj_equal):
         return None
-    if _strip_spaces(effect).replace("_", ".") not in ORDER_FREE_EFFECTS:
+    if order_matters(effect):
         return None
     keys = []
     for name in ("dom", "obj"):

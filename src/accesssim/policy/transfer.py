@@ -14,7 +14,7 @@ from casbin.model import Model
 from accesssim.errors import InputError, Problem
 from accesssim.model.database import PolicySource
 from accesssim.model.files import CONF_BOM, read_input_text
-from accesssim.policy.database import COLUMNS, read_table, row_tokens, write_table
+from accesssim.policy.database import COLUMNS, VALUE_LENGTH, read_table, row_tokens, write_table
 from accesssim.policy.rules import check_rows, read_policy_file, split_line
 
 
@@ -49,9 +49,15 @@ def export_rows(source: PolicySource, conf: tuple[Path, str] | None) -> str:
     if conf is not None:
         definitions, p_tokens = conf_definitions(*conf)
         check_rows(read.rows, source.table, definitions, p_tokens, _EveryMode(), problems)
+    lines = {number: ", ".join(tokens) for number, tokens in read.rows}
+    problems.extend(Problem(source.table, number, "a value holds a line break: a CSV line "
+                            "cannot hold it (Casbin would read two lines)")
+                    for number, tokens in read.rows
+                    if lines[number].splitlines() != [lines[number]]
+                    or split_line(lines[number]) != tokens)
     if problems:
         raise InputError(sorted(problems, key=lambda p: p.line))
-    return "".join(", ".join(tokens) + "\n" for _, tokens in read.rows)
+    return "".join(lines[number] + "\n" for number, _ in read.rows)
 
 
 def import_rows(csv: Path, shown: str, conf: tuple[Path, str], source: PolicySource, *,
@@ -73,6 +79,9 @@ def import_rows(csv: Path, shown: str, conf: tuple[Path, str], source: PolicySou
         if len(tokens) - 1 > len(COLUMNS):
             problems.append(Problem(shown, number, f"{len(tokens) - 1} values: the table holds "
                                     f"at most {len(COLUMNS)} (v0..v7)"))
+        elif max(map(len, tokens)) > VALUE_LENGTH:  # PostgreSQL refuses it, MySQL cuts it
+            problems.append(Problem(shown, number, f"a value of {max(map(len, tokens))} "
+                                    f"characters: the table's columns hold {VALUE_LENGTH}"))
         elif row_tokens(tokens[0], tuple(tokens[1:])) != tokens:
             problems.append(Problem(shown, number, "this line would not read back the same "
                                     "from a table row"))

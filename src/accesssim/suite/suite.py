@@ -47,39 +47,46 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     """Scenario files under the given files and folders, sorted (in a folder, change sets and
     the other formats' files are passed over; a file named explicitly is always a scenario)."""
     found: set[Path] = set()
-    named: set[Path] = set()
+    in_folders: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            found.update(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")
-                         and not _other_format(p))
+            in_folders.update(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")
+                              and not _other_format(p))
         elif path.exists():
-            named.add(path)
+            found.add(path)
         else:
             raise InputError.single(str(path), 0, "no such file or folder")
-    parts = {part for model in found | named for part in _included(model)}
-    return sorted(named | {p for p in found if p.resolve() not in parts})
+    parts = _included(found | in_folders)
+    return sorted(found | {p for p in in_folders if p.resolve() not in parts})
 
 
 _INCLUDE = re.compile(r"^include\s*:", re.MULTILINE)
 
 
-def _included(model: Path) -> set[Path]:
-    """The files a model ``include``s (resolved): parts of it, not scenarios of their own.
-    A file that does not read is left to the loader, which names what is wrong."""
-    try:
-        text = model.read_text(encoding="utf-8", errors="replace")
-        if _INCLUDE.search(text) is None:  # most models include nothing: no second parse
-            return set()
-        data = parse_yaml(text, str(model))
-    except (InputError, OSError):
-        return set()
-    refs = data.get("include") if isinstance(data, dict) else None
-    if not isinstance(refs, list):
-        return set()
-    try:
-        return {(model.parent / ref).resolve() for ref in refs if isinstance(ref, str)}
-    except (OSError, RuntimeError, ValueError):
-        return set()
+def _included(files: Iterable[Path]) -> set[Path]:
+    """The files (resolved) that the models among ``files`` name in ``include``: parts of a
+    model, not scenarios. Only a file with a top-level ``include:`` line is parsed; any
+    problem in one is left to the loader, which reports it."""
+    parts: set[Path] = set()
+    for path in files:
+        try:
+            text = path.read_text("utf-8", errors="replace")
+        except OSError:
+            continue
+        if _INCLUDE.search(text) is None:
+            continue
+        try:
+            data = parse_yaml(text, str(path))
+        except AccessSimError:
+            continue
+        refs = data.get("include") if isinstance(data, dict) else None
+        for ref in refs if isinstance(refs, list) else ():
+            if isinstance(ref, str):
+                try:
+                    parts.add((path.parent / ref).resolve())
+                except (OSError, RuntimeError, ValueError):
+                    continue
+    return parts
 
 
 @dataclass

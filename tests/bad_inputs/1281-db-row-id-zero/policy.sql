@@ -1,0 +1,1 @@
+UPDATE casbin_rule SET id = 0 WHERE id = 3;

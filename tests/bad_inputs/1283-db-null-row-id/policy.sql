@@ -1,0 +1,1 @@
+CREATE TABLE c2 (id INTEGER, ptype TEXT, v0 TEXT, v1 TEXT, v2 TEXT, v3 TEXT, v4 TEXT, v5 TEXT, v6 TEXT, v7 TEXT); INSERT INTO c2 SELECT * FROM casbin_rule; DROP TABLE casbin_rule; ALTER TABLE c2 RENAME TO casbin_rule; UPDATE casbin_rule SET id = NULL WHERE id = 4;

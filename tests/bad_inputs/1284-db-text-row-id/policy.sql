@@ -1,0 +1,1 @@
+CREATE TABLE c2 (id TEXT, ptype TEXT, v0 TEXT, v1 TEXT, v2 TEXT, v3 TEXT, v4 TEXT, v5 TEXT, v6 TEXT, v7 TEXT); INSERT INTO c2 SELECT 'r' || id, ptype, v0, v1, v2, v3, v4, v5, v6, v7 FROM casbin_rule; DROP TABLE casbin_rule; ALTER TABLE c2 RENAME TO casbin_rule;

@@ -1,0 +1,1 @@
+UPDATE casbin_rule SET v6 = x'41' WHERE id = 3;
