@@ -1,6 +1,7 @@
 """Which failure type a difference could cause. The engine's evidence first: a difference is
-*exercised* when a deployed finding's defects or witness hops cite the element, and then has
-the types of those defects (of the whole finding when only its hops cite it). Otherwise a small
+*exercised* when the path of some exposed person rests on the element (drift/evidence.py),
+and then has the types of the defects citing it (of the exposure's whole root cause when only
+its path does). Otherwise a small
 rule table (docs/drift.md) names the types it could cause, *latent*: no path rests on it today.
 """
 
@@ -9,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from accesssim.drift.compare import Pair
-from accesssim.findings.results import Finding
+from accesssim.drift.evidence import Resting
+from accesssim.gate.exposures import Exposure
 from accesssim.model.schema import (
     Account,
     FieldDisplay,
@@ -25,21 +27,22 @@ from accesssim.search.defects import FailureType
 F = FailureType
 
 
-def exercised(pair: Pair, findings: Iterable[Finding]
-              ) -> tuple[tuple[FailureType, ...], tuple[str, ...]]:
-    """The failure types and ids of the deployed findings resting on the deployed element."""
+def exercised(pair: Pair, resting: Resting
+              ) -> tuple[tuple[FailureType, ...], tuple[str, ...], tuple[Exposure, ...]]:
+    """The failure types and finding ids of the deployed exposures whose own paths rest on
+    the deployed element (``evidence``), and those exposures. Its types are those of the
+    defects citing it, or all of an exposure's root's when only its path does."""
     if pair.deployed is None:
-        return (), ()
+        return (), (), ()
     lines = pair.deployed.lines
     types: set[FailureType] = set()
-    ids: list[str] = []
-    for finding in findings:
-        by_defect = {d.type for d in finding.defects if d.source in lines}
-        by_hop = any(s in lines for hop in finding.witness for s in hop.sources)
-        if by_defect or by_hop:
-            types |= by_defect or set(finding.failure_types)
-            ids.append(finding.id)
-    return _ordered(types), tuple(sorted(ids))
+    ids: set[str] = set()
+    hits = resting.on(pair.kind, pair.id, lines)
+    for exposure, grounds in hits:
+        by_defect = {d.type for d in grounds.defects if d.source in lines}
+        types |= by_defect or {t for t, _ in exposure.root}
+        ids.add(exposure.finding)
+    return _ordered(types), tuple(sorted(ids)), tuple(e for e, _ in hits)
 
 
 def _ordered(types: Iterable[FailureType]) -> tuple[FailureType, ...]:
