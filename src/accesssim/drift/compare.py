@@ -14,6 +14,7 @@ from accesssim.drift.result import AttributeChange, Status
 from accesssim.engine import Project
 from accesssim.model.loader import LoadedModel
 from accesssim.model.provenance import Source
+from accesssim.model.schema import TrustGrant
 
 #: Descriptive attributes and provenance (``source``: the inventory row an element was
 #: imported from): they change no path, so a different name, note or row is no drift.
@@ -67,6 +68,17 @@ def _values(element: BaseModel) -> dict[str, Any]:
     return {k: v for k, v in dumped.items() if k not in DESCRIPTIVE | NESTED}
 
 
+def trust_key(grant: TrustGrant) -> str:
+    """A trust grant's id: who and what it names (its guards are compared as attributes)."""
+    who = ",".join(sorted(grant.orgs + grant.people))
+    what = ",".join(sorted(grant.systems + (grant.fields or ["*"])))
+    return f"{who}->{what}"
+
+
+#: What a trust grant's id already says.
+TRUST_KEY = frozenset({"orgs", "people", "systems", "fields"})
+
+
 def _model_elements(loaded: LoadedModel) -> Iterator[tuple[str, str, BaseModel]]:
     m = loaded.model
     for kind, items in (("organization", m.organizations), ("person", m.people),
@@ -75,9 +87,7 @@ def _model_elements(loaded: LoadedModel) -> Iterator[tuple[str, str, BaseModel]]
         for item in items:
             yield kind, item.id, item
     for grant in m.trust:
-        who = ",".join(sorted(grant.orgs + grant.people))
-        what = ",".join(sorted(grant.systems + (grant.fields or ["*"])))
-        yield "trust", f"{who}->{what}", grant
+        yield "trust", trust_key(grant), grant
     for system in m.systems:
         yield "system", system.id, system
         for data_field in system.fields:
@@ -106,7 +116,10 @@ def elements(project: Project) -> dict[tuple[str, str], Element]:
         found[(kind, key)] = Element(kind, key, values, where, lines, item)
 
     for kind, ident, item in _model_elements(loaded):
-        add(kind, ident, {} if kind == "trust" else _values(item), cite(loaded, item),
+        values = _values(item)
+        if kind == "trust":  # its guards (modes, valid, purpose) still differ
+            values = {k: v for k, v in values.items() if k not in TRUST_KEY}
+        add(kind, ident, values, cite(loaded, item),
             _lines(loaded, item), item)
     casbin = loaded.model.casbin
     for role, purpose in sorted(casbin.role_purposes.items()):

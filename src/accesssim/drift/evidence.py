@@ -8,7 +8,8 @@ the search's best witness for its root cause; this reads all of them. A path res
 elements its hops and defects cite (by file and line, or inventory row), and on the elements
 it passes through: the person, the account, the terminal, the location the person can be at,
 the system, the screens, the transitions and the field (a person's ``locations`` or ``org``
-are cited by no hop, yet the path starts there).
+are cited by no hop, yet the path starts there), and the trust grants naming the person and
+the field (whose guards leave the person outside the boundary there).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from accesssim.drift.compare import trust_key
 from accesssim.findings.witness import access_hops, walk_hops
 from accesssim.gate.exposures import Exposure
 from accesssim.model.provenance import Source
@@ -55,6 +57,17 @@ class GroundsFinder:
     def __init__(self, search: Search):
         self.search = search
         self._memo: dict[tuple[int, int, int], frozenset[Source]] = {}
+        self._people = search.compiled.people
+        self._trust = search.compiled.model.trust
+
+    def _grants(self, person_id: str, field_id: str, system: str) -> set[tuple[str, str]]:
+        """The trust grants naming the person (or their organisation) and the field: they
+        do not trust the person here, or there would be no exposure; a change of their
+        guards is what lets the path through."""
+        org = self._people[person_id].org
+        return {("trust", trust_key(g)) for g in self._trust
+                if (org in g.orgs or person_id in g.people) and system in g.systems
+                and (g.fields is None or field_id in g.fields)}
 
     def _sources(self, w: Witness) -> frozenset[Source]:
         _, access, walk, sl = w
@@ -79,6 +92,7 @@ class GroundsFinder:
             for _, w in exposure.witnesses:
                 sources |= self._sources(w)
                 elements |= path_elements(w)
+                elements |= self._grants(exposure.person, exposure.field, w[1].system)
                 defects |= w[1].defects | w[2].defects
         sources |= {d.source for d in defects}
         return Grounds(frozenset(sources), frozenset(elements), frozenset(defects))
@@ -101,6 +115,8 @@ class Resting:
     def on(self, kind: str, ident: str, lines: Iterable[Source]
            ) -> list[tuple[Exposure, Grounds]]:
         """The exposures whose paths cite one of ``lines`` or pass through the element."""
+        if kind == "trust":  # a grant written twice: the same who and what
+            ident = ident.split("#")[0]
         hit = set(self._by_element.get((kind, ident), ()))
         for s in lines:
             hit |= self._by_source.get(s, set())

@@ -1,0 +1,43 @@
+"""Hostile inputs for ``accesssim drift``: trust grants whose guards changed, policies held
+in a database against the same rows as CSV, rows reordered or written twice."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from accesssim.drift.run import drift
+from accesssim.engine import load_project
+from helpers import REPO
+
+INCIDENTS = REPO / "scenarios" / "incidents"
+
+
+def _copy(tmp_path: Path) -> Path:
+    shutil.copytree(REPO / "policies", tmp_path / "policies")
+    shutil.copytree(REPO / "scenarios", tmp_path / "scenarios")
+    return tmp_path / "scenarios" / "incidents"
+
+
+def test_trust_grant_guards_are_compared(tmp_path: Path) -> None:
+    """The design trusts the Kyushu responders in every mode, the deployed model only in
+    disaster mode: the normal-mode exposures it opens rest on that grant's changed modes
+    (the grant used to be compared by who and what only: 'Differences: 0')."""
+    incidents = _copy(tmp_path)
+    deployed = incidents / "03-kyushu.yaml"
+    text = deployed.read_text(encoding="utf-8")
+    guarded = "fields: [customer_name, address, phone], modes: [disaster]}"
+    assert text.count(guarded) == 1
+    design = incidents / "03-design.yaml"
+    design.write_text(text.replace(guarded, "fields: [customer_name, address, phone]}"),
+                      encoding="utf-8")
+    result = drift(load_project(design, root=tmp_path), load_project(deployed, root=tmp_path),
+                   modes=["normal", "disaster"])
+    key = "trust:ep_responders->address,customer_name,phone,takuso"
+    assert [d.key for d in result.differences] == [key]
+    grant = result.differences[0]
+    assert grant.status == "changed" and grant.evidence == "exercised"
+    assert [(c.attribute, c.design, c.deployed) for c in grant.changes] == [
+        ("modes", "null", '["disaster"]')]
+    assert result.opened and all(e.differences == (key,) and e.mode == "normal"
+                                 for e in result.opened)
