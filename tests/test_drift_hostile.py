@@ -41,3 +41,23 @@ def test_trust_grant_guards_are_compared(tmp_path: Path) -> None:
         ("modes", "null", '["disaster"]')]
     assert result.opened and all(e.differences == (key,) and e.mode == "normal"
                                  for e in result.opened)
+
+
+def test_an_organisation_leaving_the_core_is_what_exposures_rest_on(tmp_path: Path) -> None:
+    """The design has the Okinawa retail division work for the NW division (a contractor,
+    inside the boundary); the deployed model drops ``works_for``: the exposures it opens rest
+    on that organisation (they used to rest on 'no cited difference')."""
+    incidents = _copy(tmp_path)
+    deployed = incidents / "08-okinawa.yaml"
+    text = deployed.read_text(encoding="utf-8")
+    plain = "kind: retail, affiliated_with: okinawa_nw_division}"
+    assert text.count(plain) == 1
+    design = incidents / "08-design.yaml"
+    design.write_text(text.replace(plain, plain[:-1] + ", works_for: [okinawa_nw_division]}"),
+                      encoding="utf-8")
+    result = drift(load_project(design, root=tmp_path), load_project(deployed, root=tmp_path),
+                   modes=["normal", "disaster"])
+    key = "organization:okinawa_retail_division"
+    assert [d.key for d in result.differences] == [key]
+    assert result.differences[0].evidence == "exercised"
+    assert result.opened and all(e.differences == (key,) for e in result.opened)

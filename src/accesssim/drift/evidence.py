@@ -8,8 +8,8 @@ the search's best witness for its root cause; this reads all of them. A path res
 elements its hops and defects cite (by file and line, or inventory row), and on the elements
 it passes through: the person, the account, the terminal, the location the person can be at,
 the system, the screens, the transitions and the field (a person's ``locations`` or ``org``
-are cited by no hop, yet the path starts there), and the trust grants naming the person and
-the field (whose guards leave the person outside the boundary there).
+are cited by no hop, yet the path starts there), and what leaves the person outside the
+boundary: their organisation and the trust grants naming them and the field.
 """
 
 from __future__ import annotations
@@ -61,13 +61,15 @@ class GroundsFinder:
         self._trust = search.compiled.model.trust
 
     def _grants(self, person_id: str, field_id: str, system: str) -> set[tuple[str, str]]:
-        """The trust grants naming the person (or their organisation) and the field: they
-        do not trust the person here, or there would be no exposure; a change of their
-        guards is what lets the path through."""
+        """What puts the person outside the boundary for the field: their organisation (its
+        ``works_for`` makes it the owner's contractor, its kind a grid company or not), and
+        the trust grants naming the person (or their organisation) and the field, which do
+        not trust the person here, or there would be no exposure."""
         org = self._people[person_id].org
-        return {("trust", trust_key(g)) for g in self._trust
-                if (org in g.orgs or person_id in g.people) and system in g.systems
-                and (g.fields is None or field_id in g.fields)}
+        found = {("trust", trust_key(g)) for g in self._trust
+                 if (org in g.orgs or person_id in g.people) and system in g.systems
+                 and (g.fields is None or field_id in g.fields)}
+        return found | {("organization", org)}
 
     def _sources(self, w: Witness) -> frozenset[Source]:
         _, access, walk, sl = w
