@@ -61,3 +61,31 @@ def test_an_organisation_leaving_the_core_is_what_exposures_rest_on(tmp_path: Pa
     assert [d.key for d in result.differences] == [key]
     assert result.differences[0].evidence == "exercised"
     assert result.opened and all(e.differences == (key,) for e in result.opened)
+
+
+def test_casbin_model_is_compared(tmp_path: Path) -> None:
+    """The deployed Casbin model drops the matcher's mode check: disaster rights open in
+    normal time. The .conf is an element (``casbin-model:conf``, compared as Casbin reads
+    it) and the exposures rest on it (they used to come with 'Differences: 0')."""
+    incidents = _copy(tmp_path)
+    conf = (tmp_path / "policies" / "accesssim.conf").read_text(encoding="utf-8")
+    gate = ' && (p.mode == "*" || p.mode == r.mode)'
+    assert conf.count(gate) == 1
+    (tmp_path / "policies" / "loose.conf").write_text(
+        "# the same model, reworded comments\n" + conf.replace(gate, ""), encoding="utf-8")
+    (tmp_path / "policies" / "same.conf").write_text("# only a comment differs\n" + conf,
+                                                   encoding="utf-8")
+    design = incidents / "04-shikoku-remediated.yaml"
+    text = design.read_text(encoding="utf-8")
+    assert text.count("policies/accesssim.conf") == 1
+    loose, same = incidents / "04-loose.yaml", incidents / "04-same.yaml"
+    loose.write_text(text.replace("policies/accesssim.conf", "policies/loose.conf"), "utf-8")
+    same.write_text(text.replace("policies/accesssim.conf", "policies/same.conf"), "utf-8")
+    ours = load_project(design, root=tmp_path)
+    result = drift(ours, load_project(loose, root=tmp_path), modes=["normal", "disaster"])
+    assert [(d.key, [c.attribute for c in d.changes], d.evidence)
+            for d in result.differences] == [("casbin-model:conf", ["m"], "exercised")]
+    assert result.opened and all(e.differences == ("casbin-model:conf",)
+                                 for e in result.opened)
+    unchanged = drift(ours, load_project(same, root=tmp_path), modes=["normal", "disaster"])
+    assert unchanged.differences == () and unchanged.opened == ()

@@ -125,12 +125,28 @@ def elements(project: Project) -> dict[tuple[str, str], Element]:
     for role, purpose in sorted(casbin.role_purposes.items()):
         where = Source(loaded.at(casbin).file, casbin.role_line(role))
         add("role-purpose", role, {"purpose": purpose}, where, frozenset({where}), None)
+    where = Source(policy.model_display, policy.matcher_line)
+    add(CASBIN_MODEL[0], CASBIN_MODEL[1], casbin_model(project), where, frozenset({where}),
+        None)
     for kind, rules in (("rule", policy.rules), ("role-link", policy.groupings)):
         for line in rules:
             where = Source(policy.policy_display, line.line)
             add(kind, ", ".join((line.ptype, *line.values)), {}, where, frozenset({where}),
                 line)
     return found
+
+
+#: The Casbin model (.conf) as one element: every decision, so every path, rests on it.
+CASBIN_MODEL = ("casbin-model", "conf")
+
+
+def casbin_model(project: Project) -> dict[str, Any]:
+    """The Casbin model's definitions as Casbin reads them (``r``, ``p``, ``g``, ``e``,
+    ``m``...): two files that say the same differ in nothing, whatever their comments."""
+    model = project.policy.enforcer.model
+    present = set(model.keys())
+    return {key: assertion.value for section in ("r", "p", "g", "e", "m")
+            if section in present for key, assertion in sorted(model[section].items())}
 
 
 def _text(value: Any) -> str:

@@ -7,7 +7,8 @@ Every exposure of the search (``gate.exposures.from_found``) keeps, per span of 
 the search's best witness for its root cause; this reads all of them. A path rests on the
 elements its hops and defects cite (by file and line, or inventory row), and on the elements
 it passes through: the person, the account, the terminal, the location the person can be at,
-the system, the screens, the transitions and the field (a person's ``locations`` or ``org``
+the system, the screens, the transitions, the field and the Casbin model that decides every
+step (a person's ``locations`` or ``org``
 are cited by no hop, yet the path starts there), and what leaves the person outside the
 boundary: their organisation and the trust grants naming them and the field.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from accesssim.drift.compare import trust_key
+from accesssim.drift.compare import CASBIN_MODEL, trust_key
 from accesssim.findings.witness import access_hops, walk_hops
 from accesssim.gate.exposures import Exposure
 from accesssim.model.provenance import Source
@@ -41,7 +42,7 @@ def path_elements(w: Witness) -> set[tuple[str, str]]:
     """The elements one witness passes through, keyed as ``drift.compare`` keys them."""
     _, access, walk, _ = w
     system = access.system
-    found = {("person", access.person), ("account", access.account),
+    found = {CASBIN_MODEL, ("person", access.person), ("account", access.account),
              ("terminal", access.terminal), ("system", system),
              ("screen", f"{system}:{walk.entry}"), ("field", f"{system}:{walk.field}")}
     if access.location is not None:
