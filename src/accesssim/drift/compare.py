@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -98,6 +99,15 @@ def _model_elements(loaded: LoadedModel) -> Iterator[tuple[str, str, BaseModel]]
                 yield "display", f"{system.id}:{screen.id}:{shown.field}", shown
         for tr in system.transitions:
             yield "transition", f"{system.id}:{tr.key}", tr
+
+
+def cited_files(project: Project) -> list[Path]:
+    """The inventory files the model's imported elements cite by row (``source``): the
+    report cites them, so an output must not replace one either."""
+    loaded = project.loaded
+    return sorted({loaded.root / loaded.cite(item).file
+                   for _, _, item in _model_elements(loaded)
+                   if getattr(item, "origin", None) is not None})
 
 
 def elements(project: Project) -> dict[tuple[str, str], Element]:
