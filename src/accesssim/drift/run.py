@@ -7,7 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from accesssim.drift.classify import exercised, latent
+from accesssim.drift.classify import ModelIndex, exercised, latent
 from accesssim.drift.compare import Pair, pairs
 from accesssim.drift.evidence import GroundsFinder, Resting
 from accesssim.drift.result import Difference, Drift, ExposureDelta
@@ -72,10 +72,11 @@ def drift(design: Project, deployed: Project, *, modes: Sequence[str],
     finder = GroundsFinder(search)
     resting = Resting((e, finder.grounds([e])) for e in deployed_exps)
     purposes: dict[str, str] = dict(deployed.loaded.model.casbin.role_purposes)
+    index = ModelIndex.of(deployed.loaded.model)
     differences: list[Difference] = []
     rests_on: dict[Key, set[str]] = defaultdict(set)
     for pair in pairs(design, deployed):
-        difference, hits = _classified(pair, resting, deployed, purposes)
+        difference, hits = _classified(pair, resting, index, deployed, purposes)
         differences.append(difference)
         for e in hits:
             rests_on[(e.person, e.field, e.mode)].add(difference.key)
@@ -94,8 +95,8 @@ def _by_key(exposures: Iterable[Exposure]) -> dict[Key, tuple[str, ...]]:
     return {k: tuple(sorted(v)) for k, v in found.items()}
 
 
-def _classified(pair: Pair, resting: Resting, deployed: Project, purposes: dict[str, str]
-                ) -> tuple[Difference, tuple[Exposure, ...]]:
+def _classified(pair: Pair, resting: Resting, index: ModelIndex, deployed: Project,
+                purposes: dict[str, str]) -> tuple[Difference, tuple[Exposure, ...]]:
     """The difference with its evidence, and the deployed exposures resting on it."""
     design = pair.design.cited if pair.design else None
     where = pair.deployed.cited if pair.deployed else None
@@ -103,6 +104,6 @@ def _classified(pair: Pair, resting: Resting, deployed: Project, purposes: dict[
     if types:
         return Difference(pair.kind, pair.id, pair.status, design, where, pair.changes,
                           types, "exercised", findings), hits
-    could = latent(pair, deployed.loaded.model, purposes)
+    could = latent(pair, deployed.loaded.model, purposes, index)
     return Difference(pair.kind, pair.id, pair.status, design, where, pair.changes, could,
                       "latent" if could else "none", findings), hits
