@@ -69,13 +69,16 @@ def drift(design: Project, deployed: Project, *, modes: Sequence[str],
     _, design_exps = analysed(design, modes, at)
     search, deployed_exps = analysed(deployed, modes, at, witnesses=True)
     ours, theirs = _by_key(design_exps), _by_key(deployed_exps)
+    compared = pairs(design, deployed)
     finder = GroundsFinder(search)
-    resting = Resting((e, finder.grounds([e])) for e in deployed_exps)
+    # With no element present in the deployed model there is nothing a path could rest on.
+    present = any(p.deployed is not None for p in compared)
+    resting = Resting((e, finder.grounds([e])) for e in deployed_exps if present)
     purposes: dict[str, str] = dict(deployed.loaded.model.casbin.role_purposes)
     index = ModelIndex.of(deployed.loaded.model)
     differences: list[Difference] = []
     rests_on: dict[Key, set[str]] = defaultdict(set)
-    for pair in pairs(design, deployed):
+    for pair in compared:
         difference, hits = _classified(pair, resting, index, deployed, purposes)
         differences.append(difference)
         for e in hits:
