@@ -5,6 +5,7 @@ refusals, the JSON schema, Japanese output, and a property test against the brut
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import shutil
@@ -21,6 +22,7 @@ import oracle
 from accesssim.cli.main import main
 from accesssim.drift.classify import latent
 from accesssim.drift.compare import Element, Pair
+from accesssim.drift.result import Drift
 from accesssim.drift.run import drift, not_comparable
 from accesssim.engine import Project, load_project
 from accesssim.i18n import translator
@@ -239,6 +241,48 @@ def test_only_deployed_exposures_equal_the_oracle_difference(
         assert result.differences
     known = {d.key for d in result.differences}
     assert all(set(e.differences) <= known for e in result.opened)
+    # Each exposure rests on its OWN person's path: the person's changed element is among
+    # its differences (never only another person's of the same finding) ...
+    present = {d.key for d in result.differences if d.status != "removed"}
+    for e in result.opened:
+        if f"person:{e.person}" in present:
+            assert f"person:{e.person}" in e.differences, e
+    # ... and exactly: a difference whose change alone opens the path (putting the design's
+    # element back into the deployed model closes the exposure, by the oracle) is cited.
+    _assert_opening_changes_are_cited(design_gen, deployed_gen, result)
+
+
+def _reverted(design_gen: Generated, deployed_gen: Generated, kind: str, ident: str
+              ) -> Generated | None:
+    """The deployed project with one person, terminal or account as the design has it."""
+    section = {"person": "people", "terminal": "terminals", "account": "accounts"}.get(kind)
+    if section is None:
+        return None
+    ours = next((x for x in design_gen.model[section] if x["id"] == ident), None)
+    out = deployed_gen.copy()
+    items = out.model[section]
+    at = next((i for i, x in enumerate(items) if x["id"] == ident), None)
+    if ours is None or at is None:
+        return None
+    items[at] = copy.deepcopy(ours)
+    return out
+
+
+def _assert_opening_changes_are_cited(design_gen: Generated, deployed_gen: Generated,
+                                      result: Drift) -> None:
+    opened = {(e.person, e.field, e.mode): e for e in result.opened}
+    if not opened:
+        return
+    for d in [d for d in result.differences if d.status == "changed"][:3]:
+        back = _reverted(design_gen, deployed_gen, d.kind, d.id)
+        if back is None:
+            continue
+        with materialise(back) as project:
+            still = _oracle_keys(project)
+        for key, e in opened.items():
+            if key not in still:
+                event(f"{d.kind} change opens an exposure")
+                assert d.key in e.differences, (d.key, e)
 
 
 REMEDIATED = sorted((REPO / "scenarios" / "incidents").glob("*-remediated.yaml"))
@@ -328,3 +372,33 @@ def test_included_and_imported_elements_are_cited_by_row(tmp_path: Path) -> None
     assert handed.deployed.file == "scenarios/incidents/terminals.yaml"
     assert handed.evidence == "exercised"
     assert all(e.differences for e in result.opened) and len(result.opened) == 12
+
+
+def test_each_exposed_person_rests_on_their_own_path() -> None:
+    """The imported Tohoku pair: one finding exposes E40101, E40102 and E40103, each because
+    their OWN ``locations`` gained the shared space; its one witness is drawn for E40101. Each
+    person's exposures rest on that person's own row, and every one of the three changed
+    people is exercised by that finding (none is 'latent')."""
+    inventory = REPO / "scenarios" / "inventory"
+    result = drift(load_project(inventory / "design.yaml"),
+                   load_project(inventory / "deployed" / "model.yaml"), modes=MODES)
+    seen = {d.key: d for d in result.differences}
+    shared = {"ASIM-f258d124c8"}
+    for person in ("E40101", "E40102", "E40103"):
+        moved = seen[f"person:{person}"]
+        assert (moved.evidence, set(moved.findings)) == ("exercised", shared), moved
+        assert moved.failure_types == (F.TERMINAL_PLACEMENT,)
+        mine = [e for e in result.opened if e.person == person]
+        assert len(mine) == 6 and all(set(e.findings) == shared for e in mine)
+        assert {e.differences for e in mine} == {(
+            "location:shared_space", f"person:{person}", "terminal:PC-NW-0107")}
+    assert seen["location:shared_space"].evidence == "exercised"
+    for person in ("N20201", "N20202"):  # moved too, but insiders: nothing rests on them
+        assert seen[f"person:{person}"].evidence == "none"
+    text = drift_to_text(result)
+    assert "Exposures only in the deployed model: 15 person-field pairs (30 with modes)" in text
+    assert "exposes 15 person-field pairs (30 with modes) the design does not" in text
+    data = drift_to_dict(result)
+    assert data["counts"]["only_deployed"] == {"pairs": 15, "with_modes": 30}
+    assert len(data["only_deployed"]) == 30
+    jsonschema.validate(data, json.loads(SCHEMA.read_text(encoding="utf-8")))

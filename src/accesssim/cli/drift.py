@@ -57,7 +57,10 @@ def drift_cmd(design: Path, deployed: Path, fmt: str, output: Path | None, mode:
     tr = lang_translator(lang)
     ours, theirs = load_project(design, root), load_project(deployed, root)
     if output is not None:
-        refuse_inputs(output, [*ours.inputs, *theirs.inputs])
+        from accesssim.drift.compare import cited_files
+
+        refuse_inputs(output, [*ours.inputs, *theirs.inputs, *cited_files(ours),
+                               *cited_files(theirs)])
     modes = resolve_modes(ours, mode)
     refused = blame(ours, theirs, modes)
     if refused is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -14,6 +15,7 @@ from accesssim.drift.result import AttributeChange, Status
 from accesssim.engine import Project
 from accesssim.model.loader import LoadedModel
 from accesssim.model.provenance import Source
+from accesssim.model.schema import TrustGrant
 
 #: Descriptive attributes and provenance (``source``: the inventory row an element was
 #: imported from): they change no path, so a different name, note or row is no drift.
@@ -67,6 +69,17 @@ def _values(element: BaseModel) -> dict[str, Any]:
     return {k: v for k, v in dumped.items() if k not in DESCRIPTIVE | NESTED}
 
 
+def trust_key(grant: TrustGrant) -> str:
+    """A trust grant's id: who and what it names (its guards are compared as attributes)."""
+    who = ",".join(sorted(grant.orgs + grant.people))
+    what = ",".join(sorted(grant.systems + (grant.fields or ["*"])))
+    return f"{who}->{what}"
+
+
+#: What a trust grant's id already says.
+TRUST_KEY = frozenset({"orgs", "people", "systems", "fields"})
+
+
 def _model_elements(loaded: LoadedModel) -> Iterator[tuple[str, str, BaseModel]]:
     m = loaded.model
     for kind, items in (("organization", m.organizations), ("person", m.people),
@@ -75,9 +88,7 @@ def _model_elements(loaded: LoadedModel) -> Iterator[tuple[str, str, BaseModel]]
         for item in items:
             yield kind, item.id, item
     for grant in m.trust:
-        who = ",".join(sorted(grant.orgs + grant.people))
-        what = ",".join(sorted(grant.systems + (grant.fields or ["*"])))
-        yield "trust", f"{who}->{what}", grant
+        yield "trust", trust_key(grant), grant
     for system in m.systems:
         yield "system", system.id, system
         for data_field in system.fields:
@@ -88,6 +99,15 @@ def _model_elements(loaded: LoadedModel) -> Iterator[tuple[str, str, BaseModel]]
                 yield "display", f"{system.id}:{screen.id}:{shown.field}", shown
         for tr in system.transitions:
             yield "transition", f"{system.id}:{tr.key}", tr
+
+
+def cited_files(project: Project) -> list[Path]:
+    """The inventory files the model's imported elements cite by row (``source``): the
+    report cites them, so an output must not replace one either."""
+    loaded = project.loaded
+    return sorted({loaded.root / loaded.cite(item).file
+                   for _, _, item in _model_elements(loaded)
+                   if getattr(item, "origin", None) is not None})
 
 
 def elements(project: Project) -> dict[tuple[str, str], Element]:
@@ -106,18 +126,37 @@ def elements(project: Project) -> dict[tuple[str, str], Element]:
         found[(kind, key)] = Element(kind, key, values, where, lines, item)
 
     for kind, ident, item in _model_elements(loaded):
-        add(kind, ident, {} if kind == "trust" else _values(item), cite(loaded, item),
+        values = _values(item)
+        if kind == "trust":  # its guards (modes, valid, purpose) still differ
+            values = {k: v for k, v in values.items() if k not in TRUST_KEY}
+        add(kind, ident, values, cite(loaded, item),
             _lines(loaded, item), item)
     casbin = loaded.model.casbin
     for role, purpose in sorted(casbin.role_purposes.items()):
         where = Source(loaded.at(casbin).file, casbin.role_line(role))
         add("role-purpose", role, {"purpose": purpose}, where, frozenset({where}), None)
+    where = Source(policy.model_display, policy.matcher_line)
+    add(CASBIN_MODEL[0], CASBIN_MODEL[1], casbin_model(project), where, frozenset({where}),
+        None)
     for kind, rules in (("rule", policy.rules), ("role-link", policy.groupings)):
         for line in rules:
             where = Source(policy.policy_display, line.line)
             add(kind, ", ".join((line.ptype, *line.values)), {}, where, frozenset({where}),
                 line)
     return found
+
+
+#: The Casbin model (.conf) as one element: every decision, so every path, rests on it.
+CASBIN_MODEL = ("casbin-model", "conf")
+
+
+def casbin_model(project: Project) -> dict[str, Any]:
+    """The Casbin model's definitions as Casbin reads them (``r``, ``p``, ``g``, ``e``,
+    ``m``...): two files that say the same differ in nothing, whatever their comments."""
+    model = project.policy.enforcer.model
+    present = set(model.keys())
+    return {key: assertion.value for section in ("r", "p", "g", "e", "m")
+            if section in present for key, assertion in sorted(model[section].items())}
 
 
 def _text(value: Any) -> str:

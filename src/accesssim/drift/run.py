@@ -7,14 +7,13 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from accesssim.drift.classify import exercised, latent
+from accesssim.drift.classify import ModelIndex, exercised, latent
 from accesssim.drift.compare import Pair, pairs
+from accesssim.drift.evidence import GroundsFinder, Resting
 from accesssim.drift.result import Difference, Drift, ExposureDelta
 from accesssim.engine import Analyzer, Project
-from accesssim.findings.report import build_report
-from accesssim.findings.results import Report
 from accesssim.gate.exposures import Exposure, from_found
-from accesssim.search.exposures import find_exposures
+from accesssim.search.exposures import Search, find_exposures
 from accesssim.summary.rows import companies
 
 #: (person, field, mode): the unit compared between the two analyses.
@@ -51,36 +50,45 @@ def blame(design: Project, deployed: Project, modes: Iterable[str]
     return None
 
 
-def analysed(project: Project, modes: Sequence[str], at: dt.date | None
-             ) -> tuple[Report, tuple[Exposure, ...]]:
-    """One search: its report (findings, witnesses) and its exposures per mode."""
+def analysed(project: Project, modes: Sequence[str], at: dt.date | None, *,
+             witnesses: bool = False) -> tuple[Search, tuple[Exposure, ...]]:
+    """One search and its exposures per mode (with each span's witnesses when asked)."""
     analyzer = Analyzer(project.loaded, project.policy, modes=modes, at=at)
     found = find_exposures(analyzer.search)
-    return (build_report(analyzer.search, found),
-            from_found(analyzer.search, found, witnesses=False))
+    return analyzer.search, from_found(analyzer.search, found, witnesses=witnesses)
 
 
 def drift(design: Project, deployed: Project, *, modes: Sequence[str],
           at: dt.date | None = None) -> Drift:
     """Every difference, classified, and the exposures only one model has. The caller checks
-    ``not_comparable`` first (the CLI refuses with its reason)."""
+    ``not_comparable`` first (the CLI refuses with its reason).
+
+    An exposure only the deployed model has rests on the differences its own person's paths
+    rest on (every root cause and window of that person, field and mode), never on another
+    person's witness of the same finding."""
     _, design_exps = analysed(design, modes, at)
-    deployed_report, deployed_exps = analysed(deployed, modes, at)
-    purposes: dict[str, str] = dict(deployed.loaded.model.casbin.role_purposes)
-    differences = tuple(_classified(p, deployed_report, deployed, purposes)
-                        for p in pairs(design, deployed))
-    by_finding: dict[str, list[str]] = defaultdict(list)
-    for d in differences:
-        for f in d.findings:
-            by_finding[f].append(d.key)
+    search, deployed_exps = analysed(deployed, modes, at, witnesses=True)
     ours, theirs = _by_key(design_exps), _by_key(deployed_exps)
-    opened = tuple(ExposureDelta(*key, theirs[key], tuple(sorted(
-        {k for f in theirs[key] for k in by_finding.get(f, [])})))
-        for key in sorted(set(theirs) - set(ours)))
+    compared = pairs(design, deployed)
+    finder = GroundsFinder(search)
+    # With no element present in the deployed model there is nothing a path could rest on.
+    present = any(p.deployed is not None for p in compared)
+    resting = Resting((e, finder.grounds([e])) for e in deployed_exps if present)
+    purposes: dict[str, str] = dict(deployed.loaded.model.casbin.role_purposes)
+    index = ModelIndex.of(deployed.loaded.model)
+    differences: list[Difference] = []
+    rests_on: dict[Key, set[str]] = defaultdict(set)
+    for pair in compared:
+        difference, hits = _classified(pair, resting, index, deployed, purposes)
+        differences.append(difference)
+        for e in hits:
+            rests_on[(e.person, e.field, e.mode)].add(difference.key)
+    opened = tuple(ExposureDelta(*key, theirs[key], tuple(sorted(rests_on.get(key, ()))))
+                   for key in sorted(set(theirs) - set(ours)))
     closed = tuple(ExposureDelta(*key, ours[key]) for key in sorted(set(ours) - set(theirs)))
     return Drift(design.loaded.model.name, design.loaded.display_path,
                  deployed.loaded.model.name, deployed.loaded.display_path,
-                 tuple(modes), at, differences, opened, closed)
+                 tuple(modes), at, tuple(differences), opened, closed)
 
 
 def _by_key(exposures: Iterable[Exposure]) -> dict[Key, tuple[str, ...]]:
@@ -90,14 +98,15 @@ def _by_key(exposures: Iterable[Exposure]) -> dict[Key, tuple[str, ...]]:
     return {k: tuple(sorted(v)) for k, v in found.items()}
 
 
-def _classified(pair: Pair, report: Report, deployed: Project,
-                purposes: dict[str, str]) -> Difference:
+def _classified(pair: Pair, resting: Resting, index: ModelIndex, deployed: Project,
+                purposes: dict[str, str]) -> tuple[Difference, tuple[Exposure, ...]]:
+    """The difference with its evidence, and the deployed exposures resting on it."""
     design = pair.design.cited if pair.design else None
     where = pair.deployed.cited if pair.deployed else None
-    types, findings = exercised(pair, report.findings)
+    types, findings, hits = exercised(pair, resting)
     if types:
         return Difference(pair.kind, pair.id, pair.status, design, where, pair.changes,
-                          types, "exercised", findings)
-    could = latent(pair, deployed.loaded.model, purposes)
+                          types, "exercised", findings), hits
+    could = latent(pair, deployed.loaded.model, purposes, index)
     return Difference(pair.kind, pair.id, pair.status, design, where, pair.changes, could,
-                      "latent" if could else "none", findings)
+                      "latent" if could else "none", findings), hits

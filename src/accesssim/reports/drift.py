@@ -45,6 +45,12 @@ def _difference(d: Difference, tr: Translator) -> list[str]:
     return lines
 
 
+def counts(deltas: Sequence[ExposureDelta]) -> dict[str, int]:
+    """What a list of exposures counts: its (person group, field) pairs, one text line each,
+    and its (person group, field, mode) triples, one JSON entry each."""
+    return {"pairs": len({(e.person, e.field) for e in deltas}), "with_modes": len(deltas)}
+
+
 def _grouped(deltas: Sequence[ExposureDelta]) -> dict[tuple[str, str], list[ExposureDelta]]:
     """One line per person group and field, its modes together."""
     groups: dict[tuple[str, str], list[ExposureDelta]] = defaultdict(list)
@@ -84,14 +90,18 @@ def drift_to_text(result: Drift, tr: Translator = ENGLISH) -> str:
     out.append(tr(msg("Differences: {count}", count=len(result.differences))))
     for d in result.differences:
         out += _difference(d, tr)
-    out += ["", tr(msg("Exposures only in the deployed model: {count}",
-                       count=len(result.opened)))]
+    opened, closed = counts(result.opened), counts(result.closed)
+    out += ["", tr(msg("Exposures only in the deployed model: {pairs} person-field pairs "
+                       "({count} with modes)", pairs=opened["pairs"],
+                       count=opened["with_modes"]))]
     out += _exposures(result.opened, tr, True)
     out += ["", tr(msg("Exposures only in the design (closed in the deployed model): "
-                       "{count}", count=len(result.closed)))]
+                       "{pairs} person-field pairs ({count} with modes)",
+                       pairs=closed["pairs"], count=closed["with_modes"]))]
     out += _exposures(result.closed, tr, False)
-    verdict = (msg("Result: the deployed model has {count} exposures the design does not.",
-                   count=len(result.opened)) if result.widens else
+    verdict = (msg("Result: the deployed model exposes {pairs} person-field pairs "
+                   "({count} with modes) the design does not.", pairs=opened["pairs"],
+                   count=opened["with_modes"]) if result.widens else
                msg("Result: the deployed model has no exposure the design does not."))
     out += ["", tr(verdict)]
     return "\n".join(out) + "\n"
@@ -128,6 +138,8 @@ def drift_to_dict(result: Drift) -> dict[str, Any]:
             for d in result.differences],
         "only_deployed": [_delta(e) for e in result.opened],
         "only_design": [_delta(e) for e in result.closed],
+        "counts": {"only_deployed": counts(result.opened),
+                   "only_design": counts(result.closed)},
         "widens": result.widens,
     }
 
