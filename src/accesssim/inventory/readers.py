@@ -12,12 +12,15 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from accesssim.errors import AccessSimError
 from accesssim.model.files import CONTROL, _read_bytes
+
+_LINES = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 
 Cell = str | int | float | bool | dt.date | dt.datetime | None
 
@@ -70,18 +73,24 @@ def _decode_lines(raw: bytes, encoding: str) -> tuple[str, set[int]]:
     """
     bad: set[int] = set()
     parts = []
-    for number, line in enumerate(raw.split(b"\n"), start=1):
+    # Lines end as the CSV reader counts them: CRLF, LF or a lone CR (old Mac exports).
+    for number, line in enumerate(_LINES.findall(raw), start=1):
         try:
             parts.append(line.decode(encoding))
         except UnicodeDecodeError:
             bad.add(number)
             parts.append(line.decode(encoding, errors="replace"))
-    text = "\n".join(parts)
+    text = "".join(parts)
     return (text[1:] if text.startswith("\ufeff") else text), bad
 
 
-def read_csv(path: Path, shown: str, encoding: str, delimiter: str, header_row: int) -> Sheet:
-    """A CSV file in the named encoding; records start after ``header_row``."""
+#: Every ASCII character a CSV file uses: an encoding we read must keep them as they are.
+_PROBE = "".join(map(chr, range(32, 127))).replace("\\", "") + "\t\r\n\\u0041"
+
+
+def _text_codec(encoding: str) -> str:
+    """The codec's name, when it is a text encoding that keeps ASCII as it is (so a line
+    break is a line break): not UTF-16/32, EBCDIC, UTF-7, or a bytes codec such as hex."""
     try:
         codec = codecs.lookup(encoding)
     except LookupError:
@@ -89,8 +98,22 @@ def read_csv(path: Path, shown: str, encoding: str, delimiter: str, header_row: 
     if codec.name.startswith("utf-16") or codec.name.startswith("utf-32"):
         raise ReadError(f"encoding {encoding!r} is not supported: save the file as UTF-8",
                         "encoding")
+    try:
+        ascii_kept = _PROBE.encode("ascii").decode(codec.name, "replace") == _PROBE
+    except (LookupError, UnicodeError, ValueError, TypeError):  # hex, base64, idna, ...
+        ascii_kept = False
+    if not ascii_kept:
+        raise ReadError(f"encoding {encoding!r} is not supported: use a text encoding that "
+                        "keeps ASCII as it is (utf-8, cp932, shift_jis, euc_jp, latin-1, ...)",
+                        "encoding")
+    return codec.name
+
+
+def read_csv(path: Path, shown: str, encoding: str, delimiter: str, header_row: int) -> Sheet:
+    """A CSV file in the named encoding; records start after ``header_row``."""
+    name = _text_codec(encoding)
     raw = _read_bytes(path, shown)
-    text, bad_lines = _decode_lines(raw, codec.name)
+    text, bad_lines = _decode_lines(raw, name)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header: tuple[str, ...] | None = None
     rows: list[Row] = []

@@ -1,0 +1,86 @@
+"""`accesssim import` against messy real exports: each test is an input that once broke it
+(wrong row cited, an internal error, a file written that does not load)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from accesssim.cli.main import main
+from helpers import REPO
+from inventory_files import write_mapping
+
+PARTS = """\
+organizations:
+  - {id: a_nw, name: A NW, kind: grid}
+  - {id: b_ep, name: B EP, kind: retail, affiliated_with: a_nw}
+locations:
+  - {id: office, owner: a_nw, open_to: [a_nw]}
+systems:
+  - {id: sys, owner: a_nw}
+casbin: {model: accesssim.conf, policy: policy.csv}
+"""
+PEOPLE = {"id": "社員番号", "name": "氏名", "org": {"column": "部署", "values": "部署"},
+          "headcount": "人数", "locations": "勤務地"}
+HEADER = "社員番号,氏名,部署,人数,勤務地"
+
+
+def _project(tmp: Path, table: dict[str, Any], extra: list[dict[str, Any]] | None = None
+             ) -> Path:
+    (tmp / "parts.yaml").write_text(PARTS, encoding="utf-8")
+    (tmp / "policy.csv").write_text("", encoding="utf-8")
+    shutil.copyfile(REPO / "policies" / "accesssim.conf", tmp / "accesssim.conf")
+    write_mapping(tmp / "mapping.yaml", {
+        "accesssim-import": 1, "name": "t", "include": ["parts.yaml"],
+        "values": {"部署": {"託送部": "a_nw", "営業部": "b_ep"}},
+        "tables": [{"kind": "people", "columns": PEOPLE, **table}, *(extra or [])]})
+    return tmp / "mapping.yaml"
+
+
+def _import(mapping: Path, out: Path, *more: str) -> Any:
+    result = CliRunner().invoke(main, ["import", str(mapping), "-o", str(out), "-q",
+                                       "--root", str(mapping.parent), *more])
+    assert "internal error" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result
+
+
+def _model(out: Path) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((out / "model.yaml").read_text(encoding="utf-8"))
+    return data
+
+
+def test_cr_only_line_ends_cost_one_row_and_cite_it(tmp_path: Path) -> None:
+    """A "CSV (Macintosh)" export ends lines with a lone CR: a bad byte on line 3 is that
+    row's problem, not the header's."""
+    raw = (f"{HEADER}\r".encode("cp932") + "p1,山田,託送部,3,office\r".encode("cp932")
+           + b"p2,\x85\x40,x,1,office\r" + "p3,鈴木,営業部,1,office\r".encode("cp932"))
+    (tmp_path / "staff.csv").write_bytes(raw)
+    mapping = _project(tmp_path, {"file": "staff.csv", "encoding": "cp932"})
+    result = _import(mapping, tmp_path / "out")
+    assert result.exit_code == 2
+    assert "staff.csv:3: unreadable cell: bytes that are not cp932 text" in result.output
+    assert "header" not in result.output
+    result = _import(mapping, tmp_path / "out", "--lenient")
+    assert result.exit_code == 0, result.output
+    assert [(p["id"], p["source"]["row"]) for p in _model(tmp_path / "out")["people"]] == [
+        ("p1", 2), ("p3", 4)]
+
+
+@pytest.mark.parametrize("encoding", ["hex", "base64", "rot13", "zlib", "idna", "punycode",
+                                      "utf-7", "cp500", "unicode_escape"])
+def test_an_encoding_that_is_not_ascii_text_is_refused_at_its_line(
+        tmp_path: Path, encoding: str) -> None:
+    (tmp_path / "staff.csv").write_text(f"{HEADER}\np1,山田,託送部,3,office\n", encoding="utf-8")
+    mapping = _project(tmp_path, {"file": "staff.csv", "encoding": encoding})
+    result = _import(mapping, tmp_path / "out")
+    assert result.exit_code == 2
+    line = 1 + mapping.read_text(encoding="utf-8").splitlines().index(f"  encoding: {encoding}")
+    assert f"mapping.yaml:{line}: staff.csv: encoding '{encoding}' is not supported" in \
+        result.output
+    assert not (tmp_path / "out").exists()
