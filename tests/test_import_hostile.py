@@ -84,3 +84,24 @@ def test_an_encoding_that_is_not_ascii_text_is_refused_at_its_line(
     assert f"mapping.yaml:{line}: staff.csv: encoding '{encoding}' is not supported" in \
         result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_title_lines_above_the_header_are_not_records(tmp_path: Path) -> None:
+    """A report title above ``header_row`` that is not valid CSV (``"Report" generated``) is
+    not a record; a header with trailing and full-width spaces still matches."""
+    (tmp_path / "staff.csv").write_text(
+        '"Report" generated 2024-01-01\n\n社員番号 ,氏名\u3000,部署,人数,勤務地\n'
+        "p1,山田,託送部,3,office\n", encoding="utf-8")
+    mapping = _project(tmp_path, {"file": "staff.csv", "header_row": 3})
+    result = _import(mapping, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert _model(tmp_path / "out")["people"][0]["source"] == {"file": "../staff.csv", "row": 4}
+
+
+def test_a_header_that_is_not_csv_is_cited_at_header_row(tmp_path: Path) -> None:
+    (tmp_path / "staff.csv").write_text('"社員番号"x,氏名\np1,山田\n', encoding="utf-8")
+    mapping = _project(tmp_path, {"file": "staff.csv", "header_row": 1})
+    result = _import(mapping, tmp_path / "out")
+    assert result.exit_code == 2
+    line = 1 + mapping.read_text(encoding="utf-8").splitlines().index("  header_row: 1")
+    assert f"mapping.yaml:{line}: staff.csv: line 1: the header cannot be read" in result.output

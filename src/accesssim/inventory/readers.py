@@ -125,8 +125,13 @@ def read_csv(path: Path, shown: str, encoding: str, delimiter: str, header_row: 
         except StopIteration:
             break
         except csv.Error as exc:
-            rows.append(Row(shown, None, start, {}, f"cannot read the record: {exc}"))
             last = reader.line_num
+            if header is None and start < header_row:
+                continue  # a title line above the header is not a record
+            if header is None:
+                raise ReadError(f"line {start}: the header cannot be read: {exc}",
+                                "header_row") from None
+            rows.append(Row(shown, None, start, {}, f"cannot read the record: {exc}"))
             continue
         last = reader.line_num
         if start < header_row:
