@@ -105,3 +105,51 @@ def test_a_header_that_is_not_csv_is_cited_at_header_row(tmp_path: Path) -> None
     assert result.exit_code == 2
     line = 1 + mapping.read_text(encoding="utf-8").splitlines().index("  header_row: 1")
     assert f"mapping.yaml:{line}: staff.csv: line 1: the header cannot be read" in result.output
+
+
+def _xlsx(path: Path, rows: list[list[Any]], patch: tuple[str, str] | None = None) -> None:
+    """A one-sheet workbook (名簿) with the people header; ``patch`` edits the sheet's XML
+    (openpyxl cannot save a formula's value, Excel does)."""
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "名簿"
+    for row in [HEADER.split(","), *rows]:
+        sheet.append(row)
+    book.save(path)
+    if patch is not None:
+        with zipfile.ZipFile(path) as old:
+            parts = {name: old.read(name) for name in old.namelist()}
+        xml = parts["xl/worksheets/sheet1.xml"].decode("utf-8")
+        assert patch[0] in xml
+        parts["xl/worksheets/sheet1.xml"] = xml.replace(patch[0], patch[1]).encode("utf-8")
+        with zipfile.ZipFile(path, "w") as new:
+            for name, data in parts.items():
+                new.writestr(name, data)
+
+
+def test_a_formula_without_a_saved_value_is_an_unreadable_cell(tmp_path: Path) -> None:
+    """A workbook written by a script holds formulas without values: read as values only,
+    the cell looked empty and p2 was imported without its locations."""
+    _xlsx(tmp_path / "staff.xlsx", [["p1", "山田", "託送部", "=1+2", "office"],
+                                     ["p2", "佐藤", "託送部", 1, '="off"&"ice"']])
+    mapping = _project(tmp_path, {"file": "staff.xlsx", "sheet": "名簿"})
+    result = _import(mapping, tmp_path / "out")
+    assert result.exit_code == 2
+    for row, column in ((2, "人数"), (3, "勤務地")):
+        assert f"staff.xlsx:名簿:{row}: unreadable cell in column {column}: a formula whose " \
+            "value was never saved" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_formula_with_its_saved_value_is_read_as_the_value(tmp_path: Path) -> None:
+    _xlsx(tmp_path / "staff.xlsx", [["p1", "山田", "託送部", "=1+2", "office"]],
+          patch=("<f>1+2</f><v />", "<f>1+2</f><v>3</v>"))
+    mapping = _project(tmp_path, {"file": "staff.xlsx", "sheet": "名簿"})
+    result = _import(mapping, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert _model(tmp_path / "out")["people"][0]["headcount"] == 3

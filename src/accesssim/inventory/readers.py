@@ -171,12 +171,17 @@ def _excel_value(value: object) -> tuple[Cell, str | None]:
 
 
 def read_xlsx(path: Path, shown: str, sheets: list[str | None], header_row: int) -> list[Sheet]:
-    """The named sheets (the first when None) of a workbook, read-only, values not formulas."""
+    """The named sheets (the first when None) of a workbook, read-only, values not formulas.
+
+    The workbook is read twice, for values and for formulas: a formula cell whose value was
+    never saved (a file written by a script, not by Excel) reads as empty, and must make
+    its row bad rather than become an empty cell."""
     import openpyxl  # type: ignore[import-untyped]
 
     _read_bytes(path, shown)  # the same checks as every input file (regular, size)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
         raise ReadError(f"not a readable XLSX workbook ({type(exc).__name__})") from None
     try:
@@ -185,28 +190,43 @@ def read_xlsx(path: Path, shown: str, sheets: list[str | None], header_row: int)
             if name is not None and name not in book.sheetnames:
                 raise ReadError(f"no sheet {name!r} (sheets: {', '.join(book.sheetnames)})",
                                 "sheet")
+            if not book.worksheets:
+                raise ReadError("the workbook holds no worksheet")
             ws = book[name] if name is not None else book.worksheets[0]
-            result.append(_read_sheet(ws, shown, ws.title, header_row))
+            if not hasattr(ws, "iter_rows"):
+                raise ReadError(f"sheet {name!r} is a chart, not a table", "sheet")
+            try:
+                result.append(_read_sheet(ws, formulas[ws.title], shown, ws.title, header_row))
+            except ReadError:
+                raise
+            except Exception as exc:  # a damaged sheet: openpyxl, zipfile and XML errors
+                raise ReadError(f"sheet {ws.title!r} is not readable "
+                                f"({type(exc).__name__})") from None
         return result
     finally:
         book.close()
+        formulas.close()
 
 
-def _read_sheet(ws: object, shown: str, title: str, header_row: int) -> Sheet:
+def _read_sheet(ws: object, raw: object, shown: str, title: str, header_row: int) -> Sheet:
     header: tuple[str, ...] | None = None
     rows: list[Row] = []
-    for number, values in enumerate(
+    for number, (values, written) in enumerate(zip(
             ws.iter_rows(min_row=header_row, values_only=True),  # type: ignore[attr-defined]
-            start=header_row):
+            raw.iter_rows(min_row=header_row, values_only=True),  # type: ignore[attr-defined]
+            strict=False), start=header_row):
         if header is None:
             header = tuple("" if v is None else str(v).strip() for v in values)
             continue
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values) \
+                and all(v is None for v in written):
             continue
         cells: dict[str, Cell] = {}
         problem = None
         for i, h in enumerate(header):
             value, bad = _excel_value(values[i] if i < len(values) else None)
+            if value is None and bad is None and i < len(written) and written[i] is not None:
+                bad = "a formula whose value was never saved (open and save the file in Excel)"
             cells[h] = value
             if bad is not None and problem is None:
                 problem = f"unreadable cell in column {h}: {bad}"
