@@ -153,3 +153,30 @@ def test_a_formula_with_its_saved_value_is_read_as_the_value(tmp_path: Path) -> 
     result = _import(mapping, tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert _model(tmp_path / "out")["people"][0]["headcount"] == 3
+
+
+def test_the_output_never_replaces_an_input(tmp_path: Path) -> None:
+    """A mapping named model.yaml imported into its own folder was replaced by the model."""
+    (tmp_path / "staff.csv").write_text(f"{HEADER}\np1,山田,託送部,3,office\n", encoding="utf-8")
+    mapping = _project(tmp_path, {"file": "staff.csv"})
+    mapping = mapping.rename(tmp_path / "model.yaml")
+    before = mapping.read_bytes()
+    result = _import(mapping, tmp_path)
+    assert result.exit_code == 2
+    assert "would replace a file the import reads" in result.output
+    assert mapping.read_bytes() == before
+
+
+@pytest.mark.parametrize("where", ["outside", "a file"])
+def test_the_output_folder_is_a_folder_inside_the_root(tmp_path: Path, where: str) -> None:
+    """Written outside the root, the model's ../ paths to its tables could not load."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "staff.csv").write_text(f"{HEADER}\np1,山田,託送部,3,office\n", encoding="utf-8")
+    mapping = _project(root, {"file": "staff.csv"})
+    out = tmp_path / "elsewhere" if where == "outside" else root / "staff.csv"
+    result = _import(mapping, out)
+    assert result.exit_code == 2
+    assert ("outside the project root" if where == "outside" else "") in result.output
+    assert not (tmp_path / "elsewhere").exists()
+    assert (root / "staff.csv").read_text(encoding="utf-8").startswith(HEADER)
