@@ -180,3 +180,35 @@ def test_the_output_folder_is_a_folder_inside_the_root(tmp_path: Path, where: st
     assert ("outside the project root" if where == "outside" else "") in result.output
     assert not (tmp_path / "elsewhere").exists()
     assert (root / "staff.csv").read_text(encoding="utf-8").startswith(HEADER)
+
+
+def test_unreadable_cells_in_unmapped_columns_do_not_make_a_row_bad(tmp_path: Path) -> None:
+    """A Parquet export with a list and a bytes column nobody maps made every row bad (the
+    import could never succeed); an unreadable cell in a mapped column still does."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({
+        "社員番号": pa.array([1, 2], pa.int64()), "部署": ["託送部", "営業部"],
+        "氏名": [b"\xe5", b"\x89PNG"], "tags": pa.array([["a"], ["b"]], pa.list_(pa.string())),
+        "photo": [b"\x89PNG", b"x"]}), tmp_path / "staff.parquet")
+    mapping = _project(tmp_path, {"file": "staff.parquet"})
+    data = yaml.safe_load(mapping.read_text(encoding="utf-8"))
+    data["tables"][0]["columns"] = {"id": "社員番号", "org": {"column": "部署", "values": "部署"}}
+    write_mapping(mapping, data)
+    result = _import(mapping, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert [p["id"] for p in _model(tmp_path / "out")["people"]] == ["1", "2"]
+    data["tables"][0]["columns"]["name"] = "氏名"
+    write_mapping(mapping, data)
+    result = _import(mapping, tmp_path / "out")
+    assert result.exit_code == 2
+    assert "staff.parquet:2: unreadable cell in column 氏名: a bytes" in result.output
+    assert "tags" not in result.output and "photo" not in result.output
+
+
+def test_an_excel_error_in_an_unmapped_column_is_ignored(tmp_path: Path) -> None:
+    _xlsx(tmp_path / "staff.xlsx", [["p1", "山田", "託送部", 3, "office", "#N/A"]])
+    mapping = _project(tmp_path, {"file": "staff.xlsx", "sheet": "名簿"})
+    result = _import(mapping, tmp_path / "out")
+    assert result.exit_code == 0, result.output

@@ -174,10 +174,15 @@ def convert_row(spec: Table, row: Row, mapping: Mapping,
     """A record, or the reasons the row is bad (all of them)."""
     if row.problem is not None:
         return None, [row.problem]
+    cols = columns(spec) if cols is None else cols
+    # An unreadable cell matters only in a column the mapping uses.
+    unreadable = [row.bad[c.column] for _, c in cols if c.column in row.bad and c.column]
+    if unreadable:
+        return None, list(dict.fromkeys(unreadable))
     sep = spec.separator or mapping.separator
     values: dict[str, Any] = {}
     reasons: list[str] = []
-    for key, col in cols if cols is not None else columns(spec):
+    for key, col in cols:
         raw: Cell | list[str] = col.value if col.column is None else row.cells.get(col.column)
         try:
             value = convert_cell(key, raw, col.values, mapping, sep)  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from accesssim.errors import AccessSimError
@@ -43,6 +43,8 @@ class Row:
     row: int
     cells: dict[str, Cell]
     problem: str | None = None  # why the row cannot be read, if it cannot
+    #: Cells that cannot be read, column -> why: a problem only if the mapping uses the column.
+    bad: dict[str, str] = field(default_factory=dict)
 
     @property
     def where(self) -> str:
@@ -57,11 +59,13 @@ class Sheet:
     rows: tuple[Row, ...]
 
 
-def _control(cells: dict[str, Cell]) -> str | None:
+def _control(cells: dict[str, Cell], bad: dict[str, str] | None = None) -> dict[str, str]:
+    """``bad`` with every cell holding a control character added."""
+    found = dict(bad or {})
     for name, value in cells.items():
-        if isinstance(value, str) and (bad := CONTROL.search(value)) is not None:
-            return f"column {name}: control character U+{ord(bad.group()):04X}"
-    return None
+        if isinstance(value, str) and (char := CONTROL.search(value)) is not None:
+            found.setdefault(name, f"column {name}: control character U+{ord(char.group()):04X}")
+    return found
 
 
 def _decode_lines(raw: bytes, encoding: str) -> tuple[str, set[int]]:
@@ -152,7 +156,7 @@ def read_csv(path: Path, shown: str, encoding: str, delimiter: str, header_row: 
             problem = f"unreadable cell: bytes that are not {encoding} text"
         elif len(record) > len(header):
             problem = f"{len(record)} cells but the header has {len(header)} columns"
-        rows.append(Row(shown, None, start, cells, problem or _control(cells)))
+        rows.append(Row(shown, None, start, cells, problem, _control(cells)))
     if header is None:
         raise ReadError(f"no header at line {header_row}", "header_row")
     return Sheet(header, tuple(rows))
@@ -222,15 +226,15 @@ def _read_sheet(ws: object, raw: object, shown: str, title: str, header_row: int
                 and all(v is None for v in written):
             continue
         cells: dict[str, Cell] = {}
-        problem = None
+        unreadable: dict[str, str] = {}
         for i, h in enumerate(header):
             value, bad = _excel_value(values[i] if i < len(values) else None)
             if value is None and bad is None and i < len(written) and written[i] is not None:
                 bad = "a formula whose value was never saved (open and save the file in Excel)"
             cells[h] = value
-            if bad is not None and problem is None:
-                problem = f"unreadable cell in column {h}: {bad}"
-        rows.append(Row(shown, title, number, cells, problem or _control(cells)))
+            if bad is not None:
+                unreadable.setdefault(h, f"unreadable cell in column {h}: {bad}")
+        rows.append(Row(shown, title, number, cells, None, _control(cells, unreadable)))
     if header is None:
         raise ReadError(f"sheet {title!r}: no header at row {header_row}", "header_row")
     return Sheet(header, tuple(rows))
@@ -249,15 +253,15 @@ def read_parquet(path: Path, shown: str) -> Sheet:
     rows = []
     for number, record in enumerate(_records(table), start=1):
         cells: dict[str, Cell] = {}
-        problem = None
+        unreadable: dict[str, str] = {}
         for name, value in record.items():
             if isinstance(value, str):
                 value = value.strip()
             if value is not None and not isinstance(value, (str, int, float, bool, dt.date)):
-                problem = problem or f"unreadable cell in column {name}: a {type(value).__name__}"
+                unreadable[name] = f"unreadable cell in column {name}: a {type(value).__name__}"
                 value = None
             cells[name] = value
-        rows.append(Row(shown, None, number, cells, problem or _control(cells)))
+        rows.append(Row(shown, None, number, cells, None, _control(cells, unreadable)))
     return Sheet(header, tuple(rows))
 
 
