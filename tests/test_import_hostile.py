@@ -212,3 +212,23 @@ def test_an_excel_error_in_an_unmapped_column_is_ignored(tmp_path: Path) -> None
     mapping = _project(tmp_path, {"file": "staff.xlsx", "sheet": "名簿"})
     result = _import(mapping, tmp_path / "out")
     assert result.exit_code == 0, result.output
+
+
+def test_a_link_to_a_bad_imported_row_is_not_called_hand_written(tmp_path: Path) -> None:
+    """A door-access row for a person whose roster row is bad was reported as naming a
+    hand-written person (a second, false problem); with --lenient it is left out with it."""
+    (tmp_path / "staff.csv").write_text(
+        f"{HEADER}\np1,山田,託送部,3,office\np2,佐藤,総務部,1,office\n", encoding="utf-8")
+    (tmp_path / "doors.csv").write_text("location,person\noffice,p2\noffice,p1\n",
+                                        encoding="utf-8")
+    doors = {"kind": "door_access", "file": "doors.csv",
+             "columns": {"location": "location", "person": "person"}}
+    mapping = _project(tmp_path, {"file": "staff.csv"}, extra=[doors])
+    result = _import(mapping, tmp_path / "out")
+    assert result.exit_code == 2
+    assert "hand-written" not in result.output
+    assert "1 problem(s) found" in result.output
+    result = _import(mapping, tmp_path / "out", "--lenient")
+    assert result.exit_code == 0, result.output
+    assert "doors.csv:2: left out: rests on person 'p2', which was left out" in result.output
+    assert "hand-written" not in result.output

@@ -273,7 +273,7 @@ def convert(mapping: Mapping, tables: list[tuple[Table, list[Row]]],
         for section, ident in unknown:
             bad.append(problem(record.row, f"unknown {WORDS[section]} {ident!r}"))
         target = _link_target(record)
-        if target is not None and target not in defined and target in named:
+        if target is not None and target[1] in known.get(target[0], ()):
             bad.append(problem(record.row, f"{WORDS[target[0]]} {target[1]!r} is in the "
                                "hand-written parts: a table can only add to imported elements"))
             unknown.append(target)
