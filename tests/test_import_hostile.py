@@ -232,3 +232,23 @@ def test_a_link_to_a_bad_imported_row_is_not_called_hand_written(tmp_path: Path)
     assert result.exit_code == 0, result.output
     assert "doors.csv:2: left out: rests on person 'p2', which was left out" in result.output
     assert "hand-written" not in result.output
+
+
+def test_a_stray_formatted_cell_far_off_does_not_widen_every_row(tmp_path: Path) -> None:
+    """One styled empty cell at XFD50000 (Excel keeps such cells) made every row 16,384
+    cells wide: the import of an 18 KB file ran for minutes. Rows are as wide as the header."""
+    _xlsx(tmp_path / "staff.xlsx", [["p1", "山田", "託送部", 3, "office", "extra"]],
+          patch=("</sheetData>", '<row r="50000"><c r="XFD50000" s="0"/></row></sheetData>'))
+    mapping = _project(tmp_path, {"file": "staff.xlsx", "sheet": "名簿"})
+    result = _import(mapping, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert _model(tmp_path / "out")["people"][0]["source"]["row"] == 2
+
+
+def test_an_empty_header_row_is_cited_at_header_row(tmp_path: Path) -> None:
+    _xlsx(tmp_path / "staff.xlsx", [])
+    mapping = _project(tmp_path, {"file": "staff.xlsx", "sheet": "名簿", "header_row": 5})
+    result = _import(mapping, tmp_path / "out")
+    assert result.exit_code == 2
+    line = 1 + mapping.read_text(encoding="utf-8").splitlines().index("  header_row: 5")
+    assert f"mapping.yaml:{line}: staff.xlsx: sheet '名簿': no header at row 5" in result.output

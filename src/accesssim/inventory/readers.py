@@ -213,15 +213,23 @@ def read_xlsx(path: Path, shown: str, sheets: list[str | None], header_row: int)
 
 
 def _read_sheet(ws: object, raw: object, shown: str, title: str, header_row: int) -> Sheet:
-    header: tuple[str, ...] | None = None
+    """Rows below the header, only as wide as the header: a stray formatted cell far off
+    (XFD1048576) must not make every row 16,384 cells wide."""
+    top = next(ws.iter_rows(min_row=header_row, max_row=header_row,  # type: ignore[attr-defined]
+                            values_only=True), None)
+    names = ["" if v is None else str(v).strip() for v in top or ()]
+    while names and not names[-1]:
+        names.pop()
+    if not names:
+        raise ReadError(f"sheet {title!r}: no header at row {header_row}", "header_row")
+    header = tuple(names)
     rows: list[Row] = []
     for number, (values, written) in enumerate(zip(
-            ws.iter_rows(min_row=header_row, values_only=True),  # type: ignore[attr-defined]
-            raw.iter_rows(min_row=header_row, values_only=True),  # type: ignore[attr-defined]
-            strict=False), start=header_row):
-        if header is None:
-            header = tuple("" if v is None else str(v).strip() for v in values)
-            continue
+            ws.iter_rows(min_row=header_row + 1, max_col=len(header),  # type: ignore[attr-defined]
+                         values_only=True),
+            raw.iter_rows(min_row=header_row + 1, max_col=len(header),  # type: ignore[attr-defined]
+                          values_only=True),
+            strict=False), start=header_row + 1):
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values) \
                 and all(v is None for v in written):
             continue
@@ -235,8 +243,6 @@ def _read_sheet(ws: object, raw: object, shown: str, title: str, header_row: int
             if bad is not None:
                 unreadable.setdefault(h, f"unreadable cell in column {h}: {bad}")
         rows.append(Row(shown, title, number, cells, None, _control(cells, unreadable)))
-    if header is None:
-        raise ReadError(f"sheet {title!r}: no header at row {header_row}", "header_row")
     return Sheet(header, tuple(rows))
 
 
