@@ -252,3 +252,16 @@ def test_an_empty_header_row_is_cited_at_header_row(tmp_path: Path) -> None:
     assert result.exit_code == 2
     line = 1 + mapping.read_text(encoding="utf-8").splitlines().index("  header_row: 5")
     assert f"mapping.yaml:{line}: staff.xlsx: sheet '名簿': no header at row 5" in result.output
+
+
+def test_a_refused_model_leaves_no_folder_made_for_it(tmp_path: Path) -> None:
+    """-o new/deep/out: when the written model does not load, the folders made for it go
+    too (exit 2 leaves nothing written)."""
+    (tmp_path / "staff.csv").write_text(f"{HEADER}\np1,山田,託送部,3,office\n", encoding="utf-8")
+    mapping = _project(tmp_path, {"file": "staff.csv"})
+    data = yaml.safe_load(mapping.read_text(encoding="utf-8"))
+    write_mapping(mapping, {**data, "modes": ["disaster"]})  # a model needs mode normal
+    result = _import(mapping, tmp_path / "new" / "deep" / "out")
+    assert result.exit_code == 2
+    assert "would have been written" in result.output
+    assert not (tmp_path / "new").exists()
