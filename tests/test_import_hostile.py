@@ -265,3 +265,20 @@ def test_a_refused_model_leaves_no_folder_made_for_it(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "would have been written" in result.output
     assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize(("data", "encoding", "message"), [
+    (f"{HEADER}\r\np1,山田,託送部,3,office\r\n".encode("utf-16"), "utf-8", "the file is UTF-16"),
+    (f"\ufeff{HEADER}\r\np1,山田,託送部,3,office\r\n".encode(), "cp932",
+     "the file starts with a UTF-8 byte order mark, so it is not cp932"),
+])
+def test_a_file_in_another_encoding_than_named_says_which(
+        tmp_path: Path, data: bytes, encoding: str, message: str) -> None:
+    """A UTF-16 export (Excel's "Unicode text") or a UTF-8 file with a BOM named cp932 was
+    reported as a header that is not text, or as columns missing from a garbled header."""
+    (tmp_path / "staff.csv").write_bytes(data)
+    mapping = _project(tmp_path, {"file": "staff.csv", "encoding": encoding})
+    result = _import(mapping, tmp_path / "out")
+    assert result.exit_code == 2
+    line = 1 + mapping.read_text(encoding="utf-8").splitlines().index(f"  encoding: {encoding}")
+    assert f"mapping.yaml:{line}: staff.csv: {message}" in result.output

@@ -117,6 +117,12 @@ def read_csv(path: Path, shown: str, encoding: str, delimiter: str, header_row: 
     """A CSV file in the named encoding; records start after ``header_row``."""
     name = _text_codec(encoding)
     raw = _read_bytes(path, shown)
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ReadError("the file is UTF-16 (it starts with a UTF-16 byte order mark): save "
+                        "it as UTF-8 or CP932", "encoding")
+    if raw.startswith(codecs.BOM_UTF8) and not name.startswith("utf-8"):
+        raise ReadError(f"the file starts with a UTF-8 byte order mark, so it is not {encoding}"
+                        ": name its encoding utf-8", "encoding")
     text, bad_lines = _decode_lines(raw, name)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header: tuple[str, ...] | None = None
