@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -282,3 +283,16 @@ def test_a_file_in_another_encoding_than_named_says_which(
     assert result.exit_code == 2
     line = 1 + mapping.read_text(encoding="utf-8").splitlines().index(f"  encoding: {encoding}")
     assert f"mapping.yaml:{line}: staff.csv: {message}" in result.output
+
+
+def test_a_number_id_with_more_digits_than_excel_keeps_is_refused(tmp_path: Path) -> None:
+    """A 22-digit supply point number stored as an Excel number was written as a different
+    id (its last digits are those of the nearest double, not the register's)."""
+    _xlsx(tmp_path / "staff.xlsx", [[12345678901234567890.0, "山田", "託送部", 3, "office"],
+                                     [123456789012345.0, "佐藤", "託送部", 1, "office"]])
+    mapping = _project(tmp_path, {"file": "staff.xlsx", "sheet": "名簿"})
+    result = _import(mapping, tmp_path / "out")
+    assert result.exit_code == 2
+    assert re.search(r"staff\.xlsx:名簿:2: id: the number 123456789012345\d{5} has more than "
+                     "15 digits", result.output), result.output
+    assert "名簿:3" not in result.output

@@ -93,6 +93,9 @@ def _text(value: Cell, key: str) -> str | None:
     if isinstance(value, float):
         if not value.is_integer():
             raise BadCell(f"{key}: the number {value} where a word is expected")
+        if abs(value) >= 1e15:  # Excel keeps 15 significant digits: the rest may be lost
+            raise BadCell(f"{key}: the number {value:.0f} has more than 15 digits, which a "
+                          "spreadsheet number cannot hold exactly: store it as text")
         return str(int(value))
     if isinstance(value, (dt.date, dt.datetime)):
         raise BadCell(f"{key}: a date where a word is expected")
