@@ -296,3 +296,21 @@ def test_a_number_id_with_more_digits_than_excel_keeps_is_refused(tmp_path: Path
     assert re.search(r"staff\.xlsx:名簿:2: id: the number 123456789012345\d{5} has more than "
                      "15 digits", result.output), result.output
     assert "名簿:3" not in result.output
+
+
+def test_a_model_written_into_the_root_is_checked_against_the_root(tmp_path: Path) -> None:
+    """With -o naming the project root, the written model was checked with the root's
+    parent as root: a part whose Casbin file lies outside the root was accepted, and the
+    written model did not load."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "staff.csv").write_text(f"{HEADER}\np1,山田,託送部,3,office\n", encoding="utf-8")
+    mapping = _project(root, {"file": "staff.csv"})
+    (root / "accesssim.conf").rename(tmp_path / "accesssim.conf")
+    parts = (root / "parts.yaml").read_text(encoding="utf-8")
+    (root / "parts.yaml").write_text(parts.replace("model: accesssim.conf",
+                                                   "model: ../accesssim.conf"), encoding="utf-8")
+    result = _import(mapping, root)
+    assert result.exit_code == 2
+    assert "escapes the project root" in result.output
+    assert not (root / "model.yaml").exists()
