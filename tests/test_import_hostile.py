@@ -314,3 +314,24 @@ def test_a_model_written_into_the_root_is_checked_against_the_root(tmp_path: Pat
     assert result.exit_code == 2
     assert "escapes the project root" in result.output
     assert not (root / "model.yaml").exists()
+
+
+def test_database_numeric_ids_in_parquet_are_read_as_numbers(tmp_path: Path) -> None:
+    """A Parquet export of a NUMERIC(10, 1) employee number was an unreadable cell."""
+    import decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({
+        "社員番号": pa.array([decimal.Decimal("1001"), decimal.Decimal("1002.5")],
+                         pa.decimal128(10, 1)),
+        "部署": ["託送部", "営業部"]}), tmp_path / "staff.parquet")
+    mapping = _project(tmp_path, {"file": "staff.parquet"})
+    data = yaml.safe_load(mapping.read_text(encoding="utf-8"))
+    data["tables"][0]["columns"] = {"id": "社員番号", "org": {"column": "部署", "values": "部署"}}
+    write_mapping(mapping, data)
+    result = _import(mapping, tmp_path / "out", "--lenient")
+    assert result.exit_code == 0, result.output
+    assert [p["id"] for p in _model(tmp_path / "out")["people"]] == ["1001"]
+    assert "staff.parquet:2: id: the number 1002.5 where a word is expected" in result.output

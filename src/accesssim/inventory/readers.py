@@ -15,6 +15,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from accesssim.errors import AccessSimError
@@ -269,6 +270,8 @@ def read_parquet(path: Path, shown: str) -> Sheet:
         for name, value in record.items():
             if isinstance(value, str):
                 value = value.strip()
+            if isinstance(value, Decimal) and value.is_finite():  # NUMERIC(p, s) of a database
+                value = int(value) if value == value.to_integral_value() else float(value)
             if value is not None and not isinstance(value, (str, int, float, bool, dt.date)):
                 unreadable[name] = f"unreadable cell in column {name}: a {type(value).__name__}"
                 value = None
