@@ -335,3 +335,15 @@ def test_database_numeric_ids_in_parquet_are_read_as_numbers(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     assert [p["id"] for p in _model(tmp_path / "out")["people"]] == ["1001"]
     assert "staff.parquet:2: id: the number 1002.5 where a word is expected" in result.output
+
+
+def test_a_folder_named_model_yaml_in_the_output_is_named_not_a_temp_file(
+        tmp_path: Path) -> None:
+    (tmp_path / "staff.csv").write_text(f"{HEADER}\np1,山田,託送部,3,office\n", encoding="utf-8")
+    mapping = _project(tmp_path, {"file": "staff.csv"})
+    (tmp_path / "out" / "model.yaml").mkdir(parents=True)
+    result = _import(mapping, tmp_path / "out")
+    assert result.exit_code == 2
+    assert "model.yaml: is not a file" in result.output
+    assert ".tmp" not in result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["model.yaml"]

@@ -143,6 +143,9 @@ def _check_output(out_dir: Path, root: Path, inputs: set[Path]) -> None:
                                 "parts (choose a folder inside it, or pass --root)")
     if out.exists() and not out.is_dir():
         raise InputError.single(str(out_dir), 0, "the output is not a folder")
+    if (out / "model.yaml").exists() and not (out / "model.yaml").is_file():
+        raise InputError.single(str(out_dir / "model.yaml"), 0, "is not a file (a folder?): "
+                                "the model cannot replace it")
     if (out / "model.yaml").resolve() in inputs:
         raise InputError.single(str(out_dir / "model.yaml"), 0, "writing the model there "
                                 "would replace a file the import reads (the mapping, a part "
