@@ -347,3 +347,18 @@ def test_a_folder_named_model_yaml_in_the_output_is_named_not_a_temp_file(
     assert "model.yaml: is not a file" in result.output
     assert ".tmp" not in result.output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["model.yaml"]
+
+
+def test_an_id_shared_with_a_bad_row_is_a_duplicate_now(tmp_path: Path) -> None:
+    """Row 2 (bad organisation) and row 3 both hold p1: the duplicate was reported only once
+    row 2 was mended, and --lenient kept row 3 as p1 as if it were the only one."""
+    (tmp_path / "staff.csv").write_text(
+        f"{HEADER}\np1,山田,総務部,3,office\np1,佐藤,託送部,1,office\np2,鈴木,託送部,1,office\n",
+        encoding="utf-8")
+    mapping = _project(tmp_path, {"file": "staff.csv"})
+    result = _import(mapping, tmp_path / "out")
+    assert result.exit_code == 2
+    assert "staff.csv:3: duplicate id 'p1' (also at staff.csv:2, a bad row)" in result.output
+    result = _import(mapping, tmp_path / "out", "--lenient")
+    assert result.exit_code == 0, result.output
+    assert [p["id"] for p in _model(tmp_path / "out")["people"]] == ["p2"]

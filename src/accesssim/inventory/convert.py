@@ -239,6 +239,7 @@ def convert(mapping: Mapping, tables: list[tuple[Table, list[Row]]],
     bad: list[Problem] = []
     records: list[Record] = []
     bad_ids: set[tuple[str, str]] = set()  # ids of rows that are bad: named, but left out
+    bad_at: dict[str, Row] = {}  # the first bad row holding each such id
     for spec, rows in tables:
         cols = columns(spec)
         for row in rows:
@@ -248,6 +249,7 @@ def convert(mapping: Mapping, tables: list[tuple[Table, list[Row]]],
                 records.append(record)
             elif spec.kind in ELEMENTS and (ident := _raw_id(spec, row, mapping)) is not None:
                 bad_ids.add((spec.kind, ident))
+                bad_at.setdefault(ident, row)
     defined: dict[tuple[str, str], Record] = {}
     seen: dict[str, Record] = {}
     kept: list[Record] = []
@@ -264,6 +266,9 @@ def convert(mapping: Mapping, tables: list[tuple[Table, list[Row]]],
         elif first is not None:  # ids are one namespace across the model (model-format.md)
             bad.append(problem(record.row, f"duplicate id {ident!r} (first at "
                                            f"{first.row.where})"))
+        elif ident in bad_at:  # reported now, not only once that row is mended
+            bad.append(problem(record.row, f"duplicate id {ident!r} (also at "
+                                           f"{bad_at[ident].where}, a bad row)"))
         else:
             defined[key] = seen[ident] = record
             kept.append(record)
