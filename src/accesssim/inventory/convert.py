@@ -93,6 +93,9 @@ def _text(value: Cell, key: str) -> str | None:
     if isinstance(value, float):
         if not value.is_integer():
             raise BadCell(f"{key}: the number {value} where a word is expected")
+        if abs(value) >= 1e15:  # Excel keeps 15 significant digits: the rest may be lost
+            raise BadCell(f"{key}: the number {value:.0f} has more than 15 digits, which a "
+                          "spreadsheet number cannot hold exactly: store it as text")
         return str(int(value))
     if isinstance(value, (dt.date, dt.datetime)):
         raise BadCell(f"{key}: a date where a word is expected")
@@ -174,10 +177,15 @@ def convert_row(spec: Table, row: Row, mapping: Mapping,
     """A record, or the reasons the row is bad (all of them)."""
     if row.problem is not None:
         return None, [row.problem]
+    cols = columns(spec) if cols is None else cols
+    # An unreadable cell matters only in a column the mapping uses.
+    unreadable = [row.bad[c.column] for _, c in cols if c.column in row.bad and c.column]
+    if unreadable:
+        return None, list(dict.fromkeys(unreadable))
     sep = spec.separator or mapping.separator
     values: dict[str, Any] = {}
     reasons: list[str] = []
-    for key, col in cols if cols is not None else columns(spec):
+    for key, col in cols:
         raw: Cell | list[str] = col.value if col.column is None else row.cells.get(col.column)
         try:
             value = convert_cell(key, raw, col.values, mapping, sep)  # type: ignore[arg-type]
@@ -231,6 +239,7 @@ def convert(mapping: Mapping, tables: list[tuple[Table, list[Row]]],
     bad: list[Problem] = []
     records: list[Record] = []
     bad_ids: set[tuple[str, str]] = set()  # ids of rows that are bad: named, but left out
+    bad_at: dict[str, Row] = {}  # the first bad row holding each such id
     for spec, rows in tables:
         cols = columns(spec)
         for row in rows:
@@ -240,6 +249,7 @@ def convert(mapping: Mapping, tables: list[tuple[Table, list[Row]]],
                 records.append(record)
             elif spec.kind in ELEMENTS and (ident := _raw_id(spec, row, mapping)) is not None:
                 bad_ids.add((spec.kind, ident))
+                bad_at.setdefault(ident, row)
     defined: dict[tuple[str, str], Record] = {}
     seen: dict[str, Record] = {}
     kept: list[Record] = []
@@ -256,6 +266,9 @@ def convert(mapping: Mapping, tables: list[tuple[Table, list[Row]]],
         elif first is not None:  # ids are one namespace across the model (model-format.md)
             bad.append(problem(record.row, f"duplicate id {ident!r} (first at "
                                            f"{first.row.where})"))
+        elif ident in bad_at:  # reported now, not only once that row is mended
+            bad.append(problem(record.row, f"duplicate id {ident!r} (also at "
+                                           f"{bad_at[ident].where}, a bad row)"))
         else:
             defined[key] = seen[ident] = record
             kept.append(record)
@@ -268,7 +281,7 @@ def convert(mapping: Mapping, tables: list[tuple[Table, list[Row]]],
         for section, ident in unknown:
             bad.append(problem(record.row, f"unknown {WORDS[section]} {ident!r}"))
         target = _link_target(record)
-        if target is not None and target not in defined and target in named:
+        if target is not None and target[1] in known.get(target[0], ()):
             bad.append(problem(record.row, f"{WORDS[target[0]]} {target[1]!r} is in the "
                                "hand-written parts: a table can only add to imported elements"))
             unknown.append(target)

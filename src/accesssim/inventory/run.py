@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,7 +122,7 @@ def _read_table(spec: Table, n: int, data: Any, base: Path, root: Path, shown: s
 def _loads(temp: Path, final: Path, root: Path) -> None:
     """The written model must load as the final file would (every reference the row checks
     do not cover: modes, terminal sessions, ...); its problems name the final file."""
-    check_root = Path(os.path.commonpath([root, final.parent.parent]))
+    check_root = root  # the output lies inside it (_check_output), as analyze --root sees it
     try:
         load_model(temp, check_root)
     except InputError as exc:
@@ -131,6 +130,26 @@ def _loads(temp: Path, final: Path, root: Path) -> None:
         raise InputError([Problem(final_shown if p.file == temp_shown else p.file, p.line,
                                   f"{p.message} (a line of the model that would have been written)")
                           for p in exc.problems]) from None
+
+
+def _check_output(out_dir: Path, root: Path, inputs: set[Path]) -> None:
+    """The output folder lies inside the project root (the written model names its tables
+    and parts by relative paths, which must not leave the root), is a folder, and its
+    model.yaml is none of the files the import reads (it would be replaced)."""
+    out = out_dir.resolve()
+    if not _inside(out, root):
+        raise InputError.single(str(out_dir), 0, "the output folder is outside the project root "
+                                f"{root}: the written model could not name its tables and "
+                                "parts (choose a folder inside it, or pass --root)")
+    if out.exists() and not out.is_dir():
+        raise InputError.single(str(out_dir), 0, "the output is not a folder")
+    if (out / "model.yaml").exists() and not (out / "model.yaml").is_file():
+        raise InputError.single(str(out_dir / "model.yaml"), 0, "is not a file (a folder?): "
+                                "the model cannot replace it")
+    if (out / "model.yaml").resolve() in inputs:
+        raise InputError.single(str(out_dir / "model.yaml"), 0, "writing the model there "
+                                "would replace a file the import reads (the mapping, a part "
+                                "or a table): choose another output folder")
 
 
 def run_import(mapping_path: Path, out_dir: Path, lenient: bool = False,
@@ -154,6 +173,7 @@ def run_import(mapping_path: Path, out_dir: Path, lenient: bool = False,
         progress(len(mapping.tables) + 1, len(mapping.tables) + 2)
     if converted.problems:
         raise InputError(list(converted.problems))
+    _check_output(out_dir, root, {mapping_path.resolve(), *includes, *sources.values()})
     out = out_dir.resolve()
     text = model_text(model_data(mapping, converted, includes, sources, out))
     write_atomically(out, text, lambda temp: _loads(temp, out / "model.yaml", root))

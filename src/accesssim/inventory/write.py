@@ -132,8 +132,14 @@ def write_atomically(out_dir: Path, text: str,
             raise
         return target
     parent = out_dir.parent
+    created = next((p for p in reversed((parent, *parent.parents)) if not p.exists()), None)
     parent.mkdir(parents=True, exist_ok=True)
-    temp_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
+    try:
+        temp_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
+    except BaseException:
+        if created is not None:  # nothing left behind: not even the folders made for it
+            shutil.rmtree(created, ignore_errors=True)
+        raise
     try:
         (temp_dir / "model.yaml").write_text(text, encoding="utf-8", newline="\n")
         if check is not None:
@@ -142,5 +148,7 @@ def write_atomically(out_dir: Path, text: str,
         os.rename(temp_dir, out_dir)
     except BaseException:
         shutil.rmtree(temp_dir, ignore_errors=True)
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
         raise
     return target
