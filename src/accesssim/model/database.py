@@ -14,12 +14,13 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from typing import TYPE_CHECKING
 
 from accesssim.errors import InputError
 from accesssim.model.provenance import Source
+
+if TYPE_CHECKING:  # SQLAlchemy is imported only for a policy held in a database (0.3 s)
+    from sqlalchemy.engine import URL
 
 DEFAULT_TABLE = "casbin_rule"
 #: Dialect -> (async driver SQLAlchemy names it by, the module to import, what to pip install).
@@ -59,6 +60,9 @@ class PolicySource:
 
 def hide_password(text: str) -> str:
     """A URL as it may be shown: any password replaced by ***."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         url = make_url(text)
         secrets = {key: "***" for key in url.query if key.lower() in SECRET_QUERY}
@@ -76,6 +80,9 @@ def policy_source(text: str, *, table: str = DEFAULT_TABLE, password_env: str | 
     inside ``root`` (when given) and, when ``must_exist``, exist: sqlite would otherwise create
     an empty database and the policy would read as empty.
     """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     def refuse(message: str) -> InputError:
         if not shown:  # a command-line URL: the citation already names it
             return InputError.single(hide_password(text), 0, message)

@@ -26,7 +26,6 @@ from accesssim.i18n import Msg, msg
 from accesssim.model.database import PolicySource
 from accesssim.model.files import CONF_BOM, read_input_text
 from accesssim.policy import conf, dates, regex, rolelinks
-from accesssim.policy.database import read_policy_table
 from accesssim.policy.matcher import (
     MatcherShape,
     check_matcher_names,
@@ -157,10 +156,13 @@ def load_policy(
                 definitions[key] = (
                     len(assertion.tokens) if sec == "p" else assertion.value.count("_")
                 )
-    read = read_policy_file(policy_path, policy_display, definitions, p_tokens, modes) \
-        if database is None else read_policy_table(
-            database, conf_text, definitions, p_tokens, modes,
-            order_matters=order_matters(model["e"]["e"].value))
+    if database is None:
+        read = read_policy_file(policy_path, policy_display, definitions, p_tokens, modes)
+    else:  # SQLAlchemy and the adapter are imported only for a policy held in a database
+        from accesssim.policy.database import read_policy_table
+
+        read = read_policy_table(database, conf_text, definitions, p_tokens, modes,
+                                 order_matters=order_matters(model["e"]["e"].value))
     rules, groupings = read.rules, read.groupings
     role_domains = rolelinks.check_role_model(model, conf_text, model_display)
     rolelinks.check_role_links(model, ((g.ptype, g.values, g.line) for g in groupings),
