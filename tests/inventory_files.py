@@ -14,6 +14,18 @@ import yaml
 Cell = Any
 SUFFIX = {"csv": ".csv", "xlsx": ".xlsx", "parquet": ".parquet"}
 
+#: The hand-written part the import tests' mappings include: two companies, a place, a system.
+PARTS = """\
+organizations:
+  - {id: a_nw, name: A NW, kind: grid}
+  - {id: b_ep, name: B EP, kind: retail, affiliated_with: a_nw}
+locations:
+  - {id: office, owner: a_nw, open_to: [a_nw]}
+systems:
+  - {id: sys, owner: a_nw}
+casbin: {model: accesssim.conf, policy: policy.csv}
+"""
+
 
 def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Cell]],
               encoding: str = "utf-8") -> None:

@@ -20,18 +20,8 @@ from accesssim.inventory.mapping import json_schema
 from accesssim.model.files import CONTROL
 from accesssim.model.loader import parse_yaml
 from helpers import REPO
-from inventory_files import write_csv, write_mapping, write_table, write_xlsx
+from inventory_files import PARTS, write_csv, write_mapping, write_table, write_xlsx
 
-PARTS = """\
-organizations:
-  - {id: a_nw, name: A NW, kind: grid}
-  - {id: b_ep, name: B EP, kind: retail, affiliated_with: a_nw}
-locations:
-  - {id: office, owner: a_nw, open_to: [a_nw]}
-systems:
-  - {id: sys, owner: a_nw}
-casbin: {model: accesssim.conf, policy: policy.csv}
-"""
 HEADER = ["社員番号", "氏名", "部署", "人数", "勤務地", "開始日"]
 GOOD = [["p1", "山田", "託送部", 3, "office", "2020-01-01"],
         ["p2", "佐藤", "営業部", 1, "office", None]]

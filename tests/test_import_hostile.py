@@ -14,18 +14,8 @@ from click.testing import CliRunner
 
 from accesssim.cli.main import main
 from helpers import REPO
-from inventory_files import write_mapping
+from inventory_files import PARTS, write_mapping
 
-PARTS = """\
-organizations:
-  - {id: a_nw, name: A NW, kind: grid}
-  - {id: b_ep, name: B EP, kind: retail, affiliated_with: a_nw}
-locations:
-  - {id: office, owner: a_nw, open_to: [a_nw]}
-systems:
-  - {id: sys, owner: a_nw}
-casbin: {model: accesssim.conf, policy: policy.csv}
-"""
 PEOPLE = {"id": "社員番号", "name": "氏名", "org": {"column": "部署", "values": "部署"},
           "headcount": "人数", "locations": "勤務地"}
 HEADER = "社員番号,氏名,部署,人数,勤務地"
