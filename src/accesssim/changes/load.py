@@ -13,28 +13,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic.json_schema import SkipJsonSchema
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from accesssim.changes.spec import KINDS, Change, ChangeSet
 from accesssim.errors import InputError, Problem
 from accesssim.model.loader import line_at, read_yaml
 from accesssim.model.provenance import Source
 from accesssim.model.schema import Purpose
+from accesssim.model.strict import StrictMapping
 from accesssim.mutate.edits import scalar
 
 VERSION_KEY = "accesssim-changes"
 FORMAT_VERSION = 1
 
 
-class _Strict(BaseModel):
-    """Frozen, strict (no quoted date, no ``'yes'`` for true), unknown keys refused."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, populate_by_name=False)
-
-    line: SkipJsonSchema[int] = Field(default=0, alias="__line__", exclude=True)
-    key_lines: SkipJsonSchema[dict[str, int]] = Field(
-        default_factory=dict, alias="__keys__", exclude=True)
+_Strict = StrictMapping  # frozen, strict, unknown keys refused, line kept
 
 
 _Id = Field(min_length=1)

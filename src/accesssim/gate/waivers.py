@@ -16,14 +16,14 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic.json_schema import SkipJsonSchema
+from pydantic import Field, ValidationError, field_validator
 
 from accesssim.errors import InputError, Problem
 from accesssim.gate.result import ModelDiff, Opened, Reason, ReasonKind, Waiver
 from accesssim.i18n import msg
 from accesssim.model.loader import line_at, read_yaml
 from accesssim.model.provenance import Source
+from accesssim.model.strict import StrictMapping
 from accesssim.suite.checks import CheckResult
 
 #: The version key and its only value; a later format gets a new number.
@@ -36,14 +36,7 @@ _KIND_ORDER: dict[ReasonKind, int] = {
     "expired-waiver": 4}
 
 
-class _Strict(BaseModel):
-    """Frozen, strict (no ``'5'`` for 5, no quoted date), unknown keys refused, line kept."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
-
-    line: SkipJsonSchema[int] = Field(default=0, alias="__line__", exclude=True)
-    key_lines: SkipJsonSchema[dict[str, int]] = Field(
-        default_factory=dict, alias="__keys__", exclude=True)
+_Strict = StrictMapping  # frozen, strict, unknown keys refused, line kept
 
 
 class WaiverEntry(_Strict):

@@ -10,12 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from pydantic.json_schema import SkipJsonSchema
+from pydantic import Field, ValidationError, model_validator
 
 from accesssim.errors import InputError, Problem
 from accesssim.model.files import read_input_text
 from accesssim.model.loader import line_at, parse_yaml
+from accesssim.model.strict import StrictMapping
 
 TableKind = Literal["organizations", "people", "locations", "accounts", "terminals",
                     "credentials", "door_access"]
@@ -49,12 +49,7 @@ LIST_KEYS = frozenset({"works_for", "locations", "modes", "open_to", "systems", 
                        "assigned_to", "accounts", "logged_in"})
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
-
-    line: SkipJsonSchema[int] = Field(default=0, alias="__line__", exclude=True)
-    key_lines: SkipJsonSchema[dict[str, int]] = Field(
-        default_factory=dict, alias="__keys__", exclude=True)
+_Strict = StrictMapping  # frozen, strict, unknown keys refused, line kept
 
 
 class Column(_Strict):

@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
+
+from accesssim.model.strict import StrictMapping
 
 FORMAT_VERSION = 1
 
@@ -28,20 +30,9 @@ Purpose = Literal[
 ]
 
 
-class _Element(BaseModel):
-    """Base of every YAML mapping: frozen, strict, remembers its line.
+class _Element(StrictMapping):
+    """Base of every mapping of the model YAML: it also remembers the file it came from."""
 
-    Strict: unknown keys are refused, and every value must already have its type (no
-    ``'off'`` for false, no ``'5'`` for 5, no quoted date); keys are read by their YAML name
-    only (``from``, not the Python name ``start``).
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
-
-    line: SkipJsonSchema[int] = Field(default=0, alias="__line__", exclude=True)
-    key_lines: SkipJsonSchema[dict[str, int]] = Field(
-        default_factory=dict, alias="__keys__", exclude=True
-    )
     #: The included file this mapping was read from ("" for the root model file).
     yaml_file: SkipJsonSchema[str] = Field(default="", alias="__file__", exclude=True)
 

@@ -12,14 +12,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic.json_schema import SkipJsonSchema
+from pydantic import Field, ValidationError, field_validator
 
 from accesssim.changes.spec import KINDS
 from accesssim.errors import InputError, Problem
 from accesssim.model.loader import line_at, read_yaml
 from accesssim.model.references import _check_expectations
 from accesssim.model.schema import Expectation, SystemModel
+from accesssim.model.strict import StrictMapping
 
 KEEP_KEY, COSTS_KEY = "accesssim-keep", "accesssim-costs"
 
@@ -38,12 +38,7 @@ DEFAULT_COSTS: Mapping[str, float] = MappingProxyType({
 })
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
-
-    line: SkipJsonSchema[int] = Field(default=0, alias="__line__", exclude=True)
-    key_lines: SkipJsonSchema[dict[str, int]] = Field(
-        default_factory=dict, alias="__keys__", exclude=True)
+_Strict = StrictMapping  # frozen, strict, unknown keys refused, line kept
 
 
 class KeepFile(_Strict):
