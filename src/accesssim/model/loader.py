@@ -154,11 +154,6 @@ class LoadedModel:
     #: sqlite file, or the model file for a server).
     policy_database: PolicySource | None = None
 
-    @property
-    def model_files(self) -> tuple[str, ...]:
-        """Every YAML file of the model, as shown: the root file, then each included one."""
-        return (self.display_path, *self.includes)
-
     def cite(self, element: Any) -> Source:
         """What a fact about ``element`` rests on: its inventory row when it was imported,
         else its line in the YAML file it was read from."""
