@@ -25,7 +25,7 @@ PACKAGE = REPO / "src" / "accesssim"
 #: import anything but the CLI.
 LAYERS = ("errors", "i18n", "model", "policy", "time", "graph", "search", "findings", "engine",
           "inventory", "suite", "gate", "mutate", "changes", "faults", "remediate", "summary",
-          "drift", "reports", "synth", "cli")
+          "drift", "replay", "reports", "synth", "cli")
 
 _ROOT_MODULES = {"accesssim": "errors", "accesssim.errors": "errors",
                  "accesssim.engine": "engine"}

@@ -1,0 +1,1 @@
+"""Log replay: which recorded accesses crossed the boundary (docs/replay.md)."""
