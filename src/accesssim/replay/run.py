@@ -175,7 +175,12 @@ def _replay(runner: Runner, replayer: Explainer, sources: list[Source],
     runner.materialize("viol", sql.VIOLATIONS)
     runner.materialize("evp", sql.EVENT_PEOPLE)
     runner.materialize("evl", sql.EVENT_LINKS)
-    groups = sorted((Group(*row) for row in runner.rows(sql.GROUPS)),
+    runner.materialize("dimv", sql.DIMENSION_EVENTS)
+    people = {tuple(row[:3]): int(row[3]) for row in runner.rows(sql.GROUP_PEOPLE)}
+    groups = sorted((Group(dim, key, status, people.get((dim, key, status), 0), int(accounts),
+                           int(views), int(customers), first, last)
+                     for dim, key, status, views, accounts, customers, first, last
+                     in runner.rows(sql.GROUPS)),
                     key=lambda g: (DIMENSIONS.index(g.dimension), g.key, g.status))
     findings = _findings(runner, replayer.report)
     tick(5, total)

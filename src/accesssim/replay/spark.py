@@ -26,7 +26,7 @@ def spark_session(master: str | None = None) -> SparkSession:
                .appName("accesssim-replay")
                .config("spark.ui.enabled", "false")
                .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.sql.shuffle.partitions", "8")
+               .config("spark.ui.showConsoleProgress", "false")
                .getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
     return session

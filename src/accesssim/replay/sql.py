@@ -249,30 +249,30 @@ EVENT_LINKS = f"""
 SELECT DISTINCT v.fid, v.line, l.finding, l.failure_type
 FROM viol AS v JOIN links AS l ON {_on('l', 'v')}"""
 
-GROUPS = """
-WITH dim AS (
+#: Each violating event once per summary group it falls in (dimension, key).
+DIMENSION_EVENTS = """
+SELECT d.dimension, d.k, v.fid, v.line, v.status, v.account, v.customer, v.day FROM (
   SELECT DISTINCT 'org' AS dimension, org AS k, fid, line FROM evp
   UNION ALL SELECT DISTINCT 'failure_type' AS dimension, failure_type AS k, fid, line FROM evl
   UNION ALL SELECT 'account' AS dimension, account AS k, fid, line FROM viol
-  UNION ALL SELECT 'month' AS dimension, month AS k, fid, line FROM viol),
-base AS (
-  SELECT d.dimension, d.k, v.status, count(*) AS views, count(DISTINCT v.account) AS accounts,
-    count(DISTINCT v.customer) AS customers, min(v.day) AS first_day, max(v.day) AS last_day
-  FROM dim AS d JOIN viol AS v ON d.fid = v.fid AND d.line = v.line
-  GROUP BY d.dimension, d.k, v.status),
-persons AS (
-  SELECT d.dimension, d.k, v.status, p.person, max(p.headcount) AS headcount
-  FROM dim AS d JOIN viol AS v ON d.fid = v.fid AND d.line = v.line
-  JOIN evp AS p ON p.fid = d.fid AND p.line = d.line
+  UNION ALL SELECT 'month' AS dimension, month AS k, fid, line FROM viol) AS d
+JOIN viol AS v ON d.fid = v.fid AND d.line = v.line"""
+
+#: Per summary group: views, accounts, customers, first and last day.
+GROUPS = """
+SELECT dimension, k, status, count(*) AS views, count(DISTINCT account) AS accounts,
+  count(DISTINCT customer) AS customers, min(day) AS first_day, max(day) AS last_day
+FROM dimv GROUP BY dimension, k, status"""
+
+#: Per summary group: the head count of the distinct person groups its events are attributed
+#: to (for an organisation, its own people only).
+GROUP_PEOPLE = """
+SELECT dimension, k, status, sum(headcount) AS people FROM (
+  SELECT d.dimension, d.k, d.status, p.person, max(p.headcount) AS headcount
+  FROM dimv AS d JOIN evp AS p ON p.fid = d.fid AND p.line = d.line
   WHERE d.dimension <> 'org' OR p.org = d.k
-  GROUP BY d.dimension, d.k, v.status, p.person),
-people AS (
-  SELECT dimension, k, status, sum(headcount) AS people FROM persons
-  GROUP BY dimension, k, status)
-SELECT b.dimension, b.k, b.status, coalesce(p.people, 0) AS people, b.accounts, b.views,
-  b.customers, b.first_day, b.last_day
-FROM base AS b LEFT JOIN people AS p
-  ON b.dimension = p.dimension AND b.k = p.k AND b.status = p.status"""
+  GROUP BY d.dimension, d.k, d.status, p.person) AS persons
+GROUP BY dimension, k, status"""
 
 FINDINGS = """
 SELECT l.finding, v.status, count(*) AS n, min(v.day) AS first_day, max(v.day) AS last_day
