@@ -29,6 +29,13 @@ def _every_key(replayer: Replayer) -> list[Key]:
                 for system in model.systems:
                     for screen in system.screens:
                         keys.append(Key(sl.index, acc.id, term.id, system.id, screen.id))
+            # After each screen of a session (on the account's first terminal, enough for
+            # the rule, which does not read the terminal).
+            if model.terminals:
+                for system in model.systems:
+                    for screen in system.screens:
+                        keys += [Key(sl.index, acc.id, model.terminals[0].id, system.id,
+                                     screen.id, before.id) for before in system.screens]
         first = model.systems[0]
         shown = first.screens[0].id if first.screens else "none"
         if model.accounts and model.terminals:
@@ -47,7 +54,7 @@ def _check(replayer: Replayer, truth: EventOracle, keys: list[Key]) -> int:
     for key in keys:
         sl = replayer.slices[key.slice]
         got = replayer.verdict(key)
-        want = truth.event(sl, key.account, key.terminal, key.system, key.screen)
+        want = truth.event(sl, key.account, key.terminal, key.system, key.screen, key.previous)
         assert (got.status, got.people) == (want.status, want.people), (key, got, want)
         assert (got.reason is None) == (got.status not in ("bad", "unexplained")), (key, got)
         if got.status in ("confirmed", "suspected"):
@@ -94,6 +101,13 @@ def test_kansai_verdicts_read_as_the_case_file() -> None:
     assert [t for _, t in masked.findings] == ["masking-defect"]
     staff = replayer.verdict(Key(later, "acc_ktd_ops", "ktd_pc", "takuso", "switching_detail"))
     assert staff.status == "legitimate" and staff.people == ("ktd_staff",)
+    jumped = replayer.verdict(Key(later, "acc_kep_sales", "kep_pc", "takuso", "switching_detail",
+                                  "menu"))
+    assert jumped.reason == ("no transition from menu to switching_detail for account "
+                             "acc_kep_sales")
+    walked = replayer.verdict(Key(later, "acc_kep_sales", "kep_pc", "takuso", "switching_detail",
+                                  "contract_detail"))
+    assert walked == sales
     nobody = replayer.verdict(Key(later, "acc_kep_sales", "ktd_pc", "takuso", "menu"))
     assert nobody.status == "unexplained"
     assert nobody.reason == "no one in the model can use account acc_kep_sales on terminal ktd_pc"
