@@ -4,6 +4,7 @@ linked to findings of analyze that expose the same people to fields the screen s
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,33 @@ def test_every_event_of_generated_models_matches_the_oracle(gen: Generated) -> N
     with materialise(gen) as project:
         replayer = Replayer(project)
         _check(replayer, EventOracle(project), _every_key(replayer))
+
+
+def _witness_key(replayer: Replayer, finding_path: tuple[str, ...], mode: str,
+                 day: dt.date) -> tuple[str, Key]:
+    steps = dict(node.split(":", 1) for node in finding_path if not node.startswith("screen:"))
+    screens = [node.split(":", 1)[1] for node in finding_path if node.startswith("screen:")]
+    sl = next(s for s in replayer.slices if s.mode == mode and s.epoch.contains(day))
+    return steps["person"], Key(sl.index, steps["account"], steps["terminal"], steps["system"],
+                                screens[-1])
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_replaying_a_findings_witness_links_that_finding(path: Path) -> None:
+    """The event a finding's witness describes (its account on its terminal, on its last
+    screen, in its first window) is a violation linked to that finding, unless the account's
+    holder is exposed there too (then the event is the holder's, confirmed, and a finding about
+    someone else using that account is not what the log shows)."""
+    replayer = Replayer(load_project(path))
+    accounts = {a.id: a for a in replayer.analyzer.model.accounts}
+    for finding in replayer.report.findings:
+        window = finding.windows[0]
+        day = window.start or window.end or dt.date(2000, 1, 1)
+        person, key = _witness_key(replayer, tuple(s.node for s in finding.path), window.mode,
+                                   day)
+        verdict = replayer.verdict(key)
+        if person != accounts[key.account].holder and verdict.status == "confirmed":
+            continue
+        assert verdict.status in ("confirmed", "suspected"), (finding.id, key, verdict)
+        assert person in verdict.people, (finding.id, key, verdict)
+        assert finding.id in {f for f, _ in verdict.findings}, (finding.id, key, verdict)
