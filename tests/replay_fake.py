@@ -41,43 +41,45 @@ class FakeReplayer:
         return list(SLICES)
 
     def key_tables(self, keys: Iterable[Key]) -> KeyTables:
-        verdicts, attributions, links, entries, steps = [], [], [], [], []
-        navigation = set()
+        verdicts, attributions, links = [], [], []
         for key in sorted(set(keys)):
             self.asked.append(key)
-            row = (key.slice, key.account, key.terminal, key.system, key.screen)
-            mode = SLICES[key.slice][1]
-            status, reason, people, found = "legitimate", None, [], []
-            if key.account not in ACCOUNTS:
-                status, reason = "bad", f"unknown account {key.account}"
-            elif key.terminal not in TERMINALS:
-                status, reason = "bad", f"unknown terminal {key.terminal}"
-            elif key.system != "crm":
-                status, reason = "bad", f"unknown system {key.system}"
-            elif key.screen not in SCREENS:
-                status, reason = "bad", f"unknown screen {key.screen} of system {key.system}"
-            elif key.account == "a-shared" and key.screen == "detail":
-                status, reason = "unexplained", "account a-shared cannot reach screen detail"
-            elif key.account == "a-retail":
-                status, people = "confirmed", ["p-retail"]
-                found = [("F-0002", "masking-defect"), ("F-0002", "temporary-display")]
-            elif key.account == "a-grid" and key.terminal == "t-retail" and mode == "normal":
-                status, people = "suspected", ["p-retail", "p-vendor"]
-                found = [("F-0001", "credential-misuse")]
-            else:
-                people = [ACCOUNTS[key.account]]
+            row = key.row()
+            status, reason, people, found = self._decide(key)
+            if key.previous and status not in ("bad", "unexplained") and not (
+                    key.previous == key.screen or key.screen == "menu"
+                    or (key.previous, key.screen) in STEPS):
+                status, reason, people, found = "unexplained", (
+                    f"no transition from {key.previous} to {key.screen} for account "
+                    f"{key.account}"), [], []
             verdicts.append((*row, status, reason))
             attributions.extend((*row, p, *PEOPLE[p]) for p in people)
             links.extend((*row, f, t) for f, t in found)
-            if status != "bad":
-                navigation.add((key.slice, key.account, key.system))
-        for slice_index, account, system in sorted(navigation):
-            entries.append((slice_index, account, system, "menu"))
-            steps.extend([(slice_index, account, system, "menu", "list"),
-                          (slice_index, account, system, "list", "detail"),
-                          (slice_index, account, system, "detail", "list")])
-        return KeyTables(tuple(verdicts), tuple(attributions), tuple(links), tuple(entries),
-                         tuple(steps))
+        return KeyTables(tuple(verdicts), tuple(attributions), tuple(links))
+
+    @staticmethod
+    def _decide(key: Key) -> tuple[str, str | None, list[str], list[tuple[str, str]]]:
+        mode = SLICES[key.slice][1]
+        if key.account not in ACCOUNTS:
+            return "bad", f"unknown account {key.account}", [], []
+        if key.terminal not in TERMINALS:
+            return "bad", f"unknown terminal {key.terminal}", [], []
+        if key.system != "crm":
+            return "bad", f"unknown system {key.system}", [], []
+        if key.screen not in SCREENS:
+            return "bad", f"unknown screen {key.screen} of system {key.system}", [], []
+        if key.account == "a-shared" and key.screen == "detail":
+            return "unexplained", "account a-shared cannot reach screen detail", [], []
+        if key.account == "a-retail":
+            return "confirmed", None, ["p-retail"], [("F-0002", "masking-defect"),
+                                                     ("F-0002", "temporary-display")]
+        if key.account == "a-grid" and key.terminal == "t-retail" and mode == "normal":
+            return "suspected", None, ["p-retail", "p-vendor"], [("F-0001", "credential-misuse")]
+        return "legitimate", None, [ACCOUNTS[key.account]], []
+
+
+#: The transitions every account may take (menu is the one menu entry).
+STEPS = {("menu", "list"), ("list", "detail"), ("detail", "list")}
 
 
 HEADER = "timestamp,account,terminal,system,screen,customer,session"

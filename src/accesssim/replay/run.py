@@ -41,7 +41,7 @@ STAGES = ("read", "keys", "verdicts", "classify", "summaries", "evidence")
 STRICT_LISTED = 200
 
 _KEY_COLUMNS = (("slice", "int"), ("account", "str"), ("terminal", "str"), ("system", "str"),
-                ("screen", "str"))
+                ("screen", "str"), ("previous", "str"))
 TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "files": (("fid", "int"), ("file", "str")),
     "slices": (("slice", "int"), ("mode", "str"), ("first_day", "date"), ("last_day", "date")),
@@ -49,9 +49,6 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "verdicts": (*_KEY_COLUMNS, ("status", "str"), ("reason", "str")),
     "attributions": (*_KEY_COLUMNS, ("person", "str"), ("org", "str"), ("headcount", "int")),
     "links": (*_KEY_COLUMNS, ("finding", "str"), ("failure_type", "str")),
-    "entries": (("slice", "int"), ("account", "str"), ("system", "str"), ("screen", "str")),
-    "steps": (("slice", "int"), ("account", "str"), ("system", "str"), ("source", "str"),
-              ("target", "str")),
 }
 
 
@@ -160,10 +157,11 @@ def _replay(runner: Runner, replayer: Explainer, sources: list[Source],
                                             [_stage(runner, s, config) for s in sources]))
     tick(1, total)
     runner.materialize("day_slice", sql.DAY_SLICE)
+    runner.materialize("keyed", sql.KEYED)
     keys = [Key(*row) for row in runner.rows(sql.KEYS)]
     tick(2, total)
     tables = replayer.key_tables(keys)
-    for table in ("verdicts", "attributions", "links", "entries", "steps"):
+    for table in ("verdicts", "attributions", "links"):
         runner.table(table, TABLES[table], getattr(tables, table))
     tick(3, total)
     runner.materialize("cls", sql.CLASSIFY)

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 #: A timestamp a log may hold: local wall-clock time, or a bare date (never an offset).
 TIMESTAMP_RE = ("^[0-9]{4}-[0-9]{2}-[0-9]{2}"
                 "([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?$")
-#: The key columns an event shares with the tables of the Python half.
-KEY = ("slice", "account", "terminal", "system", "screen")
+#: The key columns an event shares with the tables of the Python half (``previous``: the
+#: screen of the event before it in its session, '' when none).
+KEY = ("slice", "account", "terminal", "system", "screen", "previous")
 
 
 @dataclass(frozen=True)
@@ -167,55 +168,42 @@ SELECT d.day, s.slice FROM (
 JOIN slices AS s ON s.mode = d.mode AND (s.first_day IS NULL OR s.first_day <= d.day)
   AND (s.last_day IS NULL OR d.day <= s.last_day)"""
 
+_EV_COLUMNS = ("fid, line, ts, day, slice, account, terminal, system, screen, previous, "
+               "customer, session")
+#: Every event with its slice and its previous screen: the one before it in its session
+#: (sessions are per system and account; ordered by time, then file and line), over the
+#: rows that could be read.
+KEYED = """
+WITH ev AS (
+  SELECT e.fid, e.line, e.ts, e.day, ds.slice, e.account, e.terminal, e.system, e.screen,
+    e.customer, e.session, e.problem
+  FROM events AS e LEFT JOIN day_slice AS ds ON e.day = ds.day AND e.problem IS NULL)
+SELECT fid, line, ts, day, slice, account, terminal, system, screen,
+  coalesce(lag(screen) OVER (PARTITION BY system, account, session ORDER BY ts, fid, line),
+           '') AS previous, customer, session, problem
+FROM ev WHERE session IS NOT NULL AND problem IS NULL
+UNION ALL
+SELECT fid, line, ts, day, slice, account, terminal, system, screen, '' AS previous,
+  customer, session, problem
+FROM ev WHERE session IS NULL OR problem IS NOT NULL"""
+
 #: The distinct keys of the readable events (all the Python half is asked about).
-KEYS = """
-SELECT DISTINCT ds.slice, e.account, e.terminal, e.system, e.screen
-FROM events AS e JOIN day_slice AS ds ON e.day = ds.day WHERE e.problem IS NULL"""
+KEYS = f"""
+SELECT DISTINCT {", ".join(KEY)} FROM keyed WHERE problem IS NULL AND slice IS NOT NULL"""
 
 
 def _on(left: str, right: str, columns: tuple[str, ...] = KEY) -> str:
     return " AND ".join(f"{left}.{c} = {right}.{c}" for c in columns)
 
 
-_EV_COLUMNS = "fid, line, ts, day, slice, account, terminal, system, screen, customer, session"
-#: Every event classified (precedence bad > unexplained > confirmed > suspected > legitimate);
-#: a session's move from screen P to S must be a menu entry or a step the account may take.
+#: Every event classified: a row that cannot be read is bad, else its key's verdict.
 CLASSIFY = f"""
-WITH ev AS (
-  SELECT e.fid, e.line, e.ts, e.day, ds.slice, e.account, e.terminal, e.system, e.screen,
-    e.customer, e.session, e.problem
-  FROM events AS e LEFT JOIN day_slice AS ds ON e.day = ds.day AND e.problem IS NULL),
-nav AS (
-  SELECT {_EV_COLUMNS}, problem,
-    lag(screen) OVER (PARTITION BY session ORDER BY ts, fid, line) AS prev_screen,
-    lag(system) OVER (PARTITION BY session ORDER BY ts, fid, line) AS prev_system
-  FROM ev WHERE session IS NOT NULL AND problem IS NULL
-  UNION ALL
-  SELECT {_EV_COLUMNS}, problem, CAST(NULL AS string) AS prev_screen,
-    CAST(NULL AS string) AS prev_system
-  FROM ev WHERE session IS NULL OR problem IS NOT NULL),
-judged AS (
-  SELECT n.*, v.status AS verdict, v.reason AS why,
-    (n.prev_screen IS NOT NULL AND n.prev_system = n.system AND n.prev_screen <> n.screen
-     AND en.screen IS NULL AND st.target IS NULL) AS moved
-  FROM nav AS n
-  LEFT JOIN verdicts AS v ON {_on('v', 'n')}
-  LEFT JOIN (SELECT DISTINCT slice, account, system, screen FROM entries) AS en
-    ON {_on('en', 'n', ('slice', 'account', 'system', 'screen'))}
-  LEFT JOIN (SELECT DISTINCT slice, account, system, source, target FROM steps) AS st
-    ON {_on('st', 'n', ('slice', 'account', 'system'))} AND st.source = n.prev_screen
-    AND st.target = n.screen)
-SELECT {_EV_COLUMNS},
-  CASE WHEN problem IS NOT NULL THEN 'bad'
-       WHEN verdict IS NULL THEN 'unexplained'
-       WHEN verdict IN ('bad', 'unexplained') THEN verdict
-       WHEN moved THEN 'unexplained' ELSE verdict END AS status,
-  CASE WHEN problem IS NOT NULL THEN problem
-       WHEN verdict IS NULL THEN 'no analysis slice holds that day'
-       WHEN verdict IN ('bad', 'unexplained') THEN why
-       WHEN moved THEN concat('no transition from ', prev_screen, ' to ', screen,
-                              ' for account ', account) END AS reason
-FROM judged"""
+SELECT {", ".join("k." + c for c in _EV_COLUMNS.split(", "))},
+  CASE WHEN k.problem IS NOT NULL THEN 'bad' WHEN v.status IS NULL THEN 'unexplained'
+       ELSE v.status END AS status,
+  CASE WHEN k.problem IS NOT NULL THEN k.problem
+       WHEN v.status IS NULL THEN 'no analysis slice holds that day' ELSE v.reason END AS reason
+FROM keyed AS k LEFT JOIN verdicts AS v ON {_on('v', 'k')}"""
 
 COUNTS = "SELECT status, count(*) AS n FROM cls GROUP BY status"
 
