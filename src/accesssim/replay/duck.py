@@ -72,6 +72,9 @@ class DuckRunner:
         self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM arrow_{name}")
         self.con.unregister(f"arrow_{name}")
 
+    def view(self, name: str, sql: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+
     def materialize(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
 

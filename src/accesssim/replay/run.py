@@ -76,6 +76,8 @@ class Runner(Protocol):
     def table(self, name: str, columns: Sequence[tuple[str, str]],
               rows: Sequence[tuple[Any, ...]]) -> None: ...
 
+    def view(self, name: str, sql: str) -> None: ...
+
     def materialize(self, name: str, sql: str) -> None: ...
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]: ...
@@ -153,11 +155,11 @@ def _replay(runner: Runner, replayer: Explainer, sources: list[Source],
     runner.table("slices", TABLES["slices"], slices)
     runner.table("disasters", TABLES["disasters"],
                  [(p.first, p.last) for p in config.disasters])
-    runner.materialize("events", sql.events(runner.dialect,
-                                            [_stage(runner, s, config) for s in sources]))
+    runner.view("events", sql.events(runner.dialect,
+                                     [_stage(runner, s, config) for s in sources]))
+    runner.materialize("keyed", sql.KEYED)
     tick(1, total)
     runner.materialize("day_slice", sql.DAY_SLICE)
-    runner.materialize("keyed", sql.KEYED)
     keys = [Key(*row) for row in runner.rows(sql.KEYS)]
     tick(2, total)
     tables = replayer.key_tables(keys)
@@ -170,16 +172,10 @@ def _replay(runner: Runner, replayer: Explainer, sources: list[Source],
         _refuse(runner, names, counts["bad"])
     tick(4, total)
     problems = _problems(runner, names)
-    runner.materialize("viol", sql.VIOLATIONS)
-    runner.materialize("evp", sql.EVENT_PEOPLE)
-    runner.materialize("evl", sql.EVENT_LINKS)
-    runner.materialize("dimv", sql.DIMENSION_EVENTS)
-    people = {tuple(row[:3]): int(row[3]) for row in runner.rows(sql.GROUP_PEOPLE)}
-    groups = sorted((Group(dim, key, status, people.get((dim, key, status), 0), int(accounts),
-                           int(views), int(customers), first, last)
-                     for dim, key, status, views, accounts, customers, first, last
-                     in runner.rows(sql.GROUPS)),
-                    key=lambda g: (DIMENSIONS.index(g.dimension), g.key, g.status))
+    runner.materialize("units", sql.UNITS)
+    runner.materialize("ucustomers", sql.UNIT_CUSTOMERS)
+    runner.materialize("ugroups", sql.UNIT_GROUPS)
+    groups = _groups(runner)
     findings = _findings(runner, replayer.report)
     tick(5, total)
     if evidence is not None:
@@ -189,7 +185,7 @@ def _replay(runner: Runner, replayer: Explainer, sources: list[Source],
     return ReplayResult(
         model_name=report.model_name, model_file=report.model_file, logs=shown,
         counts=tuple((s, int(counts.get(s, 0))) for s in STATUSES), findings=findings,
-        groups=tuple(groups), unexplained=problems.get("unexplained", ()),
+        groups=groups, unexplained=problems.get("unexplained", ()),
         bad=problems.get("bad", ()))
 
 
@@ -211,6 +207,17 @@ def _problems(runner: Runner, names: dict[int, str]) -> dict[str, tuple[RowProbl
     for status, reason, count in runner.rows(sql.PROBLEMS):
         found[status].append(RowProblem(reason, int(count), tuple(where[(status, reason)])))
     return {status: tuple(sorted(items)) for status, items in found.items()}
+
+
+def _groups(runner: Runner) -> tuple[Group, ...]:
+    people = {tuple(row[:3]): int(row[3]) for row in runner.rows(sql.GROUP_PEOPLE)}
+    customers = {tuple(row[:3]): int(row[3]) for row in runner.rows(sql.GROUP_CUSTOMERS)}
+    found = []
+    for dim, key, status, views, accounts, first, last in runner.rows(sql.GROUPS):
+        at = (dim, key, status)
+        found.append(Group(dim, key, status, people.get(at, 0), int(accounts), int(views),
+                           customers.get(at, 0), first, last))
+    return tuple(sorted(found, key=lambda g: (DIMENSIONS.index(g.dimension), g.key, g.status)))
 
 
 def _findings(runner: Runner, report: Report) -> tuple[FindingUse, ...]:

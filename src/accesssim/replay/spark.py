@@ -81,6 +81,9 @@ ON l.block = o.block"""))
               rows: Sequence[tuple[Any, ...]]) -> None:
         self._view(name, self.spark.createDataFrame(arrow_table(columns, rows)))
 
+    def view(self, name: str, sql: str) -> None:
+        self._view(name, self.spark.sql(sql))
+
     def materialize(self, name: str, sql: str) -> None:
         frame = self.spark.sql(sql).persist(StorageLevel.MEMORY_AND_DISK)
         self.cached.append(frame)

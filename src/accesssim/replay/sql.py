@@ -158,52 +158,49 @@ SELECT fid, line, ts, CAST(ts AS date) AS day, account, terminal, system, screen
 FROM (SELECT s.*, {parsed} AS ts FROM ({" UNION ALL ".join(staged)}) AS s) AS p"""
 
 
+#: Every event with its previous screen: the one before it in its session (sessions are per
+#: system and account; ordered by time, then file and line), over the rows that could be read.
+KEYED = """
+SELECT fid, line, ts, day, account, terminal, system, screen,
+  coalesce(lag(screen) OVER (PARTITION BY system, account, session ORDER BY ts, fid, line),
+           '') AS previous, customer, session, problem
+FROM events WHERE session IS NOT NULL AND problem IS NULL
+UNION ALL
+SELECT fid, line, ts, day, account, terminal, system, screen, '' AS previous, customer,
+  session, problem
+FROM events WHERE session IS NULL OR problem IS NOT NULL"""
+
 #: Each day some readable event falls on, and the analysis slice of its mode and date.
 DAY_SLICE = """
 SELECT d.day, s.slice FROM (
   SELECT e.day, CASE WHEN count(x.first_day) > 0 THEN 'disaster' ELSE 'normal' END AS mode
-  FROM (SELECT DISTINCT day FROM events WHERE problem IS NULL) AS e
+  FROM (SELECT DISTINCT day FROM keyed WHERE problem IS NULL) AS e
   LEFT JOIN disasters AS x ON e.day BETWEEN x.first_day AND x.last_day
   GROUP BY e.day) AS d
 JOIN slices AS s ON s.mode = d.mode AND (s.first_day IS NULL OR s.first_day <= d.day)
   AND (s.last_day IS NULL OR d.day <= s.last_day)"""
 
-_EV_COLUMNS = ("fid, line, ts, day, slice, account, terminal, system, screen, previous, "
-               "customer, session")
-#: Every event with its slice and its previous screen: the one before it in its session
-#: (sessions are per system and account; ordered by time, then file and line), over the
-#: rows that could be read.
-KEYED = """
-WITH ev AS (
-  SELECT e.fid, e.line, e.ts, e.day, ds.slice, e.account, e.terminal, e.system, e.screen,
-    e.customer, e.session, e.problem
-  FROM events AS e LEFT JOIN day_slice AS ds ON e.day = ds.day AND e.problem IS NULL)
-SELECT fid, line, ts, day, slice, account, terminal, system, screen,
-  coalesce(lag(screen) OVER (PARTITION BY system, account, session ORDER BY ts, fid, line),
-           '') AS previous, customer, session, problem
-FROM ev WHERE session IS NOT NULL AND problem IS NULL
-UNION ALL
-SELECT fid, line, ts, day, slice, account, terminal, system, screen, '' AS previous,
-  customer, session, problem
-FROM ev WHERE session IS NULL OR problem IS NOT NULL"""
-
 #: The distinct keys of the readable events (all the Python half is asked about).
 KEYS = f"""
-SELECT DISTINCT {", ".join(KEY)} FROM keyed WHERE problem IS NULL AND slice IS NOT NULL"""
+SELECT DISTINCT ds.slice, {", ".join("k." + c for c in KEY[1:])}
+FROM keyed AS k JOIN day_slice AS ds ON k.day = ds.day WHERE k.problem IS NULL"""
 
 
 def _on(left: str, right: str, columns: tuple[str, ...] = KEY) -> str:
     return " AND ".join(f"{left}.{c} = {right}.{c}" for c in columns)
 
 
+_KEY = ", ".join(KEY)
 #: Every event classified: a row that cannot be read is bad, else its key's verdict.
 CLASSIFY = f"""
-SELECT {", ".join("k." + c for c in _EV_COLUMNS.split(", "))},
+SELECT k.fid, k.line, k.ts, k.day, substr(CAST(k.day AS string), 1, 7) AS month, ds.slice,
+  {", ".join("k." + c for c in KEY[1:])}, k.customer, k.session,
   CASE WHEN k.problem IS NOT NULL THEN 'bad' WHEN v.status IS NULL THEN 'unexplained'
        ELSE v.status END AS status,
   CASE WHEN k.problem IS NOT NULL THEN k.problem
        WHEN v.status IS NULL THEN 'no analysis slice holds that day' ELSE v.reason END AS reason
-FROM keyed AS k LEFT JOIN verdicts AS v ON {_on('v', 'k')}"""
+FROM keyed AS k LEFT JOIN day_slice AS ds ON k.day = ds.day AND k.problem IS NULL
+LEFT JOIN verdicts AS v ON v.slice = ds.slice AND {_on('v', 'k', KEY[1:])}"""
 
 COUNTS = "SELECT status, count(*) AS n FROM cls GROUP BY status"
 
@@ -222,51 +219,56 @@ SELECT status, reason, fid, line FROM (
 WHERE k <= {limit}"""
 
 
-#: The violating events (what the summaries and the evidence are made of).
-VIOLATIONS = f"""
-SELECT {_EV_COLUMNS}, status, substr(CAST(day AS string), 1, 7) AS month
-FROM cls WHERE status IN ('confirmed', 'suspected')"""
+_VIOLATION = "status IN ('confirmed', 'suspected')"
+#: The violating events by key, status and month: the units every summary adds up (an event
+#: falls in a summary group exactly when its unit does).
+UNITS = f"""
+SELECT {_KEY}, status, month, count(*) AS views, min(day) AS first_day, max(day) AS last_day
+FROM cls WHERE {_VIOLATION} GROUP BY {_KEY}, status, month"""
 
-#: Per violating event, the person groups it is attributed to.
-EVENT_PEOPLE = f"""
-SELECT v.fid, v.line, a.person, a.org, a.headcount
-FROM viol AS v JOIN attributions AS a ON {_on('a', 'v')}"""
+#: The distinct customers of each unit.
+UNIT_CUSTOMERS = f"""
+SELECT DISTINCT {_KEY}, status, month, customer FROM cls
+WHERE {_VIOLATION} AND customer IS NOT NULL"""
 
-#: Per violating event, the findings (and their failure types) that explain it.
-EVENT_LINKS = f"""
-SELECT DISTINCT v.fid, v.line, l.finding, l.failure_type
-FROM viol AS v JOIN links AS l ON {_on('l', 'v')}"""
+_U = ", ".join(f"u.{c}" for c in (*KEY, "status", "month", "views", "first_day", "last_day"))
+#: Each unit once per summary group it falls in (dimension, k).
+UNIT_GROUPS = f"""
+SELECT {_U}, 'org' AS dimension, a.org AS k FROM units AS u
+  JOIN (SELECT DISTINCT {_KEY}, org FROM attributions) AS a ON {_on('a', 'u')}
+UNION ALL SELECT {_U}, 'failure_type' AS dimension, l.failure_type AS k FROM units AS u
+  JOIN (SELECT DISTINCT {_KEY}, failure_type FROM links) AS l ON {_on('l', 'u')}
+UNION ALL SELECT {_U}, 'account' AS dimension, u.account AS k FROM units AS u
+UNION ALL SELECT {_U}, 'month' AS dimension, u.month AS k FROM units AS u"""
 
-#: Each violating event once per summary group it falls in (dimension, key).
-DIMENSION_EVENTS = """
-SELECT d.dimension, d.k, v.fid, v.line, v.status, v.account, v.customer, v.day FROM (
-  SELECT DISTINCT 'org' AS dimension, org AS k, fid, line FROM evp
-  UNION ALL SELECT DISTINCT 'failure_type' AS dimension, failure_type AS k, fid, line FROM evl
-  UNION ALL SELECT 'account' AS dimension, account AS k, fid, line FROM viol
-  UNION ALL SELECT 'month' AS dimension, month AS k, fid, line FROM viol) AS d
-JOIN viol AS v ON d.fid = v.fid AND d.line = v.line"""
-
-#: Per summary group: views, accounts, customers, first and last day.
+#: Per summary group: views, accounts, first and last day.
 GROUPS = """
-SELECT dimension, k, status, count(*) AS views, count(DISTINCT account) AS accounts,
-  count(DISTINCT customer) AS customers, min(day) AS first_day, max(day) AS last_day
-FROM dimv GROUP BY dimension, k, status"""
+SELECT dimension, k, status, sum(views) AS views, count(DISTINCT account) AS accounts,
+  min(first_day) AS first_day, max(last_day) AS last_day
+FROM ugroups GROUP BY dimension, k, status"""
+
+#: Per summary group: its distinct customers.
+GROUP_CUSTOMERS = f"""
+SELECT g.dimension, g.k, g.status, count(DISTINCT c.customer) AS customers
+FROM ugroups AS g JOIN ucustomers AS c ON {_on('c', 'g', (*KEY, "status", "month"))}
+GROUP BY g.dimension, g.k, g.status"""
 
 #: Per summary group: the head count of the distinct person groups its events are attributed
 #: to (for an organisation, its own people only).
-GROUP_PEOPLE = """
+GROUP_PEOPLE = f"""
 SELECT dimension, k, status, sum(headcount) AS people FROM (
-  SELECT d.dimension, d.k, d.status, p.person, max(p.headcount) AS headcount
-  FROM dimv AS d JOIN evp AS p ON p.fid = d.fid AND p.line = d.line
-  WHERE d.dimension <> 'org' OR p.org = d.k
-  GROUP BY d.dimension, d.k, d.status, p.person) AS persons
+  SELECT g.dimension, g.k, g.status, a.person, max(a.headcount) AS headcount
+  FROM ugroups AS g JOIN attributions AS a ON {_on('a', 'g')}
+  WHERE g.dimension <> 'org' OR a.org = g.k
+  GROUP BY g.dimension, g.k, g.status, a.person) AS persons
 GROUP BY dimension, k, status"""
 
-FINDINGS = """
-SELECT l.finding, v.status, count(*) AS n, min(v.day) AS first_day, max(v.day) AS last_day
-FROM viol AS v JOIN (SELECT DISTINCT fid, line, finding FROM evl) AS l
-  ON l.fid = v.fid AND l.line = v.line
-GROUP BY l.finding, v.status"""
+#: Per finding and status: the violating events it explains, first and last day.
+FINDINGS = f"""
+SELECT l.finding, u.status, sum(u.views) AS n, min(u.first_day) AS first_day,
+  max(u.last_day) AS last_day
+FROM units AS u JOIN (SELECT DISTINCT {_KEY}, finding FROM links) AS l ON {_on('l', 'u')}
+GROUP BY l.finding, u.status"""
 
 #: The columns of the evidence file, in order.
 EVIDENCE_COLUMNS = ("file", "line", "timestamp", "account", "terminal", "system", "screen",
@@ -275,16 +277,18 @@ EVIDENCE_COLUMNS = ("file", "line", "timestamp", "account", "terminal", "system"
 
 
 def evidence(d: Dialect, as_text: bool) -> str:
-    """The violating events with who and what explains them (lists sorted, joined by ';')."""
-    ts = "CAST(v.ts AS string)" if as_text else d.timestamp.format("v.ts")
+    """The violating events with who and what explains them (lists sorted, joined by ';'),
+    the lists made once per key."""
+    ts = "CAST(c.ts AS string)" if as_text else d.timestamp.format("c.ts")
     return f"""
-SELECT f.file, v.line, {ts} AS timestamp, v.account, v.terminal, v.system, v.screen,
-  v.customer, v.session, v.status, p.people, p.orgs, l.findings, l.failure_types
-FROM viol AS v JOIN files AS f ON f.fid = v.fid
-LEFT JOIN (SELECT fid, line, {d.joined.format('person')} AS people,
-             {d.joined.format('org')} AS orgs FROM evp GROUP BY fid, line) AS p
-  ON p.fid = v.fid AND p.line = v.line
-LEFT JOIN (SELECT fid, line, {d.joined.format('finding')} AS findings,
-             {d.joined.format('failure_type')} AS failure_types FROM evl GROUP BY fid, line) AS l
-  ON l.fid = v.fid AND l.line = v.line
-ORDER BY f.file, v.line"""
+SELECT f.file, c.line, {ts} AS timestamp, c.account, c.terminal, c.system, c.screen,
+  c.customer, c.session, c.status, p.people, p.orgs, l.findings, l.failure_types
+FROM cls AS c JOIN files AS f ON f.fid = c.fid
+LEFT JOIN (SELECT {_KEY}, {d.joined.format('person')} AS people,
+             {d.joined.format('org')} AS orgs FROM attributions GROUP BY {_KEY}) AS p
+  ON {_on('p', 'c')}
+LEFT JOIN (SELECT {_KEY}, {d.joined.format('finding')} AS findings,
+             {d.joined.format('failure_type')} AS failure_types FROM links GROUP BY {_KEY}) AS l
+  ON {_on('l', 'c')}
+WHERE c.{_VIOLATION}
+ORDER BY f.file, c.line"""
