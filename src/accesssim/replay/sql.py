@@ -162,13 +162,13 @@ FROM (SELECT s.*, {parsed} AS ts FROM ({" UNION ALL ".join(staged)}) AS s) AS p"
 #: system and account; ordered by time, then file and line), over the rows that could be read.
 KEYED = """
 SELECT fid, line, ts, day, account, terminal, system, screen,
-  coalesce(lag(screen) OVER (PARTITION BY system, account, session ORDER BY ts, fid, line),
-           '') AS previous, customer, session, problem
-FROM events WHERE session IS NOT NULL AND problem IS NULL
-UNION ALL
-SELECT fid, line, ts, day, account, terminal, system, screen, '' AS previous, customer,
-  session, problem
-FROM events WHERE session IS NULL OR problem IS NOT NULL"""
+  CASE WHEN session IS NULL OR problem IS NOT NULL THEN ''
+       ELSE coalesce(lag(screen) OVER (
+         PARTITION BY system, account, session, problem IS NULL,
+           CASE WHEN session IS NULL THEN fid END, CASE WHEN session IS NULL THEN line END
+         ORDER BY ts, fid, line), '') END AS previous,
+  customer, session, problem
+FROM events"""
 
 #: Each day some readable event falls on, and the analysis slice of its mode and date.
 DAY_SLICE = """
