@@ -15,6 +15,7 @@ import pytest
 
 from accesssim.replay.config import build_config
 from accesssim.replay.run import run_replay
+from accesssim.replay.sql import EVIDENCE_COLUMNS as EVIDENCE
 from replay_fake import FakeReplayer, write_csv
 
 
@@ -118,3 +119,22 @@ def test_line_numbers_and_csv_evidence_agree_over_many_blocks(tmp_path: Path,
     assert [r.line for r in bad.rows][:3] == [1009, 2018, 3027]
     left, right = _csv_rows(tmp_path / "duckdb.csv"), _csv_rows(tmp_path / "spark.csv")
     assert left == right and len(left) == results["duckdb"].violations > 0
+
+
+def test_no_violations_still_writes_an_evidence_file(tmp_path: Path, spark: Any) -> None:
+    """Without violations the evidence file holds the columns and no rows, on both engines."""
+    logs = [write_csv(tmp_path / "ok.csv", ["2024-01-05 10:00,a-grid,t-grid,crm,menu,c1,"])]
+    for suffix in ("csv", "parquet"):
+        for engine in ("duckdb", "spark"):
+            out = tmp_path / f"{engine}.{suffix}"
+            result = run_replay(FakeReplayer(), logs, ["ok.csv"], build_config(),
+                                engine=engine, spark=spark, evidence=out)
+            assert result.violations == 0 and result.count("legitimate") == 1
+            if suffix == "csv":
+                assert out.read_text(encoding="utf-8").splitlines() == [",".join(EVIDENCE)]
+            else:
+                table = pq.read_table(out)
+                assert table.num_rows == 0 and table.column_names == list(EVIDENCE)
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+            ["ok.csv", *(f"{e}.{s}" for e in ("duckdb", "spark")
+                         for s in ("csv", "parquet")[:1 + (suffix == "parquet")])])

@@ -166,7 +166,7 @@ def test_jsonl_and_parquet_logs(tmp_path: Path) -> None:
     mapping.write_text("columns: {timestamp: 日時, account: 利用者ID}\n", encoding="utf-8")
     config = build_config(mapping, "replay.yaml")
     jsonl = tmp_path / "log.jsonl"
-    jsonl.write_text("\n".join([
+    jsonl.write_text("\ufeff" + "\n".join([
         '{"日時": "2024-01-05 10:00", "利用者ID": "a-retail", "terminal": "t-retail", '
         '"system": "crm", "screen": "menu", "customer": "c1"}',
         "[1, 2]",
@@ -265,3 +265,15 @@ def test_literals_carry_any_text() -> None:
     text = "it's a \\ back\tslash ' 日本"
     assert duckdb.connect().execute(f"SELECT {lit(text)}").fetchall() == [(text,)]
     assert lit("plain") == "'plain'"
+
+
+def test_text_logs_must_be_utf8_without_nul(tmp_path: Path) -> None:
+    """Both engines would read such a file differently: it is refused at its line."""
+    log = tmp_path / "log.csv"
+    log.write_bytes(b"timestamp,account,terminal,system,screen\n2024-01-05,a,t,crm,menu\n"
+                    b"2024-01-05,a\xff,t,crm,menu\n")
+    with pytest.raises(InputError, match=r"^log\.csv:3: not UTF-8 text"):
+        run_replay(FakeReplayer(), [log], ["log.csv"], ReplayConfig())
+    log.write_bytes(b"timestamp,account,terminal,system,screen\n\n2024-01-05,a\0,t,crm,menu\n")
+    with pytest.raises(InputError, match=r"^log\.csv:3: a NUL byte"):
+        run_replay(FakeReplayer(), [log], ["log.csv"], ReplayConfig())

@@ -7,6 +7,7 @@ the replay needs is refused at its line 1, before anything runs.
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,34 @@ def _first_line(path: Path, shown: str) -> str:
     except UnicodeDecodeError:
         raise InputError.single(shown, 1, "the header is not UTF-8 text") from None
     return text.removeprefix("\ufeff").rstrip("\r\n")
+
+
+def check_text(path: Path, shown: str, chunk: int = 1 << 24) -> None:
+    """Refuse a text log that is not UTF-8 or holds a NUL byte, at its line: the engines
+    would otherwise read it differently (one stops, the other replaces the bytes)."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    lines = 1
+    try:
+        with path.open("rb") as handle:
+            while block := handle.read(chunk):
+                nul = block.find(b"\0")
+                pending = len(decoder.getstate()[0])
+                try:
+                    if pending or not block.isascii():  # ASCII is UTF-8, checked quickly
+                        decoder.decode(block)
+                except UnicodeDecodeError as exc:
+                    bad = max(exc.start - pending, 0)
+                    raise InputError.single(shown, lines + block.count(b"\n", 0, bad),
+                                            "not UTF-8 text: save the log as UTF-8") from None
+                if nul >= 0:
+                    raise InputError.single(shown, lines + block.count(b"\n", 0, nul),
+                                            "a NUL byte in a log line")
+                lines += block.count(b"\n")
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise InputError.single(shown, lines, "not UTF-8 text: save the log as UTF-8") from None
+    except OSError as exc:
+        raise InputError.single(shown, 0, f"cannot read the log: {exc.strerror}") from None
 
 
 def _missing(shown: str, line: int, role: str, name: str, found: list[str]) -> Problem:
@@ -118,6 +147,8 @@ def plan(logs: list[Path], shown: list[str], config: ReplayConfig) -> list[Sourc
                                     ".ndjson or .parquet")
         if not path.is_file():
             raise InputError.single(name, 0, "no such log file")
+        if kind != "parquet":
+            check_text(path, name)
         if kind == "csv":
             sources.append(_csv(fid, path, name, config))
         elif kind == "parquet":

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -96,7 +97,8 @@ ON l.block = o.block"""))
         """The rows of ``sql`` into ``path`` (a temporary name: the caller renames it): one
         part file written into a folder beside it, then moved."""
         folder = path.with_name(path.name + ".parts")
-        writer = self.spark.sql(sql).coalesce(1).write.mode("overwrite")
+        frame = self.spark.sql(sql)
+        writer = frame.coalesce(1).write.mode("overwrite")
         if fmt == "parquet":
             writer.parquet(str(folder))
         else:
@@ -105,9 +107,14 @@ ON l.block = o.block"""))
                            encoding="UTF-8").csv(str(folder))
         try:
             parts = sorted(p for p in folder.iterdir() if p.name.startswith("part-"))
-            if len(parts) != 1:
+            if len(parts) > 1:
                 raise OSError(f"expected one part file in {folder}, found {len(parts)}")
-            parts[0].replace(path)
+            if parts and parts[0].stat().st_size > 0:
+                parts[0].replace(path)
+            elif fmt == "parquet":  # no rows: Spark may write no file at all
+                pq.write_table(frame.limit(0).toArrow(), path)
+            else:
+                path.write_text(",".join(frame.columns) + "\n", encoding="utf-8")
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 

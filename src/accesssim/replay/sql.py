@@ -13,6 +13,8 @@ from dataclasses import dataclass
 #: A timestamp a log may hold: local wall-clock time, or a bare date (never an offset).
 TIMESTAMP_RE = ("^[0-9]{4}-[0-9]{2}-[0-9]{2}"
                 "([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?$")
+#: A byte order mark, dropped from the start of a JSON Lines log.
+BOM = "\ufeff"
 #: The key columns an event shares with the tables of the Python half (``previous``: the
 #: screen of the event before it in its session, '' when none).
 KEY = ("slice", "account", "terminal", "system", "screen", "previous")
@@ -130,7 +132,8 @@ def stage_jsonl(d: Dialect, source: str, fid: int, names: dict[str, str]) -> str
     return f"""
 SELECT {fid} AS fid, line, CASE WHEN NOT {obj} THEN 'not a JSON object' END AS shape,
   CAST(NULL AS timestamp) AS ts_typed, {cells}
-FROM {source} WHERE {_NOT_BLANK}"""
+FROM (SELECT line, CASE WHEN line = 1 THEN replace(raw, {lit(BOM)}, '') ELSE raw END AS raw
+      FROM {source}) AS lines WHERE {_NOT_BLANK}"""
 
 
 def stage_parquet(source: str, fid: int, typed: bool) -> str:
