@@ -277,3 +277,11 @@ def test_text_logs_must_be_utf8_without_nul(tmp_path: Path) -> None:
     log.write_bytes(b"timestamp,account,terminal,system,screen\n\n2024-01-05,a\0,t,crm,menu\n")
     with pytest.raises(InputError, match=r"^log\.csv:3: a NUL byte"):
         run_replay(FakeReplayer(), [log], ["log.csv"], ReplayConfig())
+
+
+def test_engine_errors_are_input_errors(tmp_path: Path) -> None:
+    """A line longer than DuckDB reads (2 MB) stops the replay with a clear message."""
+    log = write_csv(tmp_path / "log.csv", ["2024-01-05,a-grid,t-grid,crm,menu," + "x" * 3_000_000
+                                           + ","])
+    with pytest.raises(InputError, match=r"^log\.csv: the duckdb engine could not replay"):
+        run_replay(FakeReplayer(), [log], ["log.csv"], ReplayConfig())

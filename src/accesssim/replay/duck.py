@@ -35,6 +35,7 @@ class DuckRunner:
     """Runs the replay's SQL in a DuckDB database file inside ``workdir`` (deleted after)."""
 
     dialect: Dialect = DUCKDB
+    failures: tuple[type[Exception], ...] = (duckdb.Error,)
 
     def __init__(self, workdir: Path, *, memory_limit: str = "1536MB",
                  threads: int | None = None) -> None:

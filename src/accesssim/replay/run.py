@@ -67,6 +67,7 @@ class Runner(Protocol):
     """An engine that runs sql.py's text (duck.py, spark.py)."""
 
     dialect: sql.Dialect
+    failures: tuple[type[Exception], ...]  # the engine's own errors (bad input it met)
 
     def source_text(self, name: str, path: Path) -> None: ...
 
@@ -105,6 +106,12 @@ def run_replay(replayer: Explainer, logs: list[Path], shown: list[str], config: 
         try:
             return _replay(runner, replayer, sources, slices, config, evidence, strict,
                            progress or (lambda done, total: None), tuple(shown))
+        except runner.failures as exc:  # e.g. a log line longer than the engine reads
+            text = str(exc).strip()
+            message = text.splitlines()[0] if text else type(exc).__name__
+            raise InputError.single(", ".join(s.shown for s in sources), 0,
+                                    f"the {engine} engine could not replay the logs: "
+                                    f"{message}") from None
         finally:
             runner.close()
 

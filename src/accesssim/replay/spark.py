@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
+from py4j.protocol import Py4JError  # type: ignore[import-untyped]
 from pyspark import StorageLevel
+from pyspark.errors import PySparkException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -37,6 +39,7 @@ class SparkRunner:
     """Runs the replay's SQL as temporary views of one Spark session."""
 
     dialect: Dialect = SPARK
+    failures: tuple[type[Exception], ...] = (PySparkException, Py4JError)
 
     def __init__(self, master: str | None = None, session: SparkSession | None = None) -> None:
         self.own = session is None
