@@ -46,10 +46,12 @@ def test_csv_bad_rows_are_counted_with_their_line(tmp_path: Path) -> None:
         "2024-01-05,a-grid,t-grid,crm, ,,",                      # 13 no screen
         "2024-01-05,zz,t-grid,crm,menu,,",                       # 14 unknown account
         "2024-01-05,a-grid,t-grid,crm,menu,,,",                  # 15 wrong count
+        '2024-01-05, "a-grid" ,t-grid,crm,menu, "c,4" ,',         # 16 quoted delimiter
+        '2024-01-05, "a-grid" ,t-grid,crm,menu, " c5 " ,',       # 17 legitimate
     ]).encode() + b"\r\n")
     result = run_replay(FakeReplayer(), [log], ["log.csv"], ReplayConfig())
     assert _bad(result) == {
-        "quoted value holding the delimiter": (1, [6]),
+        "quoted value holding the delimiter": (2, [6, 16]),
         "wrong column count (expected 7, found 4)": (1, [7]),
         "wrong column count (expected 7, found 8)": (1, [15]),
         "unparseable timestamp": (3, [8, 9, 10]),
@@ -58,7 +60,7 @@ def test_csv_bad_rows_are_counted_with_their_line(tmp_path: Path) -> None:
         "missing screen": (1, [13]),
         "unknown account zz": (1, [14]),
     }
-    assert result.count("legitimate") == 2 and result.count("bad") == 10
+    assert result.count("legitimate") == 3 and result.count("bad") == 11
     assert result.violations == 0 and result.unexplained == ()
 
 

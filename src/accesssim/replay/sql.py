@@ -79,11 +79,12 @@ def json_path(d: Dialect, key: str) -> str:
 
 
 def _clean(expr: str) -> str:
-    """A cell's value: surrounding quotes dropped (a doubled quote inside is one), trimmed;
-    an empty cell is NULL."""
-    return (f"nullif(trim(CASE WHEN length({expr}) >= 2 AND substr({expr}, 1, 1) = '\"' AND "
-            f"substr({expr}, -1) = '\"' THEN replace(substr({expr}, 2, length({expr}) - 2), "
-            f"'\"\"', '\"') ELSE {expr} END), '')")
+    """A cell's value: trimmed, surrounding quotes dropped (a doubled quote inside is one),
+    trimmed again; an empty cell is NULL."""
+    t = f"trim({expr})"
+    return (f"nullif(trim(CASE WHEN length({t}) >= 2 AND substr({t}, 1, 1) = '\"' AND "
+            f"substr({t}, -1) = '\"' THEN replace(substr({t}, 2, length({t}) - 2), "
+            f"'\"\"', '\"') ELSE {t} END), '')")
 
 
 _TEXT_COLUMNS = ("ts_text", "account", "terminal", "system", "screen", "customer", "fields",
@@ -97,8 +98,9 @@ def stage_csv(d: Dialect, source: str, fid: int, positions: dict[str, int | None
     never guessing at a quoted value that holds it. ``positions``: role -> column (from 1)."""
     delim = lit(delimiter)
     one = f"concat(chr(92), {delim})" if delimiter in "\\]^-[" else delim  # in [...]
-    quoted = (f"concat('(^|[', {one}, '])(\"|\"[^', {one}, ']*[^\"', {one}, '])([', {one}, "
-              f"']|$)')")
+    # A cell that, trimmed, opens a quote it does not close before the next delimiter.
+    quoted = (f"concat('(^|[', {one}, ']) *(\"|\"[^', {one}, ']*[^\" ', {one}, ']) *([', "
+              f"{one}, ']|$)')")
     cells = ", ".join(
         f"{d.element.format('parts', pos)} AS {col}" if pos is not None
         else f"CAST(NULL AS string) AS {col}"
