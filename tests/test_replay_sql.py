@@ -217,6 +217,9 @@ def test_header_problems_are_refused_at_line_1(tmp_path: Path) -> None:
                     header="timestamp,account,terminal,system")
     with pytest.raises(InputError, match=r"^log\.csv:1: no column 'screen' for the screen"):
         run_replay(FakeReplayer(), [log], ["log.csv"], ReplayConfig())
+    good = write_csv(tmp_path / "good.csv", ["2024-01-05,a-grid,t-grid,crm,menu,,"])
+    with pytest.raises(InputError, match="the evidence file would replace a log"):
+        run_replay(FakeReplayer(), [good], ["good.csv"], ReplayConfig(), evidence=good)
     other = tmp_path / "log.txt"
     other.write_text("x\n", encoding="utf-8")
     with pytest.raises(InputError, match="unknown log format"):

@@ -101,6 +101,8 @@ def run_replay(replayer: Explainer, logs: list[Path], shown: list[str], config: 
     slices = _slices(replayer, config)
     if evidence is not None and evidence.suffix.lower() not in (".parquet", ".csv"):
         raise InputError.single(str(evidence), 0, "the evidence file must be .parquet or .csv")
+    if evidence is not None and any(evidence.resolve() == s.path.resolve() for s in sources):
+        raise InputError.single(str(evidence), 0, "the evidence file would replace a log")
     with tempfile.TemporaryDirectory(prefix="accesssim-replay-") as work:
         runner = _runner(engine, Path(work), spark_master, spark)
         try:
