@@ -135,7 +135,7 @@ def _parquet(fid: int, path: Path, shown: str, config: ReplayConfig) -> Source:
 def plan(logs: list[Path], shown: list[str], config: ReplayConfig) -> list[Source]:
     """Every log checked and numbered (by the name it is shown under: the report's order)."""
     if len(logs) != len(shown) or not logs:
-        raise InputError.single("", 0, "give at least one log")
+        raise InputError.single("LOGS", 0, "give at least one log")
     twice = sorted({s for s in shown if shown.count(s) > 1})
     if twice:
         raise InputError([Problem(s, 0, "the same log is given twice") for s in twice])

@@ -98,7 +98,7 @@ def run_replay(replayer: Explainer, logs: list[Path], shown: list[str], config: 
     is an InputError listing them, and nothing is written.
     """
     sources = plan(logs, shown, config)
-    slices = _slices(replayer, config)
+    slices = _slices(replayer, config, replayer.report.model_file)
     if evidence is not None and evidence.suffix.lower() not in (".parquet", ".csv"):
         raise InputError.single(str(evidence), 0, "the evidence file must be .parquet or .csv")
     if evidence is not None and any(evidence.resolve() == s.path.resolve() for s in sources):
@@ -123,19 +123,27 @@ def _runner(engine: str, work: Path, master: str | None, spark: Any) -> Runner:
         from accesssim.replay.duck import DuckRunner
         return DuckRunner(work)
     if engine == "spark":
-        from accesssim.replay.spark import SparkRunner
-        return SparkRunner(master, spark)
-    raise InputError.single("", 0, f"unknown engine {engine!r} (duckdb or spark)")
+        from accesssim.replay.spark import SparkRunner, start_failures
+        try:
+            return SparkRunner(master, spark)
+        except start_failures as exc:  # no Java runtime, or no cluster at that address
+            text = str(exc).strip()
+            raise InputError.single(f"--spark-master {master or 'local[*]'}", 0,
+                                    "cannot start Spark: " + (text.splitlines()[0] if text
+                                                              else type(exc).__name__)) from None
+    raise InputError.single(f"--engine {engine}", 0, "unknown engine (duckdb or spark)")
 
 
-def _slices(replayer: Explainer, config: ReplayConfig) -> list[tuple[Any, ...]]:
+def _slices(replayer: Explainer, config: ReplayConfig, model_file: str
+            ) -> list[tuple[Any, ...]]:
     """The model's slices, their mode named by its role (normal, disaster) for the SQL."""
     rows = replayer.slice_rows()
     modes = {mode for _, mode, _, _ in rows}
     wanted = [config.normal] + ([config.disaster] if config.disasters else [])
     missing = [m for m in wanted if m not in modes]
     if missing:
-        raise InputError.single("", 0, f"mode {', '.join(missing)} is not a mode of the model "
+        raise InputError.single(model_file, 0, f"mode {', '.join(missing)} is not a mode of the "
+                                f"model "
                                 f"(its modes: {', '.join(sorted(modes))}); name the model's "
                                 "modes under modes: in the mapping file")
     roles = {config.normal: "normal", config.disaster: "disaster"}

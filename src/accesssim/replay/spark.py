@@ -22,6 +22,9 @@ from pyspark.sql import functions as F
 from accesssim.replay.duck import arrow_table
 from accesssim.replay.sql import SPARK, Dialect
 
+#: What starting a session raises when it cannot start (no Java, a wrong master URL).
+start_failures: tuple[type[Exception], ...] = (PySparkException, Py4JError, OSError)
+
 
 def spark_session(master: str | None = None) -> SparkSession:
     """A Spark session for replays (local[*] unless a master URL is given), quiet, in UTC."""
