@@ -95,6 +95,7 @@ def test_duckdb_and_spark_agree(tmp_path: Path, spark: Any) -> None:
     assert left.column("timestamp").to_pylist()[1] == dt.datetime(2024, 1, 5, 10, 1, 0, 250000)
 
 
+@pytest.mark.thorough  # Spark is slow to start jobs: the default run keeps one Spark test
 def test_line_numbers_and_csv_evidence_agree_over_many_blocks(tmp_path: Path,
                                                               spark: Any) -> None:
     """A log Spark reads in many blocks is numbered exactly as DuckDB numbers it, and the
@@ -121,6 +122,7 @@ def test_line_numbers_and_csv_evidence_agree_over_many_blocks(tmp_path: Path,
     assert left == right and len(left) == results["duckdb"].violations > 0
 
 
+@pytest.mark.thorough
 def test_no_violations_still_writes_an_evidence_file(tmp_path: Path, spark: Any) -> None:
     """Without violations the evidence file holds the columns and no rows, on both engines."""
     logs = [write_csv(tmp_path / "ok.csv", ["2024-01-05 10:00,a-grid,t-grid,crm,menu,c1,"])]
