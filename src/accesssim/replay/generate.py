@@ -151,8 +151,8 @@ def generate_logs(project: Project, out_dir: Path, events: int, *, seed: int = 0
                       "normal", "disaster"), progress: Progress | None = None) -> Summary:
     """Write the three files into ``out_dir`` (which the caller stages)."""
     model_modes = tuple(project.loaded.model.modes)
-    analyzer = Analyzer(project.loaded, project.policy, modes=[m for m in modes
-                                                               if m in model_modes])
+    # Every mode of the model, so that slices are numbered as the replay numbers them.
+    analyzer = Analyzer(project.loaded, project.policy, modes=model_modes)
     report = analyzer.run()
     plan = make_plan(analyzer, report.findings, modes)
     if plan.sample is None:

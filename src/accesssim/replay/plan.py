@@ -22,7 +22,7 @@ HALF_RANGE = 182
 #: Days of each declared disaster period.
 PERIOD_DAYS = 7
 #: Bounds that keep planning quick on a utility-scale model.
-MAX_ACCOUNTS, MAX_TERMINALS, MAX_SESSION = 300, 3, 4
+MAX_ACCOUNTS, MAX_TERMINALS, MAX_ENTRIES, MAX_SESSION = 200, 3, 3, 4
 DISASTER = "disaster"
 
 
@@ -173,9 +173,7 @@ class Planner:
 
     def _own_terminals(self, account: str, sl: Slice) -> list[str]:
         holder = self.a.people[self.a.accounts[account].holder]
-        found = [t.id for t in self.a.terminals.values()
-                 if self.oracle._uses_terminal(holder, t, sl)]
-        return found[:MAX_TERMINALS]
+        return self.oracle.own_terminals(holder, sl)[:MAX_TERMINALS]
 
     def _insider_sessions(self, sl: Slice, account: str, terminal: str,
                           system: str) -> list[tuple[Event, ...]]:
@@ -188,7 +186,8 @@ class Planner:
             return []
         steps = sorted(self.oracle.steps(account, system, sl))
         sessions = []
-        for entry in sorted(self.oracle.entries(account, system, sl)):
+        entries = sorted(self.oracle.entries(account, system, sl))
+        for entry in entries[::max(1, len(entries) // MAX_ENTRIES)][:MAX_ENTRIES]:
             screens = [entry]
             while len(screens) < MAX_SESSION:
                 nxt = [t for s, t in steps if s == screens[-1] and t not in screens]

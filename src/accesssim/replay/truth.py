@@ -10,13 +10,13 @@ account can reach); purposes (disaster lending, outage workarounds) are not mode
 from __future__ import annotations
 
 import datetime as dt
-from collections import deque
+from collections import defaultdict, deque
 from dataclasses import dataclass
 from functools import lru_cache
 
 from accesssim.engine import Analyzer
-from accesssim.model.schema import Account, Person, Terminal
-from accesssim.policy.decisions import OPEN, UNMASK
+from accesssim.model.schema import Account, Person, Terminal, Transition
+from accesssim.policy.decisions import OPEN, UNMASK, AccountClass
 from accesssim.time.slices import Slice
 
 
@@ -31,6 +31,13 @@ class Key:
     screen: str
 
 
+@dataclass(frozen=True)
+class Navigation:
+    entries: frozenset[str]
+    steps: frozenset[tuple[str, str]]
+    reachable: frozenset[str]
+
+
 class Oracle:
     """Per key: the candidates, the fields the screen shows in clear, and the status."""
 
@@ -39,14 +46,32 @@ class Oracle:
         self.slices = list(analyzer.slices)
         self.locations = {loc.id: loc for loc in analyzer.model.locations}
         self.system_of = {s.id: s for s in analyzer.model.systems}
+        # Who might use a terminal: those it is assigned to, those at its location, and
+        # the members of the organizations the location is open to.
+        self.at_location: dict[str, list[str]] = defaultdict(list)
+        self.in_org: dict[str, list[str]] = defaultdict(list)
+        for person in analyzer.model.people:
+            self.in_org[person.org].append(person.id)
+            for loc_id in person.locations:
+                self.at_location[loc_id].append(person.id)
+        self.hosted: dict[str, list[str]] = defaultdict(list)
+        self.assigned: dict[str, list[str]] = defaultdict(list)
+        for term in analyzer.model.terminals:
+            self.hosted[term.location].append(term.id)
+            for person_id in term.assigned_to:
+                self.assigned[person_id].append(term.id)
         self.status = lru_cache(maxsize=None)(self._status)
-        self.reachable = lru_cache(maxsize=None)(self._reachable)
+        self.leaving: dict[tuple[str, str], list[Transition]] = defaultdict(list)
+        for system in analyzer.model.systems:
+            for tr in system.transitions:
+                self.leaving[(system.id, tr.source)].append(tr)
+        self._navigation: dict[tuple[int, AccountClass], Navigation] = {}
 
     def slice_of(self, mode: str, day: dt.date) -> Slice | None:
         """The slice an event of this mode on this day is judged in."""
         return next((s for s in self.slices if s.mode == mode and s.epoch.contains(day)), None)
 
-    def _uses_terminal(self, person: Person, term: Terminal, sl: Slice) -> bool:
+    def uses_terminal(self, person: Person, term: Terminal, sl: Slice) -> bool:
         if person.id in term.assigned_to:
             return True
         if not term.open:
@@ -70,45 +95,77 @@ class Oracle:
         accepts = logged_in or term.accounts == "any" or key.account in term.accounts
         if not accepts:
             return []
-        found = []
-        for person in self.a.people.values():
-            if not person.active(sl.mode, sl.day):
-                continue
-            has = logged_in or person.id == acc.holder or person.id in acc.known_by
-            if has and self._uses_terminal(person, term, sl):
-                found.append(person.id)
+        found = set()
+        for person_id in self.might_use(term) if logged_in else [acc.holder, *acc.known_by]:
+            person = self.a.people[person_id]
+            if person.active(sl.mode, sl.day) and self.uses_terminal(person, term, sl):
+                found.add(person.id)
         return sorted(found)
+
+    def might_use(self, term: Terminal) -> list[str]:
+        """Everyone who might use the terminal (``uses_terminal`` decides)."""
+        found = list(term.assigned_to)
+        if term.open:
+            found += self.at_location[term.location]
+            loc = self.locations.get(term.location)
+            for org in loc.open_to if loc else ():
+                found += self.in_org[org]
+        return found
+
+    def own_terminals(self, person: Person, sl: Slice) -> list[str]:
+        """The terminals the person can use in the slice, sorted."""
+        near = list(self.assigned[person.id])
+        for loc in self.locations.values():
+            if loc.id in person.locations or person.org in loc.open_to:
+                near += self.hosted[loc.id]
+        return sorted({t for t in near if self.uses_terminal(person, self.a.terminals[t], sl)
+                       and self.a.terminals[t].active(sl.mode, sl.day)})
 
     def _allowed(self, account: str, system: str, obj: str, act: str, sl: Slice) -> bool:
         cls = self.a.decisions.class_of(account, system)
         return self.a.decisions.allowed(cls, obj, act, sl.mode, sl.day)
 
+    def navigation(self, account: str, system: str, sl: Slice) -> Navigation:
+        """The account's entries, steps and reachable screens (shared by its class)."""
+        key = (sl.index, self.a.decisions.class_of(account, system))
+        found = self._navigation.get(key)
+        if found is None:
+            found = self._navigation[key] = self._navigate(account, system, sl)
+        return found
+
+    def _navigate(self, account: str, system: str, sl: Slice) -> Navigation:
+        """Entries: menu screens the account may open; steps: transitions it may take from a
+        screen it reaches (unchecked, or checked and allowed to open the target)."""
+        decisions = self.a.decisions
+        cls = decisions.class_of(account, system)
+        openable = decisions.candidates(cls, OPEN)
+
+        def may_open(screen: str) -> bool:
+            return screen in openable and decisions.allowed(cls, screen, OPEN, sl.mode, sl.day)
+
+        screens = {s.id for s in self.system_of[system].screens if s.active(sl.mode, sl.day)}
+        entries = frozenset(s.id for s in self.system_of[system].screens
+                            if s.menu and s.id in screens and may_open(s.id))
+        steps = set()
+        seen = set(entries)
+        todo = deque(sorted(seen))
+        while todo:
+            for t in self.leaving[(system, todo.popleft())]:
+                if (t.target in screens and t.active(sl.mode, sl.day)
+                        and (not t.checked or may_open(t.target))):
+                    steps.add((t.source, t.target))
+                    if t.target not in seen:
+                        seen.add(t.target)
+                        todo.append(t.target)
+        return Navigation(entries, frozenset(steps), frozenset(seen))
+
     def entries(self, account: str, system: str, sl: Slice) -> frozenset[str]:
         """Screens the account may open from the menu."""
-        return frozenset(s.id for s in self.system_of[system].screens
-                         if s.menu and s.active(sl.mode, sl.day)
-                         and self._allowed(account, system, s.id, OPEN, sl))
+        return self.navigation(account, system, sl).entries
 
     def steps(self, account: str, system: str, sl: Slice) -> frozenset[tuple[str, str]]:
-        """Transitions the account may take: unchecked, or checked and allowed to open."""
-        screens = {s.id for s in self.system_of[system].screens if s.active(sl.mode, sl.day)}
-        return frozenset((t.source, t.target) for t in self.system_of[system].transitions
-                         if t.active(sl.mode, sl.day) and t.source in screens
-                         and t.target in screens and (
-                             not t.checked or self._allowed(account, system, t.target, OPEN, sl)))
-
-    def _reachable(self, sl_index: int, account: str, system: str) -> frozenset[str]:
-        sl = self.slices[sl_index]
-        seen = set(self.entries(account, system, sl))
-        steps = self.steps(account, system, sl)
-        todo = deque(seen)
-        while todo:
-            here = todo.popleft()
-            for source, target in steps:
-                if source == here and target not in seen:
-                    seen.add(target)
-                    todo.append(target)
-        return frozenset(seen)
+        """Transitions the account may take."""
+        return self.navigation(account, system, sl).steps
 
     def shown(self, key: Key) -> frozenset[str]:
         """Non-public fields the screen shows in clear to the account in the slice."""
@@ -131,7 +188,8 @@ class Oracle:
     def _status(self, key: Key) -> str:
         """confirmed | suspected | legitimate | unexplained (docs/replay.md)."""
         people = self.candidates(key)
-        if not people or key.screen not in self.reachable(key.slice, key.account, key.system):
+        reachable = self.navigation(key.account, key.system, self.slices[key.slice]).reachable
+        if not people or key.screen not in reachable:
             return "unexplained"
         holder = self.a.accounts[key.account].holder
         if holder in people and self.exposed(holder, key):
