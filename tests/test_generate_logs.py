@@ -156,3 +156,31 @@ def test_every_finding_planted_as_the_replay_sees_it(model: Path, tmp_path: Path
         mode = _mode(day, periods)
         assert any(w.mode == mode and (w.start is None or w.start <= day)
                    and (w.end is None or day <= w.end) for w in finding.windows), (t, row)
+
+
+SHIPPED = {"kansai": REPO / "scenarios" / "incidents" / "01-kansai.yaml",
+           "shikoku": REPO / "scenarios" / "incidents" / "04-shikoku.yaml"}
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_shipped_logs_use_every_finding(name: str) -> None:
+    """The small logs shipped for Kansai and Shikoku: each line is an event the model can
+    judge (no bad row), and their violations are linked to every finding of analyze."""
+    folder = REPO / "scenarios" / "logs" / name
+    assert sorted(p.name for p in folder.iterdir()) == ["calendar.csv", "events.csv"]
+    project = load_project(SHIPPED[name])
+    replayer = Replayer(project)
+    periods = _periods(folder)
+    used: set[str] = set()
+    rows = _events(folder, "csv")
+    assert 20 <= len(rows) <= 60
+    for row in rows:
+        day = dt.date.fromisoformat(str(row[0])[:10])
+        mode = _mode(day, periods)
+        sl = next(s for s in replayer.slices if s.mode == mode and s.epoch.contains(day))
+        verdict = replayer.verdict(Key(sl.index, *(str(v) for v in row[1:5])))
+        assert verdict.status != "bad", row
+        if verdict.status in ("confirmed", "suspected"):
+            used |= {f for f, _ in verdict.findings}
+    assert used == {f.id for f in replayer.report.findings}
+    assert used

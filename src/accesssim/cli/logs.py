@@ -25,11 +25,13 @@ from accesssim.cli.progress import phases as phases_bar
 @click.option("--violations", "rate", type=click.FloatRange(0, 1), default=0.01,
               show_default=True, help="Share of sessions that repeat a planted violation "
                                       "(each finding is planted at least once anyway).")
+@click.option("--bad-rows/--no-bad-rows", default=True, show_default=True,
+              help="Write a few rows of each kind the replay cannot read.")
 @ROOT_OPT
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @handles_errors
 def generate_logs_cmd(model: Path, out_dir: Path, events: int, seed: int, fmt: str,
-                      rate: float, root: Path | None, quiet: bool) -> None:
+                      rate: float, bad_rows: bool, root: Path | None, quiet: bool) -> None:
     """Write synthetic access logs for a model, with violations planted at known lines.
 
     Each finding of `analyze` is planted as a session replaying its witness on a day inside
@@ -52,6 +54,7 @@ def generate_logs_cmd(model: Path, out_dir: Path, events: int, seed: int, fmt: s
         phases.phase("analysing and writing the events")
         with stage_folder(out_dir) as staging:
             summary = generate_logs(project, staging, events, seed=seed, fmt=fmt, rate=rate,
+                                    bad_rows=bad_rows,
                                     progress=phases.update)
             analysis_done()  # a Ctrl-C lost while writing: move nothing in
     for line in summary.lines(out_dir, fmt):

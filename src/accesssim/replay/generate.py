@@ -42,14 +42,19 @@ class Summary:
     periods: int
 
     def lines(self, out_dir: Path, fmt: str) -> list[str]:
-        text = [f"wrote {out_dir / ('events.' + fmt)}: {self.events:,} events, "
-                f"{self.violations:,} violations planted for {len(self.planted)} findings",
+        text = [f"wrote {out_dir / ('events.' + fmt)}: {_count(self.events, 'event')}, "
+                f"{_count(self.violations, 'violation')} planted for "
+                f"{_count(len(self.planted), 'finding')}",
                 f"wrote {out_dir / 'calendar.csv'}: {self.periods} disaster period"
                 f"{'' if self.periods == 1 else 's'}",
                 f"wrote {out_dir / 'truth.csv'}"]
         text += [f"finding {f} could not be planted (no slice where its witness is a "
                  "violation on a day of its windows)" for f in self.unplanted]
         return text
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 @dataclass(frozen=True)
@@ -107,19 +112,20 @@ class Stream:
                     (("bad", "", ""),), kind)
 
 
-def _mandatory(plan: Plan, stream: Stream) -> list[Item]:
+def _mandatory(plan: Plan, stream: Stream, bad_rows: bool) -> list[Item]:
     items = [stream.item(t) for t in plan.planted]
     items += [stream.item(t) for t in plan.unexplained]
-    items += [stream.bad(kind) for kind in BAD_KINDS for _ in range(BAD_EACH)]
+    items += [stream.bad(kind) for kind in BAD_KINDS for _ in range(BAD_EACH if bad_rows else 0)]
     stream.rng.shuffle(items)
     return items
 
 
-def items(plan: Plan, events: int, seed: int, rate: float) -> Iterator[Item]:
+def items(plan: Plan, events: int, seed: int, rate: float, bad_rows: bool = True
+          ) -> Iterator[Item]:
     """Sessions adding up to exactly ``events`` rows: every planted session and bad row once
     (spread evenly), then violations at ``rate`` and legitimate sessions for the rest."""
     stream = Stream(plan, seed)
-    pending = _mandatory(plan, stream)
+    pending = _mandatory(plan, stream, bad_rows)
     need = sum(len(i.rows) for i in pending)
     if events < need:
         raise InputError.single("--events", 0, f"at least {need} events are needed to plant "
@@ -147,8 +153,9 @@ def items(plan: Plan, events: int, seed: int, rate: float) -> Iterator[Item]:
 
 
 def generate_logs(project: Project, out_dir: Path, events: int, *, seed: int = 0,
-                  fmt: str = "csv", rate: float = 0.01, modes: tuple[str, str] = (
-                      "normal", "disaster"), progress: Progress | None = None) -> Summary:
+                  fmt: str = "csv", rate: float = 0.01, bad_rows: bool = True,
+                  modes: tuple[str, str] = ("normal", "disaster"),
+                  progress: Progress | None = None) -> Summary:
     """Write the three files into ``out_dir`` (which the caller stages)."""
     model_modes = tuple(project.loaded.model.modes)
     # Every mode of the model, so that slices are numbered as the replay numbers them.
@@ -159,7 +166,8 @@ def generate_logs(project: Project, out_dir: Path, events: int, *, seed: int = 0
         raise InputError.single(project.loaded.display_path, 0,
                                 "no event can be generated: no account reaches any screen")
     _write_calendar(out_dir / "calendar.csv", plan)
-    counts = _write_events(out_dir, fmt, items(plan, events, seed, rate), events, progress)
+    counts = _write_events(out_dir, fmt, items(plan, events, seed, rate, bad_rows), events,
+                           progress)
     planted = tuple(sorted({e.finding for t in plan.planted for e in t.events if e.finding}))
     return Summary(events, counts, planted, plan.unplanted, len(plan.periods))
 
