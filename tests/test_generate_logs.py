@@ -204,3 +204,47 @@ def test_shipped_logs_use_every_finding(name: str) -> None:
             used |= {f for f, _ in verdict.findings}
     assert used == {f.id for f in replayer.report.findings}
     assert used
+
+
+def _replay_available() -> bool:
+    from accesssim.cli.main import main
+
+    return "replay" in main.commands
+
+
+needs_replay = pytest.mark.skipif(not _replay_available(),
+                                  reason="the replay command is not in this branch yet")
+
+
+def _evidence(path: Path) -> dict[int, dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return {int(r["line"]): r for r in csv.DictReader(handle)}
+
+
+@needs_replay
+@pytest.mark.parametrize("model", [m for m in INCIDENTS if "remediated" not in m.stem],
+                         ids=lambda p: p.stem)
+def test_replay_recall_and_precision_per_failure_type(model: Path, tmp_path: Path) -> None:
+    """Replaying generated logs finds exactly the planted violations: every violating line
+    with its class, each planted finding linked with its failure types, nothing else."""
+    out = _generate(model, tmp_path / "logs", 400, seed=3)
+    evidence = tmp_path / "evidence.csv"
+    result = run("replay", str(model), str(out / "events.csv"), "--calendar",
+                 str(out / "calendar.csv"), "--evidence", str(evidence), "--format", "json",
+                 "-o", str(tmp_path / "result.json"))
+    truth = {int(t["line"]): t for t in _truth(out)}
+    expected = {line: t["status"] for line, t in truth.items()
+                if t["status"] in ("confirmed", "suspected")}
+    assert result.exit_code == (1 if expected else 0), result.output
+    found = _evidence(evidence)
+    assert {line: r["status"] for line, r in found.items()} == expected
+    types = {t for r in truth.values() for t in r["failure_types"].split(";") if t}
+    for failure_type in sorted(types):
+        planted = {line for line, t in truth.items()
+                   if failure_type in t["failure_types"].split(";")}
+        linked = {line for line, r in found.items()
+                  if failure_type in r["failure_types"].split(";")}
+        recalled = {line for line in planted
+                    if truth[line]["finding"] in found[line]["findings"].split(";")}
+        assert recalled == planted, failure_type  # recall 1
+        assert linked <= set(expected), failure_type  # precision 1: no event outside truth
