@@ -14,7 +14,10 @@ import pytest
 
 from accesssim.engine import Project, load_project
 from accesssim.replay.attribute import Key, Replayer
+from accesssim.replay.config import build_config
 from accesssim.replay.generate import COLUMNS, generate_logs
+from accesssim.replay.result import STATUSES, VIOLATIONS, ReplayResult
+from accesssim.replay.run import run_replay
 from helpers import REPO, run
 
 INCIDENTS = sorted((REPO / "scenarios" / "incidents").glob("*.yaml"))
@@ -206,14 +209,12 @@ def test_shipped_logs_use_every_finding(name: str) -> None:
     assert used
 
 
-def _replay_available() -> bool:
-    from accesssim.cli.main import main
-
-    return "replay" in main.commands
-
-
-needs_replay = pytest.mark.skipif(not _replay_available(),
-                                  reason="the replay command is not in this branch yet")
+def _replay(model: Path, out: Path, fmt: str, evidence: Path) -> tuple[ReplayResult, Replayer]:
+    replayer = Replayer(load_project(model))
+    config = build_config(calendar=out / "calendar.csv", calendar_shown="calendar.csv")
+    result = run_replay(replayer, [out / f"events.{fmt}"], [f"events.{fmt}"], config,
+                        evidence=evidence)
+    return result, replayer
 
 
 def _evidence(path: Path) -> dict[int, dict[str, str]]:
@@ -221,21 +222,16 @@ def _evidence(path: Path) -> dict[int, dict[str, str]]:
         return {int(r["line"]): r for r in csv.DictReader(handle)}
 
 
-@needs_replay
-@pytest.mark.parametrize("model", [m for m in INCIDENTS if "remediated" not in m.stem],
-                         ids=lambda p: p.stem)
-def test_replay_recall_and_precision_per_failure_type(model: Path, tmp_path: Path) -> None:
-    """Replaying generated logs finds exactly the planted violations: every violating line
-    with its class, each planted finding linked with its failure types, nothing else."""
-    out = _generate(model, tmp_path / "logs", 400, seed=3)
-    evidence = tmp_path / "evidence.csv"
-    result = run("replay", str(model), str(out / "events.csv"), "--calendar",
-                 str(out / "calendar.csv"), "--evidence", str(evidence), "--format", "json",
-                 "-o", str(tmp_path / "result.json"))
+def _check_replay(model: Path, out: Path, fmt: str, tmp_path: Path) -> None:
+    """The replay finds exactly the planted violations: every line's class as truth says,
+    each planted finding linked with its failure types, nothing else (recall and precision
+    1 per failure type), and the bad and unexplained rows counted."""
+    evidence = tmp_path / f"evidence-{fmt}.csv"
+    result, replayer = _replay(model, out, fmt, evidence)
     truth = {int(t["line"]): t for t in _truth(out)}
-    expected = {line: t["status"] for line, t in truth.items()
-                if t["status"] in ("confirmed", "suspected")}
-    assert result.exit_code == (1 if expected else 0), result.output
+    for status in STATUSES:
+        assert result.count(status) == sum(t["status"] == status for t in truth.values()), status
+    expected = {line: t["status"] for line, t in truth.items() if t["status"] in VIOLATIONS}
     found = _evidence(evidence)
     assert {line: r["status"] for line, r in found.items()} == expected
     types = {t for r in truth.values() for t in r["failure_types"].split(";") if t}
@@ -248,3 +244,28 @@ def test_replay_recall_and_precision_per_failure_type(model: Path, tmp_path: Pat
                     if truth[line]["finding"] in found[line]["findings"].split(";")}
         assert recalled == planted, failure_type  # recall 1
         assert linked <= set(expected), failure_type  # precision 1: no event outside truth
+    planted_ids = {t["finding"] for t in truth.values() if t["finding"]}
+    assert {f.id for f in result.findings if f.used} >= planted_ids
+    assert planted_ids == {f.id for f in replayer.report.findings}
+
+
+@pytest.mark.parametrize("model", INCIDENTS, ids=lambda p: p.stem)
+def test_replay_recall_and_precision_per_failure_type(model: Path, tmp_path: Path) -> None:
+    out = _generate(model, tmp_path / "logs", 400, seed=3)
+    _check_replay(model, out, "csv", tmp_path)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_replay_of_every_format(fmt: str, tmp_path: Path) -> None:
+    model = REPO / "scenarios" / "incidents" / "05-chubu.yaml"
+    out = _generate(model, tmp_path / "logs", 600, seed=4, fmt=fmt)
+    _check_replay(model, out, fmt, tmp_path)
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_shipped_logs_replay_to_the_finding_ids(name: str, tmp_path: Path) -> None:
+    folder = REPO / "scenarios" / "logs" / name
+    result, replayer = _replay(SHIPPED[name], folder, "csv", tmp_path / "evidence.csv")
+    assert {f.id for f in result.findings if f.used} == {
+        f.id for f in replayer.report.findings}
+    assert result.count("bad") == 0 and result.count("legitimate") > 0
