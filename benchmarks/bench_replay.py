@@ -8,8 +8,9 @@ Run from the repository root::
     python benchmarks/bench_replay.py --keep /tmp/replay  # keep the model and the logs
 
 It writes ``accesssim generate DIR --preset utility --seed 0`` and ``accesssim generate-logs``
-(Parquet, and CSV unless ``--no-csv``; the same seed, so the same events), then runs
-``accesssim replay`` on each file in a fresh child process: the figures are the child's wall
+(Parquet, and CSV unless ``--no-csv``; the same seed, so the same events), then replays each
+file through the library (``run_replay``, what ``accesssim replay`` calls: loading and
+analysing the model included) in a fresh child process: the figures are the child's wall
 time, CPU time (user + system, ``getrusage(RUSAGE_CHILDREN)`` measured by a small wrapper
 process, so only that one command counts) and peak resident memory. Spark (``--engine
 spark``, local mode) replays the same Parquet file; its CPU and memory are mostly the Java
@@ -50,7 +51,8 @@ done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
 wall = time.perf_counter() - start
 r = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"wall": wall, "cpu": r.ru_utime + r.ru_stime, "rss": r.ru_maxrss * 1024,
-                  "code": done.returncode, "stderr": done.stderr[-2000:]}))
+                  "code": done.returncode, "stderr": done.stderr[-2000:],
+                  "stdout": done.stdout.strip()[-2000:]}))
 """
 
 
@@ -67,10 +69,28 @@ def run(command: list[str]) -> float:
     return time.perf_counter() - start
 
 
+#: One replay through the library (what ``accesssim replay`` calls): load, analyse, replay,
+#: write the evidence; prints the counts.
+REPLAY = """
+import sys
+from pathlib import Path
+from accesssim.engine import load_project, tune_collector
+from accesssim.replay.attribute import Replayer
+from accesssim.replay.config import build_config
+from accesssim.replay.run import run_replay
+model, logs, calendar, evidence, engine = sys.argv[1:]
+tune_collector()
+replayer = Replayer(load_project(Path(model)))
+config = build_config(calendar=Path(calendar), calendar_shown=calendar)
+result = run_replay(replayer, [Path(logs)], [logs], config, engine=engine,
+                    evidence=Path(evidence))
+print(dict(result.counts))
+"""
+
+
 def replay_command(model: Path, logs: Path, calendar: Path, out: Path, engine: str) -> list[str]:
-    return [ACCESSSIM, "replay", str(model), str(logs), "--calendar", str(calendar),
-            "--engine", engine, "--format", "json", "-o", str(out / f"result-{engine}.json"),
-            "--evidence", str(out / f"evidence-{engine}.parquet")]
+    return [sys.executable, "-c", REPLAY, str(model), str(logs), str(calendar),
+            str(out / f"evidence-{engine}.parquet"), engine]
 
 
 def show(label: str, found: dict[str, float | int | str], events: int) -> float | None:
@@ -80,6 +100,7 @@ def show(label: str, found: dict[str, float | int | str], events: int) -> float 
     wall, cpu, rss = float(found["wall"]), float(found["cpu"]), int(found["rss"])
     print(f"{label}: wall {wall:.1f} s, CPU {cpu:.1f} s, peak memory {rss / GIB:.2f} GiB, "
           f"{events / wall:,.0f} events/s")
+    print(f"  counts: {found['stdout']}")
     return wall
 
 
@@ -137,8 +158,12 @@ def main() -> None:
         formats = ["parquet"] if args.no_csv else ["parquet", "csv"]
         for fmt in formats:
             logs = work / fmt
+            stamp = logs / "events.count"  # --keep: logs of this size are not written again
+            if stamp.exists() and stamp.read_text(encoding="utf-8") == str(args.events):
+                continue
             seconds = run([ACCESSSIM, "generate-logs", str(model), "-o", str(logs), "--events",
                            str(args.events), "--format", fmt, "--seed", "0", "--quiet"])
+            stamp.write_text(str(args.events), encoding="utf-8")
             size = (logs / f"events.{fmt}").stat().st_size
             print(f"generate-logs {args.events:,} events as {fmt}: {seconds:.1f} s wall, "
                   f"{size / 2**20:,.0f} MiB")
@@ -149,10 +174,11 @@ def main() -> None:
             figures[f"duckdb-{fmt}"] = show(
                 f"replay, DuckDB, {fmt}", measure(replay_command(
                     model, logs, calendar, work / fmt, "duckdb")), args.events)
-        result = work / "parquet" / "result-duckdb.json"
-        if result.exists():
-            counts = json.loads(result.read_text(encoding="utf-8")).get("counts")
-            print(f"  replay counts: {counts}")
+        truth = str(work / "parquet" / "truth.csv").replace("'", "''")
+        import duckdb
+
+        print("  truth: " + str(dict(duckdb.sql(f"SELECT status, count(*) FROM '{truth}' "
+                                                "GROUP BY status ORDER BY status").fetchall())))
         if not args.no_spark:
             figures["spark"] = show("replay, Spark local mode, parquet (wall time only is "
                                     "comparable)", measure(replay_command(
