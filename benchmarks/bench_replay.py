@@ -179,16 +179,16 @@ def main() -> None:
 
         print("  truth: " + str(dict(duckdb.sql(f"SELECT status, count(*) FROM '{truth}' "
                                                 "GROUP BY status ORDER BY status").fetchall())))
-        if not args.no_spark:
-            figures["spark"] = show("replay, Spark local mode, parquet (wall time only is "
-                                    "comparable)", measure(replay_command(
-                                        model, work / "parquet" / "events.parquet", calendar,
-                                        work / "parquet", "spark")), args.events)
         per_event, counted = python_loop(model, work / "parquet" / "events.parquet", calendar,
                                          args.sample)
         loop = per_event * args.events
         print(f"plain per-event Python loop: {per_event * 1e6:.1f} µs per event over "
               f"{counted:,} events, {loop:,.0f} s extrapolated to {args.events:,} (CPU)")
+        if not args.no_spark:
+            figures["spark"] = show("replay, Spark local mode, parquet (wall time only is "
+                                    "comparable)", measure(replay_command(
+                                        model, work / "parquet" / "events.parquet", calendar,
+                                        work / "parquet", "spark")), args.events)
         duck = figures.get("duckdb-parquet")
         if duck:
             print(f"ratios: Python loop / DuckDB {loop / duck:.1f}x"
