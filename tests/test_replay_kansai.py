@@ -5,15 +5,20 @@ plain per-event Python replay (tests/replay_reference.py), and links analyze's f
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accesssim.engine import load_project
 from accesssim.replay.attribute import Replayer
 from accesssim.replay.config import build_config
 from accesssim.replay.run import run_replay
 from helpers import REPO
+from profiles import examples
 from replay_reference import Event, reference
 
 DAYS = (dt.date(2016, 3, 1), dt.date(2016, 5, 10), dt.date(2016, 6, 1))
@@ -76,3 +81,49 @@ def test_kansai_replay_equals_the_per_event_reference(tmp_path: Path,
     assert got == want
     assert got.violations > 0 and got.count("legitimate") > 0 and got.count("bad") == 3
     assert {f.id for f in got.findings if f.used} == {f.id for f in replayer.report.findings}
+
+
+_IDS = {"account": ("acc_ktd_ops", "acc_ktd_meter", "acc_kep_sales", "acc_kep_callcenter",
+                    "nobody"),
+        "terminal": ("ktd_pc", "kep_pc", "kep_cc_pc"),
+        "screen": ("menu", "customer_search", "contract_detail", "switching_detail", "nowhere")}
+_DAYS = (dt.date(2016, 3, 30), dt.date(2016, 3, 31), dt.date(2016, 4, 1), dt.date(2016, 5, 10),
+         dt.date(2017, 1, 1))
+_CALENDAR = [(dt.date(2016, 3, 31), dt.date(2016, 4, 1)), DISASTER]
+_row = st.tuples(st.sampled_from(_DAYS), st.integers(0, 5), *(st.sampled_from(_IDS[k]) for k in
+                 ("account", "terminal", "screen")), st.sampled_from((None, "c1", "c2")),
+                 st.sampled_from((None, "s1", "s2")), st.sampled_from(("", "", "", "", "ts",
+                                                                       "count")))
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(rows=st.lists(_row, max_size=40))
+def test_random_logs_replay_as_the_reference(replayer: Replayer,
+                                             rows: list[tuple[Any, ...]]) -> None:
+    """Any log over the scenario's ids (and unknown ones), days on both sides of a slice
+    boundary and in declared disasters, sessions, ties in time and bad rows."""
+    lines = ["timestamp,account,terminal,system,screen,customer,session"]
+    events = []
+    for day, minute, account, terminal, screen, customer, session, broken in rows:
+        ts = dt.datetime.combine(day, dt.time(9, minute))
+        line = len(lines) + 1
+        if broken == "ts":
+            lines.append(f"{day} 9:{minute:02},{account},{terminal},takuso,{screen},,")
+            events.append(Event("log.csv", line, None, None, None, None, None,
+                                problem="unparseable timestamp"))
+        elif broken == "count":
+            lines.append(f"{ts:%Y-%m-%d %H:%M},{account},{terminal}")
+            events.append(Event("log.csv", line, None, None, None, None, None,
+                                problem="wrong column count (expected 7, found 3)"))
+        else:
+            lines.append(f"{ts:%Y-%m-%d %H:%M},{account},{terminal},takuso,{screen},"
+                         f"{customer or ''},{session or ''}")
+            events.append(Event("log.csv", line, ts, account, terminal, "takuso", screen,
+                                customer, session))
+    with tempfile.TemporaryDirectory() as work:
+        log, calendar = Path(work) / "log.csv", Path(work) / "calendar.csv"
+        log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        calendar.write_text("from,until,name\n" + "".join(f"{a},{b},x\n" for a, b in _CALENDAR),
+                            encoding="utf-8")
+        got = run_replay(replayer, [log], ["log.csv"], build_config(calendar=calendar))
+    assert got == reference(replayer, events, ("log.csv",), _CALENDAR)
