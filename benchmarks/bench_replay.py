@@ -100,7 +100,7 @@ def show(label: str, found: dict[str, float | int | str], events: int) -> float 
     wall, cpu, rss = float(found["wall"]), float(found["cpu"]), int(found["rss"])
     print(f"{label}: wall {wall:.1f} s, CPU {cpu:.1f} s, peak memory {rss / GIB:.2f} GiB, "
           f"{events / wall:,.0f} events/s")
-    print(f"  counts: {found['stdout']}")
+    print(f"  counts: {str(found['stdout']).splitlines()[-1]}")  # after DuckDB's own bar
     return wall
 
 
