@@ -18,7 +18,7 @@ from doc_commands import make_copy
 from helpers import REPO
 
 ACCESSSIM = Path(sys.executable).parent / "accesssim"
-COMMANDS = ("render", "report", "summary", "import", "drift")
+COMMANDS = ("render", "report", "summary", "import", "drift", "generate-logs")
 
 
 def _examples(command: str) -> list[str]:
@@ -38,8 +38,9 @@ def test_every_report_command_shows_examples() -> None:
 
 
 def command_writes_folder(words: list[str]) -> bool:
-    """``import -o MODEL_DIR`` writes MODEL_DIR/model.yaml."""
-    return words[1] == "import"
+    """``import -o MODEL_DIR`` writes MODEL_DIR/model.yaml, ``generate-logs -o DIR``
+    DIR/truth.csv."""
+    return words[1] in ("import", "generate-logs")
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +52,8 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("example", [e for c in COMMANDS for e in _examples(c)])
 def test_help_example_runs(example: str, root: Path) -> None:
     words = shlex.split(example)
-    done = subprocess.run([str(ACCESSSIM), *words[1:], "--lang", "en"] if "--lang" not in words
+    speaks = "--lang" not in words and words[1] != "generate-logs"  # its lines are English
+    done = subprocess.run([str(ACCESSSIM), *words[1:], "--lang", "en"] if speaks
                           else [str(ACCESSSIM), *words[1:]], cwd=root, capture_output=True,
                           timeout=600, check=False)
     assert done.returncode in (0, 1), (example, done.stderr.decode(errors="replace"))
@@ -59,5 +61,5 @@ def test_help_example_runs(example: str, root: Path) -> None:
     if "-o" in words:
         written = root / words[words.index("-o") + 1]
         if command_writes_folder(words):
-            written = written / "model.yaml"
+            written = written / ("model.yaml" if words[1] == "import" else "truth.csv")
         assert written.is_file() and written.stat().st_size > 0, example

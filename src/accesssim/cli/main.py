@@ -22,6 +22,7 @@ from accesssim.cli.faults import faults_cmd
 from accesssim.cli.gate import check_cmd, diff_cmd
 from accesssim.cli.guard import Group
 from accesssim.cli.imports import import_cmd
+from accesssim.cli.logs import generate_logs_cmd
 from accesssim.cli.mutate import mutate_cmd
 from accesssim.cli.policy import policy_group
 from accesssim.cli.remediate import remediate_cmd
@@ -63,3 +64,4 @@ for command in (analyze_cmd, validate, explain, schema, generate, test_cmd, init
 main.add_command(render_cmd)
 main.add_command(policy_group)
 main.add_command(drift_cmd)
+main.add_command(generate_logs_cmd)
