@@ -138,23 +138,23 @@ def replay_cmd(model: Path, logs: tuple[str, ...], mapping: Path | None, calenda
       accesssim replay scenarios/incidents/01-kansai.yaml scenarios/logs/kansai/events.csv \\
           --calendar scenarios/logs/kansai/calendar.csv --format csv --lang ja -o replay.csv
     """
-    from accesssim.replay.attribute import Replayer  # type: ignore[import-not-found]
-    from accesssim.replay.config import load_config  # type: ignore[import-not-found]
-    from accesssim.replay.run import run_replay  # type: ignore[import-not-found]
-
     tr = lang_translator(lang)
     evidence = _evidence_path(evidence)
     local = _local_logs(logs)
     with phases_bar(not quiet, tr(N_("loading the model and the log mapping")),
                     steps=3) as phases:
         project = load_project(model, root)
-        config = load_config(mapping, calendar, root=project.loaded.root)
         inputs = [*project.inputs, *local, *(p for p in (mapping, calendar) if p)]
         for target in (output, evidence):
             if target is not None:
                 refuse_inputs(target, inputs)
         if output is not None and evidence is not None:
             refuse_inputs(evidence, [output])
+        from accesssim.replay.attribute import Replayer  # type: ignore[import-not-found]
+        from accesssim.replay.config import load_config  # type: ignore[import-not-found]
+        from accesssim.replay.run import run_replay  # type: ignore[import-not-found]
+
+        config = load_config(mapping, calendar, root=project.loaded.root)
         phases.phase(tr(N_("analysing the model and attributing accesses")))
         replayer = Replayer(project, config.modes)
         phases.phase(tr(N_("replaying the logs")))
