@@ -148,8 +148,10 @@ def replay_cmd(model: Path, logs: tuple[str, ...], mapping: Path | None, calenda
         for target in (output, evidence):
             if target is not None:
                 refuse_inputs(target, inputs)
-        if output is not None and evidence is not None:
-            refuse_inputs(evidence, [output])
+        if output is not None and evidence is not None and (
+                output.resolve() == evidence.resolve()):
+            raise AccessSimError(f"cannot write {evidence}: -o names the same file; "
+                                 "choose another for the evidence")
         from accesssim.replay.attribute import Replayer  # type: ignore[import-not-found]
         from accesssim.replay.config import load_config  # type: ignore[import-not-found]
         from accesssim.replay.run import run_replay  # type: ignore[import-not-found]
