@@ -125,16 +125,8 @@ class AccessFinder:
                     acc = self.c.accounts[acc_id]
                     if system not in acc.systems or not acc.active(sl.mode, sl.day):
                         continue
-                    defects = self.account_defects(person, acc, system, way, sl)
-                    if term_defect is not None:
-                        defects = defects | {term_defect}
-                    elif way == "logged-in" and acc.holder != person_id and not (
-                            self.c.boundary.inside(person_id, system, sl.mode, sl.day)):
-                        defects = defects | {Defect(
-                            FailureType.CREDENTIAL_MISUSE, f"session:{term_id}:{acc_id}",
-                            msg("session of {account} left open on {terminal} for people "
-                                "outside the boundary", account=acc_id, terminal=term_id),
-                            self.c.loaded.cite(term))}
+                    defects = self._with_terminal(person, acc, term, system, way, sl,
+                                                  term_defect)
                     key = (system, acc_id, way, location is None, defects)
                     if key in seen:
                         continue
@@ -142,6 +134,28 @@ class AccessFinder:
                     result.append(Access(person_id, acc_id, system, term_id, way, location,
                                          defects, at_sources))
         return result
+
+    def access_defects(self, person: Person, acc: Account, term: Terminal, system: str,
+                       way: str, location: str | None, sl: Slice) -> frozenset[Defect]:
+        """What is wrong with this person using this account on this terminal (reached at
+        ``location``, None when assigned): the defects of one access, for any terminal (the
+        search itself skips terminals that give the same accesses as one already seen)."""
+        term_defect = self._terminal_defect(person, term, system, location, sl)
+        return self._with_terminal(person, acc, term, system, way, sl, term_defect)
+
+    def _with_terminal(self, person: Person, acc: Account, term: Terminal, system: str,
+                       way: str, sl: Slice, term_defect: Defect | None) -> frozenset[Defect]:
+        defects = self.account_defects(person, acc, system, way, sl)
+        if term_defect is not None:
+            return defects | {term_defect}
+        if way == "logged-in" and acc.holder != person.id and not (
+                self.c.boundary.inside(person.id, system, sl.mode, sl.day)):
+            return defects | {Defect(
+                FailureType.CREDENTIAL_MISUSE, f"session:{term.id}:{acc.id}",
+                msg("session of {account} left open on {terminal} for people "
+                    "outside the boundary", account=acc.id, terminal=term.id),
+                self.c.loaded.cite(term))}
+        return defects
 
     def _located(self, loc_id: str, sl: Slice) -> bool:
         return bool(self.c.graph.nodes[("location", loc_id)]["element"].active(sl.mode, sl.day))

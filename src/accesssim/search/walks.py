@@ -27,6 +27,10 @@ from accesssim.time.slices import Slice
 #: Bound on the minimal defect sets kept per screen in one walk search.
 MAX_LABELS = 16
 FieldWalks = dict[str, tuple["Walk", ...]]
+#: Per screen its labels (entry, transitions, defects); the screens the class may open, the
+#: fields it may unmask; whether ``MAX_LABELS`` cut the search.
+_Label = tuple[str, tuple[Transition, ...], frozenset[Defect]]
+_Labels = tuple[dict[str, list[_Label]], set[str], set[str], bool]
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,7 @@ class WalkFinder:
         self.relevance: Relevance
         self.truncated = False
         self._walk_memo: dict[tuple[Node, bool, Span], tuple[FieldWalks, bool]] = {}
+        self._label_memo: dict[tuple[Node, bool, Span], _Labels] = {}
         self._field_walk_memo: dict[tuple[Node, str, str, Span, Span], FieldWalks] = {}
         self._trusted_walk_memo: dict[tuple[Node, bool, Span, frozenset[str]], FieldWalks] = {}
         self._last_walks: dict[tuple[Node, object], FieldWalks] = {}
@@ -130,6 +135,47 @@ class WalkFinder:
         key = (cnode, outside, self.c.span(self.relevance.raw_class(cnode), sl))
         if key in self._walk_memo:
             return self._walk_memo[key]
+        kept, opens, unmasks, truncated = self.screen_labels(cnode, outside, sl)
+        G = self.c.graph
+        candidates: dict[str, list[tuple[tuple[int, int, str, int], Walk]]] = defaultdict(list)
+        for screen_id in sorted(kept):
+            for index, (entry, path, defects) in enumerate(kept[screen_id]):
+                for field_node, data in active_edges(G, ("screen", screen_id), "shows", sl):
+                    field_id = field_node[1]
+                    if self.c.fields[field_id].data_class != "non-public":
+                        continue
+                    display: FieldDisplay = data["display"]
+                    shown = self.shown_defects(cnode, screen_id, display, unmasks, opens,
+                                               outside, sl)
+                    if shown is None:
+                        continue
+                    walk = Walk(field_id, entry, path, screen_id, display, defects | shown)
+                    rank = (len(walk.defects), walk.length, screen_id, index)
+                    candidates[field_id].append((rank, walk))
+        walks: dict[str, tuple[Walk, ...]] = {}
+        # The previous span's walks where they are equal: the search then compares spans by
+        # identity (``_search_spans``).
+        previous = self._last_walks.get((cnode, outside), {})
+        for field_id in sorted(candidates):
+            chosen: list[Walk] = []
+            for _, walk in sorted(candidates[field_id], key=lambda item: item[0]):
+                if not any(c.defects <= walk.defects for c in chosen):
+                    chosen.append(walk)
+            same = previous.get(field_id)
+            walks[field_id] = same if same == tuple(chosen) else tuple(chosen)
+        self._last_walks[(cnode, outside)] = walks
+        self._walk_memo[key] = (walks, truncated)
+        return walks, truncated
+
+    def screen_labels(self, cnode: Node, outside: bool, sl: Slice) -> _Labels:
+        """The label-setting search of ``walks``: per screen the class can reach, the antichain
+        of defect sets of the walks reaching it (entry, transitions, defects); also the
+        screens and fields the class may open and unmask, and whether ``MAX_LABELS`` cut.
+        Kept per screen so that a replayed access names the screen it was on (replay/)."""
+        key = (cnode, outside, self.c.span(self.relevance.raw_class(cnode), sl))
+        cached = self._label_memo.get(key)
+        if cached is not None:
+            return cached
         truncated = False
         G = self.c.graph
         opens = {n[1] for n, _ in active_edges(G, cnode, OPEN, sl)}
@@ -170,42 +216,25 @@ class WalkFinder:
                 counter += 1
                 heapq.heappush(heap, (len(total), hops + 1, target[1], counter, entry,
                                       (*path, tr), total))
-        candidates: dict[str, list[tuple[tuple[int, int, str, int], Walk]]] = defaultdict(list)
-        for screen_id in sorted(kept):
-            for index, (entry, path, defects) in enumerate(kept[screen_id]):
-                for field_node, data in active_edges(G, ("screen", screen_id), "shows", sl):
-                    field_id = field_node[1]
-                    if self.c.fields[field_id].data_class != "non-public":
-                        continue
-                    display: FieldDisplay = data["display"]
-                    if display.masking == "masked":
-                        continue
-                    if display.masking == "policy":
-                        if field_id not in unmasks:
-                            continue
-                        shown = self.open_defects(cnode, field_id, UNMASK, outside, sl)
-                    elif outside and screen_id in opens:
-                        # The policy means this account to be here, so the screen had to mask.
-                        shown = frozenset({self._display_defect(screen_id, display)})
-                    else:
-                        shown = frozenset()
-                    walk = Walk(field_id, entry, path, screen_id, display, defects | shown)
-                    rank = (len(walk.defects), walk.length, screen_id, index)
-                    candidates[field_id].append((rank, walk))
-        walks: dict[str, tuple[Walk, ...]] = {}
-        # The previous span's walks where they are equal: the search then compares spans by
-        # identity (``_search_spans``).
-        previous = self._last_walks.get((cnode, outside), {})
-        for field_id in sorted(candidates):
-            chosen: list[Walk] = []
-            for _, walk in sorted(candidates[field_id], key=lambda item: item[0]):
-                if not any(c.defects <= walk.defects for c in chosen):
-                    chosen.append(walk)
-            same = previous.get(field_id)
-            walks[field_id] = same if same == tuple(chosen) else tuple(chosen)
-        self._last_walks[(cnode, outside)] = walks
-        self._walk_memo[key] = (walks, truncated)
-        return walks, truncated
+        cached = (kept, opens, unmasks, truncated)
+        self._label_memo[key] = cached
+        return cached
+
+    def shown_defects(self, cnode: Node, screen_id: str, display: FieldDisplay,
+                      unmasks: set[str], opens: set[str], outside: bool, sl: Slice
+                      ) -> frozenset[Defect] | None:
+        """What showing ``display`` on the screen adds to a walk there (None: not shown in
+        clear to the class): masked never shows; policy needs an unmask allow."""
+        if display.masking == "masked":
+            return None
+        if display.masking == "policy":
+            if display.field not in unmasks:
+                return None
+            return self.open_defects(cnode, display.field, UNMASK, outside, sl)
+        if outside and screen_id in opens:
+            # The policy means this account to be here, so the screen had to mask.
+            return frozenset({self._display_defect(screen_id, display)})
+        return frozenset()
 
     def _grounds_rule(self, cnode: Node, obj: str, act: str, sl: Slice
                       ) -> tuple[PolicyLine | None, tuple[str, ...]]:

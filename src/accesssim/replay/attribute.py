@@ -1,0 +1,314 @@
+"""The Python half of a replay: what the model says about one kind of recorded access.
+
+A key is (slice, account, terminal, system, screen): every event with the same key gets the
+same verdict, so the model is asked once per key however many events share it, and the events
+themselves stay in the SQL engine (sql.py joins the verdicts back onto them).
+
+The verdict follows analyze's own rules, read from the same compiled model: who could have
+made the access (docs/replay.md), which non-public fields each of them saw that they must not
+(the screen's displays for that account, as the walks of search/walks.py see them), and the
+findings whose root cause lies on that path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from accesssim.engine import Analyzer, Project
+from accesssim.findings.report import build_report, finding_id
+from accesssim.findings.results import Report
+from accesssim.findings.roots import minimal_entries
+from accesssim.graph.compile import active_edges, class_node
+from accesssim.model.schema import Account, FieldDisplay, Person, Terminal
+from accesssim.search.defects import Defect
+from accesssim.search.exposures import find_exposures
+from accesssim.time.slices import Slice
+
+#: Row shapes of the tables handed to the SQL engine (docs/replay.md, "How it works").
+KeyRow = tuple[int, str, str, str, str]
+VerdictRow = tuple[int, str, str, str, str, str, str | None]
+AttributionRow = tuple[int, str, str, str, str, str, str, int]
+LinkRow = tuple[int, str, str, str, str, str, str]
+EntryRow = tuple[int, str, str, str]
+StepRow = tuple[int, str, str, str, str]
+SliceRow = tuple[int, str, dt.date | None, dt.date | None]
+
+
+@dataclass(frozen=True, order=True)
+class Key:
+    """What an event's verdict depends on: its analysis slice and the four ids it names."""
+
+    slice: int
+    account: str
+    terminal: str
+    system: str
+    screen: str
+
+    def row(self) -> KeyRow:
+        return (self.slice, self.account, self.terminal, self.system, self.screen)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One key's class, the people it is attributed to and the findings that explain it."""
+
+    status: str  # confirmed | suspected | legitimate | unexplained | bad
+    reason: str | None = None  # why unexplained or bad
+    people: tuple[str, ...] = ()  # attributed person groups, sorted
+    findings: tuple[tuple[str, str], ...] = ()  # (finding id, failure type), sorted
+
+
+@dataclass(frozen=True)
+class KeyTables:
+    """The verdicts of a set of keys as the rows of the tables the SQL half joins."""
+
+    verdicts: tuple[VerdictRow, ...]
+    attributions: tuple[AttributionRow, ...]
+    links: tuple[LinkRow, ...]
+    entries: tuple[EntryRow, ...]
+    steps: tuple[StepRow, ...]
+
+
+#: (first slice, last slice, minimal root) of every exposure of a (person, field), from analyze.
+_Roots = dict[tuple[str, str], list[tuple[int, int, frozenset[Defect]]]]
+#: (person, way, location) of everyone who could have made an access.
+_Candidate = tuple[str, str, str | None]
+
+
+class Replayer:
+    """One model compiled for replay: analyze's findings, and verdicts per key (memoised).
+
+    Compiles every account and person (``everyone``), not only what outsiders can reach:
+    a recorded access by an insider must be recognised as legitimate, not as unexplained.
+    """
+
+    def __init__(self, project: Project, *, progress: Callable[[int, int], None] | None = None):
+        model = project.loaded.model
+        self.modes: tuple[str, ...] = tuple(model.modes)
+        self.analyzer = Analyzer(project.loaded, project.policy, modes=self.modes,
+                                 everyone=True, progress=progress)
+        search = self.analyzer.search
+        found = find_exposures(search)
+        self.report: Report = build_report(search, found)
+        roots: _Roots = defaultdict(list)
+        for (person_id, field_id, first, last), root, _ in minimal_entries(found):
+            roots[(person_id, field_id)].append((first, last, root))
+        self._roots = roots
+        self._systems = {s.id: {x.id for x in s.screens} for s in model.systems}
+        self._locations = {loc.id: loc for loc in model.locations}
+        self._at_location: dict[str, list[Person]] = defaultdict(list)
+        self._in_org: dict[str, list[Person]] = defaultdict(list)
+        for person in model.people:
+            self._in_org[person.org].append(person)
+            for loc_id in person.locations:
+                self._at_location[loc_id].append(person)
+        self._outsiders = {p.id for p in self.analyzer.compiled.outsiders}
+        self._memo: dict[Key, Verdict] = {}
+
+    @property
+    def slices(self) -> list[Slice]:
+        return self.analyzer.slices
+
+    def slice_rows(self) -> list[SliceRow]:
+        """Every analysis slice: its mode and the dates it covers (None: open end)."""
+        return [(sl.index, sl.mode, sl.epoch.start, sl.epoch.end) for sl in self.slices]
+
+    def key_tables(self, keys: Iterable[Key]) -> KeyTables:
+        """The verdicts of these keys, and the entries and steps of their accounts."""
+        verdicts: list[VerdictRow] = []
+        attributions: list[AttributionRow] = []
+        links: list[LinkRow] = []
+        sessions: set[tuple[int, str, str]] = set()
+        people = self.analyzer.people
+        for key in sorted(set(keys)):
+            verdict = self.verdict(key)
+            row = key.row()
+            verdicts.append((*row, verdict.status, verdict.reason))
+            for person_id in verdict.people:
+                person = people[person_id]
+                attributions.append((*row, person_id, person.org, person.headcount))
+            for finding, failure_type in verdict.findings:
+                links.append((*row, finding, failure_type))
+            if verdict.status != "bad":
+                sessions.add((key.slice, key.account, key.system))
+        entries: list[EntryRow] = []
+        steps: list[StepRow] = []
+        for slice_index, account, system in sorted(sessions):
+            found_entries, found_steps = self._navigation(account, system,
+                                                          self.slices[slice_index])
+            entries.extend((slice_index, account, system, s) for s in found_entries)
+            steps.extend((slice_index, account, system, a, b) for a, b in found_steps)
+        return KeyTables(tuple(verdicts), tuple(attributions), tuple(links), tuple(entries),
+                         tuple(steps))
+
+    def verdict(self, key: Key) -> Verdict:
+        """The class of every event with this key (memoised)."""
+        cached = self._memo.get(key)
+        if cached is None:
+            cached = self._memo[key] = self._decide(key)
+        return cached
+
+    def _decide(self, key: Key) -> Verdict:
+        c = self.analyzer.compiled
+        acc, term = c.accounts.get(key.account), c.terminals.get(key.terminal)
+        if acc is None:
+            return Verdict("bad", f"unknown account {key.account}")
+        if term is None:
+            return Verdict("bad", f"unknown terminal {key.terminal}")
+        if key.system not in self._systems:
+            return Verdict("bad", f"unknown system {key.system}")
+        if key.screen not in self._systems[key.system]:
+            return Verdict("bad", f"unknown screen {key.screen} of system {key.system}")
+        sl = self.slices[key.slice]
+        why = self._impossible(acc, term, key, sl)
+        if why is not None:
+            return Verdict("unexplained", why)
+        candidates = self._candidates(acc, term, sl)
+        if not candidates:
+            return Verdict("unexplained", f"no one in the model can use account {acc.id} on "
+                           f"terminal {term.id}")
+        exposed: dict[str, set[tuple[str, str]]] = {}
+        for person_id, way, location in candidates:
+            found = self._exposure(person_id, acc, term, key, way, location, sl)
+            if found is not None:
+                exposed.setdefault(person_id, set()).update(found)
+        if acc.holder in exposed:
+            return Verdict("confirmed", None, (acc.holder,), tuple(sorted(exposed[acc.holder])))
+        if exposed:
+            return Verdict("suspected", None, tuple(sorted(exposed)),
+                           tuple(sorted(set().union(*exposed.values()))))
+        return Verdict("legitimate", None, tuple(sorted({p for p, _, _ in candidates})))
+
+    def _impossible(self, acc: Account, term: Terminal, key: Key, sl: Slice) -> str | None:
+        """Why the model cannot produce this access at all, whoever made it (None: it can)."""
+        mode = sl.mode
+        if key.system not in acc.systems:
+            return f"account {acc.id} is not an account of system {key.system}"
+        if key.system not in term.systems:
+            return f"terminal {term.id} does not reach system {key.system}"
+        if not acc.active(mode, sl.day):
+            return f"account {acc.id} is not valid in {mode} mode on that day"
+        if not term.active(mode, sl.day):
+            return f"terminal {term.id} is not in service in {mode} mode on that day"
+        if key.screen not in self._labels(acc, key.system, sl)[0]:
+            return f"account {acc.id} cannot reach screen {key.screen} of system {key.system}"
+        return None
+
+    def _candidates(self, acc: Account, term: Terminal, sl: Slice) -> list[_Candidate]:
+        """Everyone who could have used the account on the terminal, and how (the rule of
+        search/accesses.py: hold it, know its credential, or find it logged in; and have the
+        terminal assigned, or find it open where one can be)."""
+        at: dict[str, str | None] = {}
+        for person_id in term.assigned_to:
+            at[person_id] = None
+        loc = self._locations.get(term.location)
+        if term.open and loc is not None and loc.active(sl.mode, sl.day):
+            for person in self._at_location[loc.id]:
+                at.setdefault(person.id, loc.id)
+            for org_id in loc.open_to:
+                for person in self._in_org[org_id]:
+                    at.setdefault(person.id, loc.id)
+        people = self.analyzer.people
+        found: list[_Candidate] = []
+        accepts = term.accounts == "any" or acc.id in term.accounts
+        for person_id in sorted(at):
+            who = people.get(person_id)
+            if who is None or not who.active(sl.mode, sl.day):
+                continue
+            if accepts and person_id == acc.holder:
+                found.append((person_id, "holds", at[person_id]))
+            elif accepts and person_id in acc.known_by:
+                found.append((person_id, "knows", at[person_id]))
+            if acc.id in term.logged_in:
+                found.append((person_id, "logged-in", at[person_id]))
+        return found
+
+    def _exposure(self, person_id: str, acc: Account, term: Terminal, key: Key, way: str,
+                  location: str | None, sl: Slice) -> set[tuple[str, str]] | None:
+        """The findings explaining what this person saw on the screen and must not see (None:
+        nothing; an empty set would be an exposure analyze has no finding for)."""
+        c = self.analyzer.compiled
+        if person_id not in self._outsiders:
+            return None
+        person = c.people[person_id]
+        access_defects = self.analyzer.search.accesses.access_defects(
+            person, acc, term, key.system, way, location, sl)
+        found: set[tuple[str, str]] | None = None
+        for field_id, walk_roots in self._screen_roots(acc, key, sl).items():
+            if c.boundary.trusted(person, field_id, sl.mode, sl.day):
+                continue
+            if found is None:
+                found = set()
+            for first, last, root in self._roots.get((person_id, field_id), ()):
+                if first <= sl.index <= last and any(
+                        root <= access_defects | r for r in walk_roots):
+                    fid = finding_id((d.type, d.element) for d in root)
+                    found.update((fid, t.value) for t in {d.type for d in root})
+        return found
+
+    def _labels(self, acc: Account, system: str, sl: Slice
+                ) -> tuple[dict[str, list[frozenset[Defect]]], set[str], set[str], bool]:
+        """Per screen the account's class reaches, its path defect sets; the screens it may
+        open and fields it may unmask; whether its holder is outside the boundary."""
+        c = self.analyzer.compiled
+        cnode = class_node(c.graph, acc.id, system)
+        outside = not c.boundary.inside(acc.holder, system, sl.mode, sl.day)
+        if cnode is None:
+            return {}, set(), set(), outside
+        kept, opens, unmasks, _ = self.analyzer.search.walks.screen_labels(cnode, outside, sl)
+        return ({screen: [d for _, _, d in labels] for screen, labels in kept.items()},
+                opens, unmasks, outside)
+
+    def _screen_roots(self, acc: Account, key: Key, sl: Slice
+                      ) -> dict[str, list[frozenset[Defect]]]:
+        """Per non-public field the screen shows the account in clear, the defect sets of the
+        walks that show it there (as ``WalkFinder.field_walks`` counts them for the holder)."""
+        c = self.analyzer.compiled
+        labels, opens, unmasks, outside = self._labels(acc, key.system, sl)
+        cnode = class_node(c.graph, acc.id, key.system)
+        if cnode is None or key.screen not in labels:
+            return {}
+        holder = c.people[acc.holder]
+        walks = self.analyzer.search.walks
+        result: dict[str, list[frozenset[Defect]]] = {}
+        for field_node, data in active_edges(c.graph, ("screen", key.screen), "shows", sl):
+            field_id = field_node[1]
+            if c.fields[field_id].data_class != "non-public":
+                continue
+            display: FieldDisplay = data["display"]
+            shown = walks.shown_defects(cnode, key.screen, display, unmasks, opens, outside, sl)
+            if shown is None:
+                continue
+            trusted_holder = outside and c.boundary.trusted(holder, field_id, sl.mode, sl.day)
+            for path in labels[key.screen]:
+                defects = path | shown
+                if trusted_holder:  # as ``without_display_defects``
+                    defects = frozenset(d for d in defects if not d.element.startswith(
+                        ("display:", "unmask-role:")))
+                result.setdefault(field_id, []).append(defects)
+        return result
+
+    def _navigation(self, account: str, system: str, sl: Slice
+                    ) -> tuple[list[str], list[tuple[str, str]]]:
+        """The menu screens the account may open, and the transitions it may take (checked:
+        the policy must let it open the target; unchecked: nothing is checked)."""
+        c = self.analyzer.compiled
+        acc = c.accounts[account]
+        if system not in acc.systems or system not in self._systems:
+            return [], []
+        _, opens, _, _ = self._labels(acc, system, sl)
+        screens = sorted(self._systems[system])
+        entries = [s for s in screens if s in opens and c.screens[s].menu
+                   and c.screens[s].active(sl.mode, sl.day)]
+        steps: set[tuple[str, str]] = set()
+        for source in screens:
+            if not c.screens[source].active(sl.mode, sl.day):
+                continue
+            for target, data in active_edges(c.graph, ("screen", source), "transition", sl):
+                if c.screens[target[1]].active(sl.mode, sl.day) and (
+                        target[1] in opens or not data["transition"].checked):
+                    steps.add((source, target[1]))
+        return entries, sorted(steps)
