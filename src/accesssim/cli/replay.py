@@ -33,13 +33,19 @@ if TYPE_CHECKING:
 
 FORMATS = ("text", "json", "csv")
 EVIDENCE_SUFFIXES = (".parquet", ".csv")
-#: A log named by a URL (``s3a://bucket/key``, ``hdfs://...``) is read by Spark, not opened here.
+#: A log named by a URL (``s3a://bucket/key``, ``hdfs://...``): not read in this version.
 URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def _local_logs(logs: Sequence[str]) -> list[Path]:
-    """The logs that are files on this machine; each must exist (a URL is the engine's)."""
-    local = [Path(log) for log in logs if not URL.match(log)]
+    """The logs as files on this machine: each must exist. A URL is refused by name: the
+    header of every log is read here before the engine runs (docs/replay.md)."""
+    for log in logs:
+        if URL.match(log):
+            raise AccessSimError(f"cannot read log {log}: logs are read from files on this "
+                                 "machine (or a shared file system mounted here), not from "
+                                 "URLs")
+    local = [Path(log) for log in logs]
     for path in local:
         if not path.is_file():
             raise AccessSimError(f"cannot read log {path}: "
@@ -152,16 +158,17 @@ def replay_cmd(model: Path, logs: tuple[str, ...], mapping: Path | None, calenda
                 output.resolve() == evidence.resolve()):
             raise AccessSimError(f"cannot write {evidence}: -o names the same file; "
                                  "choose another for the evidence")
-        from accesssim.replay.attribute import Replayer  # type: ignore[import-not-found]
-        from accesssim.replay.config import load_config  # type: ignore[import-not-found]
+        from accesssim.replay.attribute import Replayer
+        from accesssim.replay.config import build_config  # type: ignore[import-not-found]
         from accesssim.replay.run import run_replay  # type: ignore[import-not-found]
 
-        config = load_config(mapping, calendar, root=project.loaded.root)
+        config = build_config(mapping, str(mapping) if mapping else None,
+                              calendar, str(calendar) if calendar else None)
         phases.phase(tr(N_("analysing the model and attributing accesses")))
-        replayer = Replayer(project, config.modes)
+        replayer = Replayer(project, progress=phases.update)
         phases.phase(tr(N_("replaying the logs")))
         with staged(evidence) as tmp:
-            result = run_replay(replayer, list(logs), list(logs), config, engine=engine,
+            result = run_replay(replayer, local, list(logs), config, engine=engine,
                                 spark_master=spark_master, evidence=tmp, strict=strict,
                                 progress=phases.update)
             text = render(result, fmt, tr, bom)
