@@ -66,6 +66,22 @@ REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"no transition from (?P<source>.+) to (?P<target>.+) for account "
                 r"(?P<account>.+)"),
      N_("no transition from {source} to {target} for account {account}")),
+    (re.compile(r"no analysis slice holds that day"), N_("no analysis slice holds that day")),
+    (re.compile(r"no one in the model can use account (?P<account>.+) on terminal "
+                r"(?P<terminal>.+)"),
+     N_("no one in the model can use account {account} on terminal {terminal}")),
+    (re.compile(r"account (?P<account>.+) is not an account of system (?P<system>.+)"),
+     N_("account {account} is not an account of system {system}")),
+    (re.compile(r"terminal (?P<terminal>.+) does not reach system (?P<system>.+)"),
+     N_("terminal {terminal} does not reach system {system}")),
+    (re.compile(r"account (?P<account>.+) is not valid in (?P<mode>.+) mode on that day"),
+     N_("account {account} is not valid in {mode} mode on that day")),
+    (re.compile(r"terminal (?P<terminal>.+) is not in service in (?P<mode>.+) mode on that "
+                r"day"),
+     N_("terminal {terminal} is not in service in {mode} mode on that day")),
+    (re.compile(r"account (?P<account>.+) cannot reach screen (?P<screen>.+) of system "
+                r"(?P<system>.+)"),
+     N_("account {account} cannot reach screen {screen} of system {system}")),
 )
 
 
