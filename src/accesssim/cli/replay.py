@@ -110,8 +110,9 @@ def render(result: ReplayResult, fmt: str, tr: Translator, bom: bool) -> str:
               default=None, help="Declared disaster periods (CSV: from,until,name).")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb",
               show_default=True, help="Where the queries run.")
-@click.option("--spark-master", default="local[*]", show_default=True, metavar="URL",
-              help="--engine spark: local[N], spark://HOST:7077 or yarn.")
+@click.option("--spark-master", default=None, metavar="URL",
+              help="--engine spark: local[N], spark://HOST:7077 or yarn (default: local[*], "
+                   "every core of this machine).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
               show_default=True, help="Output format (csv: the summary groups; json: English "
                                       "keys and words).")
@@ -126,7 +127,7 @@ def render(result: ReplayResult, fmt: str, tr: Translator, bom: bool) -> str:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @handles_errors
 def replay_cmd(model: Path, logs: tuple[str, ...], mapping: Path | None, calendar: Path | None,
-               engine: str, spark_master: str, fmt: str, output: Path | None,
+               engine: str, spark_master: str | None, fmt: str, output: Path | None,
                evidence: Path | None, strict: bool, bom: bool, lang: str | None,
                root: Path | None, quiet: bool) -> None:
     """Replay recorded accesses: classify each logged event (confirmed or suspected boundary
@@ -144,6 +145,8 @@ def replay_cmd(model: Path, logs: tuple[str, ...], mapping: Path | None, calenda
       accesssim replay scenarios/incidents/01-kansai.yaml scenarios/logs/kansai/events.csv \\
           --calendar scenarios/logs/kansai/calendar.csv --format csv --lang ja -o replay.csv
     """
+    if spark_master is not None and engine != "spark":
+        raise click.UsageError("--spark-master is for --engine spark")
     tr = lang_translator(lang)
     evidence = _evidence_path(evidence)
     local = _local_logs(logs)
