@@ -80,7 +80,35 @@ class EventOracle:
         return self._grids[sl.index]
 
     def event(self, sl: Slice, account: str, terminal: str, system_id: str,
-              screen_id: str) -> Expected:
+              screen_id: str, previous: str = "") -> Expected:
+        """The event's verdict; ``previous``: the screen of the event before it in its session
+        (an event that could not follow it is unexplained)."""
+        found = self._event(sl, account, terminal, system_id, screen_id)
+        if previous and found.status not in ("bad", "unexplained") and not self._follows(
+                sl, account, system_id, previous, screen_id):
+            return Expected("unexplained")
+        return found
+
+    def _follows(self, sl: Slice, account: str, system_id: str, previous: str,
+                 screen_id: str) -> bool:
+        """The same screen again, a menu screen the account may open, or a transition from
+        ``previous`` it may take."""
+        if previous == screen_id:
+            return True
+        system = next(s for s in self.model.systems if s.id == system_id)
+        screens = {x.id: x for x in system.screens}
+        mode, day = sl.mode, sl.day
+        grid = self.grid(sl)
+        may_open = grid[(account, system_id, screen_id, oracle.OPEN)]
+        if screens[screen_id].menu and screens[screen_id].active(mode, day) and may_open:
+            return True
+        return previous in screens and screens[previous].active(mode, day) and any(
+            tr.source == previous and tr.target == screen_id and tr.active(mode, day)
+            and screens[screen_id].active(mode, day) and (may_open or not tr.checked)
+            for tr in system.transitions)
+
+    def _event(self, sl: Slice, account: str, terminal: str, system_id: str,
+               screen_id: str) -> Expected:
         m = self.model
         accounts = {a.id: a for a in m.accounts}
         terminals = {t.id: t for t in m.terminals}

@@ -4,6 +4,7 @@ linked to findings of analyze that expose the same people to fields the screen s
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,13 @@ def _every_key(replayer: Replayer) -> list[Key]:
                 for system in model.systems:
                     for screen in system.screens:
                         keys.append(Key(sl.index, acc.id, term.id, system.id, screen.id))
+            # After each screen of a session (on the account's first terminal, enough for
+            # the rule, which does not read the terminal).
+            if model.terminals:
+                for system in model.systems:
+                    for screen in system.screens:
+                        keys += [Key(sl.index, acc.id, model.terminals[0].id, system.id,
+                                     screen.id, before.id) for before in system.screens]
         first = model.systems[0]
         shown = first.screens[0].id if first.screens else "none"
         if model.accounts and model.terminals:
@@ -47,7 +55,7 @@ def _check(replayer: Replayer, truth: EventOracle, keys: list[Key]) -> int:
     for key in keys:
         sl = replayer.slices[key.slice]
         got = replayer.verdict(key)
-        want = truth.event(sl, key.account, key.terminal, key.system, key.screen)
+        want = truth.event(sl, key.account, key.terminal, key.system, key.screen, key.previous)
         assert (got.status, got.people) == (want.status, want.people), (key, got, want)
         assert (got.reason is None) == (got.status not in ("bad", "unexplained")), (key, got)
         if got.status in ("confirmed", "suspected"):
@@ -94,6 +102,13 @@ def test_kansai_verdicts_read_as_the_case_file() -> None:
     assert [t for _, t in masked.findings] == ["masking-defect"]
     staff = replayer.verdict(Key(later, "acc_ktd_ops", "ktd_pc", "takuso", "switching_detail"))
     assert staff.status == "legitimate" and staff.people == ("ktd_staff",)
+    jumped = replayer.verdict(Key(later, "acc_kep_sales", "kep_pc", "takuso", "switching_detail",
+                                  "menu"))
+    assert jumped.reason == ("no transition from menu to switching_detail for account "
+                             "acc_kep_sales")
+    walked = replayer.verdict(Key(later, "acc_kep_sales", "kep_pc", "takuso", "switching_detail",
+                                  "contract_detail"))
+    assert walked == sales
     nobody = replayer.verdict(Key(later, "acc_kep_sales", "ktd_pc", "takuso", "menu"))
     assert nobody.status == "unexplained"
     assert nobody.reason == "no one in the model can use account acc_kep_sales on terminal ktd_pc"
@@ -106,3 +121,33 @@ def test_every_event_of_generated_models_matches_the_oracle(gen: Generated) -> N
     with materialise(gen) as project:
         replayer = Replayer(project)
         _check(replayer, EventOracle(project), _every_key(replayer))
+
+
+def _witness_key(replayer: Replayer, finding_path: tuple[str, ...], mode: str,
+                 day: dt.date) -> tuple[str, Key]:
+    steps = dict(node.split(":", 1) for node in finding_path if not node.startswith("screen:"))
+    screens = [node.split(":", 1)[1] for node in finding_path if node.startswith("screen:")]
+    sl = next(s for s in replayer.slices if s.mode == mode and s.epoch.contains(day))
+    return steps["person"], Key(sl.index, steps["account"], steps["terminal"], steps["system"],
+                                screens[-1])
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_replaying_a_findings_witness_links_that_finding(path: Path) -> None:
+    """The event a finding's witness describes (its account on its terminal, on its last
+    screen, in its first window) is a violation linked to that finding, unless the account's
+    holder is exposed there too (then the event is the holder's, confirmed, and a finding about
+    someone else using that account is not what the log shows)."""
+    replayer = Replayer(load_project(path))
+    accounts = {a.id: a for a in replayer.analyzer.model.accounts}
+    for finding in replayer.report.findings:
+        window = finding.windows[0]
+        day = window.start or window.end or dt.date(2000, 1, 1)
+        person, key = _witness_key(replayer, tuple(s.node for s in finding.path), window.mode,
+                                   day)
+        verdict = replayer.verdict(key)
+        if person != accounts[key.account].holder and verdict.status == "confirmed":
+            continue
+        assert verdict.status in ("confirmed", "suspected"), (finding.id, key, verdict)
+        assert person in verdict.people, (finding.id, key, verdict)
+        assert finding.id in {f for f, _ in verdict.findings}, (finding.id, key, verdict)

@@ -72,10 +72,9 @@ class Analyzer:
 
     def __init__(self, loaded: LoadedModel, policy: LoadedPolicy, *, modes: Iterable[str],
                  at: dt.date | None = None, per_slice: bool = False,
-                 progress: Progress | None = None, everyone: bool = False):
+                 progress: Progress | None = None):
         self.compiled = c = compile_model(loaded, policy, modes=modes, at=at,
-                                          per_slice=per_slice, progress=progress,
-                                          everyone=everyone)
+                                          per_slice=per_slice, progress=progress)
         self.search = prepare(c)
         self.loaded, self.policy, self.model = c.loaded, c.policy, c.model
         self.graph: nx.MultiDiGraph = c.graph

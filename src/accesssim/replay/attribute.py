@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from accesssim.engine import Analyzer, Project
 from accesssim.findings.report import build_report, finding_id
@@ -23,32 +23,35 @@ from accesssim.findings.results import Report
 from accesssim.findings.roots import minimal_entries
 from accesssim.graph.compile import active_edges, class_node
 from accesssim.model.schema import Account, FieldDisplay, Person, Terminal
+from accesssim.policy.decisions import OPEN, AccountClass
 from accesssim.search.defects import Defect
 from accesssim.search.exposures import find_exposures
 from accesssim.time.slices import Slice
 
 #: Row shapes of the tables handed to the SQL engine (docs/replay.md, "How it works").
-KeyRow = tuple[int, str, str, str, str]
-VerdictRow = tuple[int, str, str, str, str, str, str | None]
-AttributionRow = tuple[int, str, str, str, str, str, str, int]
-LinkRow = tuple[int, str, str, str, str, str, str]
-EntryRow = tuple[int, str, str, str]
-StepRow = tuple[int, str, str, str, str]
+KeyRow = tuple[int, str, str, str, str, str]
+VerdictRow = tuple[int, str, str, str, str, str, str, str | None]
+AttributionRow = tuple[int, str, str, str, str, str, str, str, int]
+LinkRow = tuple[int, str, str, str, str, str, str, str]
 SliceRow = tuple[int, str, dt.date | None, dt.date | None]
 
 
 @dataclass(frozen=True, order=True)
 class Key:
-    """What an event's verdict depends on: its analysis slice and the four ids it names."""
+    """What an event's verdict depends on: its analysis slice, the four ids it names, and the
+    screen of the event before it in the same session ("" when none: no session id, or the
+    session's first event)."""
 
     slice: int
     account: str
     terminal: str
     system: str
     screen: str
+    previous: str = ""
 
     def row(self) -> KeyRow:
-        return (self.slice, self.account, self.terminal, self.system, self.screen)
+        return (self.slice, self.account, self.terminal, self.system, self.screen,
+                self.previous)
 
 
 @dataclass(frozen=True)
@@ -68,28 +71,30 @@ class KeyTables:
     verdicts: tuple[VerdictRow, ...]
     attributions: tuple[AttributionRow, ...]
     links: tuple[LinkRow, ...]
-    entries: tuple[EntryRow, ...]
-    steps: tuple[StepRow, ...]
 
 
 #: (first slice, last slice, minimal root) of every exposure of a (person, field), from analyze.
 _Roots = dict[tuple[str, str], list[tuple[int, int, frozenset[Defect]]]]
 #: (person, way, location) of everyone who could have made an access.
 _Candidate = tuple[str, str, str | None]
+#: Per screen reached, the defect sets of its walks; opens; unmasks; holder outside.
+_View = tuple[dict[str, list[frozenset[Defect]]], set[str], set[str], bool]
 
 
 class Replayer:
     """One model compiled for replay: analyze's findings, and verdicts per key (memoised).
 
-    Compiles every account and person (``everyone``), not only what outsiders can reach:
-    a recorded access by an insider must be recognised as legitimate, not as unexplained.
+    The model is compiled as analyze compiles it (what outsiders can reach); an account only
+    insiders can use has no decision class in the graph, so the screens it reaches are
+    worked out here from the same Casbin decisions (``Decisions.allowed``): a recorded access
+    by an insider must be recognised as legitimate, not as unexplained.
     """
 
     def __init__(self, project: Project, *, progress: Callable[[int, int], None] | None = None):
         model = project.loaded.model
         self.modes: tuple[str, ...] = tuple(model.modes)
         self.analyzer = Analyzer(project.loaded, project.policy, modes=self.modes,
-                                 everyone=True, progress=progress)
+                                 progress=progress)
         search = self.analyzer.search
         found = find_exposures(search)
         self.report: Report = build_report(search, found)
@@ -107,6 +112,11 @@ class Replayer:
                 self._at_location[loc_id].append(person)
         self._outsiders = {p.id for p in self.analyzer.compiled.outsiders}
         self._memo: dict[Key, Verdict] = {}
+        self._views: dict[tuple[str, str, int], _View] = {}
+        self._who: dict[tuple[str, str, int], list[_Candidate]] = {}
+        self._roots_at: dict[tuple[str, str, str, int], dict[str, list[frozenset[Defect]]]] = {}
+        self._steps: dict[tuple[str, int], dict[str, list[tuple[str, bool]]]] = {}
+        self._class_views: dict[tuple[AccountClass, int], _View] = {}
 
     @property
     def slices(self) -> list[Slice]:
@@ -117,11 +127,10 @@ class Replayer:
         return [(sl.index, sl.mode, sl.epoch.start, sl.epoch.end) for sl in self.slices]
 
     def key_tables(self, keys: Iterable[Key]) -> KeyTables:
-        """The verdicts of these keys, and the entries and steps of their accounts."""
+        """The verdicts of these keys as table rows (each key once, sorted)."""
         verdicts: list[VerdictRow] = []
         attributions: list[AttributionRow] = []
         links: list[LinkRow] = []
-        sessions: set[tuple[int, str, str]] = set()
         people = self.analyzer.people
         for key in sorted(set(keys)):
             verdict = self.verdict(key)
@@ -132,23 +141,20 @@ class Replayer:
                 attributions.append((*row, person_id, person.org, person.headcount))
             for finding, failure_type in verdict.findings:
                 links.append((*row, finding, failure_type))
-            if verdict.status != "bad":
-                sessions.add((key.slice, key.account, key.system))
-        entries: list[EntryRow] = []
-        steps: list[StepRow] = []
-        for slice_index, account, system in sorted(sessions):
-            found_entries, found_steps = self._navigation(account, system,
-                                                          self.slices[slice_index])
-            entries.extend((slice_index, account, system, s) for s in found_entries)
-            steps.extend((slice_index, account, system, a, b) for a, b in found_steps)
-        return KeyTables(tuple(verdicts), tuple(attributions), tuple(links), tuple(entries),
-                         tuple(steps))
+        return KeyTables(tuple(verdicts), tuple(attributions), tuple(links))
 
     def verdict(self, key: Key) -> Verdict:
         """The class of every event with this key (memoised)."""
         cached = self._memo.get(key)
         if cached is None:
-            cached = self._memo[key] = self._decide(key)
+            if key.previous:
+                cached = self.verdict(replace(key, previous=""))
+                if cached.status not in ("bad", "unexplained") and not self._navigable(key):
+                    cached = Verdict("unexplained", f"no transition from {key.previous} to "
+                                     f"{key.screen} for account {key.account}")
+            else:
+                cached = self._decide(key)
+            self._memo[key] = cached
         return cached
 
     def _decide(self, key: Key) -> Verdict:
@@ -200,7 +206,14 @@ class Replayer:
     def _candidates(self, acc: Account, term: Terminal, sl: Slice) -> list[_Candidate]:
         """Everyone who could have used the account on the terminal, and how (the rule of
         search/accesses.py: hold it, know its credential, or find it logged in; and have the
-        terminal assigned, or find it open where one can be)."""
+        terminal assigned, or find it open where one can be); memoised."""
+        key = (acc.id, term.id, sl.index)
+        found = self._who.get(key)
+        if found is None:
+            found = self._who[key] = self._find_candidates(acc, term, sl)
+        return found
+
+    def _find_candidates(self, acc: Account, term: Terminal, sl: Slice) -> list[_Candidate]:
         at: dict[str, str | None] = {}
         for person_id in term.assigned_to:
             at[person_id] = None
@@ -249,23 +262,65 @@ class Replayer:
                     found.update((fid, t.value) for t in {d.type for d in root})
         return found
 
-    def _labels(self, acc: Account, system: str, sl: Slice
-                ) -> tuple[dict[str, list[frozenset[Defect]]], set[str], set[str], bool]:
+    def _labels(self, acc: Account, system: str, sl: Slice) -> _View:
         """Per screen the account's class reaches, its path defect sets; the screens it may
-        open and fields it may unmask; whether its holder is outside the boundary."""
+        open and fields it may unmask; whether its holder is outside the boundary (memoised
+        per account, system and slice)."""
+        key = (acc.id, system, sl.index)
+        view = self._views.get(key)
+        if view is None:
+            view = self._views[key] = self._find_labels(acc, system, sl)
+        return view
+
+    def _find_labels(self, acc: Account, system: str, sl: Slice) -> _View:
         c = self.analyzer.compiled
-        cnode = class_node(c.graph, acc.id, system)
         outside = not c.boundary.inside(acc.holder, system, sl.mode, sl.day)
-        if cnode is None:
-            return {}, set(), set(), outside
-        kept, opens, unmasks, _ = self.analyzer.search.walks.screen_labels(cnode, outside, sl)
-        return ({screen: [d for _, _, d in labels] for screen, labels in kept.items()},
-                opens, unmasks, outside)
+        cnode = class_node(c.graph, acc.id, system)
+        if cnode is not None:
+            kept, opens, unmasks, _ = self.analyzer.search.walks.screen_labels(cnode, outside,
+                                                                               sl)
+            return ({screen: [d for _, _, d in labels] for screen, labels in kept.items()},
+                    opens, unmasks, outside)
+        # Only insiders can use this account (graph/compile.py leaves it out): no defect can
+        # lie on its walks, only where they lead matters. Shared by the accounts of a class.
+        cls = c.decisions.class_of(acc.id, system)
+        shared = self._class_views.get((cls, sl.index))
+        if shared is None:
+            shared = self._class_views[(cls, sl.index)] = self._insider_view(cls, system, sl)
+        return (*shared[:3], outside)
+
+    def _insider_view(self, cls: AccountClass, system: str, sl: Slice) -> _View:
+        c = self.analyzer.compiled
+        screens = [x for x in self.analyzer.systems[system].screens]
+        opens = {x.id for x in screens
+                 if c.decisions.allowed(cls, x.id, OPEN, sl.mode, sl.day)}
+        none: frozenset[Defect] = frozenset()
+        reached = {x.id: [none] for x in screens
+                   if x.menu and x.id in opens and x.active(sl.mode, sl.day)}
+        todo = sorted(reached)
+        while todo:
+            here = todo.pop()
+            for target, data in active_edges(c.graph, ("screen", here), "transition", sl):
+                if target[1] in reached or not c.screens[target[1]].active(sl.mode, sl.day):
+                    continue
+                if target[1] in opens or not data["transition"].checked:
+                    reached[target[1]] = [none]
+                    todo.append(target[1])
+        return reached, opens, set(), False
 
     def _screen_roots(self, acc: Account, key: Key, sl: Slice
                       ) -> dict[str, list[frozenset[Defect]]]:
         """Per non-public field the screen shows the account in clear, the defect sets of the
-        walks that show it there (as ``WalkFinder.field_walks`` counts them for the holder)."""
+        walks that show it there (as ``WalkFinder.field_walks`` counts them for the holder);
+        memoised."""
+        memo_key = (acc.id, key.system, key.screen, sl.index)
+        cached = self._roots_at.get(memo_key)
+        if cached is None:
+            cached = self._roots_at[memo_key] = self._find_screen_roots(acc, key, sl)
+        return cached
+
+    def _find_screen_roots(self, acc: Account, key: Key, sl: Slice
+                           ) -> dict[str, list[frozenset[Defect]]]:
         c = self.analyzer.compiled
         labels, opens, unmasks, outside = self._labels(acc, key.system, sl)
         cnode = class_node(c.graph, acc.id, key.system)
@@ -291,24 +346,35 @@ class Replayer:
                 result.setdefault(field_id, []).append(defects)
         return result
 
-    def _navigation(self, account: str, system: str, sl: Slice
-                    ) -> tuple[list[str], list[tuple[str, str]]]:
-        """The menu screens the account may open, and the transitions it may take (checked:
-        the policy must let it open the target; unchecked: nothing is checked)."""
+    def _navigable(self, key: Key) -> bool:
+        """Whether the account may go to the screen after being on ``key.previous``: the
+        screen is a menu screen it may open, or a transition leads there that it may take
+        (checked: the policy must let it open the target; unchecked: nothing is checked), or
+        it is the same screen again."""
         c = self.analyzer.compiled
-        acc = c.accounts[account]
-        if system not in acc.systems or system not in self._systems:
-            return [], []
-        _, opens, _, _ = self._labels(acc, system, sl)
-        screens = sorted(self._systems[system])
-        entries = [s for s in screens if s in opens and c.screens[s].menu
-                   and c.screens[s].active(sl.mode, sl.day)]
-        steps: set[tuple[str, str]] = set()
-        for source in screens:
+        sl = self.slices[key.slice]
+        _, opens, _, _ = self._labels(c.accounts[key.account], key.system, sl)
+        screen = c.screens[key.screen]
+        if key.previous == key.screen:  # shown again (a reload, the next page of a list)
+            return True
+        if key.screen in opens and screen.menu and screen.active(sl.mode, sl.day):
+            return True
+        if key.previous not in self._systems[key.system]:
+            return False
+        steps = self._steps.get((key.system, sl.index))
+        if steps is None:
+            steps = self._steps[(key.system, sl.index)] = self._find_steps(key.system, sl)
+        return any(target == key.screen and (checked is False or target in opens)
+                   for target, checked in steps.get(key.previous, ()))
+
+    def _find_steps(self, system: str, sl: Slice) -> dict[str, list[tuple[str, bool]]]:
+        """The system's transitions in the slice between active screens: source -> targets."""
+        c = self.analyzer.compiled
+        steps: dict[str, list[tuple[str, bool]]] = {}
+        for source in sorted(self._systems[system]):
             if not c.screens[source].active(sl.mode, sl.day):
                 continue
             for target, data in active_edges(c.graph, ("screen", source), "transition", sl):
-                if c.screens[target[1]].active(sl.mode, sl.day) and (
-                        target[1] in opens or not data["transition"].checked):
-                    steps.add((source, target[1]))
-        return entries, sorted(steps)
+                if c.screens[target[1]].active(sl.mode, sl.day):
+                    steps.setdefault(source, []).append((target[1], data["transition"].checked))
+        return steps

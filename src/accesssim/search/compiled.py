@@ -70,14 +70,12 @@ class Compiled:
 
 def compile_model(loaded: LoadedModel, policy: LoadedPolicy, *, modes: Iterable[str],
                   at: dt.date | None = None, per_slice: bool = False,
-                  progress: Progress | None = None, everyone: bool = False) -> Compiled:
+                  progress: Progress | None = None) -> Compiled:
     """Slices, decision classes and the graph; ``progress(done, total)`` follows the Casbin
     decisions, account by account.
 
     Notes: decisions are compiled only for accounts someone outside a system's default
-    boundary could use, and the graph only for what outsiders can reach (graph/compile.py);
-    ``everyone`` compiles every account and person (the log replay attributes recorded
-    accesses to insiders too).
+    boundary could use, and the graph only for what outsiders can reach (graph/compile.py).
     """
     model = loaded.model
     boundary = Boundary(model)
@@ -88,9 +86,8 @@ def compile_model(loaded: LoadedModel, policy: LoadedPolicy, *, modes: Iterable[
     role_purposes = dict(model.casbin.role_purposes)
     decisions = Decisions(policy, objects, role_purposes)
     found = outsiders(model, boundary)
-    relevant = {a.id for a in model.accounts} if everyone else relevant_accounts(model, boundary)
     graph = compile_graph(model, loaded.cite, policy.policy_display, decisions, slices,
-                          relevant, progress, None if everyone else {p.id for p in found})
+                          relevant_accounts(model, boundary), progress, {p.id for p in found})
     return Compiled(
         loaded=loaded, policy=policy, at=at, per_slice=per_slice, boundary=boundary,
         slices=slices, decisions=decisions, graph=graph, people=people,
