@@ -137,13 +137,14 @@ def replay_cmd(model: Path, logs: tuple[str, ...], mapping: Path | None, calenda
     \b
     Exit codes: 0 no violation, 1 violations, 2 bad input (or a bad row with --strict).
     Examples:
-      accesssim replay scenarios/incidents/01-kansai.yaml scenarios/logs/kansai/events.csv \\
-          --calendar scenarios/logs/kansai/calendar.csv
-      accesssim replay scenarios/incidents/01-kansai.yaml scenarios/logs/kansai/events.csv \\
-          --calendar scenarios/logs/kansai/calendar.csv --format json -o replay.json \\
-          --evidence evidence.parquet
-      accesssim replay scenarios/incidents/01-kansai.yaml scenarios/logs/kansai/events.csv \\
-          --calendar scenarios/logs/kansai/calendar.csv --format csv --lang ja -o replay.csv
+      accesssim replay scenarios/incidents/02-tohoku.yaml docs/examples/replay/access-log.csv \\
+          --mapping docs/examples/replay/replay.yaml
+      accesssim replay scenarios/incidents/02-tohoku.yaml docs/examples/replay/access-log.csv \\
+          --mapping docs/examples/replay/replay.yaml \\
+          --calendar docs/examples/replay/disasters.csv \\
+          --format json -o replay.json --evidence evidence.parquet
+      accesssim replay scenarios/incidents/02-tohoku.yaml docs/examples/replay/access-log.csv \\
+          --mapping docs/examples/replay/replay.yaml --format csv --lang ja -o replay.csv
     """
     if spark_master is not None and engine != "spark":
         raise click.UsageError("--spark-master is for --engine spark")
