@@ -1,0 +1,292 @@
+"""The relational half of ``accesssim replay`` on DuckDB: logs read as lines with exact line
+numbers, bad rows with their reasons, the session check, the disaster calendar, the
+summaries and the evidence file, against hand-written verdicts (replay_fake.py)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from accesssim.errors import InputError
+from accesssim.replay.config import Period, ReplayConfig, build_config
+from accesssim.replay.result import Group, Row
+from accesssim.replay.run import run_replay
+from accesssim.replay.sql import lit
+from replay_fake import FakeReplayer, write_csv
+
+D = dt.date(2024, 1, 5)
+
+
+def _bad(result) -> dict[str, tuple[int, list[int]]]:  # type: ignore[no-untyped-def]
+    return {p.reason: (p.count, [r.line for r in p.rows]) for p in result.bad}
+
+
+def test_csv_bad_rows_are_counted_with_their_line(tmp_path: Path) -> None:
+    """Every unreadable row is bad with its reason and physical line; blank lines are no
+    events but keep their place in the numbering; CRLF ends and quoted values are read."""
+    log = tmp_path / "log.csv"
+    log.write_bytes("\r\n".join([
+        "timestamp,account,terminal,system,screen,customer,session",
+        "2024-01-05 10:00,a-grid,t-grid,crm,menu,c1,",          # 2 legitimate
+        "",                                                      # 3 blank
+        "   ",                                                   # 4 blank
+        '2024-01-05T10:00:01.5,"a-grid",t-grid,crm,list,"c""2",',  # 5 legitimate
+        '2024-01-05 10:00,a-grid,t-grid,crm,menu,"c,3",',        # 6 quoted delimiter
+        "2024-01-05 10:00,a-grid,t-grid,crm",                    # 7 wrong count
+        "2024-02-30 10:00,a-grid,t-grid,crm,menu,,",             # 8 no such day
+        "2024-01-05 24:00,a-grid,t-grid,crm,menu,,",             # 9 no such hour
+        "2024-01-05T10:00+09:00,a-grid,t-grid,crm,menu,,",       # 10 offset
+        ",a-grid,t-grid,crm,menu,,",                             # 11 no timestamp
+        "2024-01-05,,t-grid,crm,menu,,",                         # 12 no account
+        "2024-01-05,a-grid,t-grid,crm, ,,",                      # 13 no screen
+        "2024-01-05,zz,t-grid,crm,menu,,",                       # 14 unknown account
+        "2024-01-05,a-grid,t-grid,crm,menu,,,",                  # 15 wrong count
+        '2024-01-05, "a-grid" ,t-grid,crm,menu, "c,4" ,',         # 16 quoted delimiter
+        '2024-01-05, "a-grid" ,t-grid,crm,menu, " c5 " ,',       # 17 legitimate
+    ]).encode() + b"\r\n")
+    result = run_replay(FakeReplayer(), [log], ["log.csv"], ReplayConfig())
+    assert _bad(result) == {
+        "quoted value holding the delimiter": (2, [6, 16]),
+        "wrong column count (expected 7, found 4)": (1, [7]),
+        "wrong column count (expected 7, found 8)": (1, [15]),
+        "unparseable timestamp": (3, [8, 9, 10]),
+        "missing timestamp": (1, [11]),
+        "missing account": (1, [12]),
+        "missing screen": (1, [13]),
+        "unknown account zz": (1, [14]),
+    }
+    assert result.count("legitimate") == 3 and result.count("bad") == 11
+    assert result.violations == 0 and result.unexplained == ()
+
+
+def test_line_numbers_stay_exact_over_many_lines(tmp_path: Path) -> None:
+    """Line n of a long log is reported as line n (the numbering never drifts)."""
+    lines = [f"2024-01-05 10:00,a-grid,t-grid,crm,menu,c{n}," if n % 997 else
+             f"2024-01-05 10:00,{'zz' if n % 2 else ''},t-grid,crm,menu,c{n},"
+             for n in range(2, 60_002)]
+    log = write_csv(tmp_path / "long.csv", lines)
+    result = run_replay(FakeReplayer(), [log], ["long.csv"], ReplayConfig())
+    bad = {p.reason: p for p in result.bad}
+    assert [r.line for r in bad["unknown account zz"].rows][:3] == [997 * 1, 997 * 3, 997 * 5]
+    assert [r.line for r in bad["missing account"].rows][:3] == [997 * 2, 997 * 4, 997 * 6]
+    total = len([n for n in range(2, 60_002) if n % 997 == 0])
+    assert bad["unknown account zz"].count + bad["missing account"].count == total
+    assert len(bad["missing account"].rows) == 20  # EXAMPLES
+
+
+def test_classes_summaries_findings_and_evidence(tmp_path: Path) -> None:
+    """Confirmed, suspected and legitimate events are counted, summarised per organisation,
+    failure type, account and month, linked to their findings and written as evidence."""
+    log = write_csv(tmp_path / "log.csv", [
+        "2024-01-05 10:00,a-retail,t-retail,crm,menu,c1,",      # 2 confirmed F-0002
+        "2024-01-06 10:00,a-retail,t-retail,crm,list,c2,",      # 3 confirmed F-0002
+        "2024-02-01 09:00,a-grid,t-retail,crm,detail,c1,",      # 4 suspected F-0001
+        "2024-02-01 09:30,a-grid,t-retail,crm,detail,,",        # 5 suspected, no customer
+        "2024-02-02 09:00,a-grid,t-grid,crm,detail,c9,",        # 6 legitimate
+    ])
+    evidence = tmp_path / "out" / "evidence.csv"
+    replayer = FakeReplayer()
+    result = run_replay(replayer, [log], ["log.csv"], ReplayConfig(), evidence=evidence)
+    assert dict(result.counts) == {"confirmed": 2, "suspected": 2, "legitimate": 1,
+                                   "unexplained": 0, "bad": 0}
+    uses = {f.id: (f.confirmed, f.suspected, f.first, f.last) for f in result.findings}
+    assert uses == {"F-0001": (0, 2, dt.date(2024, 2, 1), dt.date(2024, 2, 1)),
+                    "F-0002": (2, 0, D, dt.date(2024, 1, 6)),
+                    "F-0003": (0, 0, None, None)}
+    assert not result.findings[2].used
+    groups = {(g.dimension, g.key, g.status): g for g in result.groups}
+    # p-retail (3 people) and p-vendor (2) are the suspects of the grid account's events.
+    assert groups[("org", "retail", "suspected")] == Group(
+        "org", "retail", "suspected", 3, 1, 2, 1, dt.date(2024, 2, 1), dt.date(2024, 2, 1))
+    assert groups[("org", "vendor", "suspected")].people == 2
+    assert groups[("account", "a-grid", "suspected")].people == 5
+    assert groups[("failure_type", "masking-defect", "confirmed")] == Group(
+        "failure_type", "masking-defect", "confirmed", 3, 1, 2, 2, D, dt.date(2024, 1, 6))
+    assert groups[("month", "2024-01", "confirmed")].views == 2
+    assert groups[("month", "2024-02", "suspected")].customers == 1
+    assert [g.dimension for g in result.groups] == sorted(
+        (g.dimension for g in result.groups),
+        key=("org", "failure_type", "account", "month").index)
+    with evidence.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["line"], r["status"], r["people"], r["findings"], r["failure_types"])
+            for r in rows] == [
+        ("2", "confirmed", "p-retail", "F-0002", "masking-defect;temporary-display"),
+        ("3", "confirmed", "p-retail", "F-0002", "masking-defect;temporary-display"),
+        ("4", "suspected", "p-retail;p-vendor", "F-0001", "credential-misuse"),
+        ("5", "suspected", "p-retail;p-vendor", "F-0001", "credential-misuse")]
+    assert rows[0]["timestamp"] == "2024-01-05 10:00:00" and rows[3]["customer"] == ""
+    assert list(evidence.parent.iterdir()) == [evidence]  # no temporary left behind
+
+
+def test_session_moves_must_be_entries_or_steps(tmp_path: Path) -> None:
+    """A move within a session (by time, then file and line) to a screen that is neither a
+    menu entry nor a step from the previous one is unexplained; reloads are not moves."""
+    log = write_csv(tmp_path / "log.csv", [
+        "2024-01-05 10:02,a-grid,t-grid,crm,detail,,s1",  # 2 list -> detail: a step
+        "2024-01-05 10:01,a-grid,t-grid,crm,list,,s1",    # 3 menu -> list: a step
+        "2024-01-05 10:00,a-grid,t-grid,crm,menu,,s1",    # 4 first of s1
+        "2024-01-05 10:00,a-grid,t-grid,crm,menu,,s2",    # 5
+        "2024-01-05 10:05,a-grid,t-grid,crm,detail,,s2",  # 6 menu -> detail: no step
+        "2024-01-05 10:06,a-grid,t-grid,crm,detail,,s2",  # 7 a reload
+        "2024-01-05 10:07,a-grid,t-grid,crm,menu,,s2",    # 8 menu is an entry
+        "2024-01-05 10:09,a-grid,t-grid,crm,detail,,",    # 9 no session: not checked
+        "2024-01-05 10:08,a-shared,t-grid,crm,detail,,",  # 10 key unexplained
+    ])
+    result = run_replay(FakeReplayer(), [log], ["log.csv"], ReplayConfig())
+    assert [(p.reason, p.count, p.rows) for p in result.unexplained] == [
+        ("account a-shared cannot reach screen detail", 1, (Row("log.csv", 10),)),
+        ("no transition from menu to detail for account a-grid", 1, (Row("log.csv", 6),))]
+    assert result.count("legitimate") == 7
+
+
+def test_disaster_calendar_switches_mode_and_slice(tmp_path: Path) -> None:
+    """The same access is suspected in normal time and legitimate on a declared disaster's
+    days (both ends inclusive); the slice follows the date (first or second half of 2024)."""
+    log = write_csv(tmp_path / "log.csv", [
+        f"{day},a-grid,t-retail,crm,menu,," for day in
+        ("2024-03-09", "2024-03-10", "2024-03-12", "2024-03-13", "2024-08-01")])
+    calendar = tmp_path / "calendar.csv"
+    calendar.write_text("from,until,name\n2024-03-10,2024-03-12,quake\n\n", encoding="utf-8")
+    config = build_config(calendar=calendar, calendar_shown="calendar.csv")
+    assert config.disasters == (Period(dt.date(2024, 3, 10), dt.date(2024, 3, 12), "quake", 2),)
+    replayer = FakeReplayer()
+    result = run_replay(replayer, [log], ["log.csv"], config)
+    assert result.count("suspected") == 3 and result.count("legitimate") == 2
+    assert sorted({k.slice for k in replayer.asked}) == [0, 1, 2]
+
+
+def test_jsonl_and_parquet_logs(tmp_path: Path) -> None:
+    """JSON Lines (one object a line) and Parquet (typed or text timestamps, records from 1)
+    are read into the same events; a mapping renames the columns."""
+    mapping = tmp_path / "replay.yaml"
+    mapping.write_text("columns: {timestamp: 日時, account: 利用者ID}\n", encoding="utf-8")
+    config = build_config(mapping, "replay.yaml")
+    jsonl = tmp_path / "log.jsonl"
+    jsonl.write_text("\ufeff" + "\n".join([
+        '{"日時": "2024-01-05 10:00", "利用者ID": "a-retail", "terminal": "t-retail", '
+        '"system": "crm", "screen": "menu", "customer": "c1"}',
+        "[1, 2]",
+        "",
+        '{"日時": "2024-01-05 10:00", "利用者ID": "a-grid", "terminal": "t-grid"',
+        '{"日時": 20240105, "利用者ID": "a-grid", "terminal": "t-grid", "system": "crm", '
+        '"screen": "menu"}',
+        '{"日時": "2024-01-05", "terminal": "t-grid", "system": "crm", "screen": "menu"}',
+    ]) + "\n", encoding="utf-8")
+    typed = tmp_path / "typed.parquet"
+    pq.write_table(pa.table({
+        "日時": pa.array([dt.datetime(2024, 1, 5, 10), None], pa.timestamp("us")),
+        "利用者ID": ["a-retail", "a-grid"], "terminal": ["t-retail", "t-grid"],
+        "system": ["crm", "crm"], "screen": ["list", "menu"]}), typed)
+    text = tmp_path / "text.parquet"
+    pq.write_table(pa.table({
+        "日時": ["2024-01-05 10:00:00", "yesterday"], "利用者ID": ["a-grid", "a-grid"],
+        "terminal": ["t-grid", "t-grid"], "system": ["crm", "crm"], "screen": ["menu", "menu"],
+        "session": [1, 2]}), text)
+    result = run_replay(FakeReplayer(), [text, jsonl, typed],
+                        ["text.parquet", "log.jsonl", "typed.parquet"], config)
+    assert _bad(result) == {
+        "not a JSON object": (2, [2, 4]),
+        "unparseable timestamp": (2, [5, 2]),  # log.jsonl:5, text.parquet:2
+        "missing account": (1, [6]),
+        "missing timestamp": (1, [2]),
+    }
+    assert [r.file for p in result.bad for r in p.rows if p.reason == "missing timestamp"] == [
+        "typed.parquet"]
+    assert result.count("confirmed") == 2 and result.count("legitimate") == 1
+
+
+def test_strict_refuses_bad_rows_and_writes_nothing(tmp_path: Path) -> None:
+    log = write_csv(tmp_path / "log.csv", ["2024-01-05,a-retail,t-retail,crm,menu,,",
+                                           "2024-01-05,a-grid,nowhere,crm,menu,,"])
+    evidence = tmp_path / "evidence.parquet"
+    with pytest.raises(InputError) as caught:
+        run_replay(FakeReplayer(), [log], ["log.csv"], ReplayConfig(), evidence=evidence,
+                   strict=True)
+    assert str(caught.value) == "log.csv:3: unknown terminal nowhere"
+    assert not evidence.exists()
+
+
+def test_header_problems_are_refused_at_line_1(tmp_path: Path) -> None:
+    log = write_csv(tmp_path / "log.csv", ["2024-01-05,a,t,crm"],
+                    header="timestamp,account,terminal,system")
+    with pytest.raises(InputError, match=r"^log\.csv:1: no column 'screen' for the screen"):
+        run_replay(FakeReplayer(), [log], ["log.csv"], ReplayConfig())
+    good = write_csv(tmp_path / "good.csv", ["2024-01-05,a-grid,t-grid,crm,menu,,"])
+    with pytest.raises(InputError, match="the evidence file would replace a log"):
+        run_replay(FakeReplayer(), [good], ["good.csv"], ReplayConfig(), evidence=good)
+    other = tmp_path / "log.txt"
+    other.write_text("x\n", encoding="utf-8")
+    with pytest.raises(InputError, match="unknown log format"):
+        run_replay(FakeReplayer(), [other], ["log.txt"], ReplayConfig())
+
+
+def test_mapping_and_calendar_errors_name_their_line(tmp_path: Path) -> None:
+    mapping = tmp_path / "replay.yaml"
+    mapping.write_text("columns:\n  account: id\n  terminal: id\ndelimiter: ';;'\n"
+                       "modes: {normal: normal, other: x}\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        build_config(mapping, "replay.yaml")
+    assert [str(p) for p in caught.value.problems] == [
+        "replay.yaml:2: columns: id mapped to several roles",
+        "replay.yaml:4: delimiter: String should have at most 1 character",
+        "replay.yaml:5: modes.other: unknown key"]
+    calendar = tmp_path / "cal.csv"
+    calendar.write_text("from,until,name\n2024-01-01,2024-01-03,a\n2024-01-05,2024-01-04,b\n",
+                        encoding="utf-8")
+    with pytest.raises(InputError, match=r"^cal\.csv:3: until 2024-01-04 is before from"):
+        build_config(calendar=calendar, calendar_shown="cal.csv")
+    calendar.write_text("from,until,name\n2024-1-1,2024-01-03,a\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"^cal\.csv:2: from: '2024-1-1' is not a date"):
+        build_config(calendar=calendar, calendar_shown="cal.csv")
+
+
+def test_semicolon_delimiter_and_unknown_mode(tmp_path: Path) -> None:
+    mapping = tmp_path / "replay.yaml"
+    mapping.write_text("delimiter: '|'\nmodes: {disaster: emergency}\n", encoding="utf-8")
+    log = tmp_path / "log.csv"
+    log.write_text("timestamp|account|terminal|system|screen\n"
+                   "2024-01-05|a-grid|t-grid|crm|menu\n2024-01-05|a-grid|t-grid|crm|\"a|b\"\n",
+                   encoding="utf-8")
+    config = build_config(mapping, "replay.yaml")
+    result = run_replay(FakeReplayer(), [log], ["log.csv"], config)
+    assert result.count("legitimate") == 1 and _bad(result) == {
+        "quoted value holding the delimiter": (1, [3])}
+    calendar = tmp_path / "cal.csv"
+    calendar.write_text("from,until,name\n2024-01-01,2024-01-03,a\n", encoding="utf-8")
+    with pytest.raises(InputError, match="mode emergency is not a mode of the model"):
+        run_replay(FakeReplayer(), [log], ["log.csv"], build_config(
+            mapping, "replay.yaml", calendar, "cal.csv"))
+
+
+def test_literals_carry_any_text() -> None:
+    import duckdb
+
+    text = "it's a \\ back\tslash ' 日本"
+    assert duckdb.connect().execute(f"SELECT {lit(text)}").fetchall() == [(text,)]
+    assert lit("plain") == "'plain'"
+
+
+def test_text_logs_must_be_utf8_without_nul(tmp_path: Path) -> None:
+    """Both engines would read such a file differently: it is refused at its line."""
+    log = tmp_path / "log.csv"
+    log.write_bytes(b"timestamp,account,terminal,system,screen\n2024-01-05,a,t,crm,menu\n"
+                    b"2024-01-05,a\xff,t,crm,menu\n")
+    with pytest.raises(InputError, match=r"^log\.csv:3: not UTF-8 text"):
+        run_replay(FakeReplayer(), [log], ["log.csv"], ReplayConfig())
+    log.write_bytes(b"timestamp,account,terminal,system,screen\n\n2024-01-05,a\0,t,crm,menu\n")
+    with pytest.raises(InputError, match=r"^log\.csv:3: a NUL byte"):
+        run_replay(FakeReplayer(), [log], ["log.csv"], ReplayConfig())
+
+
+def test_engine_errors_are_input_errors(tmp_path: Path) -> None:
+    """A line longer than DuckDB reads (2 MB) stops the replay with a clear message."""
+    log = write_csv(tmp_path / "log.csv", ["2024-01-05,a-grid,t-grid,crm,menu," + "x" * 3_000_000
+                                           + ","])
+    with pytest.raises(InputError, match=r"^log\.csv: the duckdb engine could not replay"):
+        run_replay(FakeReplayer(), [log], ["log.csv"], ReplayConfig())
