@@ -163,8 +163,8 @@ def replay_cmd(model: Path, logs: tuple[str, ...], mapping: Path | None, calenda
             raise AccessSimError(f"cannot write {evidence}: -o names the same file; "
                                  "choose another for the evidence")
         from accesssim.replay.attribute import Replayer
-        from accesssim.replay.config import build_config  # type: ignore[import-not-found]
-        from accesssim.replay.run import run_replay  # type: ignore[import-not-found]
+        from accesssim.replay.config import build_config
+        from accesssim.replay.run import run_replay
 
         config = build_config(mapping, str(mapping) if mapping else None,
                               calendar, str(calendar) if calendar else None)
