@@ -185,3 +185,28 @@ def test_outputs_never_replace_an_input(project: Project) -> None:
         result = replay(project, option, str(log))
         assert result.exit_code == 2 and "input of this run" in result.stderr
     assert log.read_bytes() == before
+
+
+def test_csv_json_lines_and_parquet_together(project: Project, tmp_path: Path) -> None:
+    """The same rows in the three formats, replayed at once: every count triples, and each bad
+    row is cited in its own file at its own line (CSV and JSON Lines: the physical line;
+    Parquet: the record)."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+    lines = [r.split(",") for r in ROWS.splitlines()]
+    names = HEADER.strip().split(",")
+    records = [{n: (v or None) for n, v in zip(names, r, strict=True)} for r in lines]
+    (tmp_path / "b.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    pq.write_table(pa.Table.from_pylist(records), tmp_path / "c.parquet")
+    (tmp_path / "a.csv").write_text(HEADER + ROWS, encoding="utf-8")
+    logs = [str(tmp_path / n) for n in ("a.csv", "b.jsonl", "c.parquet")]
+    result = run("replay", str(project.model), *logs, "--root", str(project.root), "--quiet",
+                 "--format", "json")
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert data["counts"] == {"confirmed": 9, "suspected": 0, "legitimate": 3,
+                              "unexplained": 0, "bad": 6}
+    timestamps = next(p for p in data["bad"] if p["reason"] == "unparseable timestamp")
+    assert timestamps["rows"] == [{"file": logs[0], "line": 5}, {"file": logs[1], "line": 4},
+                                  {"file": logs[2], "line": 4}]
