@@ -18,7 +18,7 @@ from doc_commands import make_copy
 from helpers import REPO
 
 ACCESSSIM = Path(sys.executable).parent / "accesssim"
-COMMANDS = ("render", "report", "summary", "import", "drift", "generate-logs")
+COMMANDS = ("render", "report", "summary", "import", "drift", "replay", "generate-logs")
 
 
 def _examples(command: str) -> list[str]:

@@ -27,6 +27,7 @@ from accesssim.cli.mutate import mutate_cmd
 from accesssim.cli.policy import policy_group
 from accesssim.cli.remediate import remediate_cmd
 from accesssim.cli.render import render_cmd
+from accesssim.cli.replay import replay_cmd
 from accesssim.cli.report import report_cmd
 from accesssim.cli.suite import test_cmd
 from accesssim.cli.summary import summary_cmd
@@ -64,4 +65,5 @@ for command in (analyze_cmd, validate, explain, schema, generate, test_cmd, init
 main.add_command(render_cmd)
 main.add_command(policy_group)
 main.add_command(drift_cmd)
+main.add_command(replay_cmd)
 main.add_command(generate_logs_cmd)
