@@ -26,9 +26,20 @@ from accesssim.replay.sql import SPARK, Dialect
 start_failures: tuple[type[Exception], ...] = (PySparkException, Py4JError, OSError)
 
 
+#: Spark's logging in local mode: errors only (its start-up warnings are not the user's).
+LOG_CONFIG = Path(__file__).resolve().parent.parent / "data" / "spark-log4j2.properties"
+
+
 def spark_session(master: str | None = None) -> SparkSession:
-    """A Spark session for replays (local[*] unless a master URL is given), quiet, in UTC."""
-    session = (SparkSession.builder.master(master or "local[*]")
+    """A Spark session for replays (local[*] unless a master URL is given), quiet, in UTC.
+
+    Locally, the driver reads the package's log4j configuration; on a cluster the cluster's
+    own logging settings are left alone."""
+    builder = SparkSession.builder.master(master or "local[*]")
+    if (master or "local").startswith("local"):
+        builder = builder.config("spark.driver.extraJavaOptions",
+                                 f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}")
+    session = (builder
                .appName("accesssim-replay")
                .config("spark.ui.enabled", "false")
                .config("spark.sql.session.timeZone", "UTC")
