@@ -9,9 +9,8 @@ Run from the repository root::
 
 It writes ``accesssim generate DIR --preset utility --seed 0`` and ``accesssim generate-logs``
 (Parquet, and CSV unless ``--no-csv``; the same seed, so the same events), then replays each
-file through the library (``run_replay``, what ``accesssim replay`` calls: loading and
-analysing the model included) in a fresh child process: the figures are the child's wall
-time, CPU time (user + system, ``getrusage(RUSAGE_CHILDREN)`` measured by a small wrapper
+file with ``accesssim replay`` (loading and analysing the model included) in a fresh child
+process: the figures are the child's wall time, CPU time (user + system, ``getrusage(RUSAGE_CHILDREN)`` measured by a small wrapper
 process, so only that one command counts) and peak resident memory. Spark (``--engine
 spark``, local mode) replays the same Parquet file; its CPU and memory are mostly the Java
 process's and are not comparable, so only its wall time is printed.
@@ -69,28 +68,12 @@ def run(command: list[str]) -> float:
     return time.perf_counter() - start
 
 
-#: One replay through the library (what ``accesssim replay`` calls): load, analyse, replay,
-#: write the evidence; prints the counts.
-REPLAY = """
-import sys
-from pathlib import Path
-from accesssim.engine import load_project, tune_collector
-from accesssim.replay.attribute import Replayer
-from accesssim.replay.config import build_config
-from accesssim.replay.run import run_replay
-model, logs, calendar, evidence, engine = sys.argv[1:]
-tune_collector()
-replayer = Replayer(load_project(Path(model)))
-config = build_config(calendar=Path(calendar), calendar_shown=calendar)
-result = run_replay(replayer, [Path(logs)], [logs], config, engine=engine,
-                    evidence=Path(evidence))
-print(dict(result.counts))
-"""
-
-
 def replay_command(model: Path, logs: Path, calendar: Path, out: Path, engine: str) -> list[str]:
-    return [sys.executable, "-c", REPLAY, str(model), str(logs), str(calendar),
-            str(out / f"evidence-{engine}.parquet"), engine]
+    """``accesssim replay`` as a user runs it (JSON report; the counts are read from it)."""
+    command = str(Path(sys.executable).parent / "accesssim")
+    return [command, "replay", str(model), str(logs), "--calendar", str(calendar),
+            "--engine", engine, "--format", "json", "--quiet",
+            "--evidence", str(out / f"evidence-{engine}.parquet")]
 
 
 def show(label: str, found: dict[str, float | int | str], events: int) -> float | None:
@@ -100,7 +83,7 @@ def show(label: str, found: dict[str, float | int | str], events: int) -> float 
     wall, cpu, rss = float(found["wall"]), float(found["cpu"]), int(found["rss"])
     print(f"{label}: wall {wall:.1f} s, CPU {cpu:.1f} s, peak memory {rss / GIB:.2f} GiB, "
           f"{events / wall:,.0f} events/s")
-    print(f"  counts: {str(found['stdout']).splitlines()[-1]}")  # after DuckDB's own bar
+    print(f"  counts: {json.loads(str(found['stdout']))['counts']}")
     return wall
 
 
