@@ -10,8 +10,9 @@ Run from the repository root::
 It writes ``accesssim generate DIR --preset utility --seed 0`` and ``accesssim generate-logs``
 (Parquet, and CSV unless ``--no-csv``; the same seed, so the same events), then replays each
 file with ``accesssim replay`` (loading and analysing the model included) in a fresh child
-process: the figures are the child's wall time, CPU time (user + system, ``getrusage(RUSAGE_CHILDREN)`` measured by a small wrapper
-process, so only that one command counts) and peak resident memory. Spark (``--engine
+process: the figures are the child's wall time, CPU time (user + system,
+``getrusage(RUSAGE_CHILDREN)`` measured by a small wrapper process, so only that one command
+counts) and peak resident memory. Spark (``--engine
 spark``, local mode) replays the same Parquet file; its CPU and memory are mostly the Java
 process's and are not comparable, so only its wall time is printed.
 
