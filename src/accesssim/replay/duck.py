@@ -40,6 +40,9 @@ class DuckRunner:
     def __init__(self, workdir: Path, *, memory_limit: str = "1536MB",
                  threads: int | None = None) -> None:
         self.con = duckdb.connect(str(workdir / "replay.duckdb"))
+        # DuckDB's own progress bar writes to stdout: it would land inside a JSON or CSV
+        # report written there (the CLI shows its own on stderr).
+        self.con.execute("SET enable_progress_bar = false")
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
         self.con.execute(f"SET temp_directory = {_path(workdir / 'spill')}")
         if threads is not None:
