@@ -70,21 +70,23 @@ def run(command: list[str]) -> float:
 
 
 def replay_command(model: Path, logs: Path, calendar: Path, out: Path, engine: str) -> list[str]:
-    """``accesssim replay`` as a user runs it (JSON report; the counts are read from it)."""
-    command = str(Path(sys.executable).parent / "accesssim")
-    return [command, "replay", str(model), str(logs), "--calendar", str(calendar),
+    """``accesssim replay`` as a user runs it (a JSON report beside the logs, read by ``show``
+    for the counts)."""
+    return [ACCESSSIM, "replay", str(model), str(logs), "--calendar", str(calendar),
             "--engine", engine, "--format", "json", "--quiet",
+            "-o", str(out / f"report-{engine}.json"),
             "--evidence", str(out / f"evidence-{engine}.parquet")]
 
 
-def show(label: str, found: dict[str, float | int | str], events: int) -> float | None:
+def show(label: str, found: dict[str, float | int | str], events: int, report: Path
+         ) -> float | None:
     if found["code"] not in (0, 1):
         print(f"{label}: failed (exit {found['code']}): {found['stderr']}")
         return None
     wall, cpu, rss = float(found["wall"]), float(found["cpu"]), int(found["rss"])
     print(f"{label}: wall {wall:.1f} s, CPU {cpu:.1f} s, peak memory {rss / GIB:.2f} GiB, "
           f"{events / wall:,.0f} events/s")
-    print(f"  counts: {json.loads(str(found['stdout']))['counts']}")
+    print(f"  counts: {json.loads(report.read_text(encoding='utf-8'))['counts']}")
     return wall
 
 
@@ -157,7 +159,8 @@ def main() -> None:
             logs = work / fmt / f"events.{fmt}"
             figures[f"duckdb-{fmt}"] = show(
                 f"replay, DuckDB, {fmt}", measure(replay_command(
-                    model, logs, calendar, work / fmt, "duckdb")), args.events)
+                    model, logs, calendar, work / fmt, "duckdb")), args.events,
+                work / fmt / "report-duckdb.json")
         truth = str(work / "parquet" / "truth.csv").replace("'", "''")
         import duckdb
 
@@ -172,7 +175,8 @@ def main() -> None:
             figures["spark"] = show("replay, Spark local mode, parquet (wall time only is "
                                     "comparable)", measure(replay_command(
                                         model, work / "parquet" / "events.parquet", calendar,
-                                        work / "parquet", "spark")), args.events)
+                                        work / "parquet", "spark")), args.events,
+                                    work / "parquet" / "report-spark.json")
         duck = figures.get("duckdb-parquet")
         if duck:
             print(f"ratios: Python loop / DuckDB {loop / duck:.1f}x"
