@@ -48,3 +48,30 @@ def test_failure_type_head_count_holds_only_the_people_it_let_through(tmp_path: 
                       ("account", "acc_nw_desk"): 130, ("month", "2022-11"): 130}
     views = {(g.dimension, g.key): g.views for g in result.groups}
     assert set(views.values()) == {1}
+
+
+INCIDENTS = sorted((REPO / "scenarios" / "incidents").glob("*.yaml"))
+
+
+def test_every_attributed_person_of_a_violation_has_a_finding() -> None:
+    """Each person a violation is attributed to is explained by a finding of their own (so a
+    failure type's head count can hold them), over every key of every incident."""
+    violations = 0
+    for path in INCIDENTS:
+        replayer = Replayer(load_project(path))
+        model = replayer.analyzer.model
+        for sl in replayer.slices:
+            for acc in model.accounts:
+                for term in model.terminals:
+                    for system in model.systems:
+                        for screen in system.screens:
+                            verdict = replayer.verdict(Key(sl.index, acc.id, term.id,
+                                                           system.id, screen.id))
+                            if verdict.status not in ("confirmed", "suspected"):
+                                assert not verdict.links, (path.name, verdict)
+                                continue
+                            violations += 1
+                            assert {p for p, _, _ in verdict.links} == set(verdict.people)
+                            assert {(f, t) for _, f, t in verdict.links} == set(
+                                verdict.findings)
+    assert violations > 20
