@@ -54,7 +54,7 @@ class FakeReplayer:
                     f"{key.account}"), [], []
             verdicts.append((*row, status, reason))
             attributions.extend((*row, p, *PEOPLE[p]) for p in people)
-            links.extend((*row, f, t) for f, t in found)
+            links.extend((*row, p, f, t) for p in people for f, t in found)
         return KeyTables(tuple(verdicts), tuple(attributions), tuple(links))
 
     @staticmethod

@@ -108,7 +108,8 @@ def reference(replayer: Replayer, events: list[Event], logs: tuple[str, ...],
         keys |= {("failure_type", t) for _, t in v.findings}
         keys |= {("account", e.account), ("month", day.isoformat()[:7])}
         for dimension, value in keys:
-            members = {p for p in v.people if dimension != "org" or people[p].org == value}
+            members = ({p for p, _, t in v.links if t == value} if dimension == "failure_type"
+                       else {p for p in v.people if dimension != "org" or people[p].org == value})
             entry = groups.setdefault((dimension, value, v.status),
                                       (set(), set(), [0], set(), []))
             entry[0].update(members)

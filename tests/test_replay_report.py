@@ -125,7 +125,7 @@ def test_japanese_text_uses_the_regulators_terms_and_lines_up() -> None:
     strict = translator("ja", strict=True)
     text = replay_to_text(result(), strict)
     for term in ("人数", "アカウント数", "閲覧件数", "需要家数", "初回", "最終", "組織別の違反",
-                 "月別の違反", "違反（確定）", "不正な行: 23 件", "ほか 2 件",
+                 "月別の違反", "違反（確定）", "照合できない行: 23 件", "ほか 2 件",
                  "アカウント kepco-nw-42 には menu から billing への遷移がありません: 3 件",
                  "モデルにないアカウント ghost: 1 件", "日時を解釈できません: 22 件"):
         assert term in text, term

@@ -32,7 +32,7 @@ from accesssim.time.slices import Slice
 KeyRow = tuple[int, str, str, str, str, str]
 VerdictRow = tuple[int, str, str, str, str, str, str, str | None]
 AttributionRow = tuple[int, str, str, str, str, str, str, str, int]
-LinkRow = tuple[int, str, str, str, str, str, str, str]
+LinkRow = tuple[int, str, str, str, str, str, str, str, str]
 SliceRow = tuple[int, str, dt.date | None, dt.date | None]
 
 
@@ -62,6 +62,9 @@ class Verdict:
     reason: str | None = None  # why unexplained or bad
     people: tuple[str, ...] = ()  # attributed person groups, sorted
     findings: tuple[tuple[str, str], ...] = ()  # (finding id, failure type), sorted
+    #: (person, finding id, failure type), sorted: which attributed person each finding
+    #: explains, so a failure type's head count holds only the people it let through.
+    links: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,10 @@ _Roots = dict[tuple[str, str], list[tuple[int, int, frozenset[Defect]]]]
 _Candidate = tuple[str, str, str | None]
 #: Per screen reached, the defect sets of its walks; opens; unmasks; holder outside.
 _View = tuple[dict[str, list[frozenset[Defect]]], set[str], set[str], bool]
+
+
+def _per_person(exposed: dict[str, set[tuple[str, str]]]) -> tuple[tuple[str, str, str], ...]:
+    return tuple(sorted((p, f, t) for p, found in exposed.items() for f, t in found))
 
 
 class Replayer:
@@ -139,8 +146,8 @@ class Replayer:
             for person_id in verdict.people:
                 person = people[person_id]
                 attributions.append((*row, person_id, person.org, person.headcount))
-            for finding, failure_type in verdict.findings:
-                links.append((*row, finding, failure_type))
+            for person_id, finding, failure_type in verdict.links:
+                links.append((*row, person_id, finding, failure_type))
         return KeyTables(tuple(verdicts), tuple(attributions), tuple(links))
 
     def verdict(self, key: Key) -> Verdict:
@@ -182,10 +189,12 @@ class Replayer:
             if found is not None:
                 exposed.setdefault(person_id, set()).update(found)
         if acc.holder in exposed:
-            return Verdict("confirmed", None, (acc.holder,), tuple(sorted(exposed[acc.holder])))
+            mine = {acc.holder: exposed[acc.holder]}
+            return Verdict("confirmed", None, (acc.holder,), tuple(sorted(mine[acc.holder])),
+                           _per_person(mine))
         if exposed:
             return Verdict("suspected", None, tuple(sorted(exposed)),
-                           tuple(sorted(set().union(*exposed.values()))))
+                           tuple(sorted(set().union(*exposed.values()))), _per_person(exposed))
         return Verdict("legitimate", None, tuple(sorted({p for p, _, _ in candidates})))
 
     def _impossible(self, acc: Account, term: Terminal, key: Key, sl: Slice) -> str | None:

@@ -58,6 +58,14 @@ class Modes(StrictMapping):
     normal: str = Field(default="normal", min_length=1)
     disaster: str = Field(default="disaster", min_length=1)
 
+    @model_validator(mode="after")
+    def _different(self) -> Modes:
+        # One name for both would judge every day in one mode: the calendar would be ignored.
+        if self.normal == self.disaster:
+            raise ValueError(f"normal and disaster are both mode {self.normal}: a replay must "
+                             "tell the two apart")
+        return self
+
 
 class MappingFile(StrictMapping):
     """The whole mapping file of ``accesssim replay --mapping``."""

@@ -48,7 +48,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "disasters": (("first_day", "date"), ("last_day", "date")),
     "verdicts": (*_KEY_COLUMNS, ("status", "str"), ("reason", "str")),
     "attributions": (*_KEY_COLUMNS, ("person", "str"), ("org", "str"), ("headcount", "int")),
-    "links": (*_KEY_COLUMNS, ("finding", "str"), ("failure_type", "str")),
+    "links": (*_KEY_COLUMNS, ("person", "str"), ("finding", "str"), ("failure_type", "str")),
 }
 
 

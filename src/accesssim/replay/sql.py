@@ -259,12 +259,16 @@ FROM ugroups AS g JOIN ucustomers AS c ON {_on('c', 'g', (*KEY, "status", "month
 GROUP BY g.dimension, g.k, g.status"""
 
 #: Per summary group: the head count of the distinct person groups its events are attributed
-#: to (for an organisation, its own people only).
+#: to (for an organisation, its own people only; for a failure type, only the people a
+#: finding of that type let through: a key's other candidates came by another way).
 GROUP_PEOPLE = f"""
 SELECT dimension, k, status, sum(headcount) AS people FROM (
   SELECT g.dimension, g.k, g.status, a.person, max(a.headcount) AS headcount
   FROM ugroups AS g JOIN attributions AS a ON {_on('a', 'g')}
-  WHERE g.dimension <> 'org' OR a.org = g.k
+  LEFT JOIN (SELECT DISTINCT {_KEY}, person, failure_type FROM links) AS l
+    ON {_on('l', 'g')} AND l.person = a.person AND l.failure_type = g.k
+  WHERE (g.dimension <> 'org' OR a.org = g.k)
+    AND (g.dimension <> 'failure_type' OR l.person IS NOT NULL)
   GROUP BY g.dimension, g.k, g.status, a.person) AS persons
 GROUP BY dimension, k, status"""
 
