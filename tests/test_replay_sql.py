@@ -290,3 +290,16 @@ def test_engine_errors_are_input_errors(tmp_path: Path) -> None:
                                            + ","])
     with pytest.raises(InputError, match=r"^log\.csv: the duckdb engine could not replay"):
         run_replay(FakeReplayer(), [log], ["log.csv"], ReplayConfig())
+
+
+def test_a_log_whose_lines_end_in_cr_alone(tmp_path: Path) -> None:
+    """An old Mac export (lines ending in CR alone): the header is its first line, as the
+    engines read it, so every row is replayed (it was read as one long header, every row bad
+    with a column count of 19)."""
+    log = tmp_path / "log.csv"
+    log.write_bytes(b"timestamp,account,terminal,system,screen,customer,session\r"
+                    b"2024-01-05 10:00,a-retail,t-grid,crm,menu,c1,\r"
+                    b"2024-01-05 10:00,a-retail,t-grid,crm,menu,c2,s1\r"
+                    b"2024-01-05 10:00,zz,t-grid,crm,menu,c3,\r")
+    result = run_replay(FakeReplayer(), [log], ["log.csv"], ReplayConfig())
+    assert result.count("confirmed") == 2 and _bad(result) == {"unknown account zz": (1, [4])}

@@ -56,7 +56,8 @@ def _first_line(path: Path, shown: str) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError.single(shown, 1, "the header is not UTF-8 text") from None
-    return text.removeprefix("\ufeff").rstrip("\r\n")
+    # A line ends at CR too (old Mac exports): both engines split there, so must the header.
+    return text.removeprefix("\ufeff").split("\r")[0].rstrip("\n")
 
 
 def check_text(path: Path, shown: str, chunk: int = 1 << 24) -> None:
