@@ -140,6 +140,14 @@ def plan(logs: list[Path], shown: list[str], config: ReplayConfig) -> list[Sourc
     twice = sorted({s for s in shown if shown.count(s) > 1})
     if twice:
         raise InputError([Problem(s, 0, "the same log is given twice") for s in twice])
+    first: dict[object, str] = {}
+    for name, path in zip(shown, logs, strict=True):  # ./a.csv and a.csv, a link to it
+        at = path.stat() if path.is_file() else None
+        same = (at.st_dev, at.st_ino) if at is not None else path.resolve()
+        if same in first:
+            raise InputError.single(name, 0, f"the same log is given twice (also as "
+                                    f"{first[same]})")
+        first[same] = name
     sources = []
     for fid, (name, path) in enumerate(sorted(zip(shown, logs, strict=True))):
         kind = KINDS.get(path.suffix.lower())
