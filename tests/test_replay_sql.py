@@ -303,3 +303,22 @@ def test_a_log_whose_lines_end_in_cr_alone(tmp_path: Path) -> None:
                     b"2024-01-05 10:00,zz,t-grid,crm,menu,c3,\r")
     result = run_replay(FakeReplayer(), [log], ["log.csv"], ReplayConfig())
     assert result.count("confirmed") == 2 and _bad(result) == {"unknown account zz": (1, [4])}
+
+
+def test_an_engine_failing_again_while_closing_keeps_the_message(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spark out of memory on a long line also failed to unpersist its tables on closing;
+    that second error escaped as an internal error instead of the refusal."""
+    import duckdb
+
+    from accesssim.replay.duck import DuckRunner
+
+    def close(self: DuckRunner) -> None:
+        self.con.close()
+        raise duckdb.InvalidInputException("closing after a failure")
+
+    monkeypatch.setattr(DuckRunner, "close", close)
+    log = write_csv(tmp_path / "log.csv", ["2024-01-05,a-grid,t-grid,crm,menu," + "x" * 3_000_000
+                                           + ","])
+    with pytest.raises(InputError, match=r"^log\.csv: the duckdb engine could not replay"):
+        run_replay(FakeReplayer(), [log], ["log.csv"], ReplayConfig())

@@ -115,7 +115,10 @@ def run_replay(replayer: Explainer, logs: list[Path], shown: list[str], config: 
                                     f"the {engine} engine could not replay the logs: "
                                     f"{message}") from None
         finally:
-            runner.close()
+            # An engine that failed (Spark out of memory) may fail again while closing: that
+            # must not hide the message above behind an internal error.
+            with contextlib.suppress(*runner.failures):
+                runner.close()
 
 
 def _runner(engine: str, work: Path, master: str | None, spark: Any) -> Runner:
