@@ -31,6 +31,7 @@ from accesssim.replay.result import (
     Group,
     ReplayResult,
     Row,
+    printable,
 )
 from accesssim.replay.result import Problem as RowProblem
 
@@ -212,7 +213,7 @@ def _replay(runner: Runner, replayer: Explainer, sources: list[Source],
 def _refuse(runner: Runner, names: dict[int, str], count: int) -> None:
     rows = runner.rows(f"SELECT fid, line, reason FROM cls WHERE status = 'bad' "
                        f"ORDER BY fid, line LIMIT {STRICT_LISTED}")
-    problems = [Problem(names[fid], int(line), reason) for fid, line, reason in rows]
+    problems = [Problem(names[fid], int(line), printable(reason)) for fid, line, reason in rows]
     if count > len(problems):
         problems.append(Problem(names[rows[0][0]], 0, f"{count} bad rows in all (--strict)"))
     raise InputError(problems)
