@@ -322,3 +322,25 @@ def test_an_engine_failing_again_while_closing_keeps_the_message(
                                            + ","])
     with pytest.raises(InputError, match=r"^log\.csv: the duckdb engine could not replay"):
         run_replay(FakeReplayer(), [log], ["log.csv"], ReplayConfig())
+
+
+def test_parquet_ids_the_engines_would_write_differently_are_refused(tmp_path: Path) -> None:
+    """A float customer id was 1e+20 on DuckDB and 1.0E20 on Spark (another evidence row,
+    another distinct customer); such a column is refused, text and integers are read, and
+    a list of the fields shown (not replayed) is accepted."""
+    base = {"timestamp": pa.array(["2024-01-05 10:00"] * 2),
+            "account": pa.array(["a-retail"] * 2).dictionary_encode(),
+            "terminal": pa.array(["t-grid"] * 2, pa.large_string()),
+            "system": pa.array(["crm"] * 2), "screen": pa.array(["menu"] * 2),
+            "fields": pa.array([["name", "address"]] * 2)}
+    good = tmp_path / "good.parquet"
+    pq.write_table(pa.table({**base, "customer": pa.array([7, 8])}), good)
+    result = run_replay(FakeReplayer(), [good], ["good.parquet"], ReplayConfig())
+    assert result.count("confirmed") == 2
+    assert [g.customers for g in result.groups if g.dimension == "account"] == [2]
+    for name, column in (("float", pa.array([1.0, 1e20])),
+                         ("nested", pa.array([{"id": 1}, {"id": 2}]))):
+        log = tmp_path / f"{name}.parquet"
+        pq.write_table(pa.table({**base, "customer": column}), log)
+        with pytest.raises(InputError, match=rf"^{name}\.parquet: column 'customer' holds"):
+            run_replay(FakeReplayer(), [log], [f"{name}.parquet"], ReplayConfig())

@@ -17,6 +17,15 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 from accesssim.errors import InputError, Problem
 from accesssim.replay.config import REQUIRED, ROLES, ReplayConfig
 
+
+def _same_text(kind: pa.DataType) -> bool:
+    """A Parquet type both engines turn into the same text (a float or a nested value each
+    writes its own way: 1e+20 and 1.0E20)."""
+    value = kind.value_type if pa.types.is_dictionary(kind) else kind
+    return bool(pa.types.is_string(value) or pa.types.is_large_string(value)
+                or pa.types.is_integer(value) or pa.types.is_null(value))
+
+
 KINDS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
 
@@ -128,6 +137,12 @@ def _parquet(fid: int, path: Path, shown: str, config: ReplayConfig) -> Source:
         raise InputError.single(shown, 0, f"column {config.column('timestamp')!r} holds "
                                 "timestamps with a time zone; replay reads local wall-clock time")
     typed = pa.types.is_timestamp(ts) or pa.types.is_date(ts)
+    for role in ROLES[1:]:  # the fields shown are not replayed: a list of them is fine
+        name = config.column(role)
+        kind = schema.field(name).type if name in names else pa.string()
+        if role != "fields" and not _same_text(kind):
+            raise InputError.single(shown, 0, f"column {name!r} holds {kind}, not text or "
+                                    "whole numbers: the engines would write it differently")
     columns = tuple((role, config.column(role) if config.column(role) in names else None)
                     for role in ROLES)
     return Source(fid, path, shown, "parquet", columns=columns, typed=typed)
