@@ -344,3 +344,23 @@ def test_parquet_ids_the_engines_would_write_differently_are_refused(tmp_path: P
         pq.write_table(pa.table({**base, "customer": column}), log)
         with pytest.raises(InputError, match=rf"^{name}\.parquet: column 'customer' holds"):
             run_replay(FakeReplayer(), [log], [f"{name}.parquet"], ReplayConfig())
+
+
+def test_only_ascii_spaces_are_trimmed_as_spark_trims(tmp_path: Path) -> None:
+    """DuckDB's trim also took an ideographic space (U+3000, common in Japanese exports) or a
+    no-break space away, Spark's does not: the same row was confirmed on one engine and an
+    unknown account on the other. Both now trim ASCII spaces only."""
+    log = write_csv(tmp_path / "log.csv", [
+        "2024-01-05 10:00,a-retail\u3000,t-grid,crm,menu,c1,",  # 2 unknown account
+        "\u3000\u3000",                                        # 3 not blank: a bad row
+        "2024-01-05 10:00, a-retail ,t-grid,crm,menu,\u00a0,",  # 4 confirmed, customer U+00A0
+    ])
+    result = run_replay(FakeReplayer(), [log], ["log.csv"], ReplayConfig())
+    assert _bad(result) == {"unknown account a-retail\u3000": (1, [2]),
+                            "wrong column count (expected 7, found 1)": (1, [3])}
+    assert [g.customers for g in result.groups if g.dimension == "account"] == [1]
+    jsonl = tmp_path / "log.jsonl"
+    jsonl.write_text('\u3000{"timestamp": "2024-01-05", "account": "a-retail", "terminal": '
+                     '"t-grid", "system": "crm", "screen": "menu"}\n', encoding="utf-8")
+    result = run_replay(FakeReplayer(), [jsonl], ["log.jsonl"], ReplayConfig())
+    assert _bad(result) == {"not a JSON object": (1, [1])}

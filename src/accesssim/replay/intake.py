@@ -47,10 +47,10 @@ class Source:
 
 def _cells(line: str, delimiter: str) -> list[str]:
     cells = []
-    for cell in line.split(delimiter):
-        text = cell.strip()
+    for cell in line.split(delimiter):  # spaces only, as the engines trim the rows' cells
+        text = cell.strip(" ")
         if len(text) >= 2 and text[0] == text[-1] == '"':
-            text = text[1:-1].replace('""', '"').strip()
+            text = text[1:-1].replace('""', '"').strip(" ")
         cells.append(text)
     return cells
 
@@ -107,7 +107,7 @@ def _csv(fid: int, path: Path, shown: str, config: ReplayConfig) -> Source:
     if not header.strip():
         raise InputError.single(shown, 1, "the first line must be the header naming the columns")
     if any(c.startswith('"') and not (len(c) > 1 and c.endswith('"'))
-           for c in (x.strip() for x in header.split(config.delimiter))):
+           for c in (x.strip(" ") for x in header.split(config.delimiter))):
         raise InputError.single(shown, 1, "quoted value holding the delimiter in the header")
     names = _cells(header, config.delimiter)
     problems = [_missing(shown, 1, role, config.column(role), names)
