@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,7 +17,7 @@ from accesssim.errors import InputError
 from accesssim.replay.config import Period, ReplayConfig, build_config
 from accesssim.replay.result import Group, Row
 from accesssim.replay.run import run_replay
-from accesssim.replay.sql import lit
+from accesssim.replay.sql import TIMESTAMP_RE, lit
 from replay_fake import FakeReplayer, write_csv
 
 D = dt.date(2024, 1, 5)
@@ -364,3 +365,16 @@ def test_only_ascii_spaces_are_trimmed_as_spark_trims(tmp_path: Path) -> None:
                      '"t-grid", "system": "crm", "screen": "menu"}\n', encoding="utf-8")
     result = run_replay(FakeReplayer(), [jsonl], ["log.jsonl"], ReplayConfig())
     assert _bad(result) == {"not a JSON object": (1, [1])}
+
+
+def test_a_timestamp_ending_in_a_line_break_is_unparseable(tmp_path: Path) -> None:
+    """Java's ``$`` matches before a final line break, so Spark read "2024-01-05 10:00\\n"
+    (a JSON Lines value) as a time and DuckDB did not; the pattern now ends at ``\\z``."""
+    rows = [{"timestamp": ts, "account": "a-retail", "terminal": "t-grid", "system": "crm",
+             "screen": "menu"} for ts in ("2024-01-05 10:00\n", "2024-01-05\r\n",
+                                          "2024-01-05 10:00\u2028", "2024-01-05 10:00")]
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = run_replay(FakeReplayer(), [log], ["log.jsonl"], ReplayConfig())
+    assert _bad(result) == {"unparseable timestamp": (3, [1, 2, 3])}
+    assert "\\z" in TIMESTAMP_RE and not TIMESTAMP_RE.endswith("$")

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: A timestamp a log may hold: local wall-clock time, or a bare date (never an offset).
+#: A timestamp a log may hold: local wall-clock time, or a bare date (never an offset). It
+#: ends at ``\z``: Java's ``$`` (Spark) also matches before a final line break, RE2's does not.
 TIMESTAMP_RE = ("^[0-9]{4}-[0-9]{2}-[0-9]{2}"
-                "([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?$")
+                "([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?\\z")
 #: A byte order mark, dropped from the start of a JSON Lines log.
 BOM = "\ufeff"
 #: The key columns an event shares with the tables of the Python half (``previous``: the
