@@ -378,3 +378,21 @@ def test_a_timestamp_ending_in_a_line_break_is_unparseable(tmp_path: Path) -> No
     result = run_replay(FakeReplayer(), [log], ["log.jsonl"], ReplayConfig())
     assert _bad(result) == {"unparseable timestamp": (3, [1, 2, 3])}
     assert "\\z" in TIMESTAMP_RE and not TIMESTAMP_RE.endswith("$")
+
+
+def test_nul_and_non_utf8_lines_count_cr_line_ends(tmp_path: Path) -> None:
+    """The engines end a line at CR alone too; the UTF-8 and NUL check counted LF only, so a
+    NUL on line 3 of a CR-ended export was cited at line 1. Any block size gives the line."""
+    from accesssim.replay.intake import check_text
+
+    log = tmp_path / "log.csv"
+    for ends in (b"\r", b"\r\n", b"\n"):
+        log.write_bytes(ends.join([b"timestamp,account", b"2024-01-05,a", b"2024-01-05,\0",
+                                   b""]))
+        for chunk in (1, 2, 3, 5, 1 << 24):
+            with pytest.raises(InputError, match=r"^log\.csv:3: a NUL byte"):
+                check_text(log, "log.csv", chunk=chunk)
+        log.write_bytes(ends.join([b"h", b"", b"x", b"\xff"]))
+        for chunk in (1, 2, 1 << 24):
+            with pytest.raises(InputError, match=r"^log\.csv:4: not UTF-8"):
+                check_text(log, "log.csv", chunk=chunk)

@@ -69,11 +69,19 @@ def _first_line(path: Path, shown: str) -> str:
     return text.removeprefix("\ufeff").split("\r")[0].rstrip("\n")
 
 
+def _breaks(block: bytes, end: int, after_cr: bool) -> int:
+    """Line ends in ``block[:end]``: LF, CRLF or a CR alone, as the engines split lines
+    (``after_cr``: the block before ended in CR, so an LF first completes that CRLF)."""
+    found = (block.count(b"\n", 0, end) + block.count(b"\r", 0, end)
+             - block.count(b"\r\n", 0, end))
+    return found - 1 if after_cr and end > 0 and block[:1] == b"\n" else found
+
+
 def check_text(path: Path, shown: str, chunk: int = 1 << 24) -> None:
     """Refuse a text log that is not UTF-8 or holds a NUL byte, at its line: the engines
     would otherwise read it differently (one stops, the other replaces the bytes)."""
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    lines = 1
+    lines, after_cr = 1, False
     try:
         with path.open("rb") as handle:
             while block := handle.read(chunk):
@@ -84,12 +92,13 @@ def check_text(path: Path, shown: str, chunk: int = 1 << 24) -> None:
                         decoder.decode(block)
                 except UnicodeDecodeError as exc:
                     bad = max(exc.start - pending, 0)
-                    raise InputError.single(shown, lines + block.count(b"\n", 0, bad),
+                    raise InputError.single(shown, lines + _breaks(block, bad, after_cr),
                                             "not UTF-8 text: save the log as UTF-8") from None
                 if nul >= 0:
-                    raise InputError.single(shown, lines + block.count(b"\n", 0, nul),
+                    raise InputError.single(shown, lines + _breaks(block, nul, after_cr),
                                             "a NUL byte in a log line")
-                lines += block.count(b"\n")
+                lines += _breaks(block, len(block), after_cr)
+                after_cr = block.endswith(b"\r")
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         raise InputError.single(shown, lines, "not UTF-8 text: save the log as UTF-8") from None
