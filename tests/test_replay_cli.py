@@ -210,3 +210,22 @@ def test_csv_json_lines_and_parquet_together(project: Project, tmp_path: Path) -
     timestamps = next(p for p in data["bad"] if p["reason"] == "unparseable timestamp")
     assert timestamps["rows"] == [{"file": logs[0], "line": 5}, {"file": logs[1], "line": 4},
                                   {"file": logs[2], "line": 4}]
+
+
+def test_a_log_value_cannot_forge_a_line_of_the_report(project: Project) -> None:
+    """A JSON Lines account holding line breaks used to print its own lines in the text report
+    (here a false verdict) and in --strict's error; it is shown escaped, on one line."""
+    forged = "ghost\n\nResult: no recorded access crossed the boundary."
+    row = {"timestamp": "2022-12-02 10:00", "account": forged, "terminal": "ktd_pc",
+           "system": "takuso", "screen": "menu"}
+    (project.root / "logs" / "forged.jsonl").write_text(json.dumps(row) + "\n", "utf-8")
+    result = replay(project, log="logs/forged.jsonl")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "Result: no recorded access crossed the boundary."
+    assert lines.count("Result: no recorded access crossed the boundary.") == 1, result.stdout
+    assert ("  unknown account ghost\\n\\nResult: no recorded access crossed the boundary.: 1"
+            in lines), result.stdout
+    strict = replay(project, "--strict", log="logs/forged.jsonl")
+    assert strict.exit_code == 2 and "\nResult:" not in strict.output, strict.output
+    assert "forged.jsonl:1: unknown account ghost\\n\\nResult" in strict.output

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,7 +17,7 @@ from accesssim.errors import InputError
 from accesssim.replay.config import Period, ReplayConfig, build_config
 from accesssim.replay.result import Group, Row
 from accesssim.replay.run import run_replay
-from accesssim.replay.sql import lit
+from accesssim.replay.sql import TIMESTAMP_RE, lit
 from replay_fake import FakeReplayer, write_csv
 
 D = dt.date(2024, 1, 5)
@@ -302,3 +303,108 @@ def test_duckdb_never_prints_its_own_progress_bar(tmp_path: Path) -> None:
         assert runner.rows("SELECT current_setting('enable_progress_bar')") == [(False,)]
     finally:
         runner.close()
+
+
+def test_a_log_whose_lines_end_in_cr_alone(tmp_path: Path) -> None:
+    """An old Mac export (lines ending in CR alone): the header is its first line, as the
+    engines read it, so every row is replayed (it was read as one long header, every row bad
+    with a column count of 19)."""
+    log = tmp_path / "log.csv"
+    log.write_bytes(b"timestamp,account,terminal,system,screen,customer,session\r"
+                    b"2024-01-05 10:00,a-retail,t-grid,crm,menu,c1,\r"
+                    b"2024-01-05 10:00,a-retail,t-grid,crm,menu,c2,s1\r"
+                    b"2024-01-05 10:00,zz,t-grid,crm,menu,c3,\r")
+    result = run_replay(FakeReplayer(), [log], ["log.csv"], ReplayConfig())
+    assert result.count("confirmed") == 2 and _bad(result) == {"unknown account zz": (1, [4])}
+
+
+def test_an_engine_failing_again_while_closing_keeps_the_message(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spark out of memory on a long line also failed to unpersist its tables on closing;
+    that second error escaped as an internal error instead of the refusal."""
+    import duckdb
+
+    from accesssim.replay.duck import DuckRunner
+
+    def close(self: DuckRunner) -> None:
+        self.con.close()
+        raise duckdb.InvalidInputException("closing after a failure")
+
+    monkeypatch.setattr(DuckRunner, "close", close)
+    log = write_csv(tmp_path / "log.csv", ["2024-01-05,a-grid,t-grid,crm,menu," + "x" * 3_000_000
+                                           + ","])
+    with pytest.raises(InputError, match=r"^log\.csv: the duckdb engine could not replay"):
+        run_replay(FakeReplayer(), [log], ["log.csv"], ReplayConfig())
+
+
+def test_parquet_ids_the_engines_would_write_differently_are_refused(tmp_path: Path) -> None:
+    """A float customer id was 1e+20 on DuckDB and 1.0E20 on Spark (another evidence row,
+    another distinct customer); such a column is refused, text and integers are read, and
+    a list of the fields shown (not replayed) is accepted."""
+    base = {"timestamp": pa.array(["2024-01-05 10:00"] * 2),
+            "account": pa.array(["a-retail"] * 2).dictionary_encode(),
+            "terminal": pa.array(["t-grid"] * 2, pa.large_string()),
+            "system": pa.array(["crm"] * 2), "screen": pa.array(["menu"] * 2),
+            "fields": pa.array([["name", "address"]] * 2)}
+    good = tmp_path / "good.parquet"
+    pq.write_table(pa.table({**base, "customer": pa.array([7, 8])}), good)
+    result = run_replay(FakeReplayer(), [good], ["good.parquet"], ReplayConfig())
+    assert result.count("confirmed") == 2
+    assert [g.customers for g in result.groups if g.dimension == "account"] == [2]
+    for name, column in (("float", pa.array([1.0, 1e20])),
+                         ("nested", pa.array([{"id": 1}, {"id": 2}]))):
+        log = tmp_path / f"{name}.parquet"
+        pq.write_table(pa.table({**base, "customer": column}), log)
+        with pytest.raises(InputError, match=rf"^{name}\.parquet: column 'customer' holds"):
+            run_replay(FakeReplayer(), [log], [f"{name}.parquet"], ReplayConfig())
+
+
+def test_only_ascii_spaces_are_trimmed_as_spark_trims(tmp_path: Path) -> None:
+    """DuckDB's trim also took an ideographic space (U+3000, common in Japanese exports) or a
+    no-break space away, Spark's does not: the same row was confirmed on one engine and an
+    unknown account on the other. Both now trim ASCII spaces only."""
+    log = write_csv(tmp_path / "log.csv", [
+        "2024-01-05 10:00,a-retail\u3000,t-grid,crm,menu,c1,",  # 2 unknown account
+        "\u3000\u3000",                                        # 3 not blank: a bad row
+        "2024-01-05 10:00, a-retail ,t-grid,crm,menu,\u00a0,",  # 4 confirmed, customer U+00A0
+    ])
+    result = run_replay(FakeReplayer(), [log], ["log.csv"], ReplayConfig())
+    assert _bad(result) == {"unknown account a-retail\u3000": (1, [2]),
+                            "wrong column count (expected 7, found 1)": (1, [3])}
+    assert [g.customers for g in result.groups if g.dimension == "account"] == [1]
+    jsonl = tmp_path / "log.jsonl"
+    jsonl.write_text('\u3000{"timestamp": "2024-01-05", "account": "a-retail", "terminal": '
+                     '"t-grid", "system": "crm", "screen": "menu"}\n', encoding="utf-8")
+    result = run_replay(FakeReplayer(), [jsonl], ["log.jsonl"], ReplayConfig())
+    assert _bad(result) == {"not a JSON object": (1, [1])}
+
+
+def test_a_timestamp_ending_in_a_line_break_is_unparseable(tmp_path: Path) -> None:
+    """Java's ``$`` matches before a final line break, so Spark read "2024-01-05 10:00\\n"
+    (a JSON Lines value) as a time and DuckDB did not; the pattern now ends at ``\\z``."""
+    rows = [{"timestamp": ts, "account": "a-retail", "terminal": "t-grid", "system": "crm",
+             "screen": "menu"} for ts in ("2024-01-05 10:00\n", "2024-01-05\r\n",
+                                          "2024-01-05 10:00\u2028", "2024-01-05 10:00")]
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = run_replay(FakeReplayer(), [log], ["log.jsonl"], ReplayConfig())
+    assert _bad(result) == {"unparseable timestamp": (3, [1, 2, 3])}
+    assert "\\z" in TIMESTAMP_RE and not TIMESTAMP_RE.endswith("$")
+
+
+def test_nul_and_non_utf8_lines_count_cr_line_ends(tmp_path: Path) -> None:
+    """The engines end a line at CR alone too; the UTF-8 and NUL check counted LF only, so a
+    NUL on line 3 of a CR-ended export was cited at line 1. Any block size gives the line."""
+    from accesssim.replay.intake import check_text
+
+    log = tmp_path / "log.csv"
+    for ends in (b"\r", b"\r\n", b"\n"):
+        log.write_bytes(ends.join([b"timestamp,account", b"2024-01-05,a", b"2024-01-05,\0",
+                                   b""]))
+        for chunk in (1, 2, 3, 5, 1 << 24):
+            with pytest.raises(InputError, match=r"^log\.csv:3: a NUL byte"):
+                check_text(log, "log.csv", chunk=chunk)
+        log.write_bytes(ends.join([b"h", b"", b"x", b"\xff"]))
+        for chunk in (1, 2, 1 << 24):
+            with pytest.raises(InputError, match=r"^log\.csv:4: not UTF-8"):
+                check_text(log, "log.csv", chunk=chunk)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -64,15 +65,20 @@ def _evidence_path(value: Path | None) -> Path | None:
 def staged(target: Path | None) -> Iterator[Path | None]:
     """A new hidden file beside ``target`` (same suffix: the engine picks the format by it) for
     the engine to write; it replaces ``target`` only when the caller calls ``place``, and is
-    removed on any failure, so an exit 2 leaves nothing behind."""
+    removed on any failure, so an exit 2 leaves nothing behind (not even the folders made
+    for it)."""
     if target is None:
         yield None
         return
-    prepare_folder(target.parent, target)
+    folder = target.parent
+    created = next((p for p in reversed((folder, *folder.parents)) if not p.exists()), None)
+    prepare_folder(folder, target)
     try:
         fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
                                     suffix=target.suffix)
     except OSError as exc:
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
         raise AccessSimError(f"cannot write {target}: {exc.strerror or exc}") from exc
     os.close(fd)
     tmp = Path(name)
@@ -80,6 +86,8 @@ def staged(target: Path | None) -> Iterator[Path | None]:
         yield tmp
     finally:
         tmp.unlink(missing_ok=True)
+        if created is not None and not target.exists():
+            shutil.rmtree(created, ignore_errors=True)
 
 
 def place(tmp: Path, target: Path) -> None:
@@ -177,9 +185,11 @@ def replay_cmd(model: Path, logs: tuple[str, ...], mapping: Path | None, calenda
                                 progress=phases.update)
             text = render(result, fmt, tr, bom)
             analysis_done()
+            # The report first: it can fail (a folder that is a file), the evidence's rename
+            # beside its staged copy hardly can; an exit 2 then leaves no evidence behind.
+            write_output(text, output)
             if tmp is not None and evidence is not None:
                 place(tmp, evidence)
-    write_output(text, output)
     sys.exit(Exit.FINDINGS if result.violations else Exit.CLEAN)
 
 

@@ -20,8 +20,9 @@ from accesssim.model.strict import StrictMapping
 #: The roles of a log's columns; the first five must be present in every log.
 ROLES = ("timestamp", "account", "terminal", "system", "screen", "customer", "fields", "session")
 REQUIRED = ROLES[:5]
-#: Characters a column name may not hold: names are written into the engines' JSON paths.
-_UNSAFE = frozenset("'\"\\`[]")
+#: Characters a column name may not hold: names are written into the engines' JSON paths
+#: (Spark reads ``$['*']`` as every field, not the field named ``*``).
+_UNSAFE = frozenset("'\"\\`[]*")
 
 
 class Columns(StrictMapping):
@@ -40,7 +41,8 @@ class Columns(StrictMapping):
     @classmethod
     def _safe(cls, value: str) -> str:
         if _UNSAFE & set(value):
-            raise ValueError("a column name may not hold quotes, backslashes or brackets")
+            raise ValueError("a column name may not hold quotes, backslashes, brackets or "
+                             "asterisks")
         return value
 
     @model_validator(mode="after")

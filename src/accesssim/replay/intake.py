@@ -17,6 +17,15 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 from accesssim.errors import InputError, Problem
 from accesssim.replay.config import REQUIRED, ROLES, ReplayConfig
 
+
+def _same_text(kind: pa.DataType) -> bool:
+    """A Parquet type both engines turn into the same text (a float or a nested value each
+    writes its own way: 1e+20 and 1.0E20)."""
+    value = kind.value_type if pa.types.is_dictionary(kind) else kind
+    return bool(pa.types.is_string(value) or pa.types.is_large_string(value)
+                or pa.types.is_integer(value) or pa.types.is_null(value))
+
+
 KINDS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
 
@@ -38,10 +47,10 @@ class Source:
 
 def _cells(line: str, delimiter: str) -> list[str]:
     cells = []
-    for cell in line.split(delimiter):
-        text = cell.strip()
+    for cell in line.split(delimiter):  # spaces only, as the engines trim the rows' cells
+        text = cell.strip(" ")
         if len(text) >= 2 and text[0] == text[-1] == '"':
-            text = text[1:-1].replace('""', '"').strip()
+            text = text[1:-1].replace('""', '"').strip(" ")
         cells.append(text)
     return cells
 
@@ -56,14 +65,23 @@ def _first_line(path: Path, shown: str) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError.single(shown, 1, "the header is not UTF-8 text") from None
-    return text.removeprefix("\ufeff").rstrip("\r\n")
+    # A line ends at CR too (old Mac exports): both engines split there, so must the header.
+    return text.removeprefix("\ufeff").split("\r")[0].rstrip("\n")
+
+
+def _breaks(block: bytes, end: int, after_cr: bool) -> int:
+    """Line ends in ``block[:end]``: LF, CRLF or a CR alone, as the engines split lines
+    (``after_cr``: the block before ended in CR, so an LF first completes that CRLF)."""
+    found = (block.count(b"\n", 0, end) + block.count(b"\r", 0, end)
+             - block.count(b"\r\n", 0, end))
+    return found - 1 if after_cr and end > 0 and block[:1] == b"\n" else found
 
 
 def check_text(path: Path, shown: str, chunk: int = 1 << 24) -> None:
     """Refuse a text log that is not UTF-8 or holds a NUL byte, at its line: the engines
     would otherwise read it differently (one stops, the other replaces the bytes)."""
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    lines = 1
+    lines, after_cr = 1, False
     try:
         with path.open("rb") as handle:
             while block := handle.read(chunk):
@@ -74,12 +92,13 @@ def check_text(path: Path, shown: str, chunk: int = 1 << 24) -> None:
                         decoder.decode(block)
                 except UnicodeDecodeError as exc:
                     bad = max(exc.start - pending, 0)
-                    raise InputError.single(shown, lines + block.count(b"\n", 0, bad),
+                    raise InputError.single(shown, lines + _breaks(block, bad, after_cr),
                                             "not UTF-8 text: save the log as UTF-8") from None
                 if nul >= 0:
-                    raise InputError.single(shown, lines + block.count(b"\n", 0, nul),
+                    raise InputError.single(shown, lines + _breaks(block, nul, after_cr),
                                             "a NUL byte in a log line")
-                lines += block.count(b"\n")
+                lines += _breaks(block, len(block), after_cr)
+                after_cr = block.endswith(b"\r")
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         raise InputError.single(shown, lines, "not UTF-8 text: save the log as UTF-8") from None
@@ -97,7 +116,7 @@ def _csv(fid: int, path: Path, shown: str, config: ReplayConfig) -> Source:
     if not header.strip():
         raise InputError.single(shown, 1, "the first line must be the header naming the columns")
     if any(c.startswith('"') and not (len(c) > 1 and c.endswith('"'))
-           for c in (x.strip() for x in header.split(config.delimiter))):
+           for c in (x.strip(" ") for x in header.split(config.delimiter))):
         raise InputError.single(shown, 1, "quoted value holding the delimiter in the header")
     names = _cells(header, config.delimiter)
     problems = [_missing(shown, 1, role, config.column(role), names)
@@ -127,6 +146,12 @@ def _parquet(fid: int, path: Path, shown: str, config: ReplayConfig) -> Source:
         raise InputError.single(shown, 0, f"column {config.column('timestamp')!r} holds "
                                 "timestamps with a time zone; replay reads local wall-clock time")
     typed = pa.types.is_timestamp(ts) or pa.types.is_date(ts)
+    for role in ROLES[1:]:  # the fields shown are not replayed: a list of them is fine
+        name = config.column(role)
+        kind = schema.field(name).type if name in names else pa.string()
+        if role != "fields" and not _same_text(kind):
+            raise InputError.single(shown, 0, f"column {name!r} holds {kind}, not text or "
+                                    "whole numbers: the engines would write it differently")
     columns = tuple((role, config.column(role) if config.column(role) in names else None)
                     for role in ROLES)
     return Source(fid, path, shown, "parquet", columns=columns, typed=typed)
@@ -139,6 +164,14 @@ def plan(logs: list[Path], shown: list[str], config: ReplayConfig) -> list[Sourc
     twice = sorted({s for s in shown if shown.count(s) > 1})
     if twice:
         raise InputError([Problem(s, 0, "the same log is given twice") for s in twice])
+    first: dict[object, str] = {}
+    for name, path in zip(shown, logs, strict=True):  # ./a.csv and a.csv, a link to it
+        at = path.stat() if path.is_file() else None
+        same = (at.st_dev, at.st_ino) if at is not None else path.resolve()
+        if same in first:
+            raise InputError.single(name, 0, f"the same log is given twice (also as "
+                                    f"{first[same]})")
+        first[same] = name
     sources = []
     for fid, (name, path) in enumerate(sorted(zip(shown, logs, strict=True))):
         kind = KINDS.get(path.suffix.lower())

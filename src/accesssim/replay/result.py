@@ -16,6 +16,13 @@ VIOLATIONS = ("confirmed", "suspected")
 DIMENSIONS = ("org", "failure_type", "account", "month")
 
 
+def printable(text: str) -> str:
+    """A reason as one line of a report: a log value's line break or other control
+    character written as an escape (``\\n``), so it cannot start a line of its own."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
 @dataclass(frozen=True, order=True)
 class Group:
     """One summary row: the violations of one status in one group (an organisation, a failure

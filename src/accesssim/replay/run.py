@@ -31,6 +31,7 @@ from accesssim.replay.result import (
     Group,
     ReplayResult,
     Row,
+    printable,
 )
 from accesssim.replay.result import Problem as RowProblem
 
@@ -115,7 +116,10 @@ def run_replay(replayer: Explainer, logs: list[Path], shown: list[str], config: 
                                     f"the {engine} engine could not replay the logs: "
                                     f"{message}") from None
         finally:
-            runner.close()
+            # An engine that failed (Spark out of memory) may fail again while closing: that
+            # must not hide the message above behind an internal error.
+            with contextlib.suppress(*runner.failures):
+                runner.close()
 
 
 def _runner(engine: str, work: Path, master: str | None, spark: Any) -> Runner:
@@ -209,7 +213,7 @@ def _replay(runner: Runner, replayer: Explainer, sources: list[Source],
 def _refuse(runner: Runner, names: dict[int, str], count: int) -> None:
     rows = runner.rows(f"SELECT fid, line, reason FROM cls WHERE status = 'bad' "
                        f"ORDER BY fid, line LIMIT {STRICT_LISTED}")
-    problems = [Problem(names[fid], int(line), reason) for fid, line, reason in rows]
+    problems = [Problem(names[fid], int(line), printable(reason)) for fid, line, reason in rows]
     if count > len(problems):
         problems.append(Problem(names[rows[0][0]], 0, f"{count} bad rows in all (--strict)"))
     raise InputError(problems)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: A timestamp a log may hold: local wall-clock time, or a bare date (never an offset).
+#: A timestamp a log may hold: local wall-clock time, or a bare date (never an offset). It
+#: ends at ``\z``: Java's ``$`` (Spark) also matches before a final line break, RE2's does not.
 TIMESTAMP_RE = ("^[0-9]{4}-[0-9]{2}-[0-9]{2}"
-                "([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?$")
+                "([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?\\z")
 #: A byte order mark, dropped from the start of a JSON Lines log.
 BOM = "\ufeff"
 #: The key columns an event shares with the tables of the Python half (``previous``: the
@@ -78,18 +79,25 @@ def json_path(d: Dialect, key: str) -> str:
     return lit(f'$."{key}"' if d.name == "duckdb" else f"$['{key}']")
 
 
+def trim(expr: str) -> str:
+    """``expr`` without the spaces around it: ASCII spaces only, as Spark's ``trim`` does
+    (DuckDB's own would also take an ideographic space or a no-break space away)."""
+    return f"trim(BOTH ' ' FROM {expr})"
+
+
 def _clean(expr: str) -> str:
     """A cell's value: trimmed, surrounding quotes dropped (a doubled quote inside is one),
     trimmed again; an empty cell is NULL."""
-    t = f"trim({expr})"
-    return (f"nullif(trim(CASE WHEN length({t}) >= 2 AND substr({t}, 1, 1) = '\"' AND "
-            f"substr({t}, -1) = '\"' THEN replace(substr({t}, 2, length({t}) - 2), "
-            f"'\"\"', '\"') ELSE {t} END), '')")
+    t = trim(expr)
+    unquoted = (f"CASE WHEN length({t}) >= 2 AND substr({t}, 1, 1) = '\"' AND "
+                f"substr({t}, -1) = '\"' THEN replace(substr({t}, 2, length({t}) - 2), "
+                f"'\"\"', '\"') ELSE {t} END")
+    return f"nullif({trim(unquoted)}, '')"
 
 
 _TEXT_COLUMNS = ("ts_text", "account", "terminal", "system", "screen", "customer", "fields",
                  "session")
-_NOT_BLANK = "raw IS NOT NULL AND trim(raw) <> ''"
+_NOT_BLANK = f"raw IS NOT NULL AND {trim('raw')} <> ''"
 
 
 def stage_csv(d: Dialect, source: str, fid: int, positions: dict[str, int | None],
@@ -125,11 +133,12 @@ _ROLES = ("timestamp", "account", "terminal", "system", "screen", "customer", "f
 def stage_jsonl(d: Dialect, source: str, fid: int, names: dict[str, str]) -> str:
     """Rows of a JSON Lines log read as lines (``source``: raw, line); ``names``: role ->
     field name."""
-    obj = (f"(substr(trim(raw), 1, 1) = '{{' AND substr(trim(raw), -1) = '}}' AND "
+    obj = (f"(substr({trim('raw')}, 1, 1) = '{{' AND substr({trim('raw')}, -1) = '}}' AND "
            f"{d.json_ok.format('raw')})")
     cells = ", ".join(
-        f"nullif(trim(CASE WHEN {obj} THEN "
-        f"{d.json_field.format('raw', json_path(d, names[role]))} END), '') AS {col}"
+        "nullif(" + trim(f"CASE WHEN {obj} THEN "
+                         f"{d.json_field.format('raw', json_path(d, names[role]))} END")
+        + f", '') AS {col}"
         for col, role in zip(_TEXT_COLUMNS, _ROLES, strict=True))
     return f"""
 SELECT {fid} AS fid, line, CASE WHEN NOT {obj} THEN 'not a JSON object' END AS shape,

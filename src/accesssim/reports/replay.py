@@ -20,6 +20,7 @@ from accesssim.replay.result import (
     Group,
     Problem,
     ReplayResult,
+    printable,
 )
 from accesssim.reports.summary import BOM, _pad, _width, inert
 from accesssim.search.defects import FailureType
@@ -178,7 +179,7 @@ def _problems(title: Msg, problems: Sequence[Problem], tr: Translator) -> list[s
     out = ["", tr(title)]
     comma = tr(N_(", "))
     for p in problems:
-        out.append("  " + tr(msg("{reason}: {count}", reason=reason(p.reason),
+        out.append("  " + tr(msg("{reason}: {count}", reason=reason(printable(p.reason)),
                                  count=f"{p.count:,}")))
         lines = [comma.join(str(r) for r in p.rows[i:i + ROWS_A_LINE])
                  for i in range(0, len(p.rows), ROWS_A_LINE)] or [""]
