@@ -78,9 +78,9 @@ def full_grid(enforcer: casbin.Enforcer, project: Project, mode: str, day: dt.da
     return grid
 
 
-def visible_fields(system: System, acc: Account, grid: Grid, mode: str, day: dt.date
-                   ) -> set[str]:
-    """Fields (any class) that account ``acc`` can see in clear by some walk in ``system``."""
+def reached_screens(system: System, acc: Account, grid: Grid, mode: str, day: dt.date
+                    ) -> set[str]:
+    """Screens the account reaches: open-allowed menu screens, then usable transitions."""
     screens = {x.id: x for x in system.screens}
 
     def may_open(screen_id: str) -> bool:
@@ -100,6 +100,14 @@ def visible_fields(system: System, acc: Account, grid: Grid, mode: str, day: dt.
                 continue
             reached.add(tr.target)
             todo.append(tr.target)
+    return reached
+
+
+def visible_fields(system: System, acc: Account, grid: Grid, mode: str, day: dt.date
+                   ) -> set[str]:
+    """Fields (any class) that account ``acc`` can see in clear by some walk in ``system``."""
+    screens = {x.id: x for x in system.screens}
+    reached = reached_screens(system, acc, grid, mode, day)
     seen = set()
     for screen_id in reached:
         for display in screens[screen_id].shows:

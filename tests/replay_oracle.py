@@ -17,14 +17,12 @@ full grid. Per event (slice, account, terminal, system, screen):
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import casbin
 
 import oracle
 from accesssim.engine import Project
-from accesssim.model.schema import Account, System
 from accesssim.time.boundary import Boundary
 from accesssim.time.slices import Slice
 
@@ -34,31 +32,6 @@ class Expected:
     status: str
     people: tuple[str, ...] = ()
     exposed: tuple[tuple[str, str], ...] = ()  # (person, field) seen on the screen, sorted
-
-
-def reached(system: System, acc: Account, grid: oracle.Grid, mode: str, day: dt.date
-            ) -> set[str]:
-    """Screens the account reaches: open-allowed menu screens, then usable transitions."""
-    screens = {x.id: x for x in system.screens}
-
-    def may_open(screen_id: str) -> bool:
-        return grid[(acc.id, system.id, screen_id, oracle.OPEN)]
-
-    found = {x.id for x in system.screens
-             if x.menu and x.active(mode, day) and may_open(x.id)}
-    todo = list(found)
-    while todo:
-        here = todo.pop()
-        for tr in system.transitions:
-            if tr.source != here or tr.target in found or not tr.active(mode, day):
-                continue
-            if not screens[tr.target].active(mode, day):
-                continue
-            if tr.checked and not may_open(tr.target):
-                continue
-            found.add(tr.target)
-            todo.append(tr.target)
-    return found
 
 
 class EventOracle:
@@ -124,7 +97,7 @@ class EventOracle:
                 or not acc.active(mode, day) or not term.active(mode, day)):
             return Expected("unexplained")
         grid = self.grid(sl)
-        if screen_id not in reached(system, acc, grid, mode, day):
+        if screen_id not in oracle.reached_screens(system, acc, grid, mode, day):
             return Expected("unexplained")
         candidates = sorted(p.id for p in m.people if p.active(mode, day)
                             and oracle.can_use_terminal(p, term, locations, mode, day)
