@@ -55,9 +55,9 @@ class EventOracle:
     def event(self, sl: Slice, account: str, terminal: str, system_id: str,
               screen_id: str, previous: str = "") -> Expected:
         """The event's verdict; ``previous``: the screen of the event before it in its session
-        (an event that could not follow it is unexplained)."""
+        (a legitimate event that could not follow it is unexplained; a violation stays one)."""
         found = self._event(sl, account, terminal, system_id, screen_id)
-        if previous and found.status not in ("bad", "unexplained") and not self._follows(
+        if previous and found.status == "legitimate" and not self._follows(
                 sl, account, system_id, previous, screen_id):
             return Expected("unexplained")
         return found
@@ -65,7 +65,7 @@ class EventOracle:
     def _follows(self, sl: Slice, account: str, system_id: str, previous: str,
                  screen_id: str) -> bool:
         """The same screen again, a menu screen the account may open, or a transition from
-        ``previous`` it may take."""
+        ``previous`` it may take (a previous screen the model lacks tells nothing)."""
         if previous == screen_id:
             return True
         system = next(s for s in self.model.systems if s.id == system_id)
@@ -75,7 +75,9 @@ class EventOracle:
         may_open = grid[(account, system_id, screen_id, oracle.OPEN)]
         if screens[screen_id].menu and screens[screen_id].active(mode, day) and may_open:
             return True
-        return previous in screens and screens[previous].active(mode, day) and any(
+        if previous not in screens:  # the row before named a screen the model lacks
+            return True
+        return screens[previous].active(mode, day) and any(
             tr.source == previous and tr.target == screen_id and tr.active(mode, day)
             and screens[screen_id].active(mode, day) and (may_open or not tr.checked)
             for tr in system.transitions)

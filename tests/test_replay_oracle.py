@@ -104,8 +104,7 @@ def test_kansai_verdicts_read_as_the_case_file() -> None:
     assert staff.status == "legitimate" and staff.people == ("ktd_staff",)
     jumped = replayer.verdict(Key(later, "acc_kep_sales", "kep_pc", "takuso", "switching_detail",
                                   "menu"))
-    assert jumped.reason == ("no transition from menu to switching_detail for account "
-                             "acc_kep_sales")
+    assert jumped == sales  # a violation after a jump the model lacks is still one
     walked = replayer.verdict(Key(later, "acc_kep_sales", "kep_pc", "takuso", "switching_detail",
                                   "contract_detail"))
     assert walked == sales

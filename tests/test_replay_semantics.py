@@ -75,3 +75,22 @@ def test_every_attributed_person_of_a_violation_has_a_finding() -> None:
                             assert {(f, t) for _, f, t in verdict.links} == set(
                                 verdict.findings)
     assert violations > 20
+
+
+def test_a_bad_row_or_a_jump_never_hides_a_violation(tmp_path: Path) -> None:
+    """A row naming a screen the model lacks, then the Kansai retail account on the screen that
+    shows names in clear, in one session: the view is still a confirmed violation (the typo's
+    screen made it unexplained before, and the run said nothing crossed the boundary). A
+    violation after a jump the model lacks stays a violation; a legitimate view after such a
+    jump is unexplained."""
+    replayer = Replayer(load_project(REPO / "scenarios" / "incidents" / "01-kansai.yaml"))
+    log = tmp_path / "log.csv"
+    log.write_text(f"{HEADER}\n"
+                   "2020-05-01 10:00,acc_kep_sales,kep_pc,takuso,contract_detal,C1,S1\n"
+                   "2020-05-01 10:01,acc_kep_sales,kep_pc,takuso,contract_detail,C1,S1\n"
+                   "2020-05-01 10:02,acc_kep_sales,kep_pc,takuso,menu,C1,S2\n"
+                   "2020-05-01 10:03,acc_kep_sales,kep_pc,takuso,switching_detail,C1,S2\n",
+                   "utf-8")
+    result = run_replay(replayer, [log], ["log.csv"], build_config())
+    assert dict(result.counts) == {"confirmed": 2, "suspected": 0, "legitimate": 1,
+                                   "unexplained": 0, "bad": 1}

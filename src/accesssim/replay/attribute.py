@@ -24,6 +24,7 @@ from accesssim.findings.roots import minimal_entries
 from accesssim.graph.compile import active_edges, class_node
 from accesssim.model.schema import Account, FieldDisplay, Person, Terminal
 from accesssim.policy.decisions import OPEN, AccountClass
+from accesssim.replay.result import VIOLATIONS
 from accesssim.search.defects import Defect
 from accesssim.search.exposures import find_exposures
 from accesssim.time.slices import Slice
@@ -143,7 +144,7 @@ class Replayer:
             verdict = self.verdict(key)
             row = key.row()
             verdicts.append((*row, verdict.status, verdict.reason))
-            for person_id in verdict.people:
+            for person_id in verdict.people if verdict.status in VIOLATIONS else ():
                 person = people[person_id]
                 attributions.append((*row, person_id, person.org, person.headcount))
             for person_id, finding, failure_type in verdict.links:
@@ -156,7 +157,9 @@ class Replayer:
         if cached is None:
             if key.previous:
                 cached = self.verdict(replace(key, previous=""))
-                if cached.status not in ("bad", "unexplained") and not self._navigable(key):
+                # Only a legitimate access is downgraded: a violation after a jump the model
+                # lacks still showed the data, and must stay counted as one.
+                if cached.status == "legitimate" and not self._navigable(key):
                     cached = Verdict("unexplained", f"no transition from {key.previous} to "
                                      f"{key.screen} for account {key.account}")
             else:
@@ -369,7 +372,7 @@ class Replayer:
         if key.screen in opens and screen.menu and screen.active(sl.mode, sl.day):
             return True
         if key.previous not in self._systems[key.system]:
-            return False
+            return True  # the row before was bad (a screen the model lacks): no evidence
         steps = self._steps.get((key.system, sl.index))
         if steps is None:
             steps = self._steps[(key.system, sl.index)] = self._find_steps(key.system, sl)
