@@ -218,11 +218,13 @@ def test_a_log_value_cannot_forge_a_line_of_the_report(project: Project) -> None
     forged = "ghost\n\nResult: no recorded access crossed the boundary."
     row = {"timestamp": "2022-12-02 10:00", "account": forged, "terminal": "ktd_pc",
            "system": "takuso", "screen": "menu"}
-    (project.root / "logs" / "forged.jsonl").write_text(json.dumps(row) + "\n", "utf-8")
+    good = {**row, "account": "acc_ktd_ops"}
+    (project.root / "logs" / "forged.jsonl").write_text(
+        json.dumps(row) + "\n" + json.dumps(good) + "\n", "utf-8")
     result = replay(project, log="logs/forged.jsonl")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[-1] == "Result: no recorded access crossed the boundary."
+    assert lines[-2] == "Result: no recorded access crossed the boundary."
     assert lines.count("Result: no recorded access crossed the boundary.") == 1, result.stdout
     assert ("  unknown account ghost\\n\\nResult: no recorded access crossed the boundary.: 1"
             in lines), result.stdout

@@ -105,14 +105,16 @@ def test_text_shows_counts_findings_summaries_problems_and_verdict() -> None:
     cited = ["    " + ", ".join(f"logs/a.csv:{n}" for n in range(k, k + 5)) for k in (2, 7, 12)]
     assert lines[at + 1:at + 5] == [*cited, "    logs/a.csv:17, logs/a.csv:18, logs/a.csv:19, "
                                             "logs/a.csv:20, logs/a.csv:21 and 2 more"]
-    assert lines[-1] == ("Result: 7 recorded accesses crossed the boundary (5 confirmed, "
+    assert lines[-2] == ("Result: 7 recorded accesses crossed the boundary (5 confirmed, "
                          "2 suspected).")
+    assert lines[-1] == "23 rows could not be replayed: see the bad rows above."
     assert text == replay_to_text(copy.deepcopy(result()))
 
 
 def test_text_without_violations_says_so() -> None:
     text = replay_to_text(result(violations=False))
-    assert text.endswith("Result: no recorded access crossed the boundary.\n")
+    assert text.endswith("Result: no recorded access crossed the boundary.\n"
+                         "23 rows could not be replayed: see the bad rows above.\n")
     assert text.count("\n  none\n") == 4  # one per summary dimension
     assert "Latent findings (no recorded access used them): 1" in text
 
@@ -137,7 +139,8 @@ def test_japanese_text_uses_the_regulators_terms_and_lines_up() -> None:
     assert _columns(rule) == _columns(head.rstrip()) or _columns(rule) >= _columns(row)
     assert _columns(row) == _columns(rule)
     assert replay_to_text(result(violations=False), strict).endswith(
-        "結果: 境界を越えた記録済みのアクセスはありません。\n")
+        "結果: 境界を越えた記録済みのアクセスはありません。\n"
+        "23 行は照合できませんでした（上の「照合できない行」を参照）。\n")
 
 
 def test_json_validates_and_keeps_every_value() -> None:

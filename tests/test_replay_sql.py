@@ -373,8 +373,9 @@ def test_only_ascii_spaces_are_trimmed_as_spark_trims(tmp_path: Path) -> None:
                             "wrong column count (expected 7, found 1)": (1, [3])}
     assert [g.customers for g in result.groups if g.dimension == "account"] == [1]
     jsonl = tmp_path / "log.jsonl"
-    jsonl.write_text('\u3000{"timestamp": "2024-01-05", "account": "a-retail", "terminal": '
-                     '"t-grid", "system": "crm", "screen": "menu"}\n', encoding="utf-8")
+    good = '{"timestamp": "2024-01-05", "account": "a-retail", "terminal": "t-grid", ' \
+           '"system": "crm", "screen": "menu"}\n'
+    jsonl.write_text("\u3000" + good + good, encoding="utf-8")
     result = run_replay(FakeReplayer(), [jsonl], ["log.jsonl"], ReplayConfig())
     assert _bad(result) == {"not a JSON object": (1, [1])}
 
@@ -408,3 +409,15 @@ def test_nul_and_non_utf8_lines_count_cr_line_ends(tmp_path: Path) -> None:
         for chunk in (1, 2, 1 << 24):
             with pytest.raises(InputError, match=r"^log\.csv:4: not UTF-8"):
                 check_text(log, "log.csv", chunk=chunk)
+
+
+def test_a_log_of_which_no_row_can_be_replayed_is_refused(tmp_path: Path) -> None:
+    """Every row bad (dates written with slashes: a mapping that does not fit the export): not a
+    report saying nothing crossed the boundary with exit 0, but exit 2 naming the rows."""
+    log = write_csv(tmp_path / "log.csv", ["2024/01/05 10:00,a-grid,t-grid,crm,menu,c1,",
+                                           "2024/01/06 10:00,a-grid,t-grid,crm,menu,c1,"])
+    with pytest.raises(InputError, match="none of the 2 rows could be replayed") as caught:
+        run_replay(FakeReplayer(), [log], ["log.csv"], ReplayConfig(),
+                   evidence=tmp_path / "evidence.csv")
+    assert "log.csv:2: unparseable timestamp" in str(caught.value)
+    assert not (tmp_path / "evidence.csv").exists()

@@ -191,6 +191,8 @@ def _replay(runner: Runner, replayer: Explainer, sources: list[Source],
     counts = dict(runner.rows(sql.COUNTS))
     if strict and counts.get("bad"):
         _refuse(runner, names, counts["bad"])
+    if counts.get("bad") and counts["bad"] == sum(counts.values()):
+        _refuse(runner, names, counts["bad"], nothing=True)
     tick(4, total)
     problems = _problems(runner, names)
     runner.materialize("units", sql.UNITS)
@@ -210,12 +212,18 @@ def _replay(runner: Runner, replayer: Explainer, sources: list[Source],
         bad=problems.get("bad", ()))
 
 
-def _refuse(runner: Runner, names: dict[int, str], count: int) -> None:
+def _refuse(runner: Runner, names: dict[int, str], count: int, nothing: bool = False) -> None:
+    """The bad rows as an error: under ``--strict``, or when no row at all could be replayed
+    (a mapping that does not fit the export: a report of nothing would read as a clean one)."""
     rows = runner.rows(f"SELECT fid, line, reason FROM cls WHERE status = 'bad' "
                        f"ORDER BY fid, line LIMIT {STRICT_LISTED}")
     problems = [Problem(names[fid], int(line), printable(reason)) for fid, line, reason in rows]
-    if count > len(problems):
-        problems.append(Problem(names[rows[0][0]], 0, f"{count} bad rows in all (--strict)"))
+    logs = ", ".join(dict.fromkeys(names[fid] for fid, _, _ in rows))
+    if nothing:
+        problems.append(Problem(logs, 0, f"none of the {count} rows could be replayed: check "
+                                "the mapping (--mapping) against the logs' columns"))
+    elif count > len(problems):
+        problems.append(Problem(logs, 0, f"{count} bad rows in all (--strict)"))
     raise InputError(problems)
 
 

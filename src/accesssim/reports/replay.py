@@ -215,6 +215,9 @@ def replay_to_text(result: ReplayResult, tr: Translator = ENGLISH) -> str:
                if result.violations else
                msg("Result: no recorded access crossed the boundary."))
     out += ["", tr(verdict)]
+    if result.count("bad"):  # a clean result over part of the logs must not read as a clean log
+        out.append(tr(msg("{count} rows could not be replayed: see the bad rows above.",
+                          count=f"{result.count('bad'):,}")))
     return "\n".join(out) + "\n"
 
 
