@@ -421,3 +421,16 @@ def test_a_log_of_which_no_row_can_be_replayed_is_refused(tmp_path: Path) -> Non
                    evidence=tmp_path / "evidence.csv")
     assert "log.csv:2: unparseable timestamp" in str(caught.value)
     assert not (tmp_path / "evidence.csv").exists()
+
+
+def test_an_optional_column_the_mapping_names_must_exist(tmp_path: Path) -> None:
+    """A mapping naming the customer column with a typo used to replay without a word, every
+    customer count 0; a column the mapping names is now required (the defaults stay optional)."""
+    log = write_csv(tmp_path / "log.csv", ["2024-01-05 10:00,a-grid,t-grid,crm,menu,c1,"])
+    mapping = tmp_path / "replay.yaml"
+    mapping.write_text("columns:\n  customer: 需要家ID\n", encoding="utf-8")
+    config = build_config(mapping, "replay.yaml")
+    with pytest.raises(InputError, match=r"no column '需要家ID' for the customer"):
+        run_replay(FakeReplayer(), [log], ["log.csv"], config)
+    plain = run_replay(FakeReplayer(), [log], ["log.csv"], build_config())
+    assert plain.count("legitimate") == 1

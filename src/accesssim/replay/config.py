@@ -100,6 +100,7 @@ class ReplayConfig:
     """Everything a replay needs to know about its logs besides the files themselves."""
 
     columns: tuple[tuple[str, str], ...] = tuple((r, r) for r in ROLES)  # (role, column name)
+    named: tuple[str, ...] = ()  # the optional roles the mapping names: their columns must exist
     delimiter: str = ","
     fields_separator: str = ";"
     normal: str = "normal"
@@ -175,6 +176,7 @@ def build_config(mapping: Path | None = None, mapping_shown: str | None = None,
         mapping, mapping_shown or str(mapping))
     periods = () if calendar is None else load_calendar(calendar, calendar_shown or str(calendar))
     columns = tuple((role, str(getattr(spec.columns, role))) for role in ROLES)
-    return ReplayConfig(columns=columns, delimiter=spec.delimiter,
+    named = tuple(r for r in ROLES if r not in REQUIRED and r in spec.columns.model_fields_set)
+    return ReplayConfig(columns=columns, named=named, delimiter=spec.delimiter,
                         fields_separator=spec.fields_separator, normal=spec.modes.normal,
                         disaster=spec.modes.disaster, disasters=periods)

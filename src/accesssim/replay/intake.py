@@ -120,7 +120,7 @@ def _csv(fid: int, path: Path, shown: str, config: ReplayConfig) -> Source:
         raise InputError.single(shown, 1, "quoted value holding the delimiter in the header")
     names = _cells(header, config.delimiter)
     problems = [_missing(shown, 1, role, config.column(role), names)
-                for role in REQUIRED if config.column(role) not in names]
+                for role in (*REQUIRED, *config.named) if config.column(role) not in names]
     if problems:
         raise InputError(problems)
     twice = sorted({config.column(r) for r in ROLES if names.count(config.column(r)) > 1})
@@ -138,7 +138,7 @@ def _parquet(fid: int, path: Path, shown: str, config: ReplayConfig) -> Source:
         raise InputError.single(shown, 0, f"not a readable Parquet file ({exc})") from None
     names = list(schema.names)
     problems = [_missing(shown, 0, role, config.column(role), names)
-                for role in REQUIRED if config.column(role) not in names]
+                for role in (*REQUIRED, *config.named) if config.column(role) not in names]
     if problems:
         raise InputError(problems)
     ts = schema.field(config.column("timestamp")).type
