@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accesssim.engine import load_project
+from accesssim.errors import InputError
 from accesssim.replay.attribute import Replayer
 from accesssim.replay.config import build_config
 from accesssim.replay.run import run_replay
@@ -125,5 +126,10 @@ def test_random_logs_replay_as_the_reference(replayer: Replayer,
         log.write_text("\n".join(lines) + "\n", encoding="utf-8")
         calendar.write_text("from,until,name\n" + "".join(f"{a},{b},x\n" for a, b in _CALENDAR),
                             encoding="utf-8")
+        want = reference(replayer, events, ("log.csv",), _CALENDAR)
+        if events and want.count("bad") == len(events):  # nothing replayable: refused
+            with pytest.raises(InputError, match="could be replayed"):
+                run_replay(replayer, [log], ["log.csv"], build_config(calendar=calendar))
+            return
         got = run_replay(replayer, [log], ["log.csv"], build_config(calendar=calendar))
-    assert got == reference(replayer, events, ("log.csv",), _CALENDAR)
+    assert got == want

@@ -10,9 +10,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
+from accesssim.errors import InputError
 from accesssim.replay.attribute import Replayer
 from accesssim.replay.config import build_config
 from accesssim.replay.run import run_replay
@@ -82,9 +84,15 @@ def test_sql_replay_equals_the_per_event_reference(gen: Generated, data: st.Data
         with materialise(gen) as project:
             replayer = Replayer(project)
             config = build_config(calendar=calendar, calendar_shown="calendar.csv")
+            want = reference(replayer, events, ("log.csv",), periods)
+            if events and want.count("bad") == len(events):  # nothing replayable: refused (exit 2)
+                with pytest.raises(InputError, match="could be replayed"):
+                    run_replay(replayer, [log], ["log.csv"], config,
+                               evidence=folder / "evidence.csv")
+                assert not (folder / "evidence.csv").exists()
+                return
             got = run_replay(replayer, [log], ["log.csv"], config,
                              evidence=folder / "evidence.csv")
-            want = reference(replayer, events, ("log.csv",), periods)
         assert got == want
     finally:
         shutil.rmtree(folder, ignore_errors=True)
